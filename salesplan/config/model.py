@@ -1,0 +1,169 @@
+"""The plan configuration as typed, validated objects.
+
+Rates and shares are ``Decimal`` (parsed exactly from TOML), money is ``int`` yuan.
+Objects are frozen: the engine never mutates the plan it was given.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from salesplan.engine.month import Month
+
+SCORING_TYPES = ("linear", "threshold", "lower_is_better")
+STRATEGIES = ("A", "B")
+
+
+@dataclass(frozen=True)
+class Targets:
+    """R1 overall monthly targets."""
+
+    revenue: int
+    new_customers: int
+    repurchase_rate: Decimal
+    average_order_value: int
+
+
+@dataclass(frozen=True)
+class Product:
+    name: str
+    share: Decimal
+
+
+@dataclass(frozen=True)
+class Rep:
+    name: str
+    new_hire: bool = False
+    weight: Decimal = Decimal(1)
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str
+    manager: str
+    revenue: int
+    focus_kpi: str
+    focus_weight: Decimal
+    focus_target: Decimal = Decimal(1)
+    focus_scoring: str = "linear"
+    reps: tuple[Rep, ...] = ()
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    name: str
+    category: str
+    weight: Decimal
+    target: Decimal
+    scoring: str = "linear"
+    cap: Decimal = Decimal("1.2")
+    unit: str = "count"
+
+
+@dataclass(frozen=True)
+class Weights:
+    normalize: bool = True
+    score_max: int = 100
+
+
+@dataclass(frozen=True)
+class CommissionTier:
+    start: Decimal   # attainment of the rep's target where this tier starts ("from")
+    rate: Decimal
+
+
+@dataclass(frozen=True)
+class Commission:
+    tiers: tuple[CommissionTier, ...]
+
+
+@dataclass(frozen=True)
+class Awards:
+    champion_prize: str
+    champion_prize_value: int
+    champion_tiebreak: tuple[str, ...]
+    conquest_amount: int
+    conquest_threshold: int
+    breakthrough_amount: int
+    breakthrough_threshold: int
+    stack_breakthrough_and_conquest: bool
+    retention_max_churn: Decimal
+    retention_bonus: int
+    full_attendance_bonus: int
+    quiz_top_n: int
+    quiz_awards: tuple[int, ...]
+    referral_rates: tuple[Decimal, ...]
+
+
+@dataclass(frozen=True)
+class Risks:
+    report_threshold: int
+    special_discount_threshold: int
+    special_discount_floor: Decimal
+    standard_discount_floor: Decimal
+    support_priority_threshold: int
+    inventory_alert: Decimal
+    missed_weeks: int
+    extra_support_staff: int
+    complaint_max_hours: Decimal
+    sensitive_months_before: int
+
+
+@dataclass(frozen=True)
+class StrategyB:
+    revenue: int
+    new_customers: int
+    kpi_weights: dict[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CalendarSettings:
+    phase_starts: tuple[int, ...] = (1, 6, 11, 16, 21, 26)
+    extra_holidays: tuple[date, ...] = ()
+    extra_workdays: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True)
+class Coaching:
+    team_total: int = 10
+    new_hire_min: int = 3
+    veteran_min: int = 1
+
+
+@dataclass(frozen=True)
+class WorkbookSettings:
+    language: str = "zh"
+    rep_rows: int = 12
+    protect: bool = True
+    password: str = ""
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    """Everything the director decides for one month; the engine's only input besides actuals."""
+
+    month: Month
+    month_explicit: bool
+    strategy: str
+    targets: Targets
+    products: tuple[Product, ...]
+    regions: tuple[Region, ...]
+    kpis: tuple[Kpi, ...]
+    weights: Weights
+    commission: Commission
+    awards: Awards
+    risks: Risks
+    strategy_b: StrategyB
+    calendar: CalendarSettings
+    coaching: Coaching
+    workbook: WorkbookSettings
+    deal_columns: dict[str, str] = field(default_factory=dict)
+    source: str = "<built-in default>"
+
+    def region(self, name: str) -> Region:
+        for r in self.regions:
+            if r.name == name:
+                return r
+        raise KeyError(name)

@@ -1,0 +1,147 @@
+"""Assemble the month's complete plan from a PlanConfig — the engine's main entry point.
+
+    config ──► compute_plan() ──► Plan ──► to_dict() (the JSON contract, docs/plan-json.md)
+                                      └──► workbook writer, UDFs, macros, announcements
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from salesplan.config.model import PlanConfig
+from salesplan.engine import calendar as cal
+from salesplan.engine.allocation import allocate_matrix, largest_remainder
+from salesplan.engine.kpi import KpiWeight, all_region_weights, weight_warnings
+from salesplan.engine.targets import (
+    OverallTargets, ProductTarget, RegionTarget, RepTarget, overall_targets, product_targets, region_targets,
+    rep_targets,
+)
+
+
+@dataclass(frozen=True)
+class Alert:
+    rule: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Warning_:
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class PhaseTarget:
+    phase: cal.Phase
+    revenue: int
+    regions: dict[str, int]        # region -> yuan (rows and columns exact)
+
+
+@dataclass(frozen=True)
+class Plan:
+    config: PlanConfig
+    targets: OverallTargets
+    products: list[ProductTarget]
+    regions: list[RegionTarget]
+    kpi_weights: dict[str, list[KpiWeight]]
+    phases: list[PhaseTarget]
+    working_days: int
+    holidays: list[cal.Holiday]
+    makeup_workdays: list[date]
+    events: list[cal.Event]
+    reps: dict[str, list[RepTarget]]
+    sensitive_window: tuple[date, date] | None
+    alerts: list[Alert] = field(default_factory=list)
+    warnings: list[Warning_] = field(default_factory=list)
+
+    @property
+    def month(self):
+        return self.config.month
+
+    def to_dict(self) -> dict:
+        """The documented JSON contract (docs/plan-json.md): money int yuan, dates ISO."""
+        return {
+            "month": str(self.month),
+            "strategy": self.config.strategy,
+            "targets": {
+                "revenue": self.targets.revenue,
+                "new_customers": self.targets.new_customers,
+                "repurchase_rate": float(self.targets.repurchase_rate),
+                "average_order_value": self.targets.average_order_value,
+                "implied_orders": self.targets.implied_orders,
+            },
+            "products": [{"name": p.name, "share": float(p.share), "revenue": p.revenue} for p in self.products],
+            "regions": [
+                {
+                    "name": r.name, "manager": r.manager, "revenue": r.revenue, "new_customers": r.new_customers,
+                    "products": dict(r.products),
+                    "phases": {str(pt.phase.number): pt.regions[r.name] for pt in self.phases},
+                    "kpi_weights": {w.name: round(w.weight_float, 6) for w in self.kpi_weights[r.name]},
+                    "reps": [{"name": x.name, "new_hire": x.new_hire, "weight": float(x.weight),
+                              "revenue": x.revenue} for x in self.reps.get(r.name, [])],
+                }
+                for r in self.regions
+            ],
+            "phases": [
+                {"number": pt.phase.number, "name": pt.phase.name_zh, "name_en": pt.phase.name_en,
+                 "start": pt.phase.start.isoformat(), "end": pt.phase.end.isoformat(),
+                 "working_days": pt.phase.working_days, "revenue": pt.revenue}
+                for pt in self.phases
+            ],
+            "working_days": self.working_days,
+            "holidays": [{"date": h.date.isoformat(), "name": h.name, "source": h.source} for h in self.holidays],
+            "makeup_workdays": [d.isoformat() for d in self.makeup_workdays],
+            "events": [{"date": e.date.isoformat(), "time": e.time, "name": e.name_zh, "name_en": e.name_en,
+                        "key": e.key} for e in self.events],
+            "sensitive_period": (None if self.sensitive_window is None else
+                                 {"start": self.sensitive_window[0].isoformat(),
+                                  "end": self.sensitive_window[1].isoformat()}),
+            "alerts": [{"rule": a.rule, "code": a.code, "message": a.message} for a in self.alerts],
+            "warnings": [{"code": w.code, "message": w.message} for w in self.warnings],
+        }
+
+
+def holiday_calendar(config: PlanConfig) -> cal.HolidayCalendar:
+    return cal.HolidayCalendar(config.calendar.extra_holidays, config.calendar.extra_workdays)
+
+
+def compute_plan(config: PlanConfig) -> Plan:
+    month = config.month
+    calendar = holiday_calendar(config)
+    overall = overall_targets(config)
+    products = product_targets(config, overall)
+    regions = region_targets(config, overall, products)
+    phases = cal.month_phases(month, calendar, config.calendar.phase_starts)
+    working_days = len(calendar.working_days(month.first_day, month.last_day))
+    phase_revenue = largest_remainder(overall.revenue, [p.working_days for p in phases]) if working_days \
+        else largest_remainder(overall.revenue, [1] * len(phases))
+    matrix = allocate_matrix([r.revenue for r in regions], phase_revenue)
+    phase_targets = [PhaseTarget(p, phase_revenue[j], {r.name: matrix[i][j] for i, r in enumerate(regions)})
+                     for j, p in enumerate(phases)]
+    reps = {r.name: rep_targets(rt.revenue, r.reps) for r, rt in zip(config.regions, regions) if r.reps}
+    window = cal.sensitive_overlap(month, config.risks.sensitive_months_before)
+
+    alerts: list[Alert] = []
+    warnings: list[Warning_] = [Warning_(w.code, w.message) for w in weight_warnings(config)]
+    if window:
+        alerts.append(Alert("R10", "sensitive_period",
+                            f"春节前敏感期 {window[0].isoformat()} – {window[1].isoformat()}: 大客户保号预案 active "
+                            f"(Spring Festival sensitive period: key-account retention plan)"))
+    if config.strategy == "B":
+        alerts.append(Alert("R10", "strategy_b", "B版本销售策略 active (industry policy change): "
+                                                 "strategy B targets and KPI weights apply"))
+    for year in sorted({month.first_day.year, month.last_day.year}):
+        if not calendar.is_published(year):
+            warnings.append(Warning_("holidays_estimated",
+                                     f"The official {year} holiday schedule is not in salesplan's table: "
+                                     f"statutory days are estimated and make-up working days are unknown; "
+                                     f"correct them with [calendar] extra_holidays / extra_workdays."))
+    return Plan(
+        config=config, targets=overall, products=products, regions=regions,
+        kpi_weights=all_region_weights(config), phases=phase_targets, working_days=working_days,
+        holidays=calendar.holidays(month.first_day, month.last_day),
+        makeup_workdays=calendar.makeup_workdays(month.first_day, month.last_day),
+        events=cal.month_events(month, calendar), reps=reps, sensitive_window=window,
+        alerts=alerts, warnings=warnings,
+    )

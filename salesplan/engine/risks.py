@@ -1,0 +1,93 @@
+"""R9 authority flags on deals and R10 risk triggers on a region's weekly inputs."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from salesplan.config.model import Risks
+
+
+@dataclass(frozen=True)
+class Flag:
+    rule: str          # "R9" / "R10"
+    code: str          # stable machine code
+    message: str
+    where: str = ""    # deal #, region/phase, or cell
+
+
+DEAL_FLAG_CODES = ("discount_below_floor", "report_large_order", "support_priority")
+
+
+def discount_floor(quote_fen: int, first_quote: bool, risks: Risks) -> Decimal:
+    """R9: a first quote over the special threshold may go to 92% of list, others 95%."""
+    if first_quote and quote_fen > risks.special_discount_threshold * 100:
+        return risks.special_discount_floor
+    return risks.standard_discount_floor
+
+
+def discount_ok(quote_fen: int, list_price_fen: int, first_quote: bool, risks: Risks) -> bool:
+    """True when quote / list ≥ the applicable floor (compared exactly in integers)."""
+    if list_price_fen <= 0:
+        return True
+    floor = discount_floor(quote_fen, first_quote, risks)
+    return Decimal(quote_fen) >= floor * Decimal(list_price_fen)
+
+
+def deal_flags(deals: pd.DataFrame, risks: Risks) -> pd.DataFrame:
+    """Vectorised R9 flags: seq, code, rule, message for every deal that trips one."""
+    rows = []
+    amt = deals["amount_fen"].to_numpy(dtype=np.int64)
+    seq = deals["seq"].to_numpy()
+    big = amt >= risks.report_threshold * 100
+    rows.append(pd.DataFrame({"seq": seq[big], "code": "report_large_order", "rule": "R9",
+                              "message": [f"order ¥{a / 100:,.2f} ≥ ¥{risks.report_threshold:,}: report at once"
+                                          for a in amt[big]]}))
+    prio = amt > risks.support_priority_threshold * 100
+    rows.append(pd.DataFrame({"seq": seq[prio], "code": "support_priority", "rule": "R9",
+                              "message": "project over ¥{:,}: technical support priority".format(
+                                  risks.support_priority_threshold)}))
+    if {"quote_fen", "list_price_fen"} <= set(deals.columns):
+        q = deals["quote_fen"]
+        lp = deals["list_price_fen"]
+        has = q.notna() & lp.notna() & (lp.fillna(0) > 0)
+        first = deals["first_quote"].astype(bool) if "first_quote" in deals.columns else pd.Series(False, deals.index)
+        for i in np.flatnonzero(has.to_numpy()):
+            qi, li, fi = int(q.iloc[i]), int(lp.iloc[i]), bool(first.iloc[i])
+            if not discount_ok(qi, li, fi, risks):
+                floor = discount_floor(qi, fi, risks)
+                rows.append(pd.DataFrame({"seq": [seq[i]], "code": ["discount_below_floor"], "rule": ["R9"],
+                                          "message": [f"quote at {Decimal(qi) / Decimal(li) * 100:.2f}% of list,"
+                                                      f" below the {floor * 100:.0f}% floor: needs approval"]}))
+    out = pd.concat(rows, ignore_index=True)
+    return out.sort_values(["seq", "code"], kind="stable").reset_index(drop=True)
+
+
+def inventory_alert(occupancy: float | Decimal | None, risks: Risks) -> bool:
+    """R10: customer inventory occupancy above the limit triggers emergency stocking."""
+    return occupancy is not None and Decimal(str(occupancy)) > risks.inventory_alert
+
+
+def complaint_violation(response_hours: float | Decimal | None, risks: Risks) -> bool:
+    """R10: every complaint answered at ≥ 3 h is a violation."""
+    return response_hours is not None and Decimal(str(response_hours)) >= risks.complaint_max_hours
+
+
+def missed_streaks(actuals: Sequence[int | None], targets: Sequence[int], run: int = 2) -> list[bool]:
+    """For each week: True when this week and the ``run - 1`` before it all missed target.
+
+    A week with no actual entered (None) is not judged (neither missed nor met).
+    """
+    out = []
+    streak = 0
+    for a, t in zip(actuals, targets):
+        if a is None:
+            streak = 0
+            out.append(False)
+            continue
+        streak = streak + 1 if a < t else 0
+        out.append(streak >= run)
+    return out

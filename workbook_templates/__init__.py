@@ -1,0 +1,1 @@
+"""workbook_templates."""
