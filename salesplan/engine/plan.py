@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from salesplan.config.model import PlanConfig
 from salesplan.engine import calendar as cal
@@ -51,7 +51,8 @@ class Plan:
     makeup_workdays: list[date]
     events: list[cal.Event]
     reps: dict[str, list[RepTarget]]
-    sensitive_window: tuple[date, date] | None
+    sensitive_window: tuple[date, date] | None          # the whole window (R10)
+    sensitive_in_month: tuple[date, date] | None        # the part of it inside this month
     alerts: list[Alert] = field(default_factory=list)
     warnings: list[Warning_] = field(default_factory=list)
 
@@ -96,7 +97,10 @@ class Plan:
                         "key": e.key} for e in self.events],
             "sensitive_period": (None if self.sensitive_window is None else
                                  {"start": self.sensitive_window[0].isoformat(),
-                                  "end": self.sensitive_window[1].isoformat()}),
+                                  "end": self.sensitive_window[1].isoformat(),
+                                  "spring_festival": (self.sensitive_window[1] + timedelta(days=1)).isoformat(),
+                                  "in_month_start": self.sensitive_in_month[0].isoformat(),
+                                  "in_month_end": self.sensitive_in_month[1].isoformat()}),
             "alerts": [{"rule": a.rule, "code": a.code, "message": a.message} for a in self.alerts],
             "warnings": [{"code": w.code, "message": w.message} for w in self.warnings],
         }
@@ -120,14 +124,15 @@ def compute_plan(config: PlanConfig) -> Plan:
     phase_targets = [PhaseTarget(p, phase_revenue[j], {r.name: matrix[i][j] for i, r in enumerate(regions)})
                      for j, p in enumerate(phases)]
     reps = {r.name: rep_targets(rt.revenue, r.reps) for r, rt in zip(config.regions, regions) if r.reps}
-    window = cal.sensitive_overlap(month, config.risks.sensitive_months_before)
+    window, in_month = _sensitive_period(month, config.risks.sensitive_months_before)
 
     alerts: list[Alert] = []
     warnings: list[Warning_] = [Warning_(w.code, w.message) for w in weight_warnings(config)]
     if window:
         alerts.append(Alert("R10", "sensitive_period",
-                            f"春节前敏感期 {window[0].isoformat()} – {window[1].isoformat()}: 大客户保号预案 active "
-                            f"(Spring Festival sensitive period: key-account retention plan)"))
+                            f"春节前敏感期 {window[0].isoformat()} – {window[1].isoformat()} "
+                            f"(本月 {in_month[0].isoformat()} – {in_month[1].isoformat()}): 启动大客户保号预案 / "
+                            f"Spring Festival sensitive period: the key-account retention plan is active"))
     if config.strategy == "B":
         alerts.append(Alert("R10", "strategy_b", "B版本销售策略 active (industry policy change): "
                                                  "strategy B targets and KPI weights apply"))
@@ -142,6 +147,18 @@ def compute_plan(config: PlanConfig) -> Plan:
         kpi_weights=all_region_weights(config), phases=phase_targets, working_days=working_days,
         holidays=calendar.holidays(month.first_day, month.last_day),
         makeup_workdays=calendar.makeup_workdays(month.first_day, month.last_day),
-        events=cal.month_events(month, calendar), reps=reps, sensitive_window=window,
+        events=cal.month_events(month, calendar), reps=reps, sensitive_window=window, sensitive_in_month=in_month,
         alerts=alerts, warnings=warnings,
     )
+
+
+def _sensitive_period(month, months_before: int):
+    """The R10 window (month before Spring Festival) that overlaps ``month``, and the overlap."""
+    in_month = cal.sensitive_overlap(month, months_before)
+    if in_month is None:
+        return None, None
+    for year in (month.year, month.year + 1):
+        start, end = cal.sensitive_window(year, months_before)
+        if start <= in_month[0] <= end:
+            return (start, end), in_month
+    return in_month, in_month  # pragma: no cover - overlap always comes from one of the two windows

@@ -1,0 +1,176 @@
+"""Runs the rule cases in tests/cases/rules.toml (one or more per rule R1–R11)."""
+from __future__ import annotations
+
+import copy
+import tomllib
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from salesplan.config import default_config_text, load_default, validate
+from salesplan.config.model import Awards
+from salesplan.engine import awards, coaching, commission, kpi, risks
+from salesplan.engine.allocation import largest_remainder
+from salesplan.engine.plan import compute_plan
+from salesplan.errors import ConfigError
+
+CASES = tomllib.loads((Path(__file__).parent / "cases" / "rules.toml").read_text("utf-8"))
+DEFAULT = tomllib.loads(default_config_text(), parse_float=Decimal)
+
+
+def cases(kind: str):
+    return [pytest.param(c, id=f"{c['rule']}: {c['name']}") for c in CASES.get(kind, [])]
+
+
+def config_with(patch: dict | None, month: str | None = None):
+    data = copy.deepcopy(DEFAULT)
+    for key, value in (patch or {}).items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    return validate(_decimals(data), source="case", month=month)
+
+
+def _decimals(x):
+    """Cases are parsed without Decimal; turn floats into exact Decimals like the real loader."""
+    if isinstance(x, float):
+        return Decimal(repr(x))
+    if isinstance(x, dict):
+        return {k: _decimals(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_decimals(v) for v in x]
+    return x
+
+
+def lookup(data, path: str):
+    for part in path.split("."):
+        data = data[int(part)] if isinstance(data, list) else data[part]
+    return data
+
+
+def fen(text: str) -> int:
+    return int(Decimal(text) * 100)
+
+
+def yuan(fen_value: int) -> str:
+    return f"{Decimal(int(fen_value)) / 100:.2f}"
+
+
+def test_every_rule_has_a_case():
+    rules = {c["rule"] for kind in CASES.values() for c in kind}
+    assert rules >= {f"R{i}" for i in range(1, 12)}
+
+
+@pytest.mark.parametrize("case", cases("allocation"))
+def test_allocation(case):
+    got = largest_remainder(case["input"]["total"], [Decimal(w) for w in case["input"]["weights"]])
+    assert got == case["expected"]
+    assert sum(got) == case["input"]["total"]
+
+
+@pytest.mark.parametrize("case", cases("plan"))
+def test_plan(case):
+    inp = case["input"]
+    plan = compute_plan(config_with(inp.get("config"), inp.get("month"))).to_dict()
+    for path, expected in case["expected"].items():
+        got = lookup(plan, path)
+        if expected == "none":
+            assert got is None, path
+        elif isinstance(expected, float):
+            assert got == pytest.approx(expected, abs=5e-7), path
+        else:
+            assert got == expected, path
+
+
+@pytest.mark.parametrize("case", cases("config_error"))
+def test_config_error(case):
+    with pytest.raises(ConfigError) as err:
+        config_with(case["input"]["config"], "2026-12")
+    text = str(err.value)
+    for fragment in case["expected"]:
+        assert fragment in text
+
+
+@pytest.mark.parametrize("case", cases("kpi_score"))
+def test_kpi_score(case):
+    inp = case["input"]
+    actuals = np.array([[np.nan if a == "" else a for a in inp["actuals"]]], dtype=float)
+    w = [Decimal(x) for x in inp["weights"]]
+    if inp["normalize"]:
+        w = [x / sum(w) for x in w]
+    got = kpi.kpi_scores(actuals, inp["targets"], w, inp["scoring"], inp["cap"])[0]
+    assert got == pytest.approx(case["expected"], abs=1e-9)
+
+
+@pytest.mark.parametrize("case", cases("commission"))
+def test_commission(case):
+    inp = case["input"]
+    tiers = load_default("2026-12").commission.tiers
+    got = commission.commission_for_amounts([fen(a) for a in inp["amounts"]], inp["target"], tiers)
+    assert [yuan(g) for g in got] == case["expected"]
+
+
+def _deals(rows) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "seq": r["seq"], "region": r.get("region", ""), "rep": r.get("rep", ""), "customer": r.get("customer", ""),
+        "is_new_customer": r.get("new", False), "amount_fen": fen(r["amount"]),
+        "date": date.fromisoformat(r["date"]) if "date" in r else None,
+    } for r in rows])
+
+
+@pytest.mark.parametrize("case", cases("awards"))
+def test_awards(case):
+    cfg = load_default("2026-12").awards
+    if case["input"].get("stack"):
+        cfg = Awards(**{**cfg.__dict__, "stack_breakthrough_and_conquest": True})
+    got = awards.first_deal_awards(_deals(case["input"]["deals"]), cfg)
+    assert [{"rep": a.rep, "award": a.award, "amount": yuan(a.amount_fen)} for a in got] == case["expected"]
+
+
+@pytest.mark.parametrize("case", cases("champion"))
+def test_champion(case):
+    deals = _deals(case["input"]["deals"])
+    scores = {(r, rep): s for (r, rep) in zip(deals.region, deals.rep)
+              for name, s in case["input"].get("kpi", {}).items() if name == rep}
+    got = awards.champion(deals, scores)
+    assert {"rep": got.rep, "decided_by": got.decided_by} == case["expected"]
+
+
+@pytest.mark.parametrize("case", cases("discount"))
+def test_discount(case):
+    inp = case["input"]
+    r = load_default("2026-12").risks
+    assert risks.discount_ok(fen(inp["quote"]), fen(inp["list_price"]), inp["first_quote"], r) is case["expected"]
+
+
+@pytest.mark.parametrize("case", cases("deal_flags"))
+def test_deal_flags(case):
+    flags = risks.deal_flags(_deals(case["input"]["deals"]), load_default("2026-12").risks)
+    assert [[int(s), c] for s, c in zip(flags.seq, flags.code)] == case["expected"]
+
+
+@pytest.mark.parametrize("case", cases("risk"))
+def test_risk(case):
+    inp = case["input"]
+    r = load_default("2026-12").risks
+    blank = lambda v: None if v == "" else v  # noqa: E731
+    if inp["check"] == "inventory":
+        got = [risks.inventory_alert(blank(v), r) for v in inp["values"]]
+    elif inp["check"] == "complaint":
+        got = [risks.complaint_violation(blank(v), r) for v in inp["values"]]
+    else:
+        got = risks.missed_streaks([blank(v) for v in inp["actuals"]], inp["targets"], r.missed_weeks)
+    assert got == case["expected"]
+
+
+@pytest.mark.parametrize("case", cases("coaching"))
+def test_coaching(case):
+    reps = [("华东区", x["rep"], x["new_hire"], x["sessions"]) for x in case["input"]["reps"]]
+    report = coaching.coaching_report(reps, load_default("2026-12").coaching)
+    assert [line.rep for line in report.short] == case["expected"]["short"]
+    assert report.team_short_by == case["expected"]["team_short_by"]
