@@ -120,6 +120,10 @@ def _deals(rows) -> pd.DataFrame:
         "seq": r["seq"], "region": r.get("region", ""), "rep": r.get("rep", ""), "customer": r.get("customer", ""),
         "is_new_customer": r.get("new", False), "amount_fen": fen(r["amount"]),
         "date": date.fromisoformat(r["date"]) if "date" in r else None,
+        "customer_region": r.get("customer_region", ""),
+        "quote_fen": fen(r["quote"]) if "quote" in r else None,
+        "list_price_fen": fen(r["list_price"]) if "list_price" in r else None,
+        "first_quote": r.get("first_quote", False),
     } for r in rows])
 
 

@@ -6,7 +6,7 @@ one :class:`ConfigError`, so a director fixes the file in one pass.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from importlib import resources
@@ -398,6 +398,11 @@ class _Validator:
             extra_support_staff=n("extra_support_staff", integer=True),
             complaint_max_hours=n("complaint_max_hours", allow_equal_min=False),
             sensitive_months_before=n("sensitive_months_before", integer=True, minimum=1, maximum=3),
+            green_channel_customer_region=self.text(r, "green_channel_customer_region",
+                                                    "risks.green_channel_customer_region", default="") if
+            r.get("green_channel_customer_region") else "",
+            green_channel_via_region=self.text(r, "green_channel_via_region", "risks.green_channel_via_region",
+                                               default="") if r.get("green_channel_via_region") else "",
         )
 
     def strategy_b(self, kpis: tuple[Kpi, ...]) -> StrategyB:

@@ -109,6 +109,8 @@ class Risks:
     extra_support_staff: int
     complaint_max_hours: Decimal
     sensitive_months_before: int
+    green_channel_customer_region: str = ""
+    green_channel_via_region: str = ""
 
 
 @dataclass(frozen=True)

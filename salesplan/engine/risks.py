@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from salesplan.config.model import Risks
+from salesplan.engine.commission import RATE_SCALE, rate_ppm
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class Flag:
     where: str = ""    # deal #, region/phase, or cell
 
 
-DEAL_FLAG_CODES = ("discount_below_floor", "report_large_order", "support_priority")
+DEAL_FLAG_CODES = ("discount_below_floor", "report_large_order", "support_priority", "green_channel")
 
 
 def discount_floor(quote_fen: int, first_quote: bool, risks: Risks) -> Decimal:
@@ -51,17 +52,24 @@ def deal_flags(deals: pd.DataFrame, risks: Risks) -> pd.DataFrame:
                               "message": "project over ¥{:,}: technical support priority".format(
                                   risks.support_priority_threshold)}))
     if {"quote_fen", "list_price_fen"} <= set(deals.columns):
-        q = deals["quote_fen"]
-        lp = deals["list_price_fen"]
-        has = q.notna() & lp.notna() & (lp.fillna(0) > 0)
-        first = deals["first_quote"].astype(bool) if "first_quote" in deals.columns else pd.Series(False, deals.index)
-        for i in np.flatnonzero(has.to_numpy()):
-            qi, li, fi = int(q.iloc[i]), int(lp.iloc[i]), bool(first.iloc[i])
-            if not discount_ok(qi, li, fi, risks):
-                floor = discount_floor(qi, fi, risks)
-                rows.append(pd.DataFrame({"seq": [seq[i]], "code": ["discount_below_floor"], "rule": ["R9"],
-                                          "message": [f"quote at {Decimal(qi) / Decimal(li) * 100:.2f}% of list,"
-                                                      f" below the {floor * 100:.0f}% floor: needs approval"]}))
+        has = (deals["quote_fen"].notna() & deals["list_price_fen"].notna()).to_numpy()
+        q = deals["quote_fen"].fillna(0).to_numpy(dtype=np.int64)
+        lp = deals["list_price_fen"].fillna(0).to_numpy(dtype=np.int64)
+        first = (deals["first_quote"].fillna(False).astype(bool).to_numpy() if "first_quote" in deals.columns
+                 else np.zeros(len(deals), bool))
+        special = first & (q > risks.special_discount_threshold * 100)
+        floor_ppm = np.where(special, rate_ppm(risks.special_discount_floor), rate_ppm(risks.standard_discount_floor))
+        # quote / list < floor  ⇔  quote·10⁶ < floor_ppm·list, exact in integers
+        below = has & (lp > 0) & (q * RATE_SCALE < floor_ppm * lp)
+        pct = np.where(lp > 0, q / np.where(lp > 0, lp, 1) * 100, 0)
+        rows.append(pd.DataFrame({"seq": seq[below], "code": "discount_below_floor", "rule": "R9",
+                                  "message": [f"quote at {p:.2f}% of list, below the {f / 10000:.0f}% floor: "
+                                              f"needs approval" for p, f in zip(pct[below], floor_ppm[below])]}))
+    cust, via = risks.green_channel_customer_region, risks.green_channel_via_region
+    if cust and via and "customer_region" in deals.columns:
+        green = ((deals["customer_region"] == cust) & (deals["region"] == via)).to_numpy()
+        rows.append(pd.DataFrame({"seq": seq[green], "code": "green_channel", "rule": "R9",
+                                  "message": f"{cust} customer buying through {via}: finance green channel"}))
     out = pd.concat(rows, ignore_index=True)
     return out.sort_values(["seq", "code"], kind="stable").reset_index(drop=True)
 
