@@ -1,0 +1,190 @@
+"""The macro registry and the RunPython entry point, run headless."""
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+import salesplan.macros as macros
+from salesplan.errors import InputError, Problem, SalesPlanError
+from salesplan.macros import registry, runner
+
+
+@pytest.fixture
+def temp_macros():
+    """Register test macros for one test, then remove them again."""
+    added: list[str] = []
+
+    def add(tag, func, **kw):
+        kw.setdefault("label_zh", "测试")
+        kw.setdefault("label_en", "Test")
+        kw.setdefault("screentip", "Test macro.")
+        registry.macro(tag, **kw)(func)
+        added.append(tag)
+        return func
+
+    yield add
+    for tag in added:
+        registry.REGISTRY.pop(tag, None)
+
+
+class Book:
+    """A minimal stand-in for the workbook context a macro receives."""
+
+    def __init__(self, name="plan.xlsx"):
+        self.name = name
+        self.seen: list[str] = []
+
+
+def test_decorator_leaves_a_plain_function(temp_macros):
+    def hello(book):
+        book.seen.append("hello")
+        return 42
+
+    assert temp_macros("test_hello", hello) is hello
+    assert type(hello) is types.FunctionType and hello.__name__ == "hello"
+    b = Book()
+    assert hello(b) == 42  # still callable directly
+    assert registry.dispatch("test_hello", b) == 42
+    assert b.seen == ["hello", "hello"]
+    spec = registry.get("test_hello")
+    assert spec.qualname.endswith("hello") and spec.headless_ok and spec.on_ribbon
+
+
+def test_registration_rules(temp_macros):
+    def first(book):
+        return 1
+
+    def second(book):
+        return 2
+
+    temp_macros("test_dup", first)
+    with pytest.raises(ValueError, match="already registered"):
+        registry.macro("test_dup", label_zh="x", label_en="x", screentip="x")(second)
+    # re-registering the same function (a module reload) is fine
+    registry.macro("test_dup", label_zh="x", label_en="x", screentip="x")(first)
+    for bad in ("Bad", "with space", "x;import os", "", "a" * 65, "1abc"):
+        with pytest.raises(ValueError):
+            registry.macro(bad, label_zh="x", label_en="x", screentip="x")
+    with pytest.raises(ValueError, match="required"):
+        registry.macro("test_nolabel", label_zh="", label_en="x", screentip="x")
+
+    def undocumented(book):
+        return None
+
+    with pytest.raises(ValueError, match="docstring"):
+        registry.macro("test_headless", label_zh="x", label_en="x", screentip="x", on_ribbon=False)(undocumented)
+
+    def documented(book):
+        """Called by `salesplan regional split`, not from the ribbon."""
+
+    temp_macros("test_headless", documented, on_ribbon=False)
+    assert registry.get("test_headless") not in registry.ribbon_macros()
+
+
+def test_unknown_tag_is_a_salesplan_error():
+    with pytest.raises(registry.UnknownMacroError) as info:
+        registry.dispatch("no_such_macro", Book())
+    assert isinstance(info.value, SalesPlanError)
+    assert "no_such_macro" in str(info.value) and "generate_plan" in str(info.value)
+
+
+def test_plan_macros_are_registered():
+    assert set(runner.load_macros()) >= {"generate_plan", "recalculate", "check_risks", "open_settings"}
+    for tag in ("generate_plan", "recalculate", "check_risks", "open_settings"):
+        spec = registry.get(tag)
+        assert spec.func.__module__ == "salesplan.macros.plan_macros"
+        assert spec.label_zh and spec.label_en and spec.screentip
+
+
+def test_plan_macros_call_the_actions_module(monkeypatch):
+    """Each plan macro hands the book to salesplan.macros.actions.<tag>."""
+    tags = ("generate_plan", "recalculate", "check_risks", "open_settings")
+    try:
+        actions = importlib.import_module("salesplan.macros.actions")
+    except ModuleNotFoundError:
+        actions = None
+    if actions is not None:  # the real module exists: it must provide them all
+        for tag in tags:
+            assert callable(getattr(actions, tag)), tag
+        return
+    calls = []
+    stand_in = types.ModuleType("salesplan.macros.actions")
+    for tag in tags:
+        setattr(stand_in, tag, lambda book, _t=tag: calls.append((_t, book)) or _t)
+    monkeypatch.setitem(sys.modules, "salesplan.macros.actions", stand_in)
+    book = Book()
+    for tag in tags:
+        assert registry.dispatch(tag, book) == tag
+        assert macros.run(tag, book=book, notify=lambda m, t: pytest.fail(m)) is True
+    assert calls == [(t, book) for t in tags for _ in (0, 1)]
+
+
+def test_run_success_and_engine_error(temp_macros):
+    messages: list[tuple[str, str]] = []
+    notify = lambda msg, title: messages.append((msg, title))  # noqa: E731
+
+    temp_macros("test_ok", lambda book: book.seen.append("ok"))
+    b = Book()
+    assert macros.run("test_ok", book=b, notify=notify) is True
+    assert b.seen == ["ok"] and messages == []
+
+    err = InputError([Problem("设置!B3", "2024-13", "a month like 2024-05"),
+                      Problem("目标!C7", -5, "a target >= 0")], source="plan.xlsx")
+
+    def fails(book):
+        raise err
+
+    temp_macros("test_engine_error", fails)
+    assert macros.run("test_engine_error", book=b, notify=notify) is False
+    (msg, title), = messages
+    assert msg == str(err)  # the engine's own clear message, verbatim
+    assert "Traceback" not in msg and title == runner.ALERT_TITLE
+
+
+def test_run_unexpected_error_is_summarised_and_logged(temp_macros, tmp_path, monkeypatch):
+    monkeypatch.setenv("SALESPLAN_LOG_DIR", str(tmp_path))
+    messages = []
+
+    def boom(book):
+        return {}["missing_key"]
+
+    temp_macros("test_boom", boom)
+    assert macros.run("test_boom", book=Book(), notify=lambda m, t: messages.append(m)) is False
+    msg, = messages
+    assert "KeyError" in msg and "missing_key" in msg and "test_boom" in msg
+    assert "Traceback" not in msg and str(tmp_path) in msg
+    log = (tmp_path / "salesplan-macros.log").read_text("utf-8")
+    assert "Traceback" in log and "boom" in log
+
+
+def test_run_unknown_tag_reports_instead_of_raising():
+    messages = []
+    assert macros.run("nope_not_here", book=Book(), notify=lambda m, t: messages.append(m)) is False
+    assert "nope_not_here" in messages[0]
+
+
+def test_long_messages_are_shortened_for_a_message_box(temp_macros):
+    err = InputError([Problem(f"区域!A{i}", i, "a name") for i in range(200)])
+    temp_macros("test_long", lambda book: (_ for _ in ()).throw(err))
+    messages = []
+    macros.run("test_long", book=Book(), notify=lambda m, t: messages.append(m))
+    assert len(messages[0]) <= runner.MAX_MESSAGE
+    assert messages[0].startswith("200 problem(s):") and "more line(s)" in messages[0]
+
+
+def test_runpython_command_from_the_vba_dispatcher_runs_headless(tmp_path):
+    """Execute exactly the Python command SalesPlanRibbon.OnAction sends, in a
+    fresh interpreter without Excel: the error is reported, no traceback."""
+    bas = (Path(macros.__file__).parents[1] / "addin" / "vba" / "SalesPlanRibbon.bas").read_text("ascii")
+    template = bas.split('RunPython "', 1)[1].split("\n", 1)[0]
+    command = template.replace("\" & actionTag & \"", "no_such_tag").rstrip().rstrip('"')
+    assert command == "import salesplan.macros; salesplan.macros.run('no_such_tag')"
+    proc = subprocess.run([sys.executable, "-c", command], capture_output=True, text=True, timeout=120,
+                          env={**__import__("os").environ, "SALESPLAN_LOG_DIR": str(tmp_path)})
+    assert proc.returncode == 0
+    assert "no_such_tag" in proc.stderr and "Traceback" not in proc.stderr
