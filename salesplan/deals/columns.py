@@ -1,0 +1,169 @@
+"""Which column of a CRM export holds which field, and how yes/no cells are read.
+
+The mapping is *canonical field → header*. Defaults are the Chinese headers the
+team's CRM exports; English alternates are accepted too. The plan configuration
+overrides them with a ``[deals.columns]`` table, e.g.::
+
+    [deals.columns]
+    amount = "合同金额"            # one header
+    rep = ["销售员", "负责人"]      # or several accepted spellings
+
+A configured field accepts *only* the configured header(s). Headers are compared
+after trimming, full-width → ASCII folding (NFKC) and case folding, and ignoring
+spaces, ``_`` and ``-`` (so ``Contract ID`` matches ``contract_id``).
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
+
+from salesplan.errors import ConfigError, Problem
+
+__all__ = [
+    "FIELDS",
+    "REQUIRED",
+    "OPTIONAL",
+    "DEFAULT_HEADERS",
+    "ColumnMap",
+    "parse_bool",
+    "BOOL_EXPECTED",
+    "normalise_header",
+]
+
+#: Canonical fields, in the order of the DataFrame the reader builds.
+FIELDS: tuple[str, ...] = (
+    "date", "rep", "region", "customer", "new_customer", "product", "amount",
+    "contract_id", "stamped", "quote", "list_price", "first_quote",
+)
+#: Fields a deals file must have.
+REQUIRED: frozenset[str] = frozenset({"date", "rep", "region", "customer", "product", "amount",
+                                      "contract_id", "stamped"})
+#: Fields that may be absent (booleans default to False, prices to missing).
+OPTIONAL: frozenset[str] = frozenset(FIELDS) - REQUIRED
+
+#: Accepted headers per field; the first one is the default (Chinese) label.
+DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
+    "date": ("成交日期", "签约日期", "日期", "date", "deal_date", "signed_date"),
+    "rep": ("销售", "销售员", "销售代表", "负责人", "rep", "sales_rep", "salesperson", "owner"),
+    "region": ("区域", "大区", "销售区域", "region"),
+    "customer": ("客户", "客户名称", "customer", "customer_name", "account"),
+    "new_customer": ("新客户", "是否新客户", "new_customer", "is_new_customer"),
+    "product": ("产品线", "产品", "product", "product_line"),
+    "amount": ("金额", "成交金额", "合同金额", "amount", "deal_amount"),
+    "contract_id": ("合同编号", "合同号", "contract_id", "contract_no", "contract"),
+    "stamped": ("已盖章", "是否盖章", "盖章", "stamped", "is_stamped"),
+    "quote": ("报价", "quote", "quoted_price"),
+    "list_price": ("目录价", "标准价", "list_price"),
+    "first_quote": ("首次报价", "是否首次报价", "first_quote", "is_first_quote"),
+}
+
+
+def normalise_header(text: object) -> str:
+    s = unicodedata.normalize("NFKC", str(text if text is not None else "")).casefold()
+    return "".join(ch for ch in s if not ch.isspace() and ch not in "_-")
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Canonical field → accepted headers (first = label used in messages)."""
+
+    headers: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_HEADERS))
+
+    @classmethod
+    def default(cls) -> "ColumnMap":
+        return cls(dict(DEFAULT_HEADERS))
+
+    @classmethod
+    def from_config(cls, table: Mapping[str, object] | None, *, where: str = "[deals.columns]") -> "ColumnMap":
+        """Defaults overridden by a ``[deals.columns]`` table; every bad key is reported."""
+        headers = dict(DEFAULT_HEADERS)
+        problems: list[Problem] = []
+        for key, value in (table or {}).items():
+            if key not in DEFAULT_HEADERS:
+                problems.append(Problem(f"{where}.{key}", key, "one of " + ", ".join(FIELDS), "unknown_field"))
+                continue
+            if isinstance(value, str):
+                value = [value]
+            if (not isinstance(value, (list, tuple)) or not value
+                    or not all(isinstance(v, str) and v.strip() for v in value)):
+                problems.append(Problem(f"{where}.{key}", value,
+                                        "a header text or a list of header texts", "bad_header"))
+                continue
+            headers[key] = tuple(v.strip() for v in value)
+        table = dict(table or {})
+        # a header configured for two fields is ambiguous
+        owner: dict[str, str] = {}
+        for f in FIELDS:
+            if f not in table or f not in headers or headers[f] is DEFAULT_HEADERS[f]:
+                continue
+            for h in headers[f]:
+                n = normalise_header(h)
+                if n in owner and owner[n] != f:
+                    problems.append(Problem(f"{where}.{f}", h, f"a header not already given to {owner[n]!r}",
+                                            "header_reused"))
+                owner.setdefault(n, f)
+        if problems:
+            raise ConfigError(problems, where)
+        # a header configured for one field is no longer a default alternate of another
+        headers = {f: (hs if f in owner.values() else tuple(h for h in hs if normalise_header(h) not in owner))
+                   for f, hs in headers.items()}
+        return cls(headers)
+
+    def label(self, field_name: str) -> str:
+        return self.headers[field_name][0]
+
+    def resolve(self, header_row: Sequence[object], *, where: str) -> tuple[dict[str, int], list[Problem]]:
+        """Map fields to column positions in ``header_row``.
+
+        Returns ``(positions, problems)``: a missing required field or a field found
+        under two headers is a problem; missing optional fields are simply absent.
+        """
+        wanted: dict[str, str] = {}
+        for f in FIELDS:
+            for h in self.headers[f]:
+                wanted.setdefault(normalise_header(h), f)
+        positions: dict[str, int] = {}
+        problems: list[Problem] = []
+        for i, h in enumerate(header_row):
+            f = wanted.get(normalise_header(h))
+            if f is None:
+                continue
+            if f in positions:
+                problems.append(Problem(f"{where}: row 1 header", [header_row[positions[f]], h],
+                                        f"one column for {f!r}", "ambiguous_column"))
+                continue
+            positions[f] = i
+        for f in FIELDS:
+            if f in REQUIRED and f not in positions:
+                problems.append(Problem(f"{where}: header", f,
+                                        f"a column headed {' or '.join(self.headers[f][:3])}", "missing_column"))
+        return positions, problems
+
+    def score(self, row: Iterable[object]) -> int:
+        """How many known headers a row contains (to find the header row)."""
+        known = {normalise_header(h) for hs in self.headers.values() for h in hs}
+        return sum(1 for v in row if isinstance(v, str) and normalise_header(v) in known)
+
+
+BOOL_EXPECTED = "yes or no: 是/否, Y/N, yes/no, TRUE/FALSE, 1/0, ✓/✗ (blank = no)"
+_TRUE = {"是", "y", "yes", "true", "t", "1", "1.0", "✓", "✔", "√", "☑", "对", "有", "已", "已盖章", "盖章", "新", "新客户",
+         "首次", "on"}
+_FALSE = {"否", "n", "no", "false", "f", "0", "0.0", "✗", "✘", "×", "☐", "不", "不是", "无", "未", "未盖章", "没有",
+          "老", "老客户", "非首次", "off", ""}
+
+
+def parse_bool(value: object) -> bool:
+    """A yes/no cell → bool; ``ValueError`` when it is neither. Blank means no."""
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    s = unicodedata.normalize("NFKC", str(value)).strip().casefold()
+    if s in _TRUE:
+        return True
+    if s in _FALSE:
+        return False
+    raise ValueError(f"{value!r} is not a yes/no value")

@@ -1,0 +1,382 @@
+"""Preflight an untrusted XLSX before any parser touches it.
+
+Spreadsheet parsers (calamine in particular, a Rust library that can abort the whole
+Python process on a hostile file) must only ever see files that passed
+:func:`preflight_xlsx`. The checks use only the standard library's ``zipfile`` and
+stream every part through a byte cap, so a zip bomb is never inflated in memory.
+
+Each rejection is an :class:`UnsafeFileError` with a short machine ``reason`` and a
+sentence for people:
+
+==================  ===========================================================
+reason              meaning
+==================  ===========================================================
+``missing``         the file does not exist / is not a regular file
+``empty``           zero bytes
+``encrypted``       OLE2 compound file holding an ``EncryptedPackage`` (a
+                    password-protected xlsx)
+``legacy_format``   any other OLE2 compound file (old binary .xls, .doc …)
+``not_zip``         not a zip archive at all (text renamed .xlsx, truncated …)
+``zip_bomb``        too many entries, too much uncompressed data, or a
+                    compression ratio no spreadsheet has
+``path_traversal``  an entry name that is absolute, has ``..``, a drive letter,
+                    backslashes or NUL, or a duplicate name
+``xml_entities``    a DOCTYPE or ENTITY declaration in an XML part (billion
+                    laughs, external entities); OOXML never needs one
+``xml_encoding``    an XML part that is not UTF-8 (cannot be scanned reliably)
+``missing_part``    [Content_Types].xml, xl/workbook.xml, its relationships or
+                    a worksheet the workbook references is absent
+``absurd_dimensions``  a ``<dimension>``, row or cell reference beyond Excel's
+                    limits (1,048,576 rows × 16,384 columns) or the configured
+                    ``max_rows`` / ``max_cells``
+``corrupt``         the zip or an XML part cannot be read (bad CRC, bad XML)
+==================  ===========================================================
+"""
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import zipfile
+import zlib
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from salesplan.errors import SalesPlanError
+
+__all__ = [
+    "UnsafeFileError",
+    "preflight_xlsx",
+    "EXCEL_MAX_ROWS",
+    "EXCEL_MAX_COLS",
+]
+
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLS = 16_384
+
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_CHUNK = 1 << 20
+
+_NS_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+class UnsafeFileError(SalesPlanError):
+    """A file was refused before parsing. ``reason`` is a stable short code."""
+
+    def __init__(self, path: str | os.PathLike, reason: str, detail: str = ""):
+        self.path = str(path)
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"{self.path}: refused ({reason})" + (f": {detail}" if detail else ""))
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+_REF = re.compile(rb"^\$?([A-Z]{1,7})\$?(\d{1,12})$")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
+_ROW_R = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr\s*=\s*[\"'](\d+)[\"']")
+# a cell reference whose column is beyond XFD
+_CELL_COL_BEYOND = re.compile(rb"\sr\s*=\s*[\"'](?:[A-Z]{4,}|[YZ][A-Z]{2}|X[G-Z][A-Z]|XF[E-Z])\d")
+# a cell reference with a row number of 7+ digits (1,000,000 and more): checked numerically
+_CELL_BIG_ROW = re.compile(rb"\sr\s*=\s*[\"'][A-Z]{1,3}(\d{7,})")
+# The same with a literal prefix (' r="', '<row'), which the regex engine finds with a
+# fast substring search; used for windows where no other spelling can occur.
+_ROW_R_FAST = re.compile(rb'<row\b[^>]*? r="(\d+)"')
+_CELL_COL_BEYOND_FAST = re.compile(rb' r="(?:[A-Z]{4,}|[YZ][A-Z]{2}|X[G-Z][A-Z]|XF[E-Z])\d')
+_CELL_BIG_ROW_FAST = re.compile(rb' r="[A-Z]{1,3}(\d{7,})')
+# any of these bytes means an unusual spelling may be present: use the slow patterns
+_UNUSUAL = (b"\tr", b"\nr", b"\rr", b"r =", b"r= ", b"r='", b":row", b":c ", b":c>")
+_DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_XML_DECL_ENC = re.compile(rb"^<\?xml[^>]*\bencoding\s*=\s*[\"']([^\"']+)[\"']")
+
+
+def _is_xml_part(name: str) -> bool:
+    low = name.lower()
+    return low.endswith((".xml", ".rels", ".vml")) or low == "[content_types].xml"
+
+
+def _check_name(path: str, name: str, seen: set[str]) -> None:
+    bad = (
+        not name
+        or name.startswith(("/", "\\"))
+        or "\\" in name
+        or "\x00" in name
+        or re.match(r"^[A-Za-z]:", name) is not None
+        or any(part == ".." for part in name.split("/"))
+    )
+    if bad:
+        raise UnsafeFileError(path, "path_traversal", f"entry name {name!r}")
+    key = name.lower()
+    if key in seen:
+        raise UnsafeFileError(path, "path_traversal", f"entry {name!r} appears twice")
+    seen.add(key)
+
+
+def preflight_xlsx(
+    path: str | os.PathLike,
+    *,
+    max_file_size: int = 512 * 1024 * 1024,
+    max_uncompressed: int = 2 * 1024 * 1024 * 1024,
+    max_ratio: float = 1000.0,
+    max_entries: int = 10_000,
+    max_rows: int = EXCEL_MAX_ROWS,
+    max_cells: int = 30_000_000,
+) -> None:
+    """Raise :class:`UnsafeFileError` unless ``path`` is an XLSX that is safe to parse.
+
+    ``max_ratio`` applies to entries whose uncompressed size is over 1 MiB (tiny
+    parts legitimately compress at odd ratios). ``max_cells`` bounds the dense area a
+    parser will allocate: (last row) × (last column), from the ``<dimension>`` and
+    from the row and cell references actually present.
+    """
+    p = Path(path)
+    try:
+        st = p.stat()
+    except OSError:
+        raise UnsafeFileError(path, "missing", "no such file") from None
+    if not p.is_file():
+        raise UnsafeFileError(path, "missing", "not a regular file")
+    if st.st_size == 0:
+        raise UnsafeFileError(path, "empty", "the file has 0 bytes")
+    if st.st_size > max_file_size:
+        raise UnsafeFileError(path, "zip_bomb", f"{st.st_size:,} bytes on disk > {max_file_size:,}")
+    with open(p, "rb") as fh:
+        head = fh.read(8)
+    if head.startswith(_OLE2_MAGIC):
+        if _ole_has_encrypted_package(p):
+            raise UnsafeFileError(path, "encrypted",
+                                  "a password-protected workbook; save it without a password")
+        raise UnsafeFileError(path, "legacy_format",
+                              "an OLE2 compound file (old .xls?); save it as .xlsx or CSV")
+    if not head.startswith(b"PK"):
+        raise UnsafeFileError(path, "not_zip", "not a zip archive, so not an .xlsx")
+    try:
+        zf = zipfile.ZipFile(p)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise UnsafeFileError(path, "not_zip", f"unreadable zip: {exc}") from None
+    with zf:
+        _check_archive(path, zf, max_uncompressed, max_ratio, max_entries)
+        sheets = _check_structure(path, zf)
+        budget = [max_uncompressed]
+        for info in zf.infolist():
+            is_sheet = info.filename in sheets
+            _stream_part(path, zf, info, budget, max_ratio, is_xml=_is_xml_part(info.filename),
+                         sheet=is_sheet, max_rows=max_rows, max_cells=max_cells)
+
+
+def _ole_has_encrypted_package(p: Path) -> bool:
+    """OLE2 directory entries hold UTF-16LE names; look for 'EncryptedPackage'."""
+    needle = "EncryptedPackage".encode("utf-16-le")
+    tail = b""
+    with open(p, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            if needle in tail + chunk:
+                return True
+            tail = chunk[-len(needle):]
+    return False
+
+
+def _check_archive(path, zf: zipfile.ZipFile, max_uncompressed: int, max_ratio: float, max_entries: int) -> None:
+    infos = zf.infolist()
+    if len(infos) > max_entries:
+        raise UnsafeFileError(path, "zip_bomb", f"{len(infos):,} entries > {max_entries:,}")
+    seen: set[str] = set()
+    total = 0
+    for info in infos:
+        _check_name(path, info.filename, seen)
+        if info.flag_bits & 0x1:
+            raise UnsafeFileError(path, "encrypted", f"zip entry {info.filename!r} is encrypted")
+        total += info.file_size
+        if total > max_uncompressed:
+            raise UnsafeFileError(path, "zip_bomb",
+                                  f"declared uncompressed size over {max_uncompressed:,} bytes")
+        if info.file_size > (1 << 20) and info.file_size > max_ratio * max(info.compress_size, 1):
+            raise UnsafeFileError(path, "zip_bomb",
+                                  f"{info.filename!r} expands {info.file_size / max(info.compress_size, 1):,.0f}×")
+
+
+def _read_small(path, zf: zipfile.ZipFile, name: str, cap: int = 16 * 1024 * 1024) -> bytes:
+    """A structural part, size-capped and checked for DTDs before any XML parsing."""
+    try:
+        with zf.open(name) as fh:
+            data = fh.read(cap + 1)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
+        raise UnsafeFileError(path, "corrupt", f"{name!r}: {exc}") from None
+    if len(data) > cap:
+        raise UnsafeFileError(path, "zip_bomb", f"{name!r} is over {cap:,} bytes")
+    _check_xml_head(path, name, data)
+    if _DTD.search(data):
+        raise UnsafeFileError(path, "xml_entities", f"{name!r} declares a DOCTYPE/ENTITY")
+    return data
+
+
+def _parse(path, name: str, data: bytes) -> ET.Element:
+    try:
+        return ET.fromstring(data)  # no DTD can be present: checked by _read_small
+    except ET.ParseError as exc:
+        raise UnsafeFileError(path, "corrupt", f"{name!r} is not well-formed XML: {exc}") from None
+
+
+def _check_structure(path, zf: zipfile.ZipFile) -> set[str]:
+    """Required parts exist; returns the worksheet part names the workbook references."""
+    names = {i.filename for i in zf.infolist()}
+    for required in ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+        if required not in names:
+            raise UnsafeFileError(path, "missing_part", f"{required} is missing")
+    _read_small(path, zf, "[Content_Types].xml")
+    rels = _parse(path, "xl/_rels/workbook.xml.rels", _read_small(path, zf, "xl/_rels/workbook.xml.rels"))
+    targets: dict[str, str] = {}
+    for rel in rels.iter(f"{{{_NS_REL}}}Relationship"):
+        if rel.get("TargetMode") == "External":
+            continue
+        target = rel.get("Target") or ""
+        if target.startswith("/"):
+            resolved = posixpath.normpath(target.lstrip("/"))
+        else:
+            resolved = posixpath.normpath(posixpath.join("xl", target))
+        if resolved.startswith("../") or resolved == "..":
+            raise UnsafeFileError(path, "path_traversal", f"relationship target {target!r}")
+        targets[rel.get("Id") or ""] = resolved
+    wb = _parse(path, "xl/workbook.xml", _read_small(path, zf, "xl/workbook.xml"))
+    sheets: set[str] = set()
+    sheet_elems = list(wb.iter(f"{{{_NS_MAIN}}}sheet"))
+    if not sheet_elems:
+        raise UnsafeFileError(path, "missing_part", "xl/workbook.xml lists no sheets")
+    for sh in sheet_elems:
+        rid = sh.get(f"{{{_NS_R}}}id")
+        target = targets.get(rid or "")
+        if target is None:
+            raise UnsafeFileError(path, "missing_part",
+                                  f"sheet {sh.get('name')!r} has no relationship {rid!r}")
+        if target not in names:
+            raise UnsafeFileError(path, "missing_part", f"sheet {sh.get('name')!r}: {target} is missing")
+        sheets.add(target)
+    return sheets
+
+
+def _check_xml_head(path, name: str, head: bytes) -> None:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2] in (b"<\x00", b"\x00<"):
+        raise UnsafeFileError(path, "xml_encoding", f"{name!r} is UTF-16; only UTF-8 parts are accepted")
+    h = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
+    m = _XML_DECL_ENC.match(h.lstrip())
+    if m and m.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+        raise UnsafeFileError(path, "xml_encoding", f"{name!r} declares encoding {m.group(1).decode(errors='replace')!r}")
+
+
+def _dims(path, name: str, ref: bytes, max_rows: int, max_cells: int) -> None:
+    parts = ref.strip().split(b":")
+    rows, cols = [], []
+    for part in parts:
+        m = _REF.match(part.strip())
+        if not m:
+            raise UnsafeFileError(path, "absurd_dimensions", f"{name}: dimension {ref.decode(errors='replace')!r}")
+        cols.append(_col_number(m.group(1)))
+        rows.append(int(m.group(2)))
+    r, c = max(rows), max(cols)
+    _limit(path, name, f"dimension {ref.decode(errors='replace')}", r, c, max_rows, max_cells)
+
+
+def _limit(path, name: str, what: str, row: int, col: int, max_rows: int, max_cells: int) -> None:
+    if row > EXCEL_MAX_ROWS or col > EXCEL_MAX_COLS:
+        raise UnsafeFileError(path, "absurd_dimensions",
+                              f"{name}: {what} is beyond Excel's {EXCEL_MAX_ROWS:,} rows × {EXCEL_MAX_COLS:,} columns")
+    if row > max_rows:
+        raise UnsafeFileError(path, "absurd_dimensions", f"{name}: {what} has more than {max_rows:,} rows")
+    if row * col > max_cells:
+        raise UnsafeFileError(path, "absurd_dimensions",
+                              f"{name}: {what} spans {row:,} × {col:,} cells > {max_cells:,}")
+
+
+_COL_K = {k: re.compile(rb"\sr\s*=\s*[\"']([A-Z]{%d})\d" % k) for k in (2, 3)}
+_COL_1 = {chr(c): re.compile(rb"\sr\s*=\s*[\"']%c\d" % c) for c in range(ord("A"), ord("Z") + 1)}
+_COL_K_FAST = {k: re.compile(rb' r="([A-Z]{%d})\d' % k) for k in (2, 3)}
+_COL_1_FAST = {chr(c): re.compile(rb' r="%c\d' % c) for c in range(ord("A"), ord("Z") + 1)}
+
+
+def _widest(window: bytes, cur_len: int, cur_col: int, fast: bool) -> tuple[int, int]:
+    """Widest column referenced so far. Only the longest letter class present is scanned
+    in full, so a 12-column sheet costs a few literal searches per chunk."""
+    col_k, col_1 = (_COL_K_FAST, _COL_1_FAST) if fast else (_COL_K, _COL_1)
+    for k in (3, 2):
+        if k < cur_len:
+            return cur_len, cur_col
+        found = col_k[k].findall(window)
+        if found:
+            return k, max(cur_col, _col_number(max(found)))
+    if cur_len > 1:
+        return cur_len, cur_col
+    for letter in "ZYXWVUTSRQPONMLKJIHGFEDCBA":
+        col = ord(letter) - 64
+        if col <= cur_col:
+            break
+        if col_1[letter].search(window):
+            return 1, col
+    return cur_len, cur_col
+
+
+def _stream_part(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], max_ratio: float, *,
+                 is_xml: bool, sheet: bool, max_rows: int, max_cells: int) -> None:
+    """Inflate one entry chunk by chunk under the remaining byte budget; scan XML."""
+    name = info.filename
+    produced = 0
+    tail = b""
+    first = True
+    max_row = 0
+    max_col_len = 0
+    max_col = 0
+    try:
+        with zf.open(info) as fh:
+            while True:
+                chunk = fh.read(_CHUNK)
+                if not chunk:
+                    break
+                produced += len(chunk)
+                budget[0] -= len(chunk)
+                if budget[0] < 0:
+                    raise UnsafeFileError(path, "zip_bomb", "the parts inflate beyond the size limit")
+                if produced > (1 << 20) and produced > max_ratio * max(info.compress_size, 1):
+                    raise UnsafeFileError(path, "zip_bomb", f"{name!r} inflates over {max_ratio:,.0f}×")
+                if not is_xml:
+                    continue
+                if first:
+                    _check_xml_head(path, name, chunk[:256])
+                    first = False
+                # keep an overlap so a token split across chunks is still seen
+                window = tail + chunk
+                if _DTD.search(window):
+                    raise UnsafeFileError(path, "xml_entities", f"{name!r} declares a DOCTYPE/ENTITY")
+                if sheet:
+                    fast = not any(tok in window for tok in _UNUSUAL)
+                    row_r, col_beyond, big_row = ((_ROW_R_FAST, _CELL_COL_BEYOND_FAST, _CELL_BIG_ROW_FAST) if fast
+                                                  else (_ROW_R, _CELL_COL_BEYOND, _CELL_BIG_ROW))
+                    m = _DIMENSION.search(window) if b"dimension" in window else None
+                    if m:
+                        _dims(path, name, m.group(1), max_rows, max_cells)
+                    rows = row_r.findall(window)
+                    if rows:
+                        max_row = max(max_row, max(int(r) for r in rows))
+                        if max_row > min(max_rows, EXCEL_MAX_ROWS):
+                            _limit(path, name, f"row {max_row:,}", max_row, 1, max_rows, max_cells)
+                    if col_beyond.search(window):
+                        raise UnsafeFileError(path, "absurd_dimensions",
+                                              f"{name}: a cell reference beyond column XFD")
+                    big = big_row.findall(window)
+                    if big:
+                        max_row = max(max_row, max(int(r) for r in big))
+                        if max_row > min(max_rows, EXCEL_MAX_ROWS):
+                            _limit(path, name, f"cell in row {max_row:,}", max_row, 1, max_rows, max_cells)
+                    max_col_len, max_col = _widest(window, max_col_len, max_col, fast)
+                tail = window[-512:]
+    except UnsafeFileError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+        raise UnsafeFileError(path, "corrupt", f"{name!r}: {exc}") from None
+    if sheet and max_row and max_col:
+        _limit(path, name, f"cells up to row {max_row:,}, column {max_col:,}", max_row, max_col, max_rows, max_cells)
