@@ -1,1 +1,5 @@
-"""udfs."""
+"""salesplan.udfs — the Excel worksheet functions (xlwings UDFs).
+
+The UDF module to import in Excel is ``salesplan.udfs.functions`` (docs/udfs.md).
+``convert`` is the conversion/validation layer, ``plans`` the cached plan config.
+"""
