@@ -100,7 +100,7 @@ def score_curve(actual, target, scoring: str, cap) -> np.ndarray:
     elif scoring == "threshold":
         s = np.where(a >= t, 1.0, a / t)
     elif scoring == "lower_is_better":
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore"):
             s = np.where(a > 0, np.minimum(t / np.where(a > 0, a, 1.0), c), c)
     else:
         raise ValueError(f"unknown scoring {scoring!r}; expected linear, threshold or lower_is_better")
