@@ -1,0 +1,149 @@
+"""Benchmark: consolidate 500 regional files of 100 reps each vs a raw read of the same files.
+
+    python -m bench.bench_consolidate [--files 500] [--reps 100] [--repeat 3] [--dir DIR]
+
+The files are small synthetic region workbooks (salesplan.regional.synthetic) written
+once with openpyxl's write-only mode and stamped like ``split`` does; every rep has its
+KPI actuals, coaching and churn filled in, and the split-time base has them blank, so
+consolidation applies ~6 changes per rep (the realistic month-end case).
+
+Rows (same run, same files, warm page cache):
+
+* ``calamine raw``            python-calamine, every sheet to Python lists (values only)
+* ``preflight + calamine``    what a *safe* raw read costs here: calamine may only see
+                              preflighted files (salesplan.deals.preflight)
+* ``xlsxread raw``            our reader, every sheet, values + formulas + styles
+* ``consolidate``             preflight → stamp → manifest → every cell checked
+                              (formula fingerprints, locked cells, validation) → merge
+
+Target (issue 6): consolidate within 2× of the raw read. Time is the median of
+``--repeat`` runs; peak memory is Python's (tracemalloc) during one more run.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench._common import measure, row
+from salesplan.deals.preflight import preflight_xlsx
+from salesplan.regional.core import consolidate_snapshots
+from salesplan.regional.synthetic import region_names, rep_name, write_region_file
+from salesplan.regional.xlsxread import XlsxFile
+
+MONTH, VERSION = "2025-07", "vbench"
+FILLED = ("kpi:retention", "kpi:followups", "kpi:reads", "coaching", "churn", "new_hire")
+
+
+def build(d: Path, n_files: int, n_reps: int) -> tuple[list[Path], dict]:
+    rnd = random.Random(6)
+    files, manifests = [], {}
+    t0 = time.perf_counter()
+    for i in range(n_files):
+        region, manager = region_names(i)
+        values = {}
+        for j in range(n_reps):
+            k = ("reps", region, j + 1)
+            values[k + ("weight",)] = 1
+            values[k + ("kpi:retention",)] = rnd.randrange(0, 60)
+            values[k + ("kpi:followups",)] = rnd.randrange(0, 80)
+            values[k + ("kpi:reads",)] = round(rnd.uniform(0, 3000), 1)
+            values[k + ("coaching",)] = rnd.randrange(0, 5)
+            values[k + ("churn",)] = rnd.randrange(0, 200) / 1000
+            values[k + ("new_hire",)] = rnd.choice(["是", "否"])
+        path = d / f"plan.{region}.xlsx"
+        m = write_region_file(path, region, manager, n_reps, month=MONTH, plan_version=VERSION, values=values,
+                              reps=[rep_name(i, j) for j in range(n_reps)])
+        for f in m.inputs:                       # at split time these were blank
+            if len(f.key) == 4 and f.key[3] in FILLED:
+                m.base[f.key] = None
+        manifests[region] = m
+        files.append(path)
+        if (i + 1) % 50 == 0:
+            print(f"  wrote {i + 1}/{n_files} files ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+    return files, manifests
+
+
+def calamine_raw(files: list[Path]) -> int:
+    from python_calamine import CalamineWorkbook
+
+    n = 0
+    for p in files:
+        wb = CalamineWorkbook.from_path(str(p))
+        for name in wb.sheet_names:
+            n += len(wb.get_sheet_by_name(name).to_python())
+        wb.close()
+    return n
+
+
+def preflight_calamine(files: list[Path]) -> int:
+    for p in files:
+        preflight_xlsx(p)
+    return calamine_raw(files)
+
+
+def xlsxread_raw(files: list[Path]) -> int:
+    n = 0
+    for p in files:
+        with XlsxFile(p, preflight=False) as x:
+            for s in x.sheet_names:
+                n += len(x.read_sheet(s))
+    return n
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--files", type=int, default=500)
+    ap.add_argument("--reps", type=int, default=100)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--dir", type=Path, help="keep the generated files here (default: a temp dir, removed)")
+    args = ap.parse_args(argv)
+    d = args.dir or Path(tempfile.mkdtemp(prefix="salesplan-bench-consolidate-"))
+    d.mkdir(parents=True, exist_ok=True)
+    try:
+        print(f"writing {args.files} regional files × {args.reps} reps into {d} …", file=sys.stderr)
+        files, manifests = build(d, args.files, args.reps)
+        size = sum(p.stat().st_size for p in files)
+        master = {k: v for m in manifests.values() for k, v in m.base.items()}
+        bases = {r: dict(m.base) for r, m in manifests.items()}
+
+        def run_consolidate():
+            for r, m in manifests.items():          # each run starts from the split-time base
+                m.base = dict(bases[r])
+                m.history.clear()
+            res = consolidate_snapshots(files, master_values=master, find_manifest=lambda s: manifests.get(s.region),
+                                        month=MONTH, plan_version=VERSION, layout_version="1")
+            return res
+
+        for fn in (calamine_raw, preflight_calamine, xlsxread_raw):    # warm the page cache
+            fn(files[:5])
+        t_cal, m_cal, rows = measure(lambda: calamine_raw(files), args.repeat)
+        t_pc, m_pc, _ = measure(lambda: preflight_calamine(files), args.repeat)
+        t_raw, m_raw, cells = measure(lambda: xlsxread_raw(files), args.repeat)
+        t_con, m_con, res = measure(run_consolidate, args.repeat)
+        r = res.report
+        print(f"\n{args.files} files × {args.reps} reps, {size / 2**20:.1f} MiB on disk; "
+              f"{rows:,} calamine rows, {cells:,} stored cells")
+        print(f"{'':<48} {'time':>13} {'peak':>13}")
+        print(row("calamine raw (values only)", t_cal, m_cal))
+        print(row("preflight + calamine (safe raw read)", t_pc, m_pc, f"{t_pc / t_cal:.2f}× calamine"))
+        print(row("xlsxread raw (values+formulas+styles)", t_raw, m_raw, f"{t_raw / t_cal:.2f}× calamine"))
+        print(row("consolidate (preflight+read+check+merge)", t_con, m_con,
+                  f"{t_con / t_cal:.2f}× calamine, {t_con / t_pc:.2f}× safe raw read"))
+        print(f"\nconsolidation: {r.summary()}")
+        print(f"per file: calamine {t_cal / args.files * 1000:.2f} ms, consolidate {t_con / args.files * 1000:.2f} ms")
+        ok = t_con <= 2 * t_cal
+        print(f"target consolidate ≤ 2× raw read (calamine): {'met' if ok else 'NOT met'} "
+              f"({t_con / t_cal:.2f}×); vs the safe raw read: {t_con / t_pc:.2f}×")
+        return 0
+    finally:
+        if args.dir is None:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

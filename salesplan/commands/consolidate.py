@@ -1,0 +1,67 @@
+"""``salesplan consolidate PLAN.xlsx FILE|DIR ...``: merge the managers' files back.
+
+Every file is preflighted and checked on its own (month, region, plan version, edited
+formulas, changed locked cells, input validation); a bad file is rejected with a named
+reason and the others proceed. Inputs are merged by region, rep and field; a value
+changed both in the master and in a regional file since the split is listed as a
+conflict and the master keeps its value. Re-running with the same files changes
+nothing. A directory argument means every ``*.xlsx`` in it.
+
+Exit status: 0 when every file merged cleanly, 1 when any file was excluded or had
+errors or conflicts, 2 on a usage or master-workbook error.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from salesplan.progress import CliProgress
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("consolidate", help="合并区域文件: merge the regional files into the master",
+                              description=__doc__.split("\n\n", 1)[1] if __doc__ else None)
+    p.add_argument("plan", type=Path, metavar="PLAN.xlsx", help="the master plan workbook")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="regional files or folders of them")
+    p.add_argument("--config", metavar="TOML",
+                   help="plan configuration (default: read from the workbook's 设置 sheet)")
+    p.add_argument("--month", metavar="YYYY-MM", help="with --config: the plan month (default: the workbook's)")
+    p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    p.add_argument("--ignore-version", action="store_true",
+                   help="merge files split under an earlier plan version (by key; still reported)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(handler=run)
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out += sorted(q for q in p.iterdir() if q.suffix.lower() in (".xlsx", ".xlsm") and not q.name.startswith("~$"))
+        else:
+            out.append(p)
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from salesplan.regional.workflow import consolidate
+
+    config = None
+    if args.config:
+        from salesplan.config import load_config
+        from salesplan.regional.workflow import workbook_month
+        config = load_config(args.config, month=args.month or workbook_month(args.plan))
+    report = consolidate(args.plan, expand(args.files), config=config, write=not args.dry_run,
+                         check_version=not args.ignore_version, progress=CliProgress(show_summary=False))
+    if args.json:
+        json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=2, default=str)
+        sys.stdout.write("\n")
+    else:
+        print(report.summary())
+        for line in report.details():
+            print(line)
+        if report.saved:
+            print(f"master updated: {report.master}")
+    return 0 if report.ok else 1

@@ -1,0 +1,50 @@
+"""`salesplan generate`: write the month's plan workbook (the ribbon's "Generate monthly plan")."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from salesplan.config import load_config
+
+
+def register(sub) -> None:
+    p = sub.add_parser("generate", help="write the month's plan workbook (.xlsx)",
+                       description="Write the month's battle-plan workbook. Re-running it on a workbook of the "
+                                   "same month keeps every typed input; a workbook of another month is refused "
+                                   "(or moved aside with --archive).")
+    p.add_argument("--month", metavar="YYYY-MM", help="plan month (default: the config's month, else next month)")
+    p.add_argument("--config", metavar="FILE",
+                   help="plan configuration TOML (default: the existing workbook's 设置 sheet, else the built-in "
+                        "seed plan)")
+    p.add_argument("--lang", choices=("zh", "en"), help="workbook labels (default: the config's, zh)")
+    p.add_argument("-o", "--output", metavar="FILE", help="output file (default: 销售作战方案-<month>.xlsx here)")
+    p.add_argument("--archive", action="store_true",
+                   help="move a workbook of another month at the output path aside instead of refusing")
+    p.add_argument("--drop-removed", action="store_true",
+                   help="allow dropping typed inputs of regions/products/KPIs removed from the plan")
+    p.add_argument("--deal-rows", type=int, metavar="N", help="rows in the deals sheet (default 200)")
+    p.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    from salesplan.workbook_templates.writer import (default_filename, generate_workbook, read_config_from_workbook,
+                                                     read_meta)
+    config = load_config(args.config, month=args.month)
+    lang = args.lang or config.workbook.language
+    out = Path(args.output) if args.output else Path.cwd() / default_filename(config.month, lang)
+    if args.config is None and out.exists():
+        meta = read_meta(out)
+        if meta is not None and meta.get("month") == str(config.month):
+            config = read_config_from_workbook(out, month=str(config.month))
+            print(f"salesplan: using the plan settings in {out.name} (设置)", file=sys.stderr)
+    result = generate_workbook(config, out, lang=args.lang, archive=args.archive, allow_drop=args.drop_removed,
+                               deal_rows=args.deal_rows)
+    for w in result.warnings:
+        print(f"salesplan: WARNING {w}", file=sys.stderr)
+    if result.archived:
+        print(f"salesplan: archived the {result.archived.name.split('.')[-3] if False else 'old'} workbook as "
+              f"{result.archived}", file=sys.stderr)
+    if result.regenerated:
+        print(f"salesplan: regenerated {result.path.name}: {result.kept.summary()}", file=sys.stderr)
+    print(result.path)
+    return 0

@@ -1,0 +1,423 @@
+"""The split manifest: what a regional file was when it left the master.
+
+Where it is stored — decided:
+
+* **The sidecar JSON is the manifest** (``<plan folder>/<plan stem>.splits/<region>.json``):
+  month, region, plan version, layout version, split id and time, the input layout
+  (key → sheet/cell/validation), the **base snapshot** of the region's input values,
+  the **formula fingerprints** (sheet → cell → hash of the formula text) and the
+  **value fingerprints** of every other non-input cell. It stays with the master, so
+  the base of the three-way merge is something the manager could not have edited, and
+  it may be as large as it needs to be.
+* **The regional file carries only a stamp**, as custom document properties
+  (``salesplan.split.*``: month, region, plan version, layout version, split id, and the
+  digest of the sidecar written at split time). Custom properties survive saving in
+  Excel, LibreOffice and openpyxl (a customXml part does not survive LibreOffice), are
+  visible in File › Properties, and hold only this region's own identifiers — no base
+  snapshot of anything, nothing of any other region.
+
+Consolidation reads the stamp, finds the sidecar by region, and refuses the file when
+the split id differs (a file from an older split) or when the month / plan version no
+longer match the master.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+import json
+import os
+import re
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Hashable, Iterable, Mapping
+
+from salesplan.regional.values import canon, decode, encode, formula_hash, value_hash
+
+__all__ = [
+    "LAYOUT_VERSION_DEFAULT", "MANIFEST_FORMAT", "STAMP_PREFIX", "InputField", "Stamp", "SplitManifest",
+    "plan_version", "sidecar_dir", "sidecar_path", "write_stamp", "read_stamp", "fingerprint_file",
+    "key_to_json", "key_from_json", "new_split_id", "stamp_xlsx", "safe_name", "now_iso",
+]
+
+MANIFEST_FORMAT = "salesplan.split-manifest"
+MANIFEST_VERSION = 1
+LAYOUT_VERSION_DEFAULT = "1"
+STAMP_PREFIX = "salesplan.split."
+KINDS = ("number", "integer", "percent", "text", "bool", "date", "choice")
+
+
+def key_to_json(key: Hashable) -> Any:
+    return list(key) if isinstance(key, tuple) else key
+
+
+def key_from_json(obj: Any) -> Hashable:
+    return tuple(key_from_json(x) for x in obj) if isinstance(obj, list) else obj
+
+
+def _dec(x: Any) -> Decimal | None:
+    return None if x is None else Decimal(str(x))
+
+
+@dataclass(frozen=True)
+class InputField:
+    """One input cell: its stable key, where it is in the *regional* file, and its validation."""
+
+    key: Hashable
+    sheet: str
+    cell: str
+    kind: str = "number"
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    choices: tuple[str, ...] = ()
+    label: str = ""
+    slot: int | None = None          # 0-based row of the input table (a fallback for finding the row)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"input {self.key!r}: kind {self.kind!r} is not one of {KINDS}")
+
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"key": key_to_json(self.key), "sheet": self.sheet, "cell": self.cell, "kind": self.kind}
+        if self.minimum is not None:
+            d["min"] = str(self.minimum)
+        if self.maximum is not None:
+            d["max"] = str(self.maximum)
+        if self.choices:
+            d["choices"] = list(self.choices)
+        if self.label:
+            d["label"] = self.label
+        if self.slot is not None:
+            d["slot"] = self.slot
+        return d
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "InputField":
+        return cls(key_from_json(d["key"]), d["sheet"], d["cell"], d.get("kind", "number"),
+                   _dec(d.get("min")), _dec(d.get("max")), tuple(d.get("choices", ())), d.get("label", ""),
+                   d.get("slot"))
+
+    def expected(self) -> str:
+        what = {"number": "a number", "integer": "a whole number", "percent": "a percentage",
+                "text": "text", "bool": "yes/no (是/否)", "date": "a date",
+                "choice": "one of " + " / ".join(self.choices)}[self.kind]
+        if self.minimum is not None and self.maximum is not None:
+            what += f" between {self.minimum} and {self.maximum}"
+        elif self.minimum is not None:
+            what += f" ≥ {self.minimum}"
+        elif self.maximum is not None:
+            what += f" ≤ {self.maximum}"
+        return what + ", or blank"
+
+
+@dataclass(frozen=True)
+class Stamp:
+    month: str
+    region: str
+    plan_version: str
+    layout_version: str
+    split_id: str
+    manifest_digest: str = ""
+
+    _FIELDS = ("month", "region", "plan_version", "layout_version", "split_id", "manifest_digest")
+
+    def properties(self) -> dict[str, str]:
+        return {STAMP_PREFIX + f: getattr(self, f) for f in self._FIELDS}
+
+    @classmethod
+    def from_properties(cls, props: Mapping[str, Any]) -> "Stamp | None":
+        if not all(STAMP_PREFIX + f in props for f in cls._FIELDS[:5]):
+            return None
+        return cls(*(str(props.get(STAMP_PREFIX + f, "")) for f in cls._FIELDS))
+
+
+def new_split_id() -> str:
+    return uuid.uuid4().hex
+
+
+def plan_version(config: Any) -> str:
+    """A short, stable hash of the director's plan configuration.
+
+    Excluded: ``source`` (a path) and what regional managers type — each region's
+    ``focus_target`` and ``reps`` — so merging a manager's inputs never changes the
+    plan version the other regions' files were split under.
+    """
+    if dataclasses.is_dataclass(config) and hasattr(config, "regions"):
+        config = dataclasses.replace(config, regions=tuple(
+            dataclasses.replace(r, **{k: v for k, v in (("focus_target", None), ("reps", ()))
+                                      if hasattr(r, k)}) for r in config.regions))
+    def norm(x: Any) -> Any:
+        if dataclasses.is_dataclass(x) and not isinstance(x, type):
+            return {f.name: norm(getattr(x, f.name)) for f in dataclasses.fields(x) if f.name != "source"}
+        if isinstance(x, Mapping):
+            return {str(k): norm(v) for k, v in sorted(x.items(), key=lambda kv: str(kv[0]))}
+        if isinstance(x, (list, tuple)):
+            return [norm(v) for v in x]
+        if isinstance(x, (bool, int, str)) or x is None:
+            return x
+        return str(x)
+
+    text = json.dumps(norm(config), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "v" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def safe_name(text: str) -> str:
+    return _UNSAFE.sub("_", text).strip(" .") or "_"
+
+
+def sidecar_dir(plan_path: str | os.PathLike) -> Path:
+    p = Path(plan_path)
+    return p.parent / f"{p.stem}.splits"
+
+
+def sidecar_path(plan_path: str | os.PathLike, region: str) -> Path:
+    return sidecar_dir(plan_path) / f"{safe_name(region)}.json"
+
+
+@dataclass
+class SplitManifest:
+    split_id: str
+    month: str
+    region: str
+    plan_version: str
+    layout_version: str
+    split_time: str
+    master: str
+    regional_file: str
+    inputs: list[InputField]
+    base: dict[Hashable, Any]                         # key -> canonical value
+    formulas: dict[str, dict[str, str]]               # sheet -> cell -> formula hash
+    cells: dict[str, dict[str, str]]                  # sheet -> cell -> value hash (non-input, non-formula)
+    unlocked: dict[str, list[str]] = field(default_factory=dict)   # non-input cells left unlocked
+    sheets: list[str] = field(default_factory=list)   # the regional workbook's sheets, in order
+    history: list[dict[str, Any]] = field(default_factory=list)
+    digest: str = ""                                  # of the split-time content; set by seal()
+
+    def stamp(self) -> Stamp:
+        return Stamp(self.month, self.region, self.plan_version, self.layout_version, self.split_id, self.digest)
+
+    def index(self) -> "ManifestIndex":
+        """Lookup tables for checking a file (built once, cached)."""
+        idx = self.__dict__.get("_index")
+        if idx is None:
+            idx = ManifestIndex(self)
+            self.__dict__["_index"] = idx
+        return idx
+
+    def input_by_key(self) -> dict[Hashable, InputField]:
+        return {f.key: f for f in self.inputs}
+
+    def _content(self) -> dict[str, Any]:
+        return {
+            "split_id": self.split_id, "month": self.month, "region": self.region,
+            "plan_version": self.plan_version, "layout_version": self.layout_version,
+            "split_time": self.split_time, "master": self.master, "regional_file": self.regional_file,
+            "sheets": self.sheets,
+            "inputs": [dict(f.to_json(), base=encode(self.base.get(f.key))) for f in self.inputs],
+            "formulas": self.formulas, "cells": self.cells, "unlocked": self.unlocked,
+        }
+
+    def seal(self) -> str:
+        """Fix the digest of the split-time content (before the stamp is written)."""
+        text = json.dumps(self._content(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        self.digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+        return self.digest
+
+    def to_json(self) -> dict[str, Any]:
+        d = {"format": MANIFEST_FORMAT, "format_version": MANIFEST_VERSION, "digest": self.digest}
+        d.update(self._content())
+        # the current base (moves after each consolidation; see merge.MergeResult.new_base)
+        d["current_base"] = [[key_to_json(k), encode(v)] for k, v in self.base.items()]
+        d["history"] = self.history
+        return d
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "SplitManifest":
+        if d.get("format") != MANIFEST_FORMAT:
+            raise ValueError("not a salesplan split manifest")
+        if int(d.get("format_version", 0)) > MANIFEST_VERSION:
+            raise ValueError(f"manifest format {d.get('format_version')} is newer than this salesplan")
+        inputs = [InputField.from_json(x) for x in d["inputs"]]
+        base = {f.key: decode(x.get("base")) for f, x in zip(inputs, d["inputs"])}
+        if "current_base" in d:
+            base = {key_from_json(k): decode(v) for k, v in d["current_base"]}
+        return cls(d["split_id"], d["month"], d["region"], d["plan_version"], d["layout_version"],
+                   d["split_time"], d.get("master", ""), d.get("regional_file", ""), inputs, base,
+                   {s: dict(c) for s, c in d.get("formulas", {}).items()},
+                   {s: dict(c) for s, c in d.get("cells", {}).items()},
+                   {s: list(c) for s, c in d.get("unlocked", {}).items()},
+                   list(d.get("sheets", [])), list(d.get("history", [])), d.get("digest", ""))
+
+    def save(self, path: str | os.PathLike) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(self.to_json(), ensure_ascii=False, indent=1, sort_keys=False)
+        fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "SplitManifest":
+        return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+class ManifestIndex:
+    def __init__(self, m: SplitManifest):
+        self.inputs: dict[str, dict[str, InputField]] = {}
+        for f in m.inputs:
+            self.inputs.setdefault(f.sheet, {})[f.cell.replace("$", "").upper()] = f
+        self.sheets: list[str] = m.sheets or sorted(set(m.formulas) | set(m.cells) | set(self.inputs))
+        self.unlocked = {s: frozenset(v) for s, v in m.unlocked.items()}
+        self.known = {s: frozenset(self.inputs.get(s, {})) | frozenset(m.formulas.get(s, {}))
+                      | frozenset(m.cells.get(s, {})) for s in self.sheets}
+
+
+def write_stamp(workbook: Any, stamp: Stamp) -> None:
+    """Put the stamp into an openpyxl workbook's custom document properties (replacing old ones)."""
+    from openpyxl.packaging.custom import StringProperty
+
+    props = workbook.custom_doc_props
+    for name in list(props.names):
+        if name.startswith(STAMP_PREFIX):
+            del props[name]
+    for name, value in stamp.properties().items():
+        props.append(StringProperty(name=name, value=value))
+
+
+def read_stamp(xfile: Any) -> Stamp | None:
+    """The stamp of an opened :class:`~salesplan.regional.xlsxread.XlsxFile` (None when absent)."""
+    return Stamp.from_properties(xfile.custom_properties)
+
+
+def fingerprint_file(xfile: Any, inputs: Iterable[InputField]) -> tuple[
+        dict[Hashable, Any], dict[str, dict[str, str]], dict[str, dict[str, str]], dict[str, list[str]]]:
+    """(input values, formula hashes, other cells' value hashes, unlocked non-input cells) of a file."""
+    by_sheet: dict[str, dict[str, InputField]] = {}
+    for f in inputs:
+        by_sheet.setdefault(f.sheet, {})[f.cell.replace("$", "").upper()] = f
+    values: dict[Hashable, Any] = {}
+    formulas: dict[str, dict[str, str]] = {}
+    cells: dict[str, dict[str, str]] = {}
+    unlocked: dict[str, list[str]] = {}
+    for sheet in xfile.sheet_names:
+        inp = by_sheet.get(sheet, {})
+        fs: dict[str, str] = {}
+        vs: dict[str, str] = {}
+        ul: list[str] = []
+        for addr, c in xfile.iter_cells(sheet):
+            f = inp.get(addr)
+            if f is not None:
+                values[f.key] = canon(c.value) if c.formula is None else None
+                continue
+            if c.formula is not None:
+                fs[addr] = formula_hash(c.formula)
+            elif canon(c.value) is not None:
+                vs[addr] = value_hash(c.value)
+            if not xfile.is_locked(c.style) and (c.formula is not None or canon(c.value) is not None):
+                ul.append(addr)
+        formulas[sheet], cells[sheet] = fs, vs
+        if ul:
+            unlocked[sheet] = ul
+    for f in inputs:
+        values.setdefault(f.key, None)
+    return values, formulas, cells, unlocked
+
+
+def now_iso() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+_CT_CUSTOM = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
+
+
+def _xml_escape(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;"))
+
+
+def stamp_xlsx(path: str | os.PathLike, stamp: Stamp) -> None:
+    """Write ``stamp`` into the custom document properties of an .xlsx on disk.
+
+    Rewrites the zip entry by entry (no openpyxl round trip, so nothing else in the
+    file changes): ``docProps/custom.xml`` gets the ``salesplan.*`` properties (other
+    custom properties are kept), and ``[Content_Types].xml`` / ``_rels/.rels`` get
+    their entries when the part is new. Atomic: written to a temp file, then replaced.
+    """
+    import zipfile
+
+    from lxml import etree
+
+    path = Path(path)
+    ns_c = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+    ns_vt = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+    ns_rel = "http://schemas.openxmlformats.org/package/2006/relationships"
+    ns_ct = "http://schemas.openxmlformats.org/package/2006/content-types"
+    rel_custom = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    with zipfile.ZipFile(path) as zin:
+        names = zin.namelist()
+        custom_name = "docProps/custom.xml"
+        rels = etree.fromstring(zin.read("_rels/.rels"), parser)
+        for rel in rels.iter("{%s}Relationship" % ns_rel):
+            if rel.get("Type") == rel_custom:
+                custom_name = (rel.get("Target") or custom_name).lstrip("/")
+                break
+        else:
+            ids = {rel.get("Id") for rel in rels}
+            n = 1
+            while f"rId{n}" in ids:
+                n += 1
+            etree.SubElement(rels, "{%s}Relationship" % ns_rel, Id=f"rId{n}", Type=rel_custom,
+                             Target=custom_name)
+        ct = etree.fromstring(zin.read("[Content_Types].xml"), parser)
+        if not any(o.get("PartName") == "/" + custom_name for o in ct.iter("{%s}Override" % ns_ct)):
+            etree.SubElement(ct, "{%s}Override" % ns_ct, PartName="/" + custom_name, ContentType=_CT_CUSTOM)
+        kept: list[tuple[str, bytes]] = []
+        if custom_name in names:
+            old = etree.fromstring(zin.read(custom_name), parser)
+            for prop in old.iter("{%s}property" % ns_c):
+                if not (prop.get("name") or "").startswith(STAMP_PREFIX):
+                    kept.append((prop.get("name") or "", etree.tostring(prop[0]) if len(prop) else b""))
+        body = []
+        pid = 2
+        for name, vt in kept:
+            body.append(f'<property fmtid="{_FMTID}" pid="{pid}" name="{_xml_escape(name)}">'.encode() + vt
+                        + b"</property>")
+            pid += 1
+        for name, value in stamp.properties().items():
+            body.append((f'<property fmtid="{_FMTID}" pid="{pid}" name="{_xml_escape(name)}">'
+                         f'<vt:lpwstr>{_xml_escape(value)}</vt:lpwstr></property>').encode())
+            pid += 1
+        custom = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                  + f'<Properties xmlns="{ns_c}" xmlns:vt="{ns_vt}">'.encode() + b"".join(body) + b"</Properties>")
+        fd, tmp = tempfile.mkstemp(prefix=path.stem, suffix=".xlsx.tmp", dir=path.parent)
+        os.close(fd)
+        try:
+            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+                for info in zin.infolist():
+                    if info.filename == custom_name:
+                        continue
+                    if info.filename == "_rels/.rels":
+                        data = etree.tostring(rels, xml_declaration=True, encoding="UTF-8", standalone=True)
+                    elif info.filename == "[Content_Types].xml":
+                        data = etree.tostring(ct, xml_declaration=True, encoding="UTF-8", standalone=True)
+                    else:
+                        data = zin.read(info)
+                    zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+                zout.writestr(custom_name, custom)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    os.replace(tmp, path)

@@ -1,0 +1,404 @@
+"""Split the plan workbook into one file per region, and consolidate them back.
+
+    split_plan(plan.xlsx, out_dir)            consolidate(plan.xlsx, [files…])
+      设置 → config, region tabs → inputs       read config + inputs of the master
+      per region:                               per file (salesplan.regional.core):
+        config filtered to the region             preflight → stamp → manifest → checks
+        inputs filtered to the region              → three-way merge by key
+        build_models → render (writer)          apply merged values to the master's
+        fingerprint → seal manifest               inputs (keyed, never by address)
+        stamp (custom properties)               regenerate the master (writer, atomic)
+        leak scan → sidecar JSON                move the sidecars' bases, log history
+
+The workbook is built by the writer's public functions
+(:func:`salesplan.workbook_templates.writer.build_models` / ``write_built`` /
+``generate_workbook``): a regional file is the writer's workbook for a configuration
+that holds only that region, so no sheet, defined name, cached string or pivot cache
+of another region can exist in it. The region's targets come from the master plan
+(its revenue and new-customer targets become the filtered plan's totals).
+
+Input keys (stable, address-free): ``("reps", region, who, field)`` where ``who`` is the
+rep's name at split time (``"#n"`` for an empty slot n or a duplicated name),
+``("phases", region, phase number, field)`` and ``("focus_target", region)``. Deals
+are not regional inputs: they come from the CRM import, and edits to them in a
+regional file are reported (``unregistered_edit``) and not merged.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Hashable, Iterable, Mapping
+
+from salesplan.errors import Problem, WorkbookError
+from salesplan.progress import NullProgress, Progress
+from salesplan.regional.core import ConsolidationReport, consolidate_snapshots
+from salesplan.regional.manifest import (
+    InputField, SplitManifest, Stamp, fingerprint_file, new_split_id, now_iso, plan_version, safe_name,
+    sidecar_path, stamp_xlsx,
+)
+from salesplan.regional.scan import scan_for_names
+from salesplan.regional.values import to_python
+from salesplan.regional.xlsxread import XlsxFile, column_letter
+
+__all__ = ["SplitResult", "split_plan", "consolidate", "field_spec", "region_fields", "region_config",
+           "LeakError", "workbook_month", "MasterValues"]
+
+YES, NO = "是", "否"
+
+
+class LeakError(WorkbookError):
+    """A regional file would contain another region's names; it is deleted, not handed out."""
+
+
+# field -> (kind, min, max, choices); mirrors the writer's data validations on the region tab
+def field_spec(table: str, name: str) -> tuple[str, Decimal | None, Decimal | None, tuple[str, ...]]:
+    D = Decimal
+    if table == "reps":
+        if name == "name":
+            return "text", None, None, ()
+        if name == "new_hire":
+            return "choice", None, None, (YES, NO)
+        if name == "weight":
+            return "number", D(0), D(1_000_000), ()
+        if name == "coaching":
+            return "integer", D(0), D(1000), ()
+        if name == "churn":
+            return "percent", D(0), D(1), ()
+        if name.startswith("kpi:"):
+            return "number", D(0), D(1_000_000_000), ()
+    if table == "phases":
+        if name.startswith("rev:"):
+            return "number", D(0), D(100_000_000_000), ()
+        if name in ("new_customers", "complaints"):
+            return "integer", D(0), D(1_000_000), ()
+        if name == "response_hours":
+            return "number", D(0), D(10_000), ()
+        if name == "satisfaction":
+            return "number", D(0), D(100), ()
+        if name == "inventory":
+            return "percent", D(0), D(1), ()
+    if table == "scalar":
+        return "number", D(0), D(1_000_000_000), ()
+    return "number", None, None, ()
+
+
+def _present(v: Any) -> bool:
+    return not (v is None or (isinstance(v, str) and not v.strip()))
+
+
+def rep_whos(reps: list[Any]) -> list[str]:
+    """The stable row key of each rep slot: its name, or ``#n`` (blank or duplicated name)."""
+    names = [str(r.name).strip() if _present(r.name) else None for r in reps]
+    counts: dict[str, int] = {}
+    for n in names:
+        if n is not None:
+            counts[n] = counts.get(n, 0) + 1
+    return [n if n is not None and counts[n] == 1 and not n.startswith("#") else f"#{i + 1}"
+            for i, n in enumerate(names)]
+
+
+def region_fields(tables: Iterable[Any], region: str, inputs: Any) -> list[InputField]:
+    """InputFields (key → sheet/cell/validation) of one region from the writer's registry tables."""
+    out: list[InputField] = []
+    rin = inputs.regions[region]
+    for t in tables:
+        if t.kind == "reps" and tuple(t.key) == ("reps", region):
+            whos = rep_whos(rin.reps)
+            for i in range(t.n_rows):
+                who = whos[i] if i < len(whos) else f"#{i + 1}"
+                for f, col in t.fields.items():
+                    kind, lo, hi, ch = field_spec("reps", f)
+                    out.append(InputField(("reps", region, who, f), t.sheet, f"{column_letter(col)}{t.first_row + i}",
+                                          kind, lo, hi, ch, t.headers.get(f, f), i))
+        elif t.kind == "phases" and tuple(t.key) == ("phases", region):
+            for i in range(t.n_rows):
+                for f, col in t.fields.items():
+                    kind, lo, hi, ch = field_spec("phases", f)
+                    out.append(InputField(("phases", region, i + 1, f), t.sheet,
+                                          f"{column_letter(col)}{t.first_row + i}", kind, lo, hi, ch,
+                                          t.headers.get(f, f), i))
+        elif t.kind == "scalar" and tuple(t.key) == ("focus_target", region):
+            kind, lo, hi, ch = field_spec("scalar", "focus_target")
+            out.append(InputField(("focus_target", region), t.sheet, f"{column_letter(t.fields['value'])}{t.first_row}",
+                                  kind, lo, hi, ch, "focus_target"))
+    return out
+
+
+class _Slot:
+    """Where a key lives in a WorkbookInputs: an object and an attribute (or dict entry)."""
+
+    __slots__ = ("obj", "attr", "sub")
+
+    def __init__(self, obj: Any, attr: str, sub: str | None = None):
+        self.obj, self.attr, self.sub = obj, attr, sub
+
+    def get(self) -> Any:
+        v = getattr(self.obj, self.attr)
+        return v.get(self.sub) if self.sub is not None else v
+
+    def set(self, value: Any) -> None:
+        if self.sub is not None:
+            getattr(self.obj, self.attr)[self.sub] = value
+        else:
+            setattr(self.obj, self.attr, value)
+
+
+def _resolve(inputs: Any, key: Hashable, slot: int | None = None) -> _Slot | None:
+    """The master's place for ``key`` (None when the master has no such region/rep/phase).
+
+    A rep is found by its name; when no rep has that name any more (renamed through an
+    earlier consolidation, or a ``#n`` slot that has been filled since), by the table
+    row it had at split time (``slot``).
+    """
+    if not isinstance(key, tuple) or not key:
+        return None
+    if key[0] == "focus_target" and len(key) == 2:
+        rin = inputs.regions.get(key[1])
+        return _Slot(rin, "focus_target") if rin is not None else None
+    if len(key) != 4:
+        return None
+    kind, region, who, f = key
+    rin = inputs.regions.get(region)
+    if rin is None:
+        return None
+    if kind == "reps":
+        whos = rep_whos(rin.reps)
+        if who in whos:
+            row = rin.reps[whos.index(who)]
+        else:
+            if slot is None and isinstance(who, str) and who.startswith("#") and who[1:].isdigit():
+                slot = int(who[1:]) - 1
+            if slot is None or not 0 <= slot < len(rin.reps):
+                return None
+            row = rin.reps[slot]
+        if f.startswith("kpi:"):
+            return _Slot(row, "kpi", f[4:])
+        return _Slot(row, f) if hasattr(row, f) else None
+    if kind == "phases":
+        if not isinstance(who, int) or not 1 <= who <= len(rin.phases):
+            return None
+        row = rin.phases[who - 1]
+        if f.startswith("rev:"):
+            return _Slot(row, "revenue", f[4:])
+        return _Slot(row, f) if hasattr(row, f) else None
+    return None
+
+
+class MasterValues(Mapping):
+    """The master's current value for each input key (resolved once, before any update)."""
+
+    def __init__(self, inputs: Any):
+        self.inputs = inputs
+        self.slots: dict[Hashable, _Slot | None] = {}
+        self.hints: dict[Hashable, int] = {}      # key -> table row at split time
+
+    def hint(self, fields: Iterable[InputField]) -> None:
+        for f in fields:
+            if f.slot is not None:
+                self.hints.setdefault(f.key, f.slot)
+
+    def slot(self, key: Hashable) -> _Slot | None:
+        if key not in self.slots:
+            self.slots[key] = _resolve(self.inputs, key, self.hints.get(key))
+        return self.slots[key]
+
+    def __getitem__(self, key):
+        s = self.slot(key)
+        if s is None:
+            raise KeyError(key)
+        return s.get()
+
+    def get(self, key, default=None):
+        s = self.slot(key)
+        return default if s is None else s.get()
+
+    def __iter__(self):
+        return iter([k for k, s in self.slots.items() if s is not None])
+
+    def __len__(self) -> int:
+        return sum(1 for s in self.slots.values() if s is not None)
+
+
+def workbook_month(path: str | os.PathLike) -> str | None:
+    """The plan month a salesplan workbook was generated for (its ``salesplan.month`` property)."""
+    try:
+        with XlsxFile(path) as x:
+            v = x.custom_properties.get("salesplan.month")
+    except Exception:  # noqa: BLE001 - the caller reports the real error when it opens the file
+        return None
+    return str(v) if v else None
+
+
+# ----------------------------------------------------------------------------- split
+
+def region_config(config: Any, plan: Any, region: str) -> Any:
+    """The plan configuration of one region only, with that region's targets as totals."""
+    rt = next(r for r in plan.regions if r.name == region)
+    rc = next(r for r in config.regions if r.name == region)
+    targets = dataclasses.replace(config.targets, revenue=rt.revenue, new_customers=rt.new_customers)
+    sb = config.strategy_b
+    if config.strategy == "B":
+        sb = dataclasses.replace(sb, revenue=rt.revenue, new_customers=rt.new_customers)
+    risks = config.risks
+    others = {r.name for r in config.regions} - {region}
+    if {risks.green_channel_customer_region, risks.green_channel_via_region} & others:
+        # the green channel names another region: it cannot apply inside one region's file
+        risks = dataclasses.replace(risks, green_channel_customer_region="", green_channel_via_region="")
+    return dataclasses.replace(config, targets=targets, strategy_b=sb, risks=risks,
+                               regions=(dataclasses.replace(rc, revenue=rt.revenue),))
+
+
+@dataclass
+class SplitResult:
+    files: dict[str, Path] = field(default_factory=dict)       # region -> regional file
+    manifests: dict[str, Path] = field(default_factory=dict)   # region -> sidecar JSON
+    problems: list[Problem] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"split into {len(self.files)} regional file(s)" + (
+            f"; {len(self.problems)} problem(s)" if self.problems else "")
+
+
+def _needles(config: Any, inputs: Any, region: str) -> list[str]:
+    own: set[str] = set()
+    other: set[str] = set()
+    for r in config.regions:
+        names = {r.name, r.manager} | {x.name for x in r.reps}
+        rin = inputs.regions.get(r.name)
+        if rin is not None:
+            names |= {str(x.name).strip() for x in rin.reps if _present(x.name)}
+        (own if r.name == region else other).update(n for n in names if n)
+    # a needle that is part of this region's own names cannot be told apart from them
+    return sorted(n for n in other - own if len(n) >= 2 and not any(n in o for o in own))
+
+
+def split_plan(plan_path: str | os.PathLike, out_dir: str | os.PathLike | None = None,
+               regions: Iterable[str] | None = None, *, config: Any = None,
+               progress: Progress | None = None) -> SplitResult:
+    """Write one workbook per region (default: every region) and its sidecar manifest."""
+    from salesplan.engine.actuals import DealRow, WorkbookInputs
+    from salesplan.engine.plan import compute_plan
+    from salesplan.workbook_templates.context import LAYOUT_VERSION
+    from salesplan.workbook_templates.inputs import read_inputs
+    from salesplan.workbook_templates.io import OpenpyxlReader
+    from salesplan.workbook_templates.writer import build_models, read_config_from_workbook, write_built
+
+    plan_path = Path(plan_path)
+    out = Path(out_dir) if out_dir is not None else plan_path.parent / f"{plan_path.stem}.regions"
+    out.mkdir(parents=True, exist_ok=True)
+    cfg = config if config is not None else read_config_from_workbook(plan_path)
+    with OpenpyxlReader(plan_path) as rd:
+        meta, master_inputs = read_inputs(rd)
+    plan = compute_plan(cfg)
+    names = [r.name for r in cfg.regions]
+    wanted = list(regions) if regions is not None else names
+    unknown = [r for r in wanted if r not in names]
+    if unknown:
+        raise WorkbookError([Problem(f"{plan_path.name}: regions", r, f"one of {', '.join(names)}", "unknown_region")
+                             for r in unknown])
+    version = plan_version(cfg)
+    month = str(cfg.month)
+    result = SplitResult()
+    progress = progress or NullProgress()
+    progress.start(len(wanted), "拆分区域文件 split")
+    for region in wanted:
+        rcfg = region_config(cfg, plan, region)
+        rplan = compute_plan(rcfg)
+        rin = master_inputs.regions.get(region)
+        if rin is None:
+            raise WorkbookError([Problem(f"{plan_path.name}: {region}", None, "a region tab in the master", "layout")])
+        deals = [d for d in master_inputs.deals if d.region == region]
+        deals += [DealRow() for _ in range(max(20, len(deals) // 5))]
+        rinputs = WorkbookInputs(regions={region: rin}, deals=deals)
+        built = build_models(rplan, inputs=rinputs)
+        dest = out / f"{plan_path.stem}.{safe_name(region)}.xlsx"
+        fields = region_fields(built.ctx.registry.tables, region, rinputs)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=".tmp.xlsx", dir=out)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            write_built(built, tmp)
+            with XlsxFile(tmp) as x:
+                base, formulas, cells, unlocked = fingerprint_file(x, fields)
+                sheets = x.sheet_names
+            m = SplitManifest(new_split_id(), month, region, version, str(LAYOUT_VERSION), now_iso(),
+                              plan_path.name, dest.name, fields, base, formulas, cells, unlocked, sheets)
+            m.seal()
+            stamp_xlsx(tmp, m.stamp())
+            hits = scan_for_names(tmp, _needles(cfg, master_inputs, region))
+            if hits:
+                raise LeakError([Problem(f"{dest.name}: {h.part}", h.needle, "no name of another region", "leak")
+                                 for h in hits])
+            os.replace(tmp, dest)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        result.files[region] = dest
+        result.manifests[region] = m.save(sidecar_path(plan_path, region))
+        progress.advance(1, region)
+    progress.finish(result.summary())
+    return result
+
+
+# ----------------------------------------------------------------------------- consolidate
+
+def consolidate(plan_path: str | os.PathLike, region_files: Iterable[str | os.PathLike], *,
+                progress: Progress | None = None, config: Any = None, write: bool = True,
+                check_version: bool = True) -> ConsolidationReport:
+    """Merge the managers' files into the master (see the module docstring).
+
+    Bad files are refused/rejected one by one with named reasons; the master is
+    regenerated (atomically, by the writer) only when some input changed, so re-running
+    the same files leaves it untouched.
+    """
+    from salesplan.workbook_templates.context import LAYOUT_VERSION
+    from salesplan.workbook_templates.inputs import read_inputs
+    from salesplan.workbook_templates.io import OpenpyxlReader
+    from salesplan.workbook_templates.writer import generate_workbook, read_config_from_workbook
+
+    plan_path = Path(plan_path)
+    cfg = config if config is not None else read_config_from_workbook(plan_path)
+    with OpenpyxlReader(plan_path) as rd:
+        meta, master_inputs = read_inputs(rd)
+    master = MasterValues(master_inputs)
+
+    def find_manifest(stamp: Stamp) -> SplitManifest | None:
+        p = sidecar_path(plan_path, stamp.region)
+        if not p.is_file():
+            return None
+        try:
+            m = SplitManifest.load(p)
+        except (ValueError, KeyError, TypeError, OSError):
+            return None
+        master.hint(m.inputs)
+        return m
+
+    res = consolidate_snapshots(region_files, master_values=master, find_manifest=find_manifest,
+                                month=str(cfg.month), plan_version=plan_version(cfg),
+                                layout_version=str(LAYOUT_VERSION), check_version=check_version,
+                                progress=progress)
+    report = res.report
+    report.master = str(plan_path)
+    unplaceable = [k for k in res.updates if master.slot(k) is None]
+    if unplaceable:
+        for f in report.files:
+            for c in list(f.applied):
+                if c.key in unplaceable:
+                    f.applied.remove(c)
+                    f.conflicts.append(c)
+                    f.problems.append(Problem(f"{Path(f.file).name}: {'/'.join(map(str, c.key))}", c.regional,
+                                              "a region / rep / phase that still exists in the master", "unplaceable"))
+    updates = {k: v for k, v in res.updates.items() if k not in unplaceable}
+    if updates and write:
+        for key, value in updates.items():
+            master.slot(key).set(to_python(value))
+        generate_workbook(cfg, plan_path, inputs=master_inputs)
+        report.saved = True
+    if write:
+        for m in res.manifests.values():
+            m.save(sidecar_path(plan_path, m.region))
+    return report

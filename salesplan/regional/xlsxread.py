@@ -1,0 +1,659 @@
+"""A fast, safe raw reader for .xlsx files written by openpyxl, Excel or LibreOffice.
+
+Why our own reader: consolidation needs, for each cell, the *formula text* (to detect
+edited formulas) and the *style id* (to judge locked-ness from ``styles.xml``) as well
+as the value. python-calamine is faster at values but returns only cached values and
+no formulas or styles; openpyxl returns everything but is an order of magnitude slower.
+
+Safety: every file goes through :func:`salesplan.deals.preflight.preflight_xlsx` first
+(zip bombs, DTD/entity declarations, missing parts, absurd dimensions, encryption) and
+is then streamed part by part with ``zipfile`` + ``lxml.etree.iterparse`` configured with
+``resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False``. Nothing is
+ever inflated in full into memory except small structural parts.
+
+API::
+
+    with XlsxFile(path) as x:                      # preflight + workbook.xml
+        x.sheet_names                              # in workbook order
+        x.sheets                                   # SheetInfo(name, sheet_id, state, part)
+        x.defined_names                            # DefinedName(name, value, local_sheet_id, hidden)
+        x.custom_properties                        # {name: value} from docProps/custom.xml
+        cells = x.read_sheet("华东区")              # {"A1": Cell(value, formula, style, type, raw)}
+        some = x.read_cells("华东区", {"C5", "D5"}) # only those, stops after the last wanted row
+        x.is_locked(cells["C5"].style)             # cellXfs protection; locked by default
+
+Values: numbers are ``int`` when the stored text is an integer, else ``float``; ``raw``
+keeps the stored text so callers can compare exactly (``Decimal(raw)``). Shared and
+inline strings are resolved (``_xHHHH_`` escapes decoded, phonetic runs skipped).
+Booleans are ``bool``; errors (``t="e"``) are their text (``"#DIV/0!"``) with
+``type == "e"``; dates stay serial numbers unless the cell is typed ``t="d"`` (then a
+``datetime``). A formula cell's ``formula`` is the text without ``=``; shared formulas
+(Excel writes them for filled ranges) are translated to each cell, so a formula reads
+the same whether openpyxl or Excel saved the file.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass
+from collections.abc import Mapping
+from typing import Any, Iterable, Iterator, NamedTuple
+
+from lxml import etree
+
+from salesplan.deals.preflight import UnsafeFileError, preflight_xlsx
+
+__all__ = [
+    "Cell",
+    "SheetInfo",
+    "DefinedName",
+    "XlsxFile",
+    "UnsafeFileError",
+    "split_address",
+    "column_letter",
+    "column_index",
+]
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+NS_CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+NS_VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+REL_CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
+REL_SST = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+REL_STYLES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
+
+_M = "{%s}" % NS_MAIN
+_C, _ROW, _V, _F, _IS, _T, _R, _RPH, _SI = (_M + t for t in ("c", "row", "v", "f", "is", "t", "r", "rPh", "si"))
+
+# entity expansion, DTD loading and network access are off; huge_tree stays off so
+# libxml2's own depth / text-size limits apply as a second line behind the preflight.
+_PARSER_KW = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                  dtd_validation=False, remove_comments=True, remove_pis=True)
+
+_INT = re.compile(r"^[+-]?\d+$")
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_ADDR = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+_ROW_OF = re.compile(r"\d+")
+_DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+# one cell in the layout openpyxl, Excel and LibreOffice write: r first, then optional s, t
+_FAST_CELL = re.compile(r'<c r="([A-Z]{1,3}[0-9]+)"(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?([^>/]*)'
+                        r'(?:/>|>((?:<(?!/c>)[^<]*)*)</c>)')
+_FAST_F = re.compile(r"<f(\s[^>]*?)?(?:/>|>([^<]*)</f>)")
+_FAST_V = re.compile(r"<v(?:\s[^>]*)?>([^<]*)</v>")
+_FAST_IS = re.compile(r"<is>(.*?)</is>", re.S)
+_FAST_T = re.compile(r"<t(?:\s[^>]*)?>([^<]*)</t>")
+_RPH = re.compile(r"<rPh\b.*?</rPh>", re.S)
+_SI_ATTR = re.compile(r'\bsi="([^"]*)"')
+
+
+class Cell(NamedTuple):
+    value: Any                 # int | float | str | bool | datetime | None
+    formula: str | None        # without the leading "="
+    style: int                 # index into cellXfs (0 when absent)
+    type: str                  # "n", "s", "str", "inlineStr", "b", "e", "d" ("n" when absent)
+    raw: str | None            # the stored text of <v> (or the inline string)
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    name: str
+    sheet_id: str
+    state: str                 # "visible", "hidden", "veryHidden"
+    part: str                  # zip entry name, e.g. "xl/worksheets/sheet1.xml"
+
+
+@dataclass(frozen=True)
+class DefinedName:
+    name: str
+    value: str
+    local_sheet_id: int | None
+    hidden: bool
+
+
+def column_index(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+def column_letter(index: int) -> str:
+    out = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def split_address(address: str) -> tuple[str, int]:
+    """``"$C$12"`` → ``("C", 12)``."""
+    m = _ADDR.match(address)
+    if not m:
+        raise ValueError(f"not a cell address: {address!r}")
+    return m.group(1).upper(), int(m.group(2))
+
+
+def _unescape(text: str) -> str:
+    if "_x" not in text:
+        return text
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def _rich_text(elem) -> str:
+    """Text of an <si> or <is>: direct <t>, or the <t> of each run; phonetic runs skipped."""
+    parts = []
+    for child in elem:
+        tag = child.tag
+        if tag == _T:
+            parts.append(child.text or "")
+        elif tag == _R:
+            for t in child:
+                if t.tag == _T:
+                    parts.append(t.text or "")
+    return _unescape("".join(parts))
+
+
+def _number(text: str) -> int | float:
+    if _INT.match(text):
+        return int(text)
+    return float(text)
+
+
+def _resolve(base_dir: str, target: str) -> str:
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    return posixpath.normpath(posixpath.join(base_dir, target))
+
+
+class XlsxFile:
+    """One .xlsx opened for raw reading (see the module docstring)."""
+
+    def __init__(self, path: str | os.PathLike, *, preflight: bool = True, **preflight_limits: Any):
+        self.path = str(path)
+        if preflight:
+            preflight_xlsx(path, **preflight_limits)
+        try:
+            self._zip = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise UnsafeFileError(path, "not_zip", f"unreadable zip: {exc}") from None
+        self._names = set(self._zip.namelist())
+        self._shared: list[str] | None = None
+        self._xfs: list[tuple[bool, bool, int]] | None = None
+        self._custom: dict[str, Any] | None = None
+        self.max_sheet_bytes = int(preflight_limits.get("max_uncompressed", 256 * 1024 * 1024))
+        try:
+            self._read_workbook()
+        except BaseException:
+            self._zip.close()
+            raise
+
+    # ------------------------------------------------------------------ plumbing
+    def close(self) -> None:
+        self._zip.close()
+
+    def __enter__(self) -> "XlsxFile":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _open(self, name: str):
+        try:
+            return self._zip.open(name)
+        except KeyError:
+            raise UnsafeFileError(self.path, "missing_part", f"{name} is missing") from None
+
+    def _iter(self, name: str, tag, events=("end",)):
+        fh = self._open(name)
+        try:
+            yield from etree.iterparse(fh, events=events, tag=tag, **_PARSER_KW)
+        except etree.XMLSyntaxError as exc:
+            raise UnsafeFileError(self.path, "corrupt", f"{name!r} is not well-formed XML: {exc}") from None
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise UnsafeFileError(self.path, "corrupt", f"{name!r}: {exc}") from None
+        finally:
+            fh.close()
+
+    def _parse_small(self, name: str):
+        with self._open(name) as fh:
+            data = fh.read(16 * 1024 * 1024 + 1)
+        if len(data) > 16 * 1024 * 1024:
+            raise UnsafeFileError(self.path, "zip_bomb", f"{name!r} is over 16 MiB")
+        try:
+            return etree.fromstring(data, etree.XMLParser(**_PARSER_KW))
+        except etree.XMLSyntaxError as exc:
+            raise UnsafeFileError(self.path, "corrupt", f"{name!r} is not well-formed XML: {exc}") from None
+
+    def _rels(self, name: str) -> dict[str, tuple[str, str]]:
+        """rId → (type, resolved target) of a part's relationships (empty when absent)."""
+        d, base = posixpath.split(name)
+        rels_name = posixpath.join(d, "_rels", base + ".rels")
+        if rels_name not in self._names:
+            return {}
+        out = {}
+        for rel in self._parse_small(rels_name).iter("{%s}Relationship" % NS_REL):
+            if rel.get("TargetMode") == "External":
+                continue
+            out[rel.get("Id") or ""] = (rel.get("Type") or "", _resolve(d, rel.get("Target") or ""))
+        return out
+
+    def _read_workbook(self) -> None:
+        root_rels = self._rels("")  # _rels/.rels
+        self._root_rels = root_rels
+        wb_name = "xl/workbook.xml"
+        for typ, target in root_rels.values():
+            if typ.endswith("/officeDocument"):
+                wb_name = target
+        self._wb_rels = self._rels(wb_name)
+        wb = self._parse_small(wb_name)
+        self.sheets: list[SheetInfo] = []
+        for sh in wb.iter(_M + "sheet"):
+            rid = sh.get("{%s}id" % NS_R) or ""
+            typ_target = self._wb_rels.get(rid)
+            if typ_target is None:
+                raise UnsafeFileError(self.path, "missing_part", f"sheet {sh.get('name')!r} has no relationship {rid!r}")
+            self.sheets.append(SheetInfo(sh.get("name") or "", sh.get("sheetId") or "",
+                                         sh.get("state") or "visible", typ_target[1]))
+        self.defined_names: list[DefinedName] = []
+        for dn in wb.iter(_M + "definedName"):
+            local = dn.get("localSheetId")
+            self.defined_names.append(DefinedName(dn.get("name") or "", dn.text or "",
+                                                  int(local) if local is not None and local.isdigit() else None,
+                                                  dn.get("hidden") in ("1", "true")))
+        self._by_name = {s.name: s for s in self.sheets}
+
+    # ------------------------------------------------------------------ workbook-level parts
+    @property
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.sheets]
+
+    @property
+    def part_names(self) -> list[str]:
+        return self._zip.namelist()
+
+    def _part_of_type(self, rels: dict[str, tuple[str, str]], rel_type: str, default: str) -> str | None:
+        for typ, target in rels.values():
+            if typ == rel_type:
+                return target if target in self._names else None
+        return default if default in self._names else None
+
+    @property
+    def custom_properties(self) -> dict[str, Any]:
+        """docProps/custom.xml as ``{name: value}`` (str, int, float, bool, datetime)."""
+        if self._custom is None:
+            self._custom = {}
+            part = self._part_of_type(self._root_rels, REL_CUSTOM, "docProps/custom.xml")
+            if part is not None:
+                for prop in self._parse_small(part).iter("{%s}property" % NS_CUSTOM):
+                    name = prop.get("name")
+                    if not name or len(prop) == 0:
+                        continue
+                    v = prop[0]
+                    kind = etree.QName(v).localname
+                    text = v.text or ""
+                    value: Any = text
+                    try:
+                        if kind in ("i1", "i2", "i4", "i8", "int", "ui1", "ui2", "ui4", "ui8", "uint"):
+                            value = int(text)
+                        elif kind in ("r4", "r8", "decimal"):
+                            value = float(text)
+                        elif kind == "bool":
+                            value = text.strip().lower() in ("1", "true")
+                        elif kind == "filetime":
+                            value = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+                    except ValueError:
+                        value = text
+                    self._custom[name] = value
+        return self._custom
+
+    @property
+    def shared_strings(self) -> list[str]:
+        if self._shared is None:
+            out: list[str] = []
+            part = self._part_of_type(self._wb_rels, REL_SST, "xl/sharedStrings.xml")
+            if part is not None:
+                for _, si in self._iter(part, _SI):
+                    out.append(_rich_text(si))
+                    si.clear()
+            self._shared = out
+        return self._shared
+
+    def _styles(self) -> list[tuple[bool, bool, int]]:
+        if self._xfs is None:
+            xfs: list[tuple[bool, bool, int]] = []
+            part = self._part_of_type(self._wb_rels, REL_STYLES, "xl/styles.xml")
+            if part is not None:
+                root = self._parse_small(part)
+                cell_xfs = root.find(_M + "cellXfs")
+                if cell_xfs is not None:
+                    for xf in cell_xfs.iter(_M + "xf"):
+                        prot = xf.find(_M + "protection")
+                        locked = hidden = None
+                        if prot is not None:
+                            locked = prot.get("locked")
+                            hidden = prot.get("hidden")
+                        xfs.append((locked not in ("0", "false"), hidden in ("1", "true"),
+                                    int(xf.get("numFmtId") or 0)))
+            self._xfs = xfs
+        return self._xfs
+
+    def is_locked(self, style: int) -> bool:
+        """Locked unless the cell's cellXfs entry has ``<protection locked="0"/>`` (Excel's default)."""
+        xfs = self._styles()
+        return xfs[style][0] if 0 <= style < len(xfs) else True
+
+    def number_format_id(self, style: int) -> int:
+        xfs = self._styles()
+        return xfs[style][2] if 0 <= style < len(xfs) else 0
+
+    def sheet_info(self, sheet: str) -> SheetInfo:
+        try:
+            return self._by_name[sheet]
+        except KeyError:
+            raise KeyError(f"{self.path}: no sheet {sheet!r} (sheets: {', '.join(self.sheet_names)})") from None
+
+    # ------------------------------------------------------------------ cells
+    def _sheet_text(self, part: str) -> str:
+        with self._open(part) as fh:
+            data = fh.read(self.max_sheet_bytes + 1)
+        if len(data) > self.max_sheet_bytes:
+            raise UnsafeFileError(self.path, "zip_bomb", f"{part!r} is over {self.max_sheet_bytes:,} bytes")
+        if _DTD.search(data):
+            raise UnsafeFileError(self.path, "xml_entities", f"{part!r} declares a DOCTYPE/ENTITY")
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise UnsafeFileError(self.path, "xml_encoding", f"{part!r} is not UTF-8") from None
+
+    def iter_cells(self, sheet: str, *, rows: set[int] | None = None, max_row: int | None = None,
+                   engine: str = "auto") -> Iterator[tuple[str, Cell]]:
+        """Every stored cell of ``sheet`` in file order as ``(address, Cell)``.
+
+        ``rows`` limits materialisation to those row numbers; ``max_row`` stops after
+        that row. ``engine``: ``"fast"`` (one regular-expression pass over the sheet
+        XML, for the ``<c r=… s=… t=…>`` layout every common writer produces),
+        ``"lxml"`` (streaming ``iterparse``; any valid layout) or ``"auto"`` (fast,
+        falling back to lxml for the whole sheet when a cell does not fit the fast
+        layout — cells without ``r``, other attribute orders, prefixed elements).
+        """
+        part = self.sheet_info(sheet).part
+        if engine != "lxml":
+            cells = self._fast_cells(sheet, part)
+            if cells is not None:
+                for addr, cell in cells:
+                    if rows is not None or max_row is not None:
+                        row = int(_ROW_OF.search(addr).group(0))
+                        if max_row is not None and row > max_row:
+                            return
+                        if rows is not None and row not in rows:
+                            continue
+                    yield addr, cell
+                return
+            if engine == "fast":
+                raise ValueError(f"{self.path}: sheet {sheet!r} does not fit the fast layout")
+        yield from self._lxml_cells(sheet, part, rows, max_row)
+
+    def _fast_found(self, part: str) -> list[tuple[str, str, str, str, str]] | None:
+        text = self._sheet_text(part)
+        if "<sheetData" not in text:
+            return None   # prefixed elements (<x:c>) or no cell table: lxml handles those
+        found = _FAST_CELL.findall(text)
+        if len(found) != text.count("<c ") + text.count("<c>") + text.count("<c/>"):
+            return None   # a cell the fast pattern did not match: use lxml for this sheet
+        for m in found:
+            extra = m[3]
+            if extra and ("s=" in extra or "t=" in extra or " r=" in extra):
+                return None
+        return found
+
+    def _fast_cells(self, sheet: str, part: str) -> list[tuple[str, Cell]] | None:
+        found = self._fast_found(part)
+        if found is None:
+            return None
+        shared_f: dict[str, tuple[str, str]] = {}
+        decode = self._decode
+        return [(m[0], decode(sheet, m, shared_f)) for m in found]
+
+    def _decode(self, sheet: str, m: tuple[str, str, str, str, str],
+                shared_f: dict[str, tuple[str, str]] | None = None) -> Cell:
+        """One fast-path match ``(r, s, t, extra attributes, inner XML)`` → :class:`Cell`."""
+        addr, s, t, _extra, inner = m
+        style = int(s) if s else 0
+        t = t or "n"
+        if not inner:
+            return Cell(None, None, style, t, None)
+        formula = None
+        if inner.startswith("<v>") and inner.endswith("</v>") and inner.count("<") == 2:
+            raw = inner[3:-4]
+        else:
+            fm = _FAST_F.search(inner)
+            if fm is not None:
+                fattrs, ftext = fm.group(1) or "", fm.group(2)
+                if ftext is not None:
+                    ftext = _xml_unescape(ftext)
+                if 't="shared"' in fattrs and shared_f is not None:
+                    sim = _SI_ATTR.search(fattrs)
+                    si = sim.group(1) if sim else ""
+                    if ftext:
+                        shared_f[si] = (addr, ftext)
+                    elif si in shared_f:
+                        ftext = _translate(shared_f[si][1], shared_f[si][0], addr)
+                formula = ftext if ftext is not None else ""
+            if t == "inlineStr":
+                im = _FAST_IS.search(inner)
+                raw = _fast_rich(im.group(1)) if im is not None else None
+            else:
+                vm = _FAST_V.search(inner)
+                raw = vm.group(1) if vm is not None else None
+        if raw is None or (raw == "" and t not in ("str", "s", "inlineStr")):
+            return Cell(None, formula, style, t, None)
+        if t == "n":
+            value: Any = int(raw) if _INT.match(raw) else float(raw)
+        elif t == "inlineStr":
+            value = raw
+        elif t == "s":
+            sst = self.shared_strings
+            idx = int(raw)
+            if not 0 <= idx < len(sst):
+                raise UnsafeFileError(self.path, "corrupt", f"{sheet}!{addr}: shared string {idx} does not exist")
+            value = sst[idx]
+        else:
+            if "&" in raw:
+                raw = _xml_unescape(raw)
+            value = _typed(t, raw)
+        return Cell(value, formula, style, t, raw)
+
+    def read_sheet_lazy(self, sheet: str) -> "Mapping[str, Cell]":
+        """Like :meth:`read_sheet`, but each cell is decoded only when it is looked up.
+
+        Blank cells are recognised without decoding (:meth:`LazySheet.nonblank`).
+        Falls back to an eager read when the sheet needs lxml or has shared formulas.
+        """
+        part = self.sheet_info(sheet).part
+        found = self._fast_found(part)
+        if found is None or any('t="shared"' in m[4] for m in found if "<f" in m[4]):
+            return self.read_sheet(sheet)
+        return LazySheet(self, sheet, {m[0]: m for m in found})
+
+    def _lxml_cells(self, sheet: str, part: str, rows: set[int] | None, max_row: int | None
+                    ) -> Iterator[tuple[str, Cell]]:
+        shared_f: dict[str, tuple[str, str]] = {}   # si -> (master address, formula text)
+        sst = None
+        skip_row = False
+        cur_row = 0
+        cur_col = 0
+        for event, el in self._iter(part, (_ROW, _C), events=("start", "end")):
+            tag = el.tag
+            if tag == _ROW:
+                if event == "start":
+                    r = el.get("r")
+                    cur_row = int(r) if r else cur_row + 1
+                    cur_col = 0
+                    if max_row is not None and cur_row > max_row:
+                        return
+                    skip_row = rows is not None and cur_row not in rows
+                else:
+                    el.clear()
+                    # drop already processed rows so memory stays flat on big sheets
+                    prev = el.getprevious()
+                    while prev is not None:
+                        parent = prev.getparent()
+                        if parent is None:
+                            break
+                        parent.remove(prev)
+                        prev = el.getprevious()
+                continue
+            if event == "start":
+                continue
+            addr = el.get("r")
+            if addr:
+                m = _ADDR.match(addr)
+                cur_col = column_index(m.group(1)) if m else cur_col + 1
+            else:
+                cur_col += 1
+                addr = f"{column_letter(cur_col)}{cur_row}"
+            f_el = el.find(_F)
+            formula = None
+            if f_el is not None:
+                ft = f_el.get("t")
+                text = f_el.text
+                if ft == "shared":
+                    si = f_el.get("si") or ""
+                    if text:
+                        shared_f[si] = (addr, text)
+                    elif not skip_row and si in shared_f:
+                        text = _translate(shared_f[si][1], shared_f[si][0], addr)
+                formula = text if text is not None else ""
+            if skip_row:
+                continue
+            t = el.get("t") or "n"
+            s = el.get("s")
+            style = int(s) if s else 0
+            v_el = el.find(_V)
+            raw = v_el.text if v_el is not None else None
+            value: Any = None
+            if t == "inlineStr":
+                is_el = el.find(_IS)
+                raw = _rich_text(is_el) if is_el is not None else None
+                value = raw
+            elif raw is None or (raw == "" and t not in ("str", "s")):
+                value = None
+                raw = None
+            elif t == "n":
+                value = _number(raw)
+            elif t == "s":
+                if sst is None:
+                    sst = self.shared_strings
+                idx = int(raw)
+                if not 0 <= idx < len(sst):
+                    raise UnsafeFileError(self.path, "corrupt", f"{sheet}!{addr}: shared string {idx} does not exist")
+                value = sst[idx]
+            else:
+                value = _typed(t, raw)
+            yield addr, Cell(value, formula, style, t, raw)
+
+    def read_sheet(self, sheet: str) -> dict[str, Cell]:
+        return dict(self.iter_cells(sheet))
+
+    def read_cells(self, sheet: str, addresses: Iterable[str]) -> dict[str, Cell]:
+        """Only ``addresses`` (normalised to ``"C12"``); absent cells are left out."""
+        wanted = set()
+        rows = set()
+        for a in addresses:
+            col, row = split_address(a)
+            wanted.add(f"{col}{row}")
+            rows.add(row)
+        if not wanted:
+            return {}
+        out = {}
+        for addr, cell in self.iter_cells(sheet, rows=rows, max_row=max(rows)):
+            if addr in wanted:
+                out[addr] = cell
+        return out
+
+    def sheet_protected(self, sheet: str) -> bool:
+        """True when the sheet has ``<sheetProtection sheet="1">`` (streams the whole sheet)."""
+        part = self.sheet_info(sheet).part
+        for _, el in self._iter(part, _M + "sheetProtection"):
+            return el.get("sheet") in ("1", "true")
+        return False
+
+
+class LazySheet(Mapping):
+    """``{address: Cell}`` decoded on access (see :meth:`XlsxFile.read_sheet_lazy`)."""
+
+    __slots__ = ("_x", "_sheet", "_raw", "_done")
+
+    def __init__(self, x: XlsxFile, sheet: str, raw: dict[str, tuple[str, str, str, str, str]]):
+        self._x, self._sheet, self._raw, self._done = x, sheet, raw, {}
+
+    def __getitem__(self, addr: str) -> Cell:
+        c = self._done.get(addr)
+        if c is None:
+            c = self._x._decode(self._sheet, self._raw[addr])
+            self._done[addr] = c
+        return c
+
+    def get(self, addr, default=None):
+        return self[addr] if addr in self._raw else default
+
+    def __contains__(self, addr) -> bool:
+        return addr in self._raw
+
+    def __iter__(self):
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def nonblank(self) -> Iterator[str]:
+        """Addresses of cells with any content (a value or a formula), without decoding blanks."""
+        return (a for a, m in self._raw.items() if m[4])
+
+
+def _typed(t: str, raw: str) -> Any:
+    if t == "str":
+        return _unescape(raw)
+    if t == "b":
+        return raw.strip() in ("1", "true")
+    if t == "d":
+        try:
+            return _dt.datetime.fromisoformat(raw)
+        except ValueError:
+            return raw
+    return raw  # "e" (errors) and anything unknown: the text
+
+
+_XML_ENT = re.compile(r"&(#[0-9]+|#x[0-9A-Fa-f]+|lt|gt|amp|quot|apos);")
+_ENT = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
+def _xml_unescape(text: str) -> str:
+    if "&" not in text:
+        return text
+
+    def one(m: re.Match) -> str:
+        e = m.group(1)
+        if e[0] == "#":
+            return chr(int(e[2:], 16) if e[1] in "xX" else int(e[1:]))
+        return _ENT[e]
+
+    return _XML_ENT.sub(one, text)
+
+
+def _fast_rich(inner: str) -> str:
+    """Text of an <is>/<si> body from its XML source: <t> runs, phonetic runs dropped."""
+    if "<rPh" in inner:
+        inner = _RPH.sub("", inner)
+    return _unescape(_xml_unescape("".join(_FAST_T.findall(inner))))
+
+
+def _translate(formula: str, origin: str, dest: str) -> str:
+    """A shared formula's text moved from its master cell to ``dest`` (Excel's rule)."""
+    from openpyxl.formula.translate import Translator
+
+    return Translator("=" + formula, origin=origin).translate_formula(dest)[1:]

@@ -1,0 +1,151 @@
+"""Split and consolidate on the real plan workbook (the writer in workbook_templates).
+
+generate → split → every part of every regional file is free of other regions →
+managers type through openpyxl → consolidate → the master holds their values, keyed by
+region/rep/field; re-running changes nothing; a value changed on both sides is a conflict.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from salesplan.config import load_config
+from salesplan.config.model import Rep
+from salesplan.regional.manifest import SplitManifest, sidecar_path
+from salesplan.regional.scan import scan_for_names
+from salesplan.regional.xlsxread import XlsxFile
+
+writer = pytest.importorskip("salesplan.workbook_templates.writer")
+
+REPS = {
+    "华东区": ["钱东一", "孙东二", "周东三"],
+    "华南区": ["吴南一", "郑南二"],
+    "西南区": ["冯西一", "陈西二"],
+    "北方区": ["褚北一", "卫北二", "蒋北三"],
+}
+
+
+@pytest.fixture(scope="module")
+def config():
+    cfg = load_config(month="2025-07")
+    regions = tuple(dataclasses.replace(r, reps=tuple(Rep(n, i == 0, Decimal(1)) for i, n in enumerate(REPS[r.name])))
+                    for r in cfg.regions)
+    return dataclasses.replace(cfg, regions=regions)
+
+
+@pytest.fixture
+def master(tmp_path, config) -> Path:
+    path = tmp_path / "plan.xlsx"
+    writer.generate_workbook(config, path)
+    return path
+
+
+def _digest(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def test_split_files_hold_only_their_region(master, config, tmp_path):
+    from salesplan.regional.workflow import split_plan
+
+    res = split_plan(master, tmp_path / "out", config=config)
+    assert sorted(res.files) == sorted(REPS)
+    for region, path in res.files.items():
+        others = [r for r in config.regions if r.name != region]
+        needles = [r.name for r in others] + [r.manager for r in others] + [n for r in others for n in REPS[r.name]]
+        assert scan_for_names(path, needles) == [], region          # every part of the zip
+        own = [region, config.region(region).manager] + REPS[region]
+        assert {h.needle for h in scan_for_names(path, own)} >= {region, *REPS[region]}
+        with XlsxFile(path) as x:
+            stamp = {k: v for k, v in x.custom_properties.items() if k.startswith("salesplan.split.")}
+            assert stamp["salesplan.split.region"] == region and stamp["salesplan.split.month"] == "2025-07"
+            assert stamp["salesplan.split.plan_version"].startswith("v")
+            assert [s.name for s in x.sheets if s.state != "visible"] in ([], ["_salesplan"])
+            assert not [d for d in x.defined_names if any(n in d.value or n in d.name for n in needles)]
+            m = SplitManifest.load(sidecar_path(master, region))
+            assert m.region == region and m.split_id == stamp["salesplan.split.split_id"]
+            tab = x.read_sheet(region)
+            inputs = [f for f in m.inputs if f.sheet == region]
+            assert inputs and all(not x.is_locked(tab[f.cell].style) for f in inputs if f.cell in tab)
+            formulas = [a for a, c in tab.items() if c.formula is not None]
+            assert formulas and all(x.is_locked(tab[a].style) for a in formulas)
+            assert x.sheet_protected(region)
+
+
+def test_month_loop_split_fill_consolidate(master, config, tmp_path):
+    from salesplan.regional.workflow import consolidate, split_plan
+    from salesplan.workbook_templates.inputs import read_inputs
+    from salesplan.workbook_templates.io import OpenpyxlReader
+
+    res = split_plan(master, tmp_path / "out", config=config)
+    typed = {}
+    for region, path in res.files.items():
+        m = SplitManifest.load(sidecar_path(master, region))
+        by_key = {f.key: f for f in m.inputs}
+        wb = openpyxl.load_workbook(path)
+        ws = wb[region]
+        for i, rep in enumerate(REPS[region]):
+            f = by_key[("reps", region, rep, "coaching")]
+            ws[f.cell] = i + 2
+            typed[(region, rep, "coaching")] = i + 2
+            f = by_key[("reps", region, rep, "churn")]
+            ws[f.cell] = 0.05 * (i + 1)
+            typed[(region, rep, "churn")] = 0.05 * (i + 1)
+        f = by_key[("phases", region, 1, "complaints")]
+        ws[f.cell] = 3
+        wb.save(path)
+    # the director changes one value in the master after the split: a conflict if the manager also did
+    rep0 = REPS["华东区"][0]
+    report = consolidate(master, list(res.files.values()), config=config)
+    assert report.saved and report.ok, report.details()
+    assert report.rows_imported == len(typed) + len(REPS)
+    with OpenpyxlReader(master) as rd:
+        _, inputs = read_inputs(rd)
+    for (region, rep, field), v in typed.items():
+        row = next(r for r in inputs.regions[region].reps if r.name == rep)
+        assert getattr(row, field) == pytest.approx(v)
+    for region in REPS:
+        assert inputs.regions[region].phases[0].complaints == 3
+    before = _digest(master)
+    again = consolidate(master, list(res.files.values()), config=config)     # idempotent
+    assert again.rows_imported == 0 and not again.saved and _digest(master) == before
+    assert not again.conflicts
+    # a conflict: the master and the manager both change 钱东一's coaching differently
+    m = SplitManifest.load(sidecar_path(master, "华东区"))
+    cell = next(f.cell for f in m.inputs if f.key == ("reps", "华东区", rep0, "coaching"))
+    wb = openpyxl.load_workbook(res.files["华东区"])
+    wb["华东区"][cell] = 9
+    wb.save(res.files["华东区"])
+    with OpenpyxlReader(master) as rd:
+        _, inputs = read_inputs(rd)
+    next(r for r in inputs.regions["华东区"].reps if r.name == rep0).coaching = 5
+    writer.generate_workbook(config, master, inputs=inputs)
+    third = consolidate(master, [res.files["华东区"]], config=config)
+    (_, c), = third.conflicts
+    assert c.key == ("reps", "华东区", rep0, "coaching") and (c.base, c.master, c.regional) == (2, 5, 9)
+    with OpenpyxlReader(master) as rd:
+        _, inputs = read_inputs(rd)
+    assert next(r for r in inputs.regions["华东区"].reps if r.name == rep0).coaching == 5
+
+
+def test_cli_split_and_consolidate(master, tmp_path, capsys):
+    from salesplan.cli import main
+
+    toml = tmp_path / "plan.toml"
+    # the CLI reads the configuration from --config here (the same seed plan with reps)
+    from salesplan.config.loader import default_config_text
+    text = default_config_text()
+    toml.write_text(text, encoding="utf-8")
+    out = tmp_path / "regions"
+    assert main(["split", str(master), "-o", str(out), "--config", str(toml), "--region", "华南区"]) == 0
+    files = list(out.glob("*.xlsx"))
+    assert len(files) == 1 and "华南区" in files[0].name
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("not a workbook")
+    code = main(["consolidate", str(master), str(out), str(bad), "--config", str(toml)])
+    printed = capsys.readouterr().out
+    assert code == 1 and "files read: 2 (1 merged, 1 excluded)" in printed and "refused (not_zip)" in printed

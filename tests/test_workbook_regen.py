@@ -1,0 +1,222 @@
+"""Regeneration keeps typed inputs; other months are refused or archived; saves are atomic."""
+from __future__ import annotations
+
+import os
+import random
+from datetime import date
+
+import openpyxl
+import pytest
+
+from salesplan.config import load_config
+from salesplan.engine.actuals import present
+from salesplan.errors import WorkbookError
+from salesplan.workbook_templates.inputs import read_registry
+from salesplan.workbook_templates.io import OpenpyxlReader
+from salesplan.workbook_templates.writer import generate_workbook, read_config_from_workbook, read_meta
+
+
+def _type_random_inputs(path, seed: int) -> dict:
+    """Type values into input cells like a person would (openpyxl edit); return {stable key: value}."""
+    rnd = random.Random(seed)
+    with OpenpyxlReader(path) as rd:
+        _, tables = read_registry(rd)
+    wb = openpyxl.load_workbook(path)
+    typed = {}
+    for t in tables:
+        ws = wb[t.sheet]
+        if t.kind == "reps":
+            for i in range(t.n_rows):
+                r = t.first_row + i
+                if rnd.random() < 0.3:
+                    continue
+                name = f"{rnd.choice(['=x', '王', 'Ann', '+1', '@b'])}{seed}-{i}"
+                ws.cell(r, t.fields["name"], name).data_type = "s"
+                typed[(t.key[1], name, "name")] = name
+                for f, c in t.fields.items():
+                    if f == "name" or rnd.random() < 0.2:
+                        continue
+                    v = {"new_hire": rnd.choice(["是", "否"])}.get(f, round(rnd.uniform(0, 5), 2))
+                    ws.cell(r, c, v)
+                    typed[(t.key[1], name, f)] = v
+        elif t.kind == "phases":
+            for i in range(t.n_rows):
+                for f, c in t.fields.items():
+                    if rnd.random() < 0.7:
+                        v = round(rnd.uniform(0, 100000), 2)
+                        ws.cell(t.first_row + i, c, v)
+                        typed[(t.key[1], i + 1, f)] = v
+        elif t.kind == "scalar":
+            v = round(rnd.uniform(0.1, 9), 3)
+            ws.cell(t.first_row, t.fields["value"], v)
+            typed[(t.key[1], "focus_target")] = v
+        elif t.kind == "deals":
+            for i in range(25):
+                for f, c in t.fields.items():
+                    v = {"date": date(2026, 12, 1 + i), "rep": f"r{i}", "region": "华东区", "customer": f"=c{i}",
+                         "new_customer": "是", "product": "产品A", "contract_id": f"HT{i}", "first_quote": "否"}.get(
+                        f, round(rnd.uniform(1, 1e6), 2))
+                    cell = ws.cell(t.first_row + i, c, v)
+                    if isinstance(v, str):
+                        cell.data_type = "s"
+                    typed[("deals", i + 1, f)] = v
+    wb.save(path)
+    return typed
+
+
+def _read_back(path) -> dict:
+    from salesplan.workbook_templates.inputs import read_inputs
+    with OpenpyxlReader(path) as rd:
+        _, inputs = read_inputs(rd)
+    got = {}
+    for region, ri in inputs.regions.items():
+        for row in ri.reps:
+            if not present(row.name):
+                continue
+            got[(region, row.name, "name")] = row.name
+            for f in ("new_hire", "weight", "coaching", "churn"):
+                got[(region, row.name, f)] = getattr(row, f)
+            for k, v in row.kpi.items():
+                got[(region, row.name, "kpi:" + k)] = v
+        for j, p in enumerate(ri.phases):
+            for prod, v in p.revenue.items():
+                got[(region, j + 1, "rev:" + prod)] = v
+            for f in ("new_customers", "complaints", "response_hours", "satisfaction", "inventory"):
+                got[(region, j + 1, f)] = getattr(p, f)
+        got[(region, "focus_target")] = ri.focus_target
+    for i, d in enumerate(inputs.deals):
+        for f in d.__dataclass_fields__:
+            got[("deals", i + 1, f)] = getattr(d, f)
+    return got
+
+
+def _norm(v):
+    from datetime import datetime
+    if isinstance(v, datetime):
+        return v.date()
+    return v
+
+
+def test_regeneration_keeps_every_typed_input(tmp_path, default_config):
+    path = tmp_path / "plan.xlsx"
+    generate_workbook(default_config, path)
+    typed = _type_random_inputs(path, seed=3)
+    assert len(typed) > 300
+    # a config change (new region targets) and regenerate over the same file
+    changed = load_config(None, month="2026-12")
+    from dataclasses import replace
+    changed = replace(changed, coaching=replace(changed.coaching, team_total=12))
+    result = generate_workbook(changed, path)
+    assert result.regenerated and result.kept.count >= len(typed)
+    got = _read_back(path)
+    missing = {k: (v, got.get(k)) for k, v in typed.items() if _norm(got.get(k)) != _norm(v)}
+    assert missing == {}
+    # the new setting took effect, and the month is recognised
+    assert read_config_from_workbook(path).coaching.team_total == 12
+    assert read_meta(path)["month"] == "2026-12"
+
+
+def test_untrusted_text_stays_text(tmp_path, default_config):
+    path = tmp_path / "plan.xlsx"
+    generate_workbook(default_config, path)
+    _type_random_inputs(path, seed=5)
+    generate_workbook(default_config, path)
+    wb = openpyxl.load_workbook(path)
+    formulas_from_names = [c.coordinate for ws in wb.worksheets for row in ws.iter_rows() for c in row
+                           if c.data_type == "f" and str(c.value).startswith(("=x", "=c"))]
+    assert formulas_from_names == []
+
+
+def test_other_month_is_refused_or_archived(tmp_path, default_config):
+    path = tmp_path / "plan.xlsx"
+    generate_workbook(default_config, path)
+    before = path.read_bytes()
+    jan = load_config(None, month="2027-01")
+    with pytest.raises(WorkbookError, match="2027-01"):
+        generate_workbook(jan, path)
+    assert path.read_bytes() == before
+    result = generate_workbook(jan, path, archive=True)
+    assert result.archived is not None and result.archived.read_bytes() == before
+    assert read_meta(path)["month"] == "2027-01"
+
+
+def test_non_salesplan_file_is_never_overwritten(tmp_path, default_config):
+    path = tmp_path / "other.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "precious"
+    wb.save(path)
+    before = path.read_bytes()
+    with pytest.raises(WorkbookError):
+        generate_workbook(default_config, path)
+    assert path.read_bytes() == before
+
+
+def test_failed_save_leaves_old_file_byte_identical(tmp_path, default_config, monkeypatch):
+    path = tmp_path / "plan.xlsx"
+    generate_workbook(default_config, path)
+    before = path.read_bytes()
+    from salesplan.workbook_templates import writer
+
+    def boom(built, tmp):
+        with open(tmp, "wb") as fh:
+            fh.write(b"PK\x03\x04 half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(writer, "write_built", boom)
+    with pytest.raises(OSError):
+        generate_workbook(default_config, path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.xlsx"]
+
+
+def test_corrupt_output_is_not_installed(tmp_path, default_config, monkeypatch):
+    path = tmp_path / "plan.xlsx"
+    generate_workbook(default_config, path)
+    before = path.read_bytes()
+    from salesplan.workbook_templates import writer
+    monkeypatch.setattr(writer, "write_built", lambda built, tmp: open(tmp, "wb").write(b"not a zip"))
+    with pytest.raises(WorkbookError):
+        generate_workbook(default_config, path)
+    assert path.read_bytes() == before
+
+
+def test_cli_generate_without_arguments(tmp_path, monkeypatch, capsys):
+    from salesplan.cli import main
+    monkeypatch.chdir(tmp_path)
+    assert main(["generate"]) == 0
+    files = list(tmp_path.glob("销售作战方案-*.xlsx"))
+    assert len(files) == 1
+    wb = openpyxl.load_workbook(files[0], read_only=True)
+    assert wb.sheetnames[:5] == ["使用说明", "设置", "目标分解", "作战日历", "KPI考核"]
+    # running it again regenerates in place and reports what it kept
+    assert main(["generate"]) == 0
+    assert "kept" in capsys.readouterr().err
+
+
+def test_write_deals_lands_crm_rows(tmp_path, default_config):
+    import pandas as pd
+    from salesplan.workbook_templates.writer import write_deals
+    path = tmp_path / "plan.xlsx"
+    generate_workbook(default_config, path)
+    df = pd.DataFrame({"seq": [2, 1], "source_row": [3, 2], "date": pd.to_datetime(["2026-12-03", "2026-12-02"]),
+                       "rep": ["=张", "李"], "region": ["华东区", "华南区"], "customer": ["A", "B"],
+                       "is_new_customer": [True, False], "product": ["产品A", "产品B"],
+                       "amount_fen": pd.array([123456, 100], dtype="int64"), "contract_id": ["H1", "H2"],
+                       "stamped": [True, True], "quote_fen": [None, 100], "list_price_fen": [None, 120],
+                       "first_quote": [False, True]})
+    write_deals(path, df)
+    got = _read_back(path)
+    assert got[("deals", 1, "rep")] == "李" and got[("deals", 2, "rep")] == "=张"
+    assert got[("deals", 2, "amount")] == 1234.56 and got[("deals", 1, "list_price")] == 1.2
+
+
+def test_macro_actions_headless(tmp_path, default_config):
+    from salesplan.macros import actions
+    path = tmp_path / "plan.xlsx"
+    generate_workbook(default_config, path)
+    book = actions.PathBook(path)
+    assert actions.open_settings(book) == "设置"
+    assert actions.check_risks(book) == []
+    result = actions.generate_plan(book)
+    assert result.path != path and result.path.exists()     # a NEW file: never the open one
+    assert read_meta(result.path)["month"] == "2026-12"

@@ -1,0 +1,179 @@
+"""Shared state while building the workbook model: plan, labels, sheet names, geometry,
+defined names and the input registry."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from salesplan.engine.actuals import WorkbookInputs
+from salesplan.engine.kpi import KpiWeight
+from salesplan.workbook_templates.inputs import InputRegistry
+from salesplan.workbook_templates.labels import SHEETS, Labels
+
+LAYOUT_VERSION = "1"
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def safe_sheet_name(name: str, taken: set[str]) -> str:
+    base = _BAD_SHEET_CHARS.sub("_", str(name)).strip().strip("'") or "Region"
+    base = base[:31]
+    candidate, n = base, 2
+    while candidate.casefold() in taken or candidate.casefold() == "history":
+        suffix = f"_{n}"
+        candidate = base[: 31 - len(suffix)] + suffix
+        n += 1
+    taken.add(candidate.casefold())
+    return candidate
+
+
+@dataclass
+class RegionGeom:
+    """Where everything is on one region tab (rows/cols are 1-based)."""
+
+    sheet: str
+    n_phases: int
+    n_products: int
+    table: list[KpiWeight]
+    n_reps: int
+    # summary
+    r_sum: int = 5
+    # phase table
+    r_phase_hdr: int = 12
+    c_ph_target: int = 5
+    c_prod0: int = 6
+
+    def __post_init__(self):
+        P = self.n_products
+        self.r_phase0 = self.r_phase_hdr + 1
+        self.r_phase_total = self.r_phase0 + self.n_phases
+        self.r_prod_target = self.r_phase_total + 1
+        self.r_prod_att = self.r_phase_total + 2
+        c = self.c_prod0 + P
+        names = ["total", "attainment", "status", "streak", "new_customers", "complaints", "response_hours",
+                 "satisfaction", "inventory", "flag_missed", "flag_complaint", "flag_inventory"]
+        self.pc = {n: c + i for i, n in enumerate(names)}
+        # rep table
+        self.r_rep_section = self.r_prod_att + 2
+        self.r_param0 = self.r_rep_section + 1          # weight, target, scoring, cap
+        self.r_rep_hdr = self.r_param0 + 4
+        self.r_rep0 = self.r_rep_hdr + 1
+        self.r_rep_last = self.r_rep0 + self.n_reps - 1
+        K = len(self.table)
+        self.rc = {"no": 1, "name": 2, "new_hire": 3, "weight": 4, "target": 5, "revenue": 6, "attainment": 7}
+        self.c_kpi0 = 8
+        self.c_score0 = self.c_kpi0 + K
+        c = self.c_score0 + K
+        for i, n in enumerate(["kpi_score", "coaching", "min_coaching", "coaching_short", "churn",
+                               "W", "q", "rem", "rank"]):
+            self.rc[n] = c + i
+        self.last_col = max(self.rc["rank"], self.pc["flag_inventory"])
+        # summary cells: (row, value col)
+        s = self.r_sum
+        self.cell = {
+            "month_target": (s, 3), "weekly_revenue": (s, 7), "attainment": (s, 11),
+            "nc_target": (s + 1, 3), "nc_actual": (s + 1, 7), "nc_attainment": (s + 1, 11),
+            "focus_kpi": (s + 2, 3), "focus_target": (s + 2, 7), "avg_kpi": (s + 2, 11),
+            "deals_revenue": (s + 3, 3), "rep_target_sum": (s + 3, 7), "flag_count": (s + 3, 11),
+            "rep_count": (s + 4, 3),
+        }
+
+    def kpi_col(self, i: int) -> int:
+        return self.c_kpi0 + i
+
+    def score_col(self, i: int) -> int:
+        return self.c_score0 + i
+
+    def rep_row(self, i: int) -> int:
+        return self.r_rep0 + i
+
+
+@dataclass
+class DealsGeom:
+    sheet: str
+    n_rows: int
+    n_tiers: int
+    r_hdr: int = 4
+
+    def __post_init__(self):
+        self.r0 = self.r_hdr + 1
+        self.r_last = self.r0 + self.n_rows - 1
+        self.c = {n: i + 1 for i, n in enumerate(
+            ["seq", "date", "rep", "region", "customer", "new_customer", "product", "amount", "contract_id",
+             "quote", "list_price", "first_quote", "fen", "known", "target", "cum_before", "cum_after"])}
+        c = self.c["cum_after"] + 1
+        self.c_tier0 = c
+        c += self.n_tiers
+        for n in ["commission", "first_new", "breakthrough", "conquest", "report_flag", "discount_flag",
+                  "support_flag", "unknown_flag"]:
+            self.c[n] = c
+            c += 1
+        self.last_col = c - 1
+
+    def row(self, i: int) -> int:
+        return self.r0 + i
+
+
+@dataclass
+class IncGeom:
+    sheet: str
+    slots: list[tuple[str, int]]      # (region, rep slot) in row order
+    n_tiers: int
+    r_hdr: int = 5
+
+    def __post_init__(self):
+        self.r0 = self.r_hdr + 1
+        self.r_last = self.r0 + len(self.slots) - 1
+        self.r_total = self.r_last + 1
+        self.c = {n: i + 1 for i, n in enumerate(
+            ["region", "name", "new_hire", "target", "revenue", "attainment", "kpi_score", "deal_count"])}
+        c = self.c["deal_count"] + 1
+        self.c_tier0 = c
+        c += self.n_tiers
+        for n in ["commission", "conquest", "breakthrough", "retention", "champion", "champion_prize", "payout",
+                  "h_rev", "h_kpi", "h_row", "h_date", "better"]:
+            self.c[n] = c
+            c += 1
+        self.last_col = c - 1
+        self.row_of = {s: self.r0 + i for i, s in enumerate(self.slots)}
+
+
+@dataclass
+class Ctx:
+    plan: object
+    lang: str
+    inputs: WorkbookInputs
+    L: Labels = None
+    names: dict[str, str] = field(default_factory=dict)          # defined name -> target
+    sheet: dict[str, str] = field(default_factory=dict)          # role -> sheet name
+    region_sheet: dict[str, str] = field(default_factory=dict)   # region name -> sheet name
+    region_geom: dict[str, RegionGeom] = field(default_factory=dict)
+    deals: DealsGeom = None
+    inc: IncGeom = None
+    registry: InputRegistry = field(default_factory=InputRegistry)
+    setup_kpi: dict[str, dict[str, str]] = field(default_factory=dict)   # kpi key -> field -> abs ref
+    setup_region: dict[str, dict[str, str]] = field(default_factory=dict)
+    tier_refs: list[tuple[str, str]] = field(default_factory=list)       # (from_ppm ref, rate_ppm ref)
+    banners: dict[str, str] = field(default_factory=dict)                # banner name -> abs ref
+
+    def __post_init__(self):
+        self.L = Labels(self.lang)
+        cfg = self.plan.config
+        taken = set()
+        for role in SHEETS:
+            self.sheet[role] = self.L.sheet(role)
+            taken.add(self.sheet[role].casefold())
+        taken.add("_salesplan")
+        for r in cfg.regions:
+            self.region_sheet[r.name] = safe_sheet_name(r.name, taken)
+        for r in cfg.regions:
+            self.region_geom[r.name] = RegionGeom(
+                self.region_sheet[r.name], len(self.plan.phases), len(self.plan.products),
+                self.plan.kpi_weights[r.name], len(self.inputs.regions[r.name].reps))
+        n_tiers = len(cfg.commission.tiers)
+        self.deals = DealsGeom(self.sheet["deals"], len(self.inputs.deals), n_tiers)
+        slots = [(r.name, i) for r in cfg.regions for i in range(len(self.inputs.regions[r.name].reps))]
+        self.inc = IncGeom(self.sheet["incentives"], slots, n_tiers)
+
+    @property
+    def cfg(self):
+        return self.plan.config

@@ -1,0 +1,102 @@
+"""Book access in the pandas ``io.excel`` style: a small reader protocol with an openpyxl
+implementation (headless) and an xlwings implementation (inside Excel).
+
+Readers fetch whole blocks at once (a sheet's used range, all defined names) — one
+call per sheet, never cell by cell — so the xlwings face stays fast over COM.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+
+@runtime_checkable
+class BookReader(Protocol):
+    path: Path | None
+
+    def sheet_names(self) -> list[str]: ...
+    def read_used_range(self, sheet: str) -> list[list[Any]]: ...
+    def defined_names(self) -> dict[str, str]: ...
+    def custom_properties(self) -> dict[str, str]: ...
+
+
+class OpenpyxlReader:
+    """Reads a saved .xlsx (read-only, streaming); values as typed (formulas as text)."""
+
+    def __init__(self, path: str | Path):
+        import openpyxl
+        self.path = Path(path)
+        self._wb = openpyxl.load_workbook(self.path, read_only=True, data_only=False, keep_links=False)
+        self._cache: dict[str, list[list[Any]]] = {}
+
+    def sheet_names(self) -> list[str]:
+        return list(self._wb.sheetnames)
+
+    def read_used_range(self, sheet: str) -> list[list[Any]]:
+        if sheet not in self._cache:
+            ws = self._wb[sheet]
+            ws.reset_dimensions()   # do not trust the stored dimension
+            self._cache[sheet] = [list(r) for r in ws.iter_rows(values_only=True)]
+        return self._cache[sheet]
+
+    def defined_names(self) -> dict[str, str]:
+        return {n: d.attr_text for n, d in self._wb.defined_names.items()}
+
+    def custom_properties(self) -> dict[str, str]:
+        try:
+            return {p.name: str(p.value) for p in self._wb.custom_doc_props}
+        except Exception:  # pragma: no cover - very old files
+            return {}
+
+    def close(self) -> None:
+        self._wb.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class XlwingsReader:  # pragma: no cover - needs Excel
+    """Reads a workbook open in Excel through xlwings, including unsaved typing."""
+
+    def __init__(self, book):
+        self.book = book
+        full = getattr(book, "fullname", None)
+        self.path = Path(full) if full else None
+
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.book.sheets]
+
+    def read_used_range(self, sheet: str) -> list[list[Any]]:
+        ws = self.book.sheets[sheet]
+        used = ws.used_range
+        last_row = used.last_cell.row
+        last_col = used.last_cell.column
+        values = ws.range((1, 1), (last_row, last_col)).options(ndim=2).value
+        return [list(r) for r in values]
+
+    def defined_names(self) -> dict[str, str]:
+        return {n.name: n.refers_to.lstrip("=") for n in self.book.names}
+
+    def custom_properties(self) -> dict[str, str]:
+        try:
+            props = self.book.api.CustomDocumentProperties
+            return {props.Item(i).Name: str(props.Item(i).Value) for i in range(1, props.Count + 1)}
+        except Exception:
+            return {}
+
+    def close(self) -> None:
+        pass
+
+
+def open_reader(book) -> BookReader:
+    """A reader for a path, an openpyxl-backed book adapter, or an xlwings Book."""
+    if isinstance(book, (str, Path)):
+        return OpenpyxlReader(book)
+    if hasattr(book, "reader"):
+        return book.reader()
+    if hasattr(book, "sheets") and hasattr(book, "fullname"):
+        return XlwingsReader(book)
+    raise TypeError(f"cannot read {book!r}: expected a path, a PathBook or an xlwings Book")

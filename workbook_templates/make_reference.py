@@ -1,0 +1,48 @@
+# Regenerate workbook_templates/reference_default_2026-12_zh.toml (review the diff before committing).
+# Usage: python -m salesplan.workbook_templates.make_reference
+"""Produce the reference expectations TOML from the current writer (then reviewed by hand)."""
+from salesplan.config import load_config
+from salesplan.engine.plan import compute_plan
+from salesplan.workbook_templates.writer import build_models
+from openpyxl.utils import get_column_letter as COL
+import json
+plan = compute_plan(load_config(None, month="2026-12"))
+b = build_models(plan)
+roles = b.by_role()
+out = ['# Reviewed reference expectations for the default plan, 2026-12 (zh).',
+       '# tests/test_workbook_reference.py regenerates the workbook with openpyxl and compares these',
+       '# sheet names, key cells (values and formulas), defined names, validations and protection.',
+       '# Update deliberately: a change here is a change of the workbook contract.', '']
+out.append(f"sheets = {json.dumps([m.name for m in b.models], ensure_ascii=False)}")
+out.append("")
+out.append("[defined_names]")
+for n in sorted(b.names):
+    if n.startswith("SP_") and not n.startswith("SP_R"):
+        out.append(f'{n} = {json.dumps(b.names[n], ensure_ascii=False)}')
+out.append("")
+def cells(sheet, coords):
+    m = next(x for x in b.models if x.name == sheet)
+    out.append(f'[cells."{sheet}"]')
+    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+    for co in coords:
+        col, row = coordinate_from_string(co)
+        v = m.get(row, column_index_from_string(col))
+        if hasattr(v, "isoformat"): v = v.isoformat()
+        out.append(f'{co} = {json.dumps("" if v is None else v, ensure_ascii=False)}  # blank input' if v is None else f'{co} = {json.dumps(v, ensure_ascii=False)}')
+    out.append("")
+cells("设置", ["A1", "A3", "A4", "B7", "B8", "B11", "B12", "B13", "B14"])
+cells("目标分解", ["B4", "B5", "B8", "C12", "C15", "C16", "B16"])
+cells("华东区", ["C5", "G5", "K5", "G7", "E13", "E29", "F29", "H29", "M29", "R29", "T29", "U29", "V29", "W29"])
+cells("成交明细", ["M5", "N5", "O5", "P5", "R5", "U5", "V5", "X5", "Z5"])
+cells("激励", ["B6", "H6", "M6", "S6", "U6", "V6", "X6", "C3"])
+cells("辅导", ["C3", "C4", "B8", "G8"])
+out.append("[validations]")
+for m in b.models:
+    if m.validations:
+        kinds = sorted({v.kind for v in m.validations})
+        out.append(f'"{m.name}" = {json.dumps(kinds)}')
+out.append("")
+out.append("[protection]")
+for m in b.models:
+    out.append(f'"{m.name}" = {"true" if m.protect else "false"}')
+open(__import__("pathlib").Path(__file__).with_name("reference_default_2026-12_zh.toml"), "w", encoding="utf-8").write("\n".join(out) + "\n")

@@ -1,0 +1,476 @@
+"""设置 (setup): every plan input and every assumption, editable, with defined names.
+
+Each row carries its config key (column L) so :func:`read_config_from_workbook` can turn
+the sheet back into a plan configuration. Scalars are one row each; lists (products,
+regions, KPIs, commission tiers, holidays) are tables whose rows carry the table's
+key. Every input has a hidden mirror of its generated value (columns O…); column M
+says "已修改" when a value differs, and the banner counts them.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from functools import lru_cache
+
+from salesplan.config.loader import default_config_text
+from salesplan.engine.actuals import tier_ppm
+from salesplan.engine.kpi import base_weight_total
+from salesplan.workbook_templates.context import Ctx
+from salesplan.workbook_templates.model import COL, SheetModel, Validation, ref
+
+C_LABEL, C_VAL, C_MARK, C_NOTE = 1, 2, 3, 4
+C_KEY, C_CHANGED, C_MIRROR0 = 12, 13, 14     # mirror of column c lives in C_MIRROR0 + c
+EXTRA_ROWS = {"products": 3, "regions": 2, "kpis": 2, "tiers": 2, "extra_holidays": 8, "extra_workdays": 6}
+
+
+@lru_cache(maxsize=1)
+def assumption_keys() -> frozenset[str]:
+    """Config keys marked "(assumption)" in the default plan's comments, plus whole tables so marked."""
+    keys: set[str] = {"commission.tiers", "strategy_b.revenue", "strategy_b.new_customers", "strategy_b.kpi_weights",
+                      "calendar.phase_starts", "awards.champion_tiebreak", "kpis.scoring", "kpis.cap",
+                      "regions.focus_target", "regions.focus_scoring", "awards.quiz_awards",
+                      "awards.referral_rates"}
+    section = ""
+    for line in default_config_text().splitlines():
+        s = line.strip()
+        m = re.match(r"^\[\[?([a-z_]+)\]?\]", s)
+        if m:
+            section = m.group(1)
+            continue
+        m = re.match(r"^([a-z_]+)\s*=.*#.*\(assumption\)", s)
+        if m:
+            keys.add(f"{section}.{m.group(1)}" if section else m.group(1))
+    return frozenset(keys)
+
+
+# (config key, zh, en, kind, defined name)
+# kind: money | int | pct | dec | bool | text | choice:<a,b> | month
+SCALARS = [
+    ("sec_basic", None),
+    ("month", "方案月份", "Plan month", "month", "SP_Month"),
+    ("strategy", "销售策略（A=常规，B=行业政策变化）", "Strategy (A normal, B policy change)", "choice:A,B", "SP_Strategy"),
+    ("sec_r1", None),
+    ("targets.revenue", "月度销售额", "Monthly revenue", "money", "SP_Revenue"),
+    ("targets.new_customers", "新客户开发（家）", "New customers", "int", "SP_NewCustomers"),
+    ("targets.repurchase_rate", "现有客户复购率", "Repurchase rate", "pct", "SP_RepurchaseRate"),
+    ("targets.average_order_value", "平均客单价", "Average order value", "money", "SP_AOV"),
+    ("table:products", None),
+    ("table:regions", None),
+    ("table:kpis", None),
+    ("sec_weights", None),
+    ("weights.normalize", "权重合计≠100%时按比例归一化", "Normalise weights to 100%", "bool", "SP_Normalize"),
+    ("weights.score_max", "KPI满分", "KPI score maximum", "int", "SP_ScoreMax"),
+    ("table:tiers", None),
+    ("sec_r8a", None),
+    ("awards.champion_prize", "销售冠军奖励", "Champion prize", "text", None),
+    ("awards.champion_prize_value", "冠军奖金折现（¥）", "Champion prize cash value", "money", "SP_ChampionPrizeValue"),
+    ("awards.champion_tiebreak", "冠军并列规则（kpi_score, earliest_total_date）", "Champion tie-break",
+     "text", None),
+    ("awards.conquest_amount", "新客户conquest奖（每家）", "Conquest award per customer", "money", "SP_ConquestAmount"),
+    ("awards.conquest_threshold", "conquest首单门槛（>）", "Conquest first-deal threshold (>)", "money",
+     "SP_ConquestThreshold"),
+    ("awards.breakthrough_amount", "重大突破奖", "Breakthrough award", "money", "SP_BreakthroughAmount"),
+    ("awards.breakthrough_threshold", "重大突破首签门槛（>）", "Breakthrough threshold (>)", "money",
+     "SP_BreakthroughThreshold"),
+    ("awards.stack_breakthrough_and_conquest", "重大突破与conquest可叠加", "Stack breakthrough and conquest", "bool",
+     "SP_StackAwards"),
+    ("awards.retention_max_churn", "客户留存：年自然流失率≤", "Retention: annual churn ≤", "pct",
+     "SP_RetentionMaxChurn"),
+    ("awards.retention_bonus", "客户留存奖金", "Retention bonus", "money", "SP_RetentionBonus"),
+    ("awards.full_attendance_bonus", "全勤奖", "Full-attendance award", "money", "SP_FullAttendanceBonus"),
+    ("awards.quiz_top_n", "产品知识竞赛奖励名次", "Quiz: places rewarded", "int", None),
+    ("list:awards.quiz_awards", "竞赛奖金 第{n}名", "Quiz award, place {n}", "money", None),
+    ("list:awards.referral_rates", "合作伙伴推荐 第{n}级比例", "Partner referral level {n} rate", "pct", None),
+    ("sec_r9", None),
+    ("risks.report_threshold", "订单≥此金额立即上报", "Report orders ≥", "money", "SP_ReportThreshold"),
+    ("risks.special_discount_threshold", "首次报价>此金额可特殊折扣", "Special discount for first quotes >", "money",
+     "SP_SpecialThreshold"),
+    ("risks.special_discount_floor", "特殊折扣底线（目录价的）", "Special discount floor (of list)", "pct",
+     "SP_SpecialFloor"),
+    ("risks.standard_discount_floor", "标准折扣底线（目录价的）", "Standard discount floor (of list)", "pct",
+     "SP_StandardFloor"),
+    ("risks.support_priority_threshold", "技术支持优先：项目>", "Support priority: projects >", "money",
+     "SP_SupportThreshold"),
+    ("risks.inventory_alert", "客户库存占用率>此值紧急备货", "Emergency stocking when inventory >", "pct",
+     "SP_InventoryAlert"),
+    ("risks.missed_weeks", "连续未达标周数", "Missed weeks in a row", "int", "SP_MissedWeeks"),
+    ("risks.extra_support_staff", "增派市场支持人数", "Extra marketing-support staff", "int", "SP_ExtraStaff"),
+    ("risks.complaint_max_hours", "投诉响应须小于（小时）", "Complaint response must be under (h)", "dec",
+     "SP_ComplaintHours"),
+    ("risks.sensitive_months_before", "春节前敏感期（月）", "Sensitive period before Spring Festival (months)",
+     "int", None),
+    ("sec_b", None),
+    ("strategy_b.revenue", "B版本月度销售额", "Strategy B revenue", "money", None),
+    ("strategy_b.new_customers", "B版本新客户", "Strategy B new customers", "int", None),
+    ("sec_cal", None),
+    ("list:calendar.phase_starts", "阶段{n}开始日", "Phase {n} starts on day", "int", None),
+    ("table:extra_holidays", None),
+    ("table:extra_workdays", None),
+    ("sec_coach", None),
+    ("coaching.team_total", "团队每月辅导任务", "Team coaching tasks a month", "int", "SP_TeamCoaching"),
+    ("coaching.new_hire_min", "新员工每月最少辅导", "Minimum per new hire", "int", "SP_NewHireMin"),
+    ("coaching.veteran_min", "老员工每月最少辅导", "Minimum per veteran", "int", "SP_VeteranMin"),
+    ("sec_wb", None),
+    ("workbook.language", "语言（zh/en）", "Language (zh/en)", "choice:zh,en", None),
+    ("workbook.rep_rows", "每区域销售行数", "Rep rows per region", "int", None),
+    ("workbook.protect", "保护公式单元格", "Protect formula cells", "bool", None),
+]
+
+_IN_STYLE = {"money": "in_money", "int": "in_int", "pct": "in_pct", "dec": "in_dec", "bool": "in_bool",
+             "text": "in_text", "month": "text", "date": "in_date"}
+
+
+def _style(kind: str, assumption: bool) -> str:
+    if kind.startswith("choice"):
+        kind = "text"
+    s = _IN_STYLE[kind]
+    if assumption and s.startswith("in_"):
+        s = "as_" + {"in_money": "money", "in_int": "int", "in_pct": "pct", "in_dec": "dec", "in_bool": "bool",
+                     "in_text": "text", "in_date": "date"}[s]
+    return s
+
+
+def _value(cfg, key: str):
+    obj = cfg
+    for part in key.split("."):
+        obj = getattr(obj, part)
+    if isinstance(obj, Decimal):
+        return int(obj) if obj == obj.to_integral_value() and key.split(".")[-1] not in (
+            "repurchase_rate", "special_discount_floor", "standard_discount_floor", "inventory_alert",
+            "retention_max_churn") else float(obj)
+    if isinstance(obj, tuple) and key.endswith("champion_tiebreak"):
+        return ", ".join(obj)
+    if key == "month":
+        return str(obj)
+    return obj
+
+
+def _dv_for(kind: str) -> Validation | None:
+    if kind == "money" or kind == "int":
+        return Validation("whole", [], "0", "100000000000", "between")
+    if kind == "pct":
+        return Validation("decimal", [], "0", "1", "between")
+    if kind == "dec":
+        return Validation("decimal", [], "0", "1000000", "between")
+    if kind == "bool":
+        return Validation("list", [], '"TRUE,FALSE"')
+    if kind.startswith("choice:"):
+        return Validation("list", [], '"' + kind.split(":", 1)[1] + '"')
+    return None
+
+
+class SetupBuilder:
+    def __init__(self, ctx: Ctx):
+        self.ctx = ctx
+        self.L = ctx.L
+        self.m = SheetModel(ctx.sheet["setup"], "setup")
+        self.row = 1
+        self.dvs: dict[str, Validation] = {}
+        self.input_cells: list[tuple[int, int]] = []
+
+    # ------------------------------------------------------------------ helpers
+    def name_ref(self, row: int, col: int) -> str:
+        return ref(self.m.name, row, col)
+
+    def dv(self, kind: str, row: int, col: int) -> None:
+        proto = _dv_for(kind)
+        if proto is None:
+            return
+        k = f"{proto.kind}|{proto.formula1}|{proto.formula2}"
+        self.dvs.setdefault(k, proto).sqref.append(f"{COL(col)}{row}")
+
+    def input(self, row: int, col: int, value, style: str, kind: str) -> None:
+        if style.startswith(("in_text", "as_text")):
+            self.m.text(row, col, value, style)
+            self.m.text(row, C_MIRROR0 + col, value, None)
+        else:
+            self.m.put(row, col, value, style)
+            self.m.put(row, C_MIRROR0 + col, value)
+        self.input_cells.append((row, col))
+        self.dv(kind, row, col)
+
+    def changed_flag(self, row: int, cols: list[int]) -> None:
+        tests = ",".join(f"{COL(c)}{row}<>{COL(C_MIRROR0 + c)}{row}" for c in cols)
+        self.m.f(row, C_CHANGED, f'=IF(OR({tests}),"{self.L("changed")}","")', "flag", ("lit", None))
+
+    def section(self, key: str) -> None:
+        self.row += 1
+        self.m.put(self.row, 1, self.L(key), "section")
+        for c in range(2, 12):
+            self.m.put(self.row, c, None, "section")
+        self.row += 1
+
+    # ------------------------------------------------------------------ build
+    def build(self) -> SheetModel:
+        ctx, L, m, cfg = self.ctx, self.L, self.m, self.ctx.cfg
+        m.put(1, 1, L("setup_title") + f" — {cfg.month}", "title")
+        m.put(2, 1, L("input_hint"), "note")
+        # banners: row 3 (KPI weights), row 4 (settings changed since generation)
+        self.row = 5
+        m.put(self.row, C_LABEL, L("item"), "header")
+        m.put(self.row, C_VAL, L("value"), "header")
+        m.put(self.row, C_MARK, L("assumption"), "header")
+        m.put(self.row, C_NOTE, L("note"), "header")
+        m.put(self.row, C_KEY, L("config_key"), "header")
+        m.put(self.row, C_CHANGED, L.pick("修改?", "Changed?"), "header")
+        assumptions = assumption_keys()
+        for spec in SCALARS:
+            key = spec[0]
+            if spec[1] is None and not key.startswith("table:"):
+                self.section(key)
+                continue
+            if key.startswith("table:"):
+                getattr(self, "table_" + key.split(":", 1)[1])()
+                continue
+            _, zh, en, kind, name = spec
+            if key.startswith("list:"):
+                ckey = key.split(":", 1)[1]
+                values = list(_value(cfg, ckey))
+                extra = 2 if ckey != "calendar.phase_starts" else 2
+                for n in range(len(values) + extra):
+                    v = values[n] if n < len(values) else None
+                    if isinstance(v, Decimal):
+                        v = float(v)
+                    is_as = ckey in assumptions or (ckey == "calendar.phase_starts" and n >= 5)
+                    self.scalar_row(ckey, L.pick(zh, en).format(n=n + 1), v, kind, None, is_as, index=n)
+                continue
+            self.scalar_row(key, L.pick(zh, en), _value(cfg, key), kind, name, key in assumptions)
+        self.other_fields({k[0] for k in SCALARS})
+        self.banner_rows()
+        self.row += 1
+        m.put(self.row, 1, L("sec_meta"), "section")
+        self.row += 1
+        from salesplan.workbook_templates.context import LAYOUT_VERSION
+        for label, val, nm in (("layout_version", LAYOUT_VERSION, "SP_LayoutVersion"),
+                               ("plan_hash", ctx.names.get("__plan_hash", ""), "SP_PlanHash")):
+            m.put(self.row, C_LABEL, label, "text")
+            m.text(self.row, C_VAL, val, "text")
+            m.text(self.row, C_KEY, "meta." + label, "helper")
+            ctx.names[nm] = self.name_ref(self.row, C_VAL)
+            self.row += 1
+        for k, dv in self.dvs.items():
+            m.validate(dv)
+        m.widths.update({1: 38, 2: 16, 3: 14, 4: 14, 5: 12, 6: 12, 7: 12, 8: 12, 9: 10, 10: 10, 11: 4, 12: 30, 13: 9})
+        for c in range(C_MIRROR0 + 1, C_MIRROR0 + 12):
+            m.hidden_cols.add(c)
+        m.freeze = "A6"
+        m.print_area = f"A1:{COL(C_KEY)}{self.row}"
+        m.print_title_rows = "5:5"
+        return m
+
+    def other_fields(self, covered: set[str]) -> None:
+        """Scalar config fields this layout does not know yet (added later): one generic row each."""
+        from dataclasses import fields as dc_fields
+        cfg = self.ctx.cfg
+        extra = []
+        for section in ("targets", "weights", "awards", "risks", "coaching", "workbook"):
+            obj = getattr(cfg, section)
+            for f in dc_fields(obj):
+                key = f"{section}.{f.name}"
+                v = getattr(obj, f.name)
+                if key in covered or key == "workbook.password" or isinstance(v, (tuple, list, dict)):
+                    continue
+                extra.append((key, v))
+        if not extra:
+            return
+        self.section("sec_other")
+        for key, v in extra:
+            kind = ("bool" if isinstance(v, bool) else "int" if isinstance(v, int) else
+                    "dec" if isinstance(v, Decimal) else "text")
+            self.scalar_row(key, key, float(v) if isinstance(v, Decimal) else v, kind, None,
+                            key in assumption_keys())
+
+    def scalar_row(self, key, label, value, kind, name, is_assumption, index=None):
+        ctx, m, r = self.ctx, self.m, self.row
+        m.put(r, C_LABEL, label, "label")
+        if kind == "month":
+            m.text(r, C_VAL, value, "text")
+        else:
+            self.input(r, C_VAL, value, _style(kind, is_assumption), kind)
+            self.changed_flag(r, [C_VAL])
+        if is_assumption:
+            m.put(r, C_MARK, self.L("assumption"), "banner")
+        m.text(r, C_KEY, key if index is None else f"{key}[{index}]", "helper")
+        if name:
+            ctx.names[name] = self.name_ref(r, C_VAL)
+        self.row += 1
+
+    def table_header(self, section: str, table: str, fields: list[tuple[str, str, str]], start_col: int = 1):
+        """fields: (field, label, assumption marker '' or 'A')"""
+        self.section(section)
+        m, r = self.m, self.row
+        # hidden row with the field keys (for reading the table back)
+        for i, (f, _label, _a) in enumerate(fields):
+            m.text(r, start_col + i, f, "helper")
+        m.text(r, C_KEY, f"[[{table}]]", "helper")
+        m.hidden_rows.add(r)
+        self.row += 1
+        r = self.row
+        for i, (f, label, a) in enumerate(fields):
+            m.put(r, start_col + i, label + (f"（{self.L('assumption')}）" if a and self.L.lang == "zh"
+                                            else f" ({self.L('assumption')})" if a else ""), "header")
+        self.row += 1
+
+    def table_products(self):
+        L, m, cfg, plan = self.L, self.m, self.ctx.cfg, self.ctx.plan
+        self.table_header("sec_r2", "products", [("name", L("product"), ""), ("share", L("share"), "")])
+        first = self.row
+        rows = list(cfg.products) + [None] * EXTRA_ROWS["products"]
+        for p in rows:
+            r = self.row
+            self.input(r, 1, p.name if p else None, "in_text", "text")
+            self.input(r, 2, float(p.share) if p else None, "in_pct", "pct")
+            self.changed_flag(r, [1, 2])
+            m.text(r, C_KEY, "products", "helper")
+            self.row += 1
+        last = self.row - 1
+        r = self.row
+        m.put(r, 1, L("sum_check"), "label")
+        m.f(r, 2, f"=SUM(B{first}:B{last})", "total_pct", ("lit", float(sum(p.share for p in cfg.products))))
+        msg = L.pick(f'"⚠ 占比合计 "&TEXT(B{r},"0.0%")&" ≠ 100%：请修改 B{first}:B{last}"',
+                     f'"⚠ shares sum to "&TEXT(B{r},"0.0%")&", not 100%: fix B{first}:B{last}"')
+        m.f(r, 3, f'=IF(ROUND(B{r},9)=1,"",{msg})', "banner", ("lit", None))
+        self.row += 1
+        del plan
+
+    def table_regions(self):
+        L, m, cfg, ctx = self.L, self.m, self.ctx.cfg, self.ctx
+        self.table_header("sec_r3", "regions", [
+            ("name", L("region"), ""), ("manager", L("manager"), ""), ("revenue", L("month_target"), ""),
+            ("focus_kpi", L("focus_kpi"), ""), ("focus_weight", L.pick("权重调整", "Weight change"), ""),
+            ("focus_scoring", L("scoring"), "A"), ("focus_target", L("focus_target"), "A")])
+        first = self.row
+        for reg in list(cfg.regions) + [None] * EXTRA_ROWS["regions"]:
+            r = self.row
+            self.input(r, 1, reg.name if reg else None, "in_text", "text")
+            self.input(r, 2, reg.manager if reg else None, "in_text", "text")
+            self.input(r, 3, reg.revenue if reg else None, "in_money", "money")
+            self.input(r, 4, reg.focus_kpi if reg else None, "in_text", "text")
+            self.input(r, 5, float(reg.focus_weight) if reg else None, "in_pct", "pct")
+            self.input(r, 6, reg.focus_scoring if reg else None, "as_text", "choice:linear,threshold,lower_is_better")
+            cols = [1, 2, 3, 4, 5, 6]
+            if reg:
+                g = ctx.region_geom[reg.name]
+                fr, fc = g.cell["focus_target"]
+                m.f(r, 7, f"={ref(g.sheet, fr, fc)}", "dec", ("region", reg.name, "focus_target_ref"))
+                ctx.setup_region[reg.name] = {"focus_scoring": self.name_ref(r, 6)}
+            else:
+                self.input(r, 7, None, "as_dec", "dec")
+                cols.append(7)
+            self.changed_flag(r, cols)
+            m.text(r, C_KEY, "regions", "helper")
+            self.row += 1
+        last = self.row - 1
+        r = self.row
+        m.put(r, 1, L("sum_check"), "label")
+        m.f(r, 3, f"=SUM(C{first}:C{last})", "total_money", ("lit", sum(x.revenue for x in cfg.regions)))
+        msg = L.pick(f'"⚠ 区域目标合计与月度销售额相差 "&TEXT(C{r}-SP_Revenue,"#,##0")&"：请修改 C{first}:C{last}"',
+                     f'"⚠ region targets differ from the monthly revenue by "&TEXT(C{r}-SP_Revenue,"#,##0")'
+                     f'&": fix C{first}:C{last}"')
+        m.f(r, 4, f'=IF(C{r}=SP_Revenue,"",{msg})', "banner", ("lit", None))
+        self.row += 1
+
+    def table_kpis(self):
+        L, m, cfg, ctx = self.L, self.m, self.ctx.cfg, self.ctx
+        self.table_header("sec_r6", "kpis", [
+            ("key", "key", ""), ("name", L("kpi"), ""), ("category", L("category"), ""),
+            ("weight", L("weight"), ""), ("b_weight", L.pick("B版本权重", "Strategy B weight"), "A"),
+            ("effective", L.pick("有效权重", "Effective weight"), ""), ("target", L("target"), ""),
+            ("scoring", L("scoring"), "A"), ("cap", L("cap"), "A"), ("unit", L("unit"), "")])
+        first = self.row
+        bw = cfg.strategy_b.kpi_weights
+        base_total = base_weight_total(cfg)
+        for k in list(cfg.kpis) + [None] * EXTRA_ROWS["kpis"]:
+            r = self.row
+            self.input(r, 1, k.key if k else None, "in_text", "text")
+            self.input(r, 2, k.name if k else None, "in_text", "text")
+            self.input(r, 3, k.category if k else None, "in_text", "text")
+            self.input(r, 4, float(k.weight) if k else None, "in_pct", "pct")
+            self.input(r, 5, float(bw[k.key]) if k and k.key in bw else None, "as_pct", "pct")
+            eff = None
+            if k:
+                eff = float(bw.get(k.key, k.weight)) if (cfg.strategy == "B" and bw) else float(k.weight)
+            m.f(r, 6, f'=IF(A{r}="","",IF(AND(SP_Strategy="B",ISNUMBER(E{r})),E{r},N(D{r})))', "pct",
+                ("lit", eff))
+            tstyle, tkind = ("in_pct", "pct") if (k and k.unit == "rate") else ("in_dec", "dec")
+            self.input(r, 7, (float(k.target) if k else None), tstyle, tkind)
+            self.input(r, 8, k.scoring if k else None, "as_text", "choice:linear,threshold,lower_is_better")
+            self.input(r, 9, float(k.cap) if k else None, "as_pct", "dec")
+            self.input(r, 10, k.unit if k else None, "in_text", "choice:count,rate,hours,yuan")
+            self.changed_flag(r, [1, 2, 3, 4, 5, 7, 8, 9, 10])
+            m.text(r, C_KEY, "kpis", "helper")
+            if k:
+                ctx.setup_kpi[k.key] = {"target": self.name_ref(r, 7), "scoring": self.name_ref(r, 8),
+                                        "cap": self.name_ref(r, 9), "effective": self.name_ref(r, 6),
+                                        "name": self.name_ref(r, 2), "category": self.name_ref(r, 3),
+                                        "weight": self.name_ref(r, 4)}
+            self.row += 1
+        last = self.row - 1
+        r = self.row
+        m.put(r, 1, L("sum_check"), "label")
+        m.f(r, 6, f"=SUM(F{first}:F{last})", "total_pct", ("lit", float(base_total)))
+        ctx.names["SP_KpiWeightSum"] = self.name_ref(r, 6)
+        self.row += 1
+
+    def table_tiers(self):
+        L, m, cfg, ctx = self.L, self.m, self.ctx.cfg, self.ctx
+        self.table_header("sec_r8c", "tiers", [("from", L.pick("起点（完成率）", "From (attainment)"), "A"),
+                                                ("rate", L.pick("提成比例", "Rate"), "A"),
+                                                ("from_ppm", "from ppm", ""), ("rate_ppm", "rate ppm", "")])
+        ppm = tier_ppm(cfg.commission.tiers)
+        for i, t in enumerate(list(cfg.commission.tiers) + [None] * EXTRA_ROWS["tiers"]):
+            r = self.row
+            self.input(r, 1, float(t.start) if t else None, "as_pct", "dec")
+            self.input(r, 2, float(t.rate) if t else None, "as_pct", "pct")
+            m.f(r, 3, f'=IF(ISNUMBER(A{r}),ROUND(A{r}*1000000,0),"")', "helper",
+                ("lit", ppm[i][0] if t else None))
+            m.f(r, 4, f'=IF(ISNUMBER(B{r}),ROUND(B{r}*1000000,0),"")', "helper",
+                ("lit", ppm[i][1] if t else None))
+            self.changed_flag(r, [1, 2])
+            m.text(r, C_KEY, "tiers", "helper")
+            if t:
+                ctx.tier_refs.append((self.name_ref(r, 3), self.name_ref(r, 4)))
+                ctx.names[f"SP_Tier{i + 1}From"] = self.name_ref(r, 1)
+                ctx.names[f"SP_Tier{i + 1}Rate"] = self.name_ref(r, 2)
+            self.row += 1
+
+    def _dates_table(self, table: str, values, with_name: bool):
+        L, m = self.L, self.m
+        fields = [("date", L("date"), "")] + ([("name", L("name"), "")] if with_name else [])
+        self.table_header(table, table, fields)
+        vals = list(values.items()) if isinstance(values, dict) else [(d, None) for d in values]
+        for i in range(len(vals) + EXTRA_ROWS[table]):
+            d, name = vals[i] if i < len(vals) else (None, None)
+            r = self.row
+            self.input(r, 1, d, "in_date", "date")
+            cols = [1]
+            if with_name:
+                self.input(r, 2, name, "in_text", "text")
+                cols.append(2)
+            self.changed_flag(r, cols)
+            m.text(r, C_KEY, table, "helper")
+            self.row += 1
+
+    def table_extra_holidays(self):
+        self._dates_table("extra_holidays", self.ctx.cfg.calendar.extra_holidays, True)
+
+    def table_extra_workdays(self):
+        self._dates_table("extra_workdays", self.ctx.cfg.calendar.extra_workdays, False)
+
+    def banner_rows(self):
+        L, m, ctx = self.L, self.m, self.ctx
+        total = base_weight_total(ctx.cfg)
+        expected = None
+        if total != 1:
+            pct = f"{(total * 100).quantize(Decimal(1), rounding='ROUND_HALF_UP')}%"
+            expected = L("weights_banner_a") + pct + (L("weights_banner_norm") if ctx.cfg.weights.normalize
+                                                      else L("weights_banner_raw"))
+        m.f(3, 1, f'=IF(ROUND(SP_KpiWeightSum,9)=1,"","{L("weights_banner_a")}"&TEXT(SP_KpiWeightSum,"0%")'
+                  f'&IF(SP_Normalize,"{L("weights_banner_norm")}","{L("weights_banner_raw")}"))', "banner",
+            ("lit", expected))
+        m.f(4, 1, f'=IF(COUNTIF(${COL(C_CHANGED)}:${COL(C_CHANGED)},"{L("changed")}")=0,"",'
+                  f'COUNTIF(${COL(C_CHANGED)}:${COL(C_CHANGED)},"{L("changed")}")&" {L("setup_changed_banner")}")',
+            "banner", ("lit", None))
+        ctx.banners["weights"] = self.name_ref(3, 1)
+        ctx.banners["changed"] = self.name_ref(4, 1)
+        ctx.names["SP_WeightsBanner"] = self.name_ref(3, 1)

@@ -1,0 +1,382 @@
+"""Generate the month's plan workbook — the function behind the ribbon button and
+``salesplan generate``.
+
+    config ─► compute_plan ─► build_models (sheet models + input registry)
+          existing workbook? ─► read_inputs ─► merge (keyed by region, rep, field)
+          ─► render (openpyxl write-only) ─► atomic save (temp, validate, replace)
+
+The writer computes no plan figure itself: targets, phases and weights come from
+``compute_plan``; everything that reacts to typing is a native formula, whose values
+:func:`salesplan.engine.actuals.compute_actuals` reproduces for the tests.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import json
+import shutil
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from salesplan.config.loader import validate as validate_config
+from salesplan.config.model import PlanConfig
+from salesplan.engine.actuals import DealRow, WorkbookInputs, default_inputs
+from salesplan.engine.plan import Plan, compute_plan
+from salesplan.errors import Problem, WorkbookError
+from salesplan.workbook_templates import live_sheets, plan_sheets
+from salesplan.workbook_templates.context import LAYOUT_VERSION, Ctx
+from salesplan.workbook_templates.inputs import MergeReport, merge_inputs, read_inputs, read_registry
+from salesplan.workbook_templates.io import OpenpyxlReader, open_reader
+from salesplan.workbook_templates.labels import META_SHEET
+from salesplan.workbook_templates.model import SheetModel, render
+from salesplan.workbook_templates.save import atomic_write
+from salesplan.workbook_templates.setup_sheet import C_KEY, SetupBuilder
+
+DEFAULT_DEAL_ROWS = 200
+PROP_MONTH, PROP_LAYOUT, PROP_HASH, PROP_LANG = ("salesplan.month", "salesplan.layout", "salesplan.plan_hash",
+                                                 "salesplan.lang")
+
+
+def default_filename(month, lang: str = "zh") -> str:
+    return f"销售作战方案-{month}.xlsx" if lang == "zh" else f"sales-plan-{month}.xlsx"
+
+
+def plan_hash(plan: Plan) -> str:
+    blob = json.dumps(plan.to_dict(), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class Built:
+    ctx: Ctx
+    models: list[SheetModel]
+    names: dict[str, str]
+    properties: dict[str, str]
+
+    def by_role(self) -> dict[str, SheetModel]:
+        out: dict[str, SheetModel] = {}
+        for m in self.models:
+            out.setdefault(m.role, m)
+        return out
+
+
+def build_models(plan: Plan, *, lang: str | None = None, inputs: WorkbookInputs | None = None,
+                 deal_rows: int | None = None) -> Built:
+    """Lay out every sheet for ``plan`` with ``inputs`` pre-filled (pure: writes nothing)."""
+    cfg = plan.config
+    lang = lang or cfg.workbook.language
+    if inputs is None:
+        inputs = default_inputs(plan, deal_rows=DEFAULT_DEAL_ROWS if deal_rows is None else deal_rows)
+    elif deal_rows is not None and len(inputs.deals) < deal_rows:
+        inputs.deals += [DealRow() for _ in range(deal_rows - len(inputs.deals))]
+    ctx = Ctx(plan, lang, inputs)
+    ctx.names["__plan_hash"] = plan_hash(plan)
+    setup = SetupBuilder(ctx).build()          # defines SP_* names, KPI/tier refs, banners
+    regions = [live_sheets.build_region(ctx, r) for r in cfg.regions]
+    models = [plan_sheets.build_guide(ctx), setup, plan_sheets.build_targets(ctx), plan_sheets.build_calendar(ctx),
+              plan_sheets.build_kpi(ctx), *regions, live_sheets.build_deals(ctx), live_sheets.build_incentives(ctx),
+              live_sheets.build_risks(ctx), live_sheets.build_coaching(ctx), live_sheets.build_dashboard(ctx)]
+    h = ctx.names.pop("__plan_hash")
+    props = {PROP_MONTH: str(cfg.month), PROP_LAYOUT: LAYOUT_VERSION, PROP_HASH: h, PROP_LANG: lang}
+    meta = SheetModel(META_SHEET, "meta", hidden=True)
+    r = 1
+    for k, v in props.items():
+        meta.text(r, 1, "meta", None)
+        meta.text(r, 2, k.split(".", 1)[1], None)
+        meta.text(r, 3, v, None)
+        r += 1
+    for t in ctx.registry.tables:
+        for c, v in enumerate(t.to_row(), 1):
+            meta.text(r, c, v, None) if isinstance(v, str) else meta.put(r, c, v)
+        r += 1
+    models.append(meta)
+    names = dict(ctx.names)
+    names["SP_PlanMonth"] = names["SP_Month"]
+    return Built(ctx, models, names, props)
+
+
+def write_built(built: Built, path: str | Path) -> None:
+    cfg = built.ctx.cfg
+    render(built.models, path, protect=cfg.workbook.protect, password=cfg.workbook.password,
+           defined_names=built.names, properties=built.properties, active=0)
+
+
+@dataclass
+class GenerateResult:
+    path: Path
+    month: str
+    kept: MergeReport = field(default_factory=MergeReport)
+    archived: Path | None = None
+    regenerated: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_meta(path: str | Path) -> dict[str, str] | None:
+    """The salesplan meta of an existing file, or None when it is not a salesplan workbook."""
+    try:
+        with OpenpyxlReader(path) as rd:
+            meta, _ = read_registry(rd)
+            return meta
+    except WorkbookError:
+        return None
+    except Exception as exc:   # not an xlsx at all
+        raise WorkbookError([Problem(str(path), type(exc).__name__, "a salesplan .xlsx workbook", "unreadable")]) \
+            from exc
+
+
+def archive_path(path: Path, month: str) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return path.with_name(f"{path.stem}.{month or 'unknown'}.archived-{stamp}{path.suffix}")
+
+
+def generate_workbook(config: PlanConfig, path: str | Path | None = None, *, lang: str | None = None,
+                      previous=None, archive: bool = False, allow_drop: bool = False,
+                      deal_rows: int | None = None, inputs: WorkbookInputs | None = None) -> GenerateResult:
+    """Write the plan workbook for ``config.month`` to ``path`` (default: readable name in cwd).
+
+    ``previous`` — a path or reader of an earlier workbook of the same month whose typed
+    inputs are kept (default: ``path`` itself when it exists). A workbook of another
+    month at ``path`` is refused, or moved aside when ``archive`` is true.
+    """
+    plan = compute_plan(config)
+    lang = lang or config.workbook.language
+    path = Path(path) if path is not None else Path.cwd() / default_filename(config.month, lang)
+    result = GenerateResult(path, str(config.month))
+    result.warnings = [w.message for w in plan.warnings]
+    if path.exists():
+        meta = read_meta(path)
+        if meta is None or meta.get("month") != str(config.month):
+            found = None if meta is None else meta.get("month")
+            if not archive:
+                raise WorkbookError([Problem(str(path), found or "not a salesplan workbook",
+                                             f"a plan workbook of {config.month} (use --archive to move it aside, "
+                                             f"or -o another file)", "wrong-month")])
+            dest = archive_path(path, found or "unknown")
+            shutil.move(str(path), dest)
+            result.archived = dest
+        elif previous is None:
+            previous = path
+    fresh = default_inputs(plan, deal_rows=DEFAULT_DEAL_ROWS if deal_rows is None else deal_rows)
+    if inputs is not None:
+        fresh = inputs
+    elif previous is not None:
+        reader = open_reader(previous)
+        try:
+            meta, old = read_inputs(reader)
+        finally:
+            reader.close()
+        if meta.get("month") != str(config.month):
+            raise WorkbookError([Problem(str(previous), meta.get("month"), f"a workbook of {config.month}",
+                                         "wrong-month")])
+        kpi_keys = {r: [k.key for k in plan.kpi_weights[r]] for r in plan.kpi_weights}
+        fresh, result.kept = merge_inputs(fresh, old, products=[p.name for p in plan.products], kpi_keys=kpi_keys,
+                                          allow_drop=allow_drop)
+        result.regenerated = True
+    built = build_models(plan, lang=lang, inputs=fresh, deal_rows=deal_rows)
+    atomic_write(path, lambda tmp: write_built(built, tmp), expect_month=str(config.month))
+    return result
+
+
+# ------------------------------------------------------------------------------ deals import
+
+def write_deals(book, deals_df, *, config: PlanConfig | None = None) -> GenerateResult | int:
+    """Land CRM deals (salesplan.deals DataFrame) in the 成交明细 sheet, in ``seq`` order.
+
+    ``book`` is a path (the workbook is regenerated atomically from its own 设置, keeping
+    every typed input, with the deals sheet replaced and grown to fit) or an openpyxl
+    Workbook (rows written in place; returns the number of rows written).
+    """
+    df = deals_df.sort_values("seq", kind="stable") if "seq" in deals_df.columns else deals_df
+    rows = [_deal_row(rec) for rec in df.to_dict("records")]
+    if isinstance(book, (str, Path)):
+        path = Path(book)
+        cfg = config or read_config_from_workbook(path)
+        with OpenpyxlReader(path) as rd:
+            meta, old = read_inputs(rd)
+        plan = compute_plan(cfg)
+        fresh = default_inputs(plan, deal_rows=max(DEFAULT_DEAL_ROWS, len(rows) + 50))
+        kpi_keys = {r: [k.key for k in plan.kpi_weights[r]] for r in plan.kpi_weights}
+        old.deals = []
+        merged, report = merge_inputs(fresh, old, products=[p.name for p in plan.products], kpi_keys=kpi_keys)
+        merged.deals = rows + [DealRow() for _ in range(max(DEFAULT_DEAL_ROWS, len(rows) + 50) - len(rows))]
+        built = build_models(plan, lang=meta.get("lang") or cfg.workbook.language, inputs=merged)
+        atomic_write(path, lambda tmp: write_built(built, tmp), expect_month=str(cfg.month))
+        return GenerateResult(path, str(cfg.month), report, regenerated=True)
+    # an openpyxl Workbook in memory
+    ws_meta = book[META_SHEET]
+    from salesplan.workbook_templates.inputs import InputTable
+    table = None
+    for row in ws_meta.iter_rows(values_only=True):
+        if row and row[0] == "deals":
+            table = InputTable.from_row(list(row) + [None] * 8)
+    if table is None:
+        raise WorkbookError([Problem("workbook", "no deals table", "a salesplan workbook", "not-salesplan")])
+    if len(rows) > table.n_rows:
+        raise WorkbookError([Problem(table.sheet, f"{len(rows)} deals", f"at most {table.n_rows} rows; "
+                                     "import into the file path to grow the sheet", "too-many")])
+    ws = book[table.sheet]
+    for i, d in enumerate(rows):
+        for f, col in table.fields.items():
+            c = ws.cell(table.first_row + i, col)
+            v = getattr(d, f)
+            c.value = v
+            if isinstance(v, str):
+                c.data_type = "s"      # CRM text is never a formula
+    return len(rows)
+
+
+def _deal_row(rec: dict[str, Any]) -> DealRow:
+    def yuan(fen):
+        if fen is None or (isinstance(fen, float) and fen != fen):
+            return None
+        try:
+            import pandas as pd
+            if pd.isna(fen):
+                return None
+        except (TypeError, ValueError):
+            pass
+        v = Decimal(int(fen)) / 100
+        return int(v) if v == v.to_integral_value() else float(v)
+
+    def yn(v):
+        return None if v is None else ("是" if bool(v) else "否")
+
+    d = rec.get("date")
+    if hasattr(d, "to_pydatetime"):
+        d = d.to_pydatetime()
+    if isinstance(d, datetime) and d.time() == datetime.min.time():
+        d = d.date()
+    return DealRow(seq=int(rec["seq"]) if rec.get("seq") is not None else None, date=d, rep=rec.get("rep"),
+                   region=rec.get("region"), customer=rec.get("customer"), new_customer=yn(rec.get("is_new_customer")),
+                   product=rec.get("product"), amount=yuan(rec.get("amount_fen")), contract_id=rec.get("contract_id"),
+                   quote=yuan(rec.get("quote_fen")), list_price=yuan(rec.get("list_price_fen")),
+                   first_quote=yn(rec.get("first_quote")))
+
+
+# ------------------------------------------------------------------------------ config from the sheet
+
+def read_config_from_workbook(book, *, month: str | None = None) -> PlanConfig:
+    """The plan configuration as the director edited it in 设置 (and the region tabs' focus targets)."""
+    reader = open_reader(book)
+    try:
+        meta, inputs = read_inputs(reader)
+        setup = next((s for s in reader.sheet_names() if s in ("设置", "Setup")), None)
+        if setup is None:
+            raise WorkbookError([Problem("workbook", reader.sheet_names(), "a 设置/Setup sheet", "layout")])
+        grid = reader.read_used_range(setup)
+    finally:
+        reader.close()
+    data: dict[str, Any] = {}
+    tables: dict[str, tuple[list[str], list[list]]] = {}
+    current_fields: dict[str, list[str]] = {}
+    for row in grid:
+        if len(row) < C_KEY:
+            continue
+        key = row[C_KEY - 1]
+        if not isinstance(key, str) or not _KEY_RE.match(key):
+            continue
+        if key.startswith("[[") and key.endswith("]]"):
+            t = key[2:-2]
+            current_fields[t] = [str(v) if v is not None else "" for v in row[: C_KEY - 1]]
+            tables[t] = (current_fields[t], [])
+            continue
+        if key in tables:
+            tables[key][1].append(row[: C_KEY - 1])
+            continue
+        if key.startswith("meta."):
+            continue
+        value = _cell_to_config(row[1])
+        if "[" in key:
+            base, idx = key[:-1].split("[")
+            lst = _dig(data, base, [])
+            if value is not None:
+                lst.append(value)
+        else:
+            if value is None:
+                continue
+            _set(data, key, value)
+    def rows_of(t):
+        fields, rows = tables.get(t, ([], []))
+        out = []
+        for r in rows:
+            rec = {f: _cell_to_config(v) for f, v in zip(fields, r) if f and f not in _FORMULA_FIELDS}
+            if "focus_target" in fields and not (isinstance(r[fields.index("focus_target")], str)):
+                rec["focus_target"] = _cell_to_config(r[fields.index("focus_target")])
+            if any(v is not None for v in rec.values()):
+                out.append(rec)
+        return out
+    data["products"] = [{k: v for k, v in r.items() if v is not None} for r in rows_of("products")]
+    regions = []
+    for r in rows_of("regions"):
+        rec = {k: v for k, v in r.items() if v is not None and k != "focus_target"}
+        ft = inputs.regions.get(rec.get("name", ""), None)
+        ftv = ft.focus_target if ft is not None else r.get("focus_target")
+        if isinstance(ftv, (int, float, Decimal)) and not isinstance(ftv, bool):
+            rec["focus_target"] = _cell_to_config(ftv)
+        regions.append(rec)
+    data["regions"] = regions
+    kpis, bweights = [], {}
+    for r in rows_of("kpis"):
+        rec = {k: v for k, v in r.items() if v is not None and k not in ("b_weight", "effective")}
+        if r.get("b_weight") is not None and r.get("key"):
+            bweights[r["key"]] = r["b_weight"]
+        kpis.append(rec)
+    data["kpis"] = kpis
+    sb = data.setdefault("strategy_b", {})
+    sb["kpi_weights"] = bweights
+    data.setdefault("commission", {})["tiers"] = [{"from": r["from"], "rate": r["rate"]} for r in rows_of("tiers")
+                                                  if r.get("from") is not None and r.get("rate") is not None]
+    cal = data.setdefault("calendar", {})
+    cal["extra_holidays"] = [r["date"] for r in rows_of("extra_holidays") if r.get("date")]
+    cal["extra_workdays"] = [r["date"] for r in rows_of("extra_workdays") if r.get("date")]
+    tb = data.get("awards", {}).get("champion_tiebreak")
+    if isinstance(tb, str):
+        data["awards"]["champion_tiebreak"] = [t.strip() for t in tb.split(",") if t.strip()]
+    wb_month = data.pop("month", None) or meta.get("month")
+    source = str(getattr(book, "path", book))
+    return validate_config(data, source=f"{source} (设置)", month=month or wb_month)
+
+
+_KEY_RE = re.compile(r"^(\[\[[a-z_]+\]\]|[a-z_]+(\.[a-z_]+)*(\[\d+\])?)$")
+_FORMULA_FIELDS = frozenset({"effective", "from_ppm", "rate_ppm", "focus_target"})
+
+
+def _cell_to_config(v):
+    if v is None or v == "":
+        return None
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    if isinstance(v, float):
+        d = Decimal(repr(v))
+        return int(d) if d == d.to_integral_value() else d
+    if isinstance(v, int):
+        return v
+    if isinstance(v, str):
+        s = v.strip()
+        if s.upper() in ("TRUE", "FALSE"):
+            return s.upper() == "TRUE"
+        return s
+    return v
+
+
+def _dig(data: dict, dotted: str, default):
+    parts = dotted.split(".")
+    d = data
+    for p in parts[:-1]:
+        d = d.setdefault(p, {})
+    return d.setdefault(parts[-1], default)
+
+
+def _set(data: dict, dotted: str, value) -> None:
+    parts = dotted.split(".")
+    d = data
+    for p in parts[:-1]:
+        d = d.setdefault(p, {})
+    d[parts[-1]] = value
