@@ -1,1 +1,13 @@
-"""workbook_templates."""
+"""The plan workbook (销售作战方案-YYYY-MM.xlsx): writer, input registry, reader.
+
+Public entry points (import from here; the modules behind them may move):
+``generate_workbook``, ``build_models``, ``write_built``, ``write_deals``,
+``read_config_from_workbook``, ``read_meta``, ``default_filename``.
+"""
+from salesplan.workbook_templates.writer import (
+    build_models, default_filename, generate_workbook, read_config_from_workbook, read_meta, write_built,
+    write_deals,
+)
+
+__all__ = ["build_models", "default_filename", "generate_workbook", "read_config_from_workbook", "read_meta",
+           "write_built", "write_deals"]
