@@ -5,7 +5,7 @@ Every error names *where* (file, sheet, cell or config key), *what* was found an
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ files that passed the preflight.
 """
 from __future__ import annotations
 
-import io
 import subprocess
 import sys
 import zipfile

@@ -33,7 +33,6 @@ import importlib.util
 import io
 import math
 import os
-import sys
 import types
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,83 +47,18 @@ WINDOWS_ONLY = ("pythoncom", "pywintypes", "win32com.client")
 
 
 # ----------------------------------------------------------------------------- xlwings.udfs
+# One shim serves the add-in build and these tests: it stubs exactly the three
+# Windows-only modules xlwings.udfs imports and loads a UDF module under xlwings'
+# real decorators (salesplan/addin/xlwings_shim.py).
+from salesplan.addin import xlwings_shim  # noqa: E402
 
-def _stubs() -> dict[str, types.ModuleType]:
-    pythoncom = types.ModuleType("pythoncom")
-    pythoncom.CoInitialize = lambda: None          # ThreadPoolExecutor initializer
-    pythoncom.IID_IDispatch = None
-    pywintypes = types.ModuleType("pywintypes")
-
-    class com_error(Exception):  # noqa: N801 - pywintypes' own name
-        pass
-
-    pywintypes.com_error = com_error
-    client = types.ModuleType("win32com.client")
-
-    def Dispatch(*args, **kwargs):  # noqa: N802 - win32com's own name
-        raise RuntimeError("COM is not available in the test stub")
-
-    client.Dispatch = Dispatch
-    return {"pythoncom": pythoncom, "pywintypes": pywintypes, "win32com.client": client}
-
-
-def xlwings_udfs() -> types.ModuleType:
-    """The real ``xlwings.udfs`` module, importable on Linux."""
-    if "xlwings.udfs" in sys.modules:
-        return sys.modules["xlwings.udfs"]
-    import xlwings  # noqa: F401 - first, so it sees the real platform
-
-    added = []
-    for name, module in _stubs().items():
-        if name not in sys.modules:
-            sys.modules[name] = module
-            added.append(name)
-    try:
-        return importlib.import_module("xlwings.udfs")
-    finally:
-        for name in added:
-            sys.modules.pop(name, None)
-
-
-@contextmanager
-def real_decorators() -> Iterator[types.ModuleType]:
-    """``xlwings.func/arg/ret/sub/script`` are xlwings' real UDF decorators inside the block."""
-    import xlwings
-
-    udfs = xlwings_udfs()
-    real = {"func": udfs.xlfunc, "arg": udfs.xlarg, "ret": udfs.xlret, "sub": udfs.xlsub, "script": udfs.xlsub}
-    saved = {name: getattr(xlwings, name) for name in real if hasattr(xlwings, name)}
-    for name, fn in real.items():
-        setattr(xlwings, name, fn)
-    try:
-        yield udfs
-    finally:
-        for name in real:
-            if name in saved:
-                setattr(xlwings, name, saved[name])
-            else:
-                delattr(xlwings, name)
+xlwings_udfs = xlwings_shim.xlwings_udfs
 
 
 def load_udf_module(module_name: str = UDF_MODULE) -> types.ModuleType:
-    """A fresh copy of the UDF module, decorated by xlwings' real decorators.
-
-    The copy is not left in ``sys.modules``: the normal import (plain functions)
-    stays what other tests see.
-    """
-    spec = importlib.util.find_spec(module_name)
-    module = importlib.util.module_from_spec(spec)
-    previous = sys.modules.get(module_name)
-    sys.modules[module_name] = module
-    try:
-        with real_decorators():
-            spec.loader.exec_module(module)
-    finally:
-        if previous is None:
-            sys.modules.pop(module_name, None)
-        else:
-            sys.modules[module_name] = previous
-    return module
+    """A fresh copy of the UDF module, decorated by xlwings' real decorators
+    (not left in ``sys.modules``: other tests keep the plain functions)."""
+    return xlwings_shim.load_udf_module(module_name)
 
 
 def registered(module: types.ModuleType) -> dict[str, Any]:

@@ -54,18 +54,17 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as _dt
-import io
 import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from salesplan.deals.amounts import AMOUNT_EXPECTED, AmountError, amounts_to_fen
+from salesplan.deals.amounts import AMOUNT_EXPECTED, amounts_to_fen
 from salesplan.deals.columns import BOOL_EXPECTED, FIELDS, OPTIONAL, ColumnMap, parse_bool
 from salesplan.deals.preflight import UnsafeFileError, preflight_xlsx
 from salesplan.errors import DealsError, Problem
