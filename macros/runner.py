@@ -26,7 +26,7 @@ from . import registry
 __all__ = ["MACRO_MODULES", "load_macros", "run", "format_error", "log_path", "ALERT_TITLE"]
 
 #: Modules whose import registers macros. Add new macro modules here.
-MACRO_MODULES = ("salesplan.macros.plan_macros",)
+MACRO_MODULES = ("salesplan.macros.plan_macros", "salesplan.macros.workflow_macros")
 
 ALERT_TITLE = "销售作战 SalesPlan"
 MAX_MESSAGE = 900  # Excel's MsgBox shows at most ~1024 characters

@@ -188,3 +188,131 @@ def test_runpython_command_from_the_vba_dispatcher_runs_headless(tmp_path):
                           env={**__import__("os").environ, "SALESPLAN_LOG_DIR": str(tmp_path)})
     assert proc.returncode == 0
     assert "no_such_tag" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# --------------------------------------------------------------------------- every ribbon macro, headless
+
+DEALS_CSV = ("成交日期,销售,区域,客户,新客户,产品线,金额,合同编号,已盖章\n"
+             "2026-12-01,钱东一,华东区,\"=HYPERLINK(\"\"http://x\"\",\"\"x\"\")\",是,产品A,１２０万,HT-1,是\n"
+             "2026-12-02,吴南一,华南区,未盖章,否,产品B,5000,HT-2,否\n"
+             "2026-12-03,冯西一,西南区,客户丙,否,产品C,\"￥38,000.00\",HT-3,是\n")
+
+
+@pytest.fixture(scope="module")
+def plan_dir(tmp_path_factory):
+    from salesplan.config import load_config
+    from salesplan.workbook_templates import generate_workbook
+
+    d = tmp_path_factory.mktemp("macros")
+    generate_workbook(load_config(None, month="2026-12"), d / "plan.xlsx")
+    (d / "crm.csv").write_text(DEALS_CSV, encoding="gbk")
+    return d
+
+
+def _deals(path):
+    from salesplan.workbook_templates.inputs import read_inputs
+    from salesplan.workbook_templates.io import OpenpyxlReader
+
+    with OpenpyxlReader(path) as rd:
+        _, inputs = read_inputs(rd)
+    return inputs, [d for d in inputs.deals if d.rep not in (None, "")]
+
+
+def _run(tag, book):
+    messages = []
+    ok = macros.run(tag, book=book, notify=lambda m, t: messages.append(m))
+    assert ok, messages
+    return book.ui.messages
+
+
+def test_every_ribbon_macro_runs_headless_with_its_effect(plan_dir, tmp_path):
+    """Each ribbon macro, through the same run() RunPython calls, on a generated workbook."""
+    import openpyxl
+    from salesplan.macros.actions import HeadlessUI, PathBook
+    from salesplan.regional.manifest import SplitManifest, sidecar_path
+
+    plan = plan_dir / "plan.xlsx"
+    seen: set[str] = set()
+
+    def book(**ui):
+        return PathBook(plan, HeadlessUI(**ui))
+
+    # 导入成交: the file dialog answers crm.csv; deals land in 成交明细, text kept as text
+    msgs = _run("import_deals", book(files=[plan_dir / "crm.csv"]))
+    seen.add("import_deals")
+    _, deals = _deals(plan)
+    assert [d.contract_id for d in deals] == ["HT-1", "HT-3"]
+    assert deals[0].customer == '=HYPERLINK("http://x","x")' and float(deals[0].amount) == 1_200_000
+    assert "rows imported: 2" in msgs[-1] and "excluded unstamped (R11): 1" in msgs[-1]
+
+    # 拆分区域文件: one file per region next to the plan
+    msgs = _run("split_regions", book())
+    seen.add("split_regions")
+    regions_dir = plan_dir / "plan.regions"
+    files = sorted(regions_dir.glob("*.xlsx"))
+    assert len(files) == 4 and "split into 4 regional file(s)" in msgs[-1]
+
+    # a manager types a rep into the 华东区 file; 合并区域文件 brings it into the master
+    m = SplitManifest.load(sidecar_path(plan, "华东区"))
+    by_key = {f.key: f for f in m.inputs}
+    wb = openpyxl.load_workbook(regions_dir / "plan.华东区.xlsx")
+    ws = wb["华东区"]
+    ws[by_key[("reps", "华东区", "#1", "name")].cell] = "钱东一"
+    ws[by_key[("reps", "华东区", "#1", "weight")].cell] = 2
+    wb.save(regions_dir / "plan.华东区.xlsx")
+    msgs = _run("consolidate_regions", book())
+    seen.add("consolidate_regions")
+    inputs, deals = _deals(plan)
+    assert inputs.regions["华东区"].reps[0].name == "钱东一" and inputs.regions["华东区"].reps[0].weight == 2
+    assert [d.contract_id for d in deals] == ["HT-1", "HT-3"]            # the deals survive consolidation
+    assert "imported" in msgs[-1]
+
+    # 下发方案: outputs written next to the plan; "send?" answered no
+    b = book(yes=False)
+    msgs = _run("announce_plan", b)
+    seen.add("announce_plan")
+    out = plan_dir / "announce-2026-12"
+    for name in ("salesplan-2026-12-dingtalk.md", "salesplan-2026-12-email.eml", "salesplan-2026-12.ics",
+                 "salesplan-2026-12-summary.pdf"):
+        assert (out / name).stat().st_size > 0, name
+    assert "dingtalk: not sent" in msgs[-1] and "email: not sent" in msgs[-1]
+    assert any("send it to the DingTalk group" in m for m in b.ui.messages)             # it asked before sending
+    assert not (plan_dir / "salesplan-sent.json").exists()
+
+    # the plan macros (their effects are tested in tests/test_workbook_regen.py)
+    for tag in ("open_settings", "check_risks", "recalculate", "generate_plan"):
+        _run(tag, book())
+        seen.add(tag)
+    assert seen == {s.tag for s in registry.ribbon_macros()}, "a ribbon macro without a headless run here"
+
+
+def test_import_macro_validates_everything_before_writing(plan_dir, tmp_path):
+    import hashlib
+
+    from salesplan.macros.actions import HeadlessUI, PathBook
+
+    plan = tmp_path / "plan.xlsx"
+    plan.write_bytes((plan_dir / "plan.xlsx").read_bytes())
+    before = hashlib.sha256(plan.read_bytes()).hexdigest()
+    bad = tmp_path / "bad.csv"
+    bad.write_text(DEALS_CSV.replace("￥38,000.00", "三十八").replace("钱东一", ""), encoding="utf-8")
+    other = tmp_path / "november.csv"
+    other.write_text(DEALS_CSV.replace("2026-12-03", "2026-11-03"), encoding="utf-8")
+    messages = []
+    book = PathBook(plan, HeadlessUI(files=[plan_dir / "crm.csv", bad]))
+    assert macros.run("import_deals", book=book, notify=lambda m, t: messages.append(m)) is False
+    assert "bad.csv: row 2, column 销售" in messages[0] and "bad.csv: row 4, column 金额" in messages[0]
+    # a deal of another month: the question is asked; "no" refuses, "yes" imports
+    book = PathBook(plan, HeadlessUI(files=[other], yes=False))
+    assert macros.run("import_deals", book=book, notify=lambda m, t: messages.append(m)) is False
+    assert "november.csv: row 4, column 成交日期" in messages[-1]
+    assert any("Import them anyway?" in m for m in book.ui.messages)
+    assert hashlib.sha256(plan.read_bytes()).hexdigest() == before
+    # cancelling the file dialog writes nothing and is not an error
+    book = PathBook(plan, HeadlessUI(files=None))
+    assert macros.run("import_deals", book=book, notify=lambda m, t: messages.append(m)) is True
+    assert "cancelled" in book.ui.messages[-1]
+    assert hashlib.sha256(plan.read_bytes()).hexdigest() == before
+    book = PathBook(plan, HeadlessUI(files=[other], yes=True))
+    assert macros.run("import_deals", book=book, notify=lambda m, t: messages.append(m)) is True
+    assert [d.contract_id for d in _deals(plan)[1]] == ["HT-1", "HT-3"]

@@ -28,6 +28,9 @@ def recalculated(tmp_path_factory):
         plan = compute_plan(cfg)
         for case in ("empty", "filled"):
             inputs = default_inputs(plan, deal_rows=60) if case == "empty" else random_inputs(plan, seed=7)
+            if case == "empty":      # a duplicated rep name (R3 flag), no deals or payouts on it
+                last = inputs.regions[cfg.regions[-1].name].reps
+                last[-1].name = last[-2].name = "Dup"
             built = build_models(plan, inputs=inputs)
             path = folder / f"{tag}-{case}.xlsx"
             write_built(built, path)
@@ -50,6 +53,31 @@ def test_every_computed_cell_matches_engine(recalculated, tag, case):
 def test_no_error_values_anywhere(recalculated, tag, case):
     wb, _, _ = recalculated[(tag, case)]
     assert error_cells(wb) == []
+
+
+def test_statements_reconcile_and_flags(recalculated):
+    """个人奖金明细 reconciles (✓) with deals crossing tiers, conquest/breakthrough first deals, quiz places
+    and referrals; the empty month shows the duplicate-name flag."""
+    for tag in ("seed", "second"):
+        wb, built, _ = recalculated[(tag, "filled")]
+        ctx = built.ctx
+        ws = wb[ctx.stmt.sheet]
+        assert ws.cell(ctx.stmt.recon["check"], 5).value == ctx.L("recon_ok")
+        assert ws.cell(ctx.stmt.recon["statements"], 5).value > 0
+        d = wb[ctx.deals.sheet]
+        col = lambda f: [d.cell(r, ctx.deals.c[f]).value for r in range(ctx.deals.r0, ctx.deals.r_last + 1)]  # noqa
+        assert any(v for v in col("breakthrough")) and any(v for v in col("conquest"))
+        assert any(v for v in col("green_flag"))
+        assert sum(1 for t in range(len(ctx.cfg.commission.tiers))
+                   if any(v for v in [d.cell(r, ctx.deals.c_tier0 + t).value
+                                      for r in range(ctx.deals.r0, ctx.deals.r_last + 1)])) == \
+            len(ctx.cfg.commission.tiers)
+        aw = wb[ctx.awards_in.sheet]
+        assert any(aw.cell(r, ctx.awards_in.qc["award"]).value for r in range(ctx.awards_in.q0, ctx.awards_in.q_last + 1))
+        assert aw.cell(ctx.awards_in.r_ref_total, ctx.awards_in.fc["award"]).value > 0
+        wb, built, _ = recalculated[(tag, "empty")]
+        g = built.ctx.region_geom[built.ctx.cfg.regions[-1].name]
+        assert wb[g.sheet].cell(*g.cell["dup_flag"]).value == built.ctx.L("msg_dup")
 
 
 def test_filled_month_triggers_flags(recalculated):

@@ -54,12 +54,30 @@ def _type_random_inputs(path, seed: int) -> dict:
             for i in range(25):
                 for f, c in t.fields.items():
                     v = {"date": date(2026, 12, 1 + i), "rep": f"r{i}", "region": "华东区", "customer": f"=c{i}",
-                         "new_customer": "是", "product": "产品A", "contract_id": f"HT{i}", "first_quote": "否"}.get(
+                         "new_customer": "是", "product": "产品A", "contract_id": f"HT{i}", "first_quote": "否",
+                         "customer_region": rnd.choice(["北方区", "=x"])}.get(
                         f, round(rnd.uniform(1, 1e6), 2))
                     cell = ws.cell(t.first_row + i, c, v)
                     if isinstance(v, str):
                         cell.data_type = "s"
                     typed[("deals", i + 1, f)] = v
+        elif t.kind == "quiz":
+            for i in range(t.n_rows):
+                if rnd.random() < 0.5:
+                    r = t.first_row + i
+                    week, place = ws.cell(r, t.fields["week"]).value, ws.cell(r, t.fields["place"]).value
+                    for f, v in (("region", "华南区"), ("rep", f"=q{i}")):
+                        ws.cell(r, t.fields[f], v).data_type = "s"
+                        typed[("quiz", week, place, f)] = v
+        elif t.kind == "referrals":
+            for i in range(7):
+                for f, c in t.fields.items():
+                    v = {"region": "西南区", "partner": f"+p{i}", "level": rnd.choice([1, 2, 3]),
+                         "reference": f"#{i}"}.get(f, round(rnd.uniform(1, 1e6), 2))
+                    cell = ws.cell(t.first_row + i, c, v)
+                    if isinstance(v, str):
+                        cell.data_type = "s"
+                    typed[("referrals", i + 1, f)] = v
     wb.save(path)
     return typed
 
@@ -87,6 +105,12 @@ def _read_back(path) -> dict:
     for i, d in enumerate(inputs.deals):
         for f in d.__dataclass_fields__:
             got[("deals", i + 1, f)] = getattr(d, f)
+    for q in inputs.quiz:
+        got[("quiz", q.week, q.place, "region")] = q.region
+        got[("quiz", q.week, q.place, "rep")] = q.rep
+    for i, x in enumerate(inputs.referrals):
+        for f in x.__dataclass_fields__:
+            got[("referrals", i + 1, f)] = getattr(x, f)
     return got
 
 
@@ -220,3 +244,37 @@ def test_macro_actions_headless(tmp_path, default_config):
     result = actions.generate_plan(book)
     assert result.path != path and result.path.exists()     # a NEW file: never the open one
     assert read_meta(result.path)["month"] == "2026-12"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_atomic_save_file_modes(tmp_path, default_config):
+    """A new workbook gets the umask's mode (not mkstemp's 0600); a replaced one keeps its mode."""
+    path = tmp_path / "plan.xlsx"
+    old = os.umask(0o022)
+    try:
+        generate_workbook(default_config, path)
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
+    os.chmod(path, 0o640)
+    generate_workbook(default_config, path)
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_duplicate_rep_names_are_flagged(tmp_path, default_config):
+    """Two rep rows with the same name in a region: a Problem on regeneration and a visible flag."""
+    from salesplan.engine.actuals import RepRow, compute_actuals, default_inputs
+    from salesplan.engine.plan import compute_plan
+    plan = compute_plan(default_config)
+    inputs = default_inputs(plan, deal_rows=5)
+    reps = inputs.regions["华南区"].reps
+    reps[0] = RepRow(name="同名")
+    reps[1] = RepRow(name="同名")
+    path = tmp_path / "plan.xlsx"
+    result = generate_workbook(default_config, path, inputs=inputs)
+    assert [p.code for p in result.problems] == ["duplicate-rep"] and "同名" in result.warnings[-1]
+    act = compute_actuals(plan, inputs)
+    assert act[("region", "华南区", "dup_flag")] and act[("region", "华南区", "dup_names")] == 2
+    assert not act[("region", "华东区", "dup_flag")]
+    again = generate_workbook(default_config, path)          # regeneration reads them back: still a Problem
+    assert [p.code for p in again.problems] == ["duplicate-rep"]

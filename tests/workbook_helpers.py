@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from openpyxl.utils import get_column_letter
 
 from salesplan.config.loader import default_config_text, parse_config
-from salesplan.engine.actuals import NO, YES, DealRow, compute_actuals, default_inputs
+from salesplan.engine.actuals import NO, YES, DealRow, QuizRow, ReferralRow, compute_actuals, default_inputs
 from salesplan.workbook_templates.expect import expected_value, same
 
 SECOND_CONFIG = """
@@ -107,6 +107,8 @@ missed_weeks = 2
 extra_support_staff = 3
 complaint_max_hours = 2.5
 sensitive_months_before = 1
+green_channel_customer_region = "North"
+green_channel_via_region = "East"
 [strategy_b]
 revenue = 1100000
 new_customers = 30
@@ -132,7 +134,11 @@ def second_config():
 
 
 def random_inputs(plan, seed: int, *, n_deals: int = 40, deal_rows: int = 60):
-    """Typical typed inputs: names, weights (ties too), KPI actuals, weekly rows, deals."""
+    """Typical typed inputs: names, weights (ties too), KPI actuals, weekly rows, deals, quiz places,
+    partner referrals — plus deliberate cases: deals crossing every tier boundary and landing exactly
+    on one, new customers' first deals just over the conquest and breakthrough thresholds (and exactly
+    at them), green-channel deals, and a champion tie decided by the configured tie-breaks with a blank
+    deal date."""
     rnd = random.Random(seed)
     inputs = default_inputs(plan, deal_rows=deal_rows)
     names_by_region = {}
@@ -180,8 +186,71 @@ def random_inputs(plan, seed: int, *, n_deals: int = 40, deal_rows: int = 60):
                                   product=rnd.choice([p.name for p in plan.products]), amount=amount,
                                   contract_id=f"HT-{i:04d}", quote=quote,
                                   list_price=None if quote is None else round(amount * 1.02, 2),
-                                  first_quote=rnd.choice([YES, NO, None]))
+                                  first_quote=rnd.choice([YES, NO, None]),
+                                  customer_region=rnd.choice([None, None] + regions))
+    _special_deals(plan, inputs, names_by_region, n_deals, rnd)
+    # weekly quiz places: roster names, an unknown name, blanks
+    for q in inputs.quiz:
+        if rnd.random() < 0.7:
+            reg = rnd.choice(regions)
+            q.region = reg
+            q.rep = rnd.choice((names_by_region[reg] or ["Ghost"]) + ["Ghost"])
+    # partner referrals: levels in and out of range, a fractional level, blank amounts
+    for i, x in enumerate(inputs.referrals[:12]):
+        x.region = rnd.choice(regions + [None])
+        x.partner = rnd.choice(["合作伙伴甲", "=Partner", "P-2", None]) if i else "合作伙伴甲"
+        x.level = rnd.choice([1, 2, 3, 4, 1.5, None]) if i else 1
+        x.amount = rnd.choice([rnd.randint(1, 3000000) + 0.5, 1234567.89, None]) if i else 1000000.01
+        x.reference = f"#{i}"
     return inputs
+
+
+def _special_deals(plan, inputs, names_by_region, start, rnd):
+    """Deals placed deliberately after the random ones (same rows, report order)."""
+    act = compute_actuals(plan, inputs)
+    a_cfg = plan.config.awards
+    tiers = plan.config.commission.tiers
+    regions = [r.name for r in plan.config.regions]
+    d0 = plan.config.month.first_day
+    row = start
+
+    def add(**kw):
+        nonlocal row
+        inputs.deals[row] = DealRow(seq=row + 1, contract_id=f"HT-S{row:03d}", product=plan.products[0].name, **kw)
+        row += 1
+
+    reps = [(r, i, row_.name) for r in regions for i, row_ in enumerate(inputs.regions[r].reps) if row_.name]
+    r1, i1, n1 = reps[0]
+    target = act[("rep", r1, i1, "target")]
+    # cross every tier boundary of one rep (cumulative after the random deals: start from a fresh rep)
+    r2, i2, n2 = reps[-1]
+    t2 = act[("rep", r2, i2, "target")]
+    for t in tiers[1:]:
+        add(date=d0 + timedelta(days=3), rep=n2, region=r2, customer="跨档客户", new_customer=NO,
+            amount=round(float(t.start) * t2 * 0.55, 2))
+    add(date=d0 + timedelta(days=4), rep=n2, region=r2, customer="跨档客户", new_customer=NO, amount=t2 * 2 + 0.37)
+    # new customers' first deals: just over / exactly at the conquest and breakthrough thresholds
+    for amt, cust in ((a_cfg.conquest_threshold + 0.01, "新客户-conquest"), (a_cfg.conquest_threshold, "新客户-等于"),
+                      (a_cfg.breakthrough_threshold + 0.01, "新客户-突破"), (a_cfg.breakthrough_threshold, "新客户-突破等于")):
+        add(date=d0 + timedelta(days=5), rep=n1, region=r1, customer=cust, new_customer=YES, amount=amt)
+    add(date=d0 + timedelta(days=6), rep=n1, region=r1, customer="新客户-conquest", new_customer=YES,
+        amount=a_cfg.breakthrough_threshold + 5)          # not the first deal: no award
+    # a green-channel deal (customer region → via region)
+    risks = plan.config.risks
+    if risks.green_channel_via_region in names_by_region and names_by_region[risks.green_channel_via_region]:
+        add(date=d0 + timedelta(days=7), rep=names_by_region[risks.green_channel_via_region][0],
+            region=risks.green_channel_via_region, customer="绿色通道客户", new_customer=NO, amount=12345.67,
+            customer_region=risks.green_channel_customer_region)
+    # a champion tie: two reps of different regions end on the same top revenue
+    act = compute_actuals(plan, inputs)
+    cand = [(r, i, n) for r, i, n in reps if act[("rep", r, i, "revenue")] is not None]
+    (ra, ia, na), (rb, ib, nb) = cand[0], next(c for c in cand if c[0] != cand[0][0])
+    top = max(act[("rep", r, i, "revenue")] for r, i, _ in cand) + 10_000_000
+    add(date=None, rep=na, region=ra, customer="并列A", new_customer=NO,
+        amount=round(top - act[("rep", ra, ia, "revenue")], 2))
+    add(date=d0 + timedelta(days=20), rep=nb, region=rb, customer="并列B", new_customer=NO,
+        amount=round(top - act[("rep", rb, ib, "revenue")], 2))
+    del target, rnd
 
 
 def compare(built, wb, inputs):

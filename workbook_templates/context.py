@@ -64,9 +64,9 @@ class RegionGeom:
         self.c_score0 = self.c_kpi0 + K
         c = self.c_score0 + K
         for i, n in enumerate(["kpi_score", "coaching", "min_coaching", "coaching_short", "churn",
-                               "W", "q", "rem", "rank"]):
+                               "W", "q", "rem", "rank", "dup"]):
             self.rc[n] = c + i
-        self.last_col = max(self.rc["rank"], self.pc["flag_inventory"])
+        self.last_col = max(self.rc["dup"], self.pc["flag_inventory"])
         # summary cells: (row, value col)
         s = self.r_sum
         self.cell = {
@@ -74,7 +74,7 @@ class RegionGeom:
             "nc_target": (s + 1, 3), "nc_actual": (s + 1, 7), "nc_attainment": (s + 1, 11),
             "focus_kpi": (s + 2, 3), "focus_target": (s + 2, 7), "avg_kpi": (s + 2, 11),
             "deals_revenue": (s + 3, 3), "rep_target_sum": (s + 3, 7), "flag_count": (s + 3, 11),
-            "rep_count": (s + 4, 3),
+            "rep_count": (s + 4, 3), "dup_names": (s + 4, 7), "dup_flag": (s + 4, 9),
         }
 
     def kpi_col(self, i: int) -> int:
@@ -98,13 +98,14 @@ class DealsGeom:
         self.r0 = self.r_hdr + 1
         self.r_last = self.r0 + self.n_rows - 1
         self.c = {n: i + 1 for i, n in enumerate(
-            ["seq", "date", "rep", "region", "customer", "new_customer", "product", "amount", "contract_id",
-             "quote", "list_price", "first_quote", "fen", "known", "target", "cum_before", "cum_after"])}
+            ["seq", "date", "rep", "region", "customer", "customer_region", "new_customer", "product", "amount",
+             "contract_id", "quote", "list_price", "first_quote", "fen", "known", "target", "cum_before",
+             "cum_after"])}
         c = self.c["cum_after"] + 1
         self.c_tier0 = c
         c += self.n_tiers
         for n in ["commission", "first_new", "breakthrough", "conquest", "report_flag", "discount_flag",
-                  "support_flag", "unknown_flag"]:
+                  "support_flag", "green_flag", "unknown_flag", "stmt_key"]:
             self.c[n] = c
             c += 1
         self.last_col = c - 1
@@ -129,12 +130,73 @@ class IncGeom:
         c = self.c["deal_count"] + 1
         self.c_tier0 = c
         c += self.n_tiers
-        for n in ["commission", "conquest", "breakthrough", "retention", "champion", "champion_prize", "payout",
+        for n in ["commission", "conquest", "breakthrough", "retention", "quiz", "champion", "champion_prize", "payout",
                   "h_rev", "h_kpi", "h_row", "h_date", "better"]:
             self.c[n] = c
             c += 1
         self.last_col = c - 1
         self.row_of = {s: self.r0 + i for i, s in enumerate(self.slots)}
+
+
+@dataclass
+class AwardsInGeom:
+    """竞赛与推荐: the weekly quiz places (week × place) and the partner referral rows."""
+
+    sheet: str
+    n_quiz: int
+    n_ref: int
+    r_quiz_hdr: int = 5
+
+    def __post_init__(self):
+        self.q0 = self.r_quiz_hdr + 1
+        self.q_last = self.q0 + self.n_quiz - 1
+        self.qc = {n: i + 1 for i, n in enumerate(["week", "date", "place", "region", "rep", "award", "flag"])}
+        self.r_ref_hdr = self.q0 + max(self.n_quiz, 1) + 3
+        self.f0 = self.r_ref_hdr + 1
+        self.f_last = self.f0 + self.n_ref - 1
+        self.fc = {n: i + 1 for i, n in enumerate(["no", "region", "partner", "level", "amount", "reference",
+                                                   "rate", "award"])}
+        self.r_ref_total = self.f0 + max(self.n_ref, 1)
+
+
+@dataclass
+class StmtGeom:
+    """个人奖金明细: reconciliation block, one summary row per rep slot, deal lines grouped by rep."""
+
+    sheet: str
+    n_slots: int
+    n_lines: int
+    n_tiers: int
+    r_recon: int = 4
+
+    def __post_init__(self):
+        self.recon = {n: self.r_recon + i for i, n in enumerate(
+            ["statements", "incentives", "trace", "awards", "trace_plus_awards", "check", "referral", "payout"])}
+        self.r_sum_hdr = self.r_recon + len(self.recon) + 2
+        self.s0 = self.r_sum_hdr + 1
+        self.s_last = self.s0 + self.n_slots - 1
+        self.r_sum_total = self.s0 + max(self.n_slots, 1)
+        self.sc = {n: i + 1 for i, n in enumerate(
+            ["region", "name", "deal_count", "revenue", "commission", "first_awards", "retention", "churn", "quiz",
+             "quiz_places", "champion_prize", "total", "inc_payout", "check"])}
+        self.r_line_hdr = self.r_sum_total + 3
+        self.l0 = self.r_line_hdr + 1
+        self.l_last = self.l0 + self.n_lines - 1
+        names = ["region", "rep", "seq", "date", "customer", "amount", "cum_before", "cum_after"]
+        self.lc = {n: i + 1 for i, n in enumerate(names)}
+        c = len(names) + 1
+        self.c_slice0 = c
+        c += 2 * self.n_tiers          # per tier: slice, commission
+        for n in ["commission", "award", "rule", "line_total", "running", "row"]:
+            self.lc[n] = c
+            c += 1
+        self.last_col = c - 1
+
+    def slice_col(self, t: int) -> int:
+        return self.c_slice0 + 2 * t
+
+    def tier_col(self, t: int) -> int:
+        return self.c_slice0 + 2 * t + 1
 
 
 @dataclass
@@ -149,6 +211,8 @@ class Ctx:
     region_geom: dict[str, RegionGeom] = field(default_factory=dict)
     deals: DealsGeom = None
     inc: IncGeom = None
+    awards_in: AwardsInGeom = None
+    stmt: StmtGeom = None
     registry: InputRegistry = field(default_factory=InputRegistry)
     setup_kpi: dict[str, dict[str, str]] = field(default_factory=dict)   # kpi key -> field -> abs ref
     setup_region: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -173,6 +237,8 @@ class Ctx:
         self.deals = DealsGeom(self.sheet["deals"], len(self.inputs.deals), n_tiers)
         slots = [(r.name, i) for r in cfg.regions for i in range(len(self.inputs.regions[r.name].reps))]
         self.inc = IncGeom(self.sheet["incentives"], slots, n_tiers)
+        self.awards_in = AwardsInGeom(self.sheet["awards_in"], len(self.inputs.quiz), len(self.inputs.referrals))
+        self.stmt = StmtGeom(self.sheet["statements"], len(slots), len(self.inputs.deals), n_tiers)
 
     @property
     def cfg(self):

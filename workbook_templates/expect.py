@@ -15,6 +15,14 @@ def expected_value(key: tuple, actuals: dict, ctx, models_by_role: dict) -> Any:
     if kind == "label":
         v = actuals[key[1]]
         return None if v is None else ctx.L(v)
+    if kind == "awardrule":
+        codes = actuals[key[1]]
+        if codes is None:
+            return None
+        a = ctx.cfg.awards
+        text = {"breakthrough": f"{ctx.L('breakthrough')} > ¥{a.breakthrough_threshold}",
+                "conquest": f"{ctx.L('conquest')} > ¥{a.conquest_threshold}"}
+        return "; ".join(text[c] for c in codes)
     if kind == "coachflag":
         v = actuals[key[1]]
         from salesplan.workbook_templates.live_sheets import msg
@@ -47,6 +55,10 @@ def same(a: Any, b: Any, *, rel: float = 1e-9, abs_: float = 1e-6) -> bool:
         a = None
     if b == "":
         b = None
+    from datetime import date, datetime
+    if isinstance(a, (date, datetime)) and isinstance(b, (int, float)) and not isinstance(b, bool):
+        base = datetime(1899, 12, 30)
+        a = (a - base).total_seconds() / 86400 if isinstance(a, datetime) else float((a - base.date()).days)
     if isinstance(a, bool) or isinstance(b, bool):
         return a == b
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):

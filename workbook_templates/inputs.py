@@ -7,7 +7,9 @@ Inputs have stable keys — (sheet role, region, row key, field):
 * phase tables: ("phases", region) rows keyed by phase number, fields rev:<product>/
                 new_customers/complaints/response_hours/satisfaction/inventory;
 * scalars:      ("focus_target", region);
-* deals:        ("deals",) rows in report order, the deal columns.
+* deals:        ("deals",) rows in report order, the deal columns;
+* quiz:         ("quiz",) rows keyed by (week, place), fields region/rep;
+* referrals:    ("referrals",) rows in order, fields region/partner/level/amount/reference.
 
 The writer records each table's position (sheet, header row, first row, rows, field →
 column) in the hidden ``_salesplan`` sheet. Reading an existing workbook locates the
@@ -24,17 +26,19 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from salesplan.engine.actuals import DealRow, PhaseRow, RegionInput, RepRow, WorkbookInputs, present
+from salesplan.engine.actuals import (DealRow, PhaseRow, QuizRow, ReferralRow, RegionInput, RepRow, WorkbookInputs,
+                                      present)
 from salesplan.errors import Problem, WorkbookError
 
 DEAL_FIELDS = ("seq", "date", "rep", "region", "customer", "new_customer", "product", "amount", "contract_id",
-               "quote", "list_price", "first_quote")
+               "quote", "list_price", "first_quote", "customer_region")
+REFERRAL_FIELDS = ("region", "partner", "level", "amount", "reference")
 PHASE_SCALARS = ("new_customers", "complaints", "response_hours", "satisfaction", "inventory")
 
 
 @dataclass
 class InputTable:
-    kind: str                     # "reps" | "phases" | "deals" | "scalar"
+    kind: str                     # "reps" | "phases" | "deals" | "scalar" | "quiz" | "referrals"
     key: tuple                    # ("reps", region) ...
     sheet: str
     header_row: int
@@ -100,7 +104,7 @@ def read_registry(reader) -> tuple[dict[str, str], list[InputTable]]:
             continue
         if row[0] == "meta":
             meta[str(row[1])] = "" if row[2] is None else str(row[2])
-        elif row[0] in ("reps", "phases", "deals", "scalar"):
+        elif row[0] in ("reps", "phases", "deals", "scalar", "quiz", "referrals"):
             tables.append(InputTable.from_row(list(row) + [None] * 8))
     return meta, tables
 
@@ -172,6 +176,16 @@ def read_inputs(reader) -> tuple[dict[str, str], WorkbookInputs]:
             for i in range(t.n_rows):
                 r = first + i
                 out.deals.append(DealRow(**{f: cell(g, r, c) for f, c in t.fields.items() if f in DEAL_FIELDS}))
+        elif t.kind == "quiz":
+            for i in range(t.n_rows):
+                r = first + i
+                out.quiz.append(QuizRow(**{f: cell(g, r, c) for f, c in t.fields.items()
+                                           if f in ("week", "place", "region", "rep")}))
+        elif t.kind == "referrals":
+            for i in range(t.n_rows):
+                r = first + i
+                out.referrals.append(ReferralRow(**{f: cell(g, r, c) for f, c in t.fields.items()
+                                                    if f in REFERRAL_FIELDS}))
     return meta, out
 
 
@@ -185,6 +199,10 @@ def _has_data(row) -> bool:
         return any(present(v) for v in row.revenue.values()) or any(present(getattr(row, f)) for f in PHASE_SCALARS)
     if isinstance(row, DealRow):
         return any(present(getattr(row, f)) for f in DEAL_FIELDS)
+    if isinstance(row, QuizRow):
+        return present(row.region) or present(row.rep)
+    if isinstance(row, ReferralRow):
+        return any(present(getattr(row, f)) for f in REFERRAL_FIELDS)
     return False
 
 
@@ -197,7 +215,7 @@ def merge_inputs(fresh: WorkbookInputs, old: WorkbookInputs, *, products: list[s
     """
     report = MergeReport()
     problems: list[Problem] = []
-    out = WorkbookInputs(regions={}, deals=list(fresh.deals))
+    out = WorkbookInputs(regions={}, deals=list(fresh.deals), quiz=list(fresh.quiz), referrals=list(fresh.referrals))
     for region, new in fresh.regions.items():
         prev = old.regions.get(region)
         if prev is None:
@@ -289,6 +307,42 @@ def merge_inputs(fresh: WorkbookInputs, old: WorkbookInputs, *, products: list[s
     deals += [DealRow() for _ in range(need - len(deals))]
     del old_rows
     out.deals = deals
+    # --- quiz places: keyed by (week, place)
+    slot = {(_int(q.week), _int(q.place)): n for n, q in enumerate(out.quiz)}
+    quiz = [QuizRow(q.week, q.place, q.region, q.rep) for q in out.quiz]
+    for q in old.quiz:
+        if not _has_data(q):
+            continue
+        n = slot.get((_int(q.week), _int(q.place)))
+        if n is None:
+            if allow_drop:
+                report.dropped.append((("quiz", q.week, q.place), q.rep))
+            else:
+                problems.append(Problem(f"quiz week {q.week} place {q.place}", q.rep,
+                                        "a quiz week and place of the new plan", "unplaceable"))
+            continue
+        quiz[n].region, quiz[n].rep = q.region, q.rep
+        for f in ("region", "rep"):
+            if present(getattr(q, f)):
+                report.kept.append((("quiz", _int(q.week), _int(q.place), f), getattr(q, f)))
+    out.quiz = quiz
+    # --- referrals: rows in order
+    last = max((i for i, x in enumerate(old.referrals) if _has_data(x)), default=-1)
+    refs = list(old.referrals[: last + 1])
+    for i, x in enumerate(refs):
+        for f in REFERRAL_FIELDS:
+            if present(getattr(x, f)):
+                report.kept.append((("referrals", i + 1, f), getattr(x, f)))
+    need = max(len(fresh.referrals), len(refs) + (len(fresh.referrals) if len(refs) >= len(fresh.referrals) else 0))
+    refs += [ReferralRow() for _ in range(need - len(refs))]
+    out.referrals = refs
     if problems:
         raise WorkbookError(problems, "regeneration would lose typed inputs (use allow_drop / --drop-removed)")
     return out, report
+
+
+def _int(v):
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return v

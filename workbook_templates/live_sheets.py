@@ -6,7 +6,7 @@ from __future__ import annotations
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 
-from salesplan.engine.actuals import COMPLETION_KEY, NO, YES
+from salesplan.engine.actuals import BLANK_DATE, COMPLETION_KEY, NO, YES
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.inputs import InputTable
 from salesplan.workbook_templates.model import COL, ChartSpec, SheetModel, Validation, quote_sheet, ref, rng
@@ -26,7 +26,8 @@ def msg(ctx: Ctx, key: str) -> str:
         return f"⚠ {L('msg_missed')}（+{extra}）" if ctx.lang == "zh" else f"⚠ {L('msg_missed')} (+{extra})"
     return {"complaint": "⚠ " + L("msg_complaint"), "inventory": "⚠ " + L("msg_inventory"),
             "report": L("yes_report"), "discount": L("yes_discount"), "support": L("yes_support"),
-            "unknown": L("yes_unknown"), "champion": "★ " + L("champion"), "short": L("coaching_short")}[key]
+            "unknown": L("yes_unknown"), "champion": "★ " + L("champion"), "short": L("coaching_short"),
+            "green": L("yes_green"), "dup": L("msg_dup")}[key]
 
 
 def _num_dv(m, kind, lo, hi, cells, prompt=""):
@@ -290,6 +291,8 @@ def build_region(ctx: Ctx, region) -> SheetModel:
             k + ("W",))
         m.f(r, rc["q"], f"=IF({S_cell}=0,0,INT({at('month_target')}*{W}{r}/{S_cell}))", "helper", k + ("q",))
         m.f(r, rc["rem"], f"={at('month_target')}*{W}{r}-{Q}{r}*{S_cell}", "helper", k + ("rem",))
+        m.f(r, rc["dup"], f'=IF({blank},0,IF(SUMPRODUCT(--EXACT(${B}${rep0}:${B}${repN},{B}{r}))>1,1,0))', "helper",
+            k + ("dup",))
         rank = f"=SUMPRODUCT(--(${REM}${rep0}:${REM}${repN}>{REM}{r}))"
         if i:
             rank += f"+SUMPRODUCT(--(${REM}${rep0}:{REM}{r - 1}={REM}{r}))"
@@ -312,8 +315,14 @@ def build_region(ctx: Ctx, region) -> SheetModel:
     m.widths.update({1: 18, 2: 22, 3: 16, 4: 14, 5: 14, 6: 14, 7: 14})
     for col in range(8, g.last_col + 1):
         m.widths.setdefault(col, 12)
-    for x in ("W", "q", "rem", "rank"):
+    for x in ("W", "q", "rem", "rank", "dup"):
         m.hidden_cols.add(rc[x])
+    m.put(h, rc["dup"], "dup", "header")
+    lab("dup_names", L("dup_names"))
+    dcol_ = COL(rc["dup"])
+    m.f(*c["dup_names"], f"=SUM({dcol_}{rep0}:{dcol_}{repN})", "int", ("region", name, "dup_names"))
+    m.f(*c["dup_flag"], f'=IF({at("dup_names")}>0,"{msg(ctx, "dup")}","")', "flag",
+        ("flag", ("region", name, "dup_flag"), msg(ctx, "dup")))
     m.freeze = "C5"
     m.print_area = f"A1:{COL(max(rc['churn'], pc['flag_inventory']))}{repN}"
     n = list(ctx.region_sheet).index(name) + 1
@@ -335,13 +344,15 @@ def build_deals(ctx: Ctx) -> SheetModel:
                        "monthly report's order, which drives the commission tiers."), "note")
     c = d.c
     heads = {"seq": L("seq"), "date": L("deal_date"), "rep": L("rep"), "region": L("region"),
-             "customer": L("customer"), "new_customer": L("new_customer"), "product": L("product"),
+             "customer": L("customer"), "customer_region": L("customer_region"),
+             "new_customer": L("new_customer"), "product": L("product"),
              "amount": L("deal_amount"), "contract_id": L("contract_id"), "quote": L("quote"),
              "list_price": L("list_price"), "first_quote": L("first_quote"), "fen": L("fen"), "known": L("known"),
              "target": L("rep_target"), "cum_before": L("cum_before"), "cum_after": L("cum_after"),
              "commission": L("deal_commission"), "first_new": L("first_new"), "breakthrough": L("breakthrough"),
              "conquest": L("conquest"), "report_flag": L("flag_report"), "discount_flag": L("flag_discount"),
-             "support_flag": L("flag_support"), "unknown_flag": L("flag_unknown")}
+             "support_flag": L("flag_support"), "green_flag": L("flag_green"), "unknown_flag": L("flag_unknown"),
+             "stmt_key": "stmt key"}
     h = d.r_hdr
     for f, t in heads.items():
         m.put(h, c[f], t, "header")
@@ -351,8 +362,8 @@ def build_deals(ctx: Ctx) -> SheetModel:
     m.put(h - 1, c["seq"], L.pick("← 录入（黄色）", "← inputs (yellow)"), "note")
     m.put(h - 1, c["fen"], L.pick("← 自动计算：累计、分档提成（即提成明细）、奖项与R9预警",
                                   "← computed: cumulative, per-tier commission (the trace), awards, R9 flags"), "note")
-    fields = {f: c[f] for f in ("seq", "date", "rep", "region", "customer", "new_customer", "product", "amount",
-                                "contract_id", "quote", "list_price", "first_quote")}
+    fields = {f: c[f] for f in ("seq", "date", "rep", "region", "customer", "customer_region", "new_customer",
+                                "product", "amount", "contract_id", "quote", "list_price", "first_quote")}
     headers = {f: heads[f] for f in fields}
     ctx.registry.add(InputTable("deals", ("deals",), d.sheet, h, d.r0, d.n_rows, fields, headers))
     inc = ctx.inc
@@ -364,15 +375,19 @@ def build_deals(ctx: Ctx) -> SheetModel:
     M_, N_, O_, P_, Q_ = (COL(c[x]) for x in ("fen", "known", "target", "cum_before", "cum_after"))
     FN = COL(c["first_new"])
     styles = {"seq": "in_int", "date": "in_date", "rep": "in_text", "region": "in_text", "customer": "in_text",
+              "customer_region": "in_text",
               "new_customer": "in_bool", "product": "in_text", "amount": "in_money2", "contract_id": "in_text",
               "quote": "in_money2", "list_price": "in_money2", "first_quote": "in_bool"}
-    text_fields = {"rep", "region", "customer", "new_customer", "product", "contract_id", "first_quote"}
+    text_fields = {"rep", "region", "customer", "customer_region", "new_customer", "product", "contract_id",
+                   "first_quote"}
+    i_slot = f"(ROW({i_name})-{inc.r0 - 1})"
+    CR_ = COL(c["customer_region"])
     for i, row_in in enumerate(ctx.inputs.deals):
         r = d.row(i)
         k = ("deal", i)
         for f, col in fields.items():
             v = getattr(row_in, f)
-            if f in text_fields and v is not None and not isinstance(v, bool):
+            if f in text_fields and isinstance(v, str):
                 m.text(r, col, v, styles[f])
             else:
                 m.put(r, col, v, styles[f])
@@ -398,10 +413,10 @@ def build_deals(ctx: Ctx) -> SheetModel:
             "text", k + ("first_new",))
         bt = f"{M_}{r}>SP_BreakthroughThreshold*100"
         cq = f"{M_}{r}>SP_ConquestThreshold*100"
-        m.f(r, c["breakthrough"], f'=IF({none},"",IF(AND({FN}{r}="{YES}",{bt}),IF(AND(NOT(SP_StackAwards),{cq},'
+        m.f(r, c["breakthrough"], f'=IF({none},"",IF(AND({FN}{r}="{YES}",{N_}{r}="{YES}",{bt}),IF(AND(NOT(SP_StackAwards),{cq},'
                                   f'SP_ConquestAmount>SP_BreakthroughAmount),0,SP_BreakthroughAmount),0))', "money",
             k + ("breakthrough",))
-        m.f(r, c["conquest"], f'=IF({none},"",IF(AND({FN}{r}="{YES}",{cq}),IF(AND(NOT(SP_StackAwards),{bt},'
+        m.f(r, c["conquest"], f'=IF({none},"",IF(AND({FN}{r}="{YES}",{N_}{r}="{YES}",{cq}),IF(AND(NOT(SP_StackAwards),{bt},'
                               f'SP_BreakthroughAmount>=SP_ConquestAmount),0,SP_ConquestAmount),0))', "money",
             k + ("conquest",))
         m.f(r, c["report_flag"], f'=IF({none},"",IF({M_}{r}>=SP_ReportThreshold*100,"{msg(ctx, "report")}",""))',
@@ -414,8 +429,14 @@ def build_deals(ctx: Ctx) -> SheetModel:
             ("flag", k + ("discount_flag",), msg(ctx, "discount")))
         m.f(r, c["support_flag"], f'=IF({none},"",IF({M_}{r}>SP_SupportThreshold*100,"{msg(ctx, "support")}",""))',
             "flag", ("flag", k + ("support_flag",), msg(ctx, "support")))
+        m.f(r, c["green_flag"], f'=IF({none},"",IF(AND(SP_GreenCustomerRegion<>"",SP_GreenViaRegion<>"",'
+                                f'EXACT({CR_}{r},SP_GreenCustomerRegion),EXACT({D_}{r},SP_GreenViaRegion)),'
+                                f'"{msg(ctx, "green")}",""))', "flag", ("flag", k + ("green_flag",), msg(ctx, "green")))
         m.f(r, c["unknown_flag"], f'=IF({N_}{r}="{NO}","{msg(ctx, "unknown")}","")', "flag",
             ("flag", k + ("unknown_flag",), msg(ctx, "unknown")))
+        # sort key of the rep statements: (incentives slot of the rep) × 10⁶ + deal row
+        m.f(r, c["stmt_key"], f'=IF({N_}{r}="{YES}",SUMPRODUCT(MAX(EXACT({i_region},{D_}{r})*EXACT({i_name},{C_}{r})'
+                              f'*{i_slot}))*1000000+{i + 1},"")', "helper", ("stmt_key", i))
     r0, rN = d.r0, max(d.r_last, d.r0)
     m.validate(Validation("list", [f"{F_}{r0}:{F_}{rN}", f"{L_}{r0}:{L_}{rN}"], f'"{YES},{NO}"'))
     names = ",".join(x.name for x in cfg.regions)
@@ -428,17 +449,19 @@ def build_deals(ctx: Ctx) -> SheetModel:
             L.pick("金额（元）", "amount (yuan)"))
     m.validate(Validation("date", [f"{COL(c['date'])}{r0}:{COL(c['date'])}{rN}"], "36526", "73051", "between"))
     _flag_cf(m, f"{COL(c['report_flag'])}{r0}:{COL(c['unknown_flag'])}{rN}", f"{COL(c['report_flag'])}{r0}")
-    widths = {"seq": 6, "date": 11, "rep": 10, "region": 9, "customer": 18, "new_customer": 8, "product": 12,
+    widths = {"seq": 6, "date": 11, "rep": 10, "region": 9, "customer": 18, "customer_region": 9,
+              "new_customer": 8, "product": 12,
               "amount": 14, "contract_id": 14, "quote": 13, "list_price": 13, "first_quote": 8, "fen": 12,
               "known": 8, "target": 12, "cum_before": 13, "cum_after": 13, "commission": 12, "first_new": 9,
               "breakthrough": 11, "conquest": 11, "report_flag": 10, "discount_flag": 10, "support_flag": 10,
-              "unknown_flag": 10}
+              "green_flag": 10, "unknown_flag": 10, "stmt_key": 12}
     for f, w in widths.items():
         m.widths[c[f]] = w
     for t in range(len(tiers)):
         m.widths[d.c_tier0 + t] = 13
+    m.hidden_cols.add(c["stmt_key"])
     m.freeze = f"D{d.r0}"
-    m.print_area = f"A1:{COL(d.last_col)}{rN}"
+    m.print_area = f"A1:{COL(c['unknown_flag'])}{rN}"
     m.print_title_rows = f"{h}:{h}"
     ctx.names["SP_DealsAmount"] = f"{quote_sheet(d.sheet)}!${H_}${r0}:${H_}${rN}"
     ctx.names["SP_DealsRep"] = f"{quote_sheet(d.sheet)}!${C_}${r0}:${C_}${rN}"
@@ -458,7 +481,8 @@ def build_incentives(ctx: Ctx) -> SheetModel:
     heads = {"region": L("region"), "name": L("rep_name"), "new_hire": L("new_hire"), "target": L("personal_target"),
              "revenue": L("deals_revenue"), "attainment": L("attainment"), "kpi_score": L("kpi_score"),
              "deal_count": L("deal_count"), "commission": L("commission"), "conquest": L("conquest"),
-             "breakthrough": L("breakthrough"), "retention": L("retention"), "champion": L("champion"),
+             "breakthrough": L("breakthrough"), "retention": L("retention"), "quiz": L("quiz"),
+             "champion": L("champion"),
              "champion_prize": L("champion_prize"), "payout": L("payout"), "h_rev": "h_rev (fen)", "h_kpi": "h_kpi",
              "h_row": "h_row", "h_date": "h_date", "better": L("better")}
     h = inc.r_hdr
@@ -469,6 +493,10 @@ def build_incentives(ctx: Ctx) -> SheetModel:
     dr = lambda f: rng(d.sheet, d.c[f], d.r0, d.r_last)  # noqa: E731
     d_region, d_rep, d_known = dr("region"), dr("rep"), dr("known")
     rows_rng = f"ROW({dr('known')})"
+    aw = ctx.awards_in
+    q_region = rng(aw.sheet, aw.qc["region"], aw.q0, max(aw.q_last, aw.q0))
+    q_rep = rng(aw.sheet, aw.qc["rep"], aw.q0, max(aw.q_last, aw.q0))
+    q_award = rng(aw.sheet, aw.qc["award"], aw.q0, max(aw.q_last, aw.q0))
     col = {f: COL(v) for f, v in c.items()}
     r0, rN = inc.r0, inc.r_last
     rng_of = lambda f: f"${col[f]}${r0}:${col[f]}${rN}"  # noqa: E731
@@ -499,13 +527,16 @@ def build_incentives(ctx: Ctx) -> SheetModel:
         churn = src("churn")
         m.f(r, c["retention"], f'=IF({blank},"",IF(AND(ISNUMBER({churn}),{churn}<=SP_RetentionMaxChurn),'
                                f'SP_RetentionBonus+SP_FullAttendanceBonus,0))', "money", k + ("retention",))
+        m.f(r, c["quiz"], f'=IF({blank},"",SUMPRODUCT(EXACT({q_region},{A})*EXACT({q_rep},{B}),{q_award}))', "money",
+            k + ("quiz",))
         m.f(r, c["h_rev"], f'=IF({blank},0,SUMPRODUCT({match}*({d_known}="{YES}"),{dr("fen")}))', "helper",
             k + ("h_rev",))
         m.f(r, c["h_kpi"], f"=IF({blank},0,N({col['kpi_score']}{r}))", "helper", k + ("h_kpi",))
         m.f(r, c["h_row"], f'=IF({blank},0,SUMPRODUCT(MAX({match}*({d_known}="{YES}")*{rows_rng})))', "helper",
             ("dealrow", k + ("h_row",)))
-        m.f(r, c["h_date"], f"=IF({col['h_row']}{r}=0,0,N(INDEX({quote_sheet(d.sheet)}!${COL(d.c['date'])}:"
-                            f"${COL(d.c['date'])},{col['h_row']}{r})))", "helper", k + ("h_date",))
+        h_dt = f"INDEX({quote_sheet(d.sheet)}!${COL(d.c['date'])}:${COL(d.c['date'])},{col['h_row']}{r})"
+        m.f(r, c["h_date"], f"=IF({col['h_row']}{r}=0,0,IF(ISNUMBER({h_dt}),N({h_dt}),{BLANK_DATE}))", "helper",
+            k + ("h_date",))
         # ranking: candidates (≥1 deal) ahead of this rep by revenue, then the configured tie-breaks, then report order
         R, Kc, Dd, S = (rng_of(x) for x in ("h_rev", "h_kpi", "h_date", "h_row"))
         ri, ki, di, si = (f"{col[x]}{r}" for x in ("h_rev", "h_kpi", "h_date", "h_row"))
@@ -524,10 +555,11 @@ def build_incentives(ctx: Ctx) -> SheetModel:
         m.f(r, c["champion_prize"], f'=IF({blank},"",IF({col["champion"]}{r}<>"",SP_ChampionPrizeValue,0))', "money",
             k + ("champion_prize",))
         m.f(r, c["payout"], f'=IF({blank},"",{col["commission"]}{r}+{col["conquest"]}{r}+{col["breakthrough"]}{r}+'
-                            f'{col["retention"]}{r}+{col["champion_prize"]}{r})', "money2", k + ("payout",))
+                            f'{col["retention"]}{r}+{col["quiz"]}{r}+{col["champion_prize"]}{r})', "money2", k + ("payout",))
     r = inc.r_total
     m.put(r, c["name"], L("team_total"), "label")
-    for f in ["deal_count", "commission", "conquest", "breakthrough", "retention", "champion_prize", "payout"]:
+    for f in ["deal_count", "commission", "conquest", "breakthrough", "retention", "quiz", "champion_prize",
+              "payout"]:
         m.f(r, c[f], f"=SUM({col[f]}{r0}:{col[f]}{rN})", "total_money" if f != "deal_count" else "total_int",
             ("team", f))
     for t in range(len(tiers)):
@@ -564,11 +596,16 @@ def risk_checks(ctx: Ctx) -> list[tuple[str, str, str, str, int, int, tuple, str
                                     ("flag_inventory", "inventory_flag", "flag_inventory", "inventory")):
                 out.append(("R10", f"{L(lbl)} · {L('phase')}{pt.phase.number}", rg.name, g.sheet, r, g.pc[f],
                             ("phase", rg.name, j, key), msg(ctx, mk)))
+    for rg in ctx.cfg.regions:
+        g = ctx.region_geom[rg.name]
+        out.append(("R3", L("flag_dup"), rg.name, g.sheet, *g.cell["dup_flag"], ("region", rg.name, "dup_flag"),
+                    msg(ctx, "dup")))
     d = ctx.deals
     for i in range(d.n_rows):
         r = d.row(i)
         for f, lbl, mk in (("report_flag", "flag_report", "report"), ("discount_flag", "flag_discount", "discount"),
-                           ("support_flag", "flag_support", "support"), ("unknown_flag", "flag_unknown", "unknown")):
+                           ("support_flag", "flag_support", "support"), ("green_flag", "flag_green", "green"),
+                           ("unknown_flag", "flag_unknown", "unknown")):
             out.append(("R9" if f != "unknown_flag" else "R11", f"{L(lbl)} · #{i + 1}", "", d.sheet, r, d.c[f],
                         ("deal", i, f), msg(ctx, mk)))
     return out
@@ -757,4 +794,254 @@ def build_dashboard(ctx: Ctx) -> SheetModel:
                               L("kpi_score")))
     m.widths.update({1: 22, 2: 14, 3: 16, 4: 16, 5: 10, 6: 12, 7: 8})
     m.print_area = f"A1:T{max(r, 68)}"
+    return m
+
+
+# ================================================================================ quiz & referrals
+
+def build_awards_inputs(ctx: Ctx) -> SheetModel:
+    """竞赛与推荐: weekly quiz places (week × place; region + rep typed) and partner referral rows."""
+    from salesplan.engine.actuals import quiz_weeks
+    L, cfg = ctx.L, ctx.cfg
+    g, inc = ctx.awards_in, ctx.inc
+    m = SheetModel(g.sheet, "awards_in", tab_color="548235")
+    m.put(1, 1, L("awards_in_title"), "title")
+    m.put(2, 1, L("input_hint"), "note")
+    m.put(g.r_quiz_hdr - 1, 1, L("quiz_section"), "section")
+    qc = g.qc
+    heads = {"week": L("week"), "date": L("quiz_date"), "place": L("place"), "region": L("region"),
+             "rep": L("rep_name"), "award": L("quiz"), "flag": L("flag_unknown")}
+    for f, t in heads.items():
+        m.put(g.r_quiz_hdr, qc[f], t, "header")
+    weeks = quiz_weeks(ctx.plan)
+    i_region = rng(inc.sheet, inc.c["region"], inc.r0, inc.r_last)
+    i_name = rng(inc.sheet, inc.c["name"], inc.r0, inc.r_last)
+    for s, q in enumerate(ctx.inputs.quiz):
+        r = g.q0 + s
+        k = ("quiz", s)
+        m.put(r, qc["week"], q.week, "int")
+        w = int(q.week) - 1 if q.week is not None else -1
+        m.put(r, qc["date"], weeks[w] if 0 <= w < len(weeks) else None, "date")
+        m.put(r, qc["place"], q.place, "int")
+        m.text(r, qc["region"], q.region, "in_text")
+        m.text(r, qc["rep"], q.rep, "in_text")
+        A, B, P = (f"{COL(qc[x])}{r}" for x in ("region", "rep", "place"))
+        on = f"SUMPRODUCT(EXACT({i_region},{A})*EXACT({i_name},{B}))>0"
+        m.f(r, qc["award"], f'=IF({B}="","",IF(AND({on},{P}<=MIN(SP_QuizTopN,COUNT(SP_QuizAwards))),'
+                            f'INDEX(SP_QuizAwards,{P}),0))', "money", k + ("award",))
+        m.f(r, qc["flag"], f'=IF({B}="","",IF({on},"","{msg(ctx, "unknown")}"))', "flag",
+            ("flag", k + ("unknown_flag",), msg(ctx, "unknown")))
+    q0, qN = g.q0, max(g.q_last, g.q0)
+    if ctx.inputs.quiz:
+        ctx.registry.add(InputTable("quiz", ("quiz",), g.sheet, g.r_quiz_hdr, g.q0, g.n_quiz,
+                                    {f: qc[f] for f in ("week", "place", "region", "rep")},
+                                    {f: heads[f] for f in ("week", "place", "region", "rep")}))
+        names = ",".join(x.name for x in cfg.regions)
+        if "," not in "".join(x.name for x in cfg.regions) and len(names) < 250:
+            m.validate(Validation("list", [f"{COL(qc['region'])}{q0}:{COL(qc['region'])}{qN}"], f'"{names}"'))
+        _flag_cf(m, f"{COL(qc['flag'])}{q0}:{COL(qc['flag'])}{qN}", f"{COL(qc['flag'])}{q0}")
+    # ---------------------------------------------------------------- referrals
+    fc = g.fc
+    m.put(g.r_ref_hdr - 1, 1, L("ref_section"), "section")
+    rheads = {"no": "#", "region": L("region"), "partner": L("partner"), "level": L("level"),
+              "amount": L("ref_amount"), "reference": L("reference"), "rate": L("rate"), "award": L("reward")}
+    for f, t in rheads.items():
+        m.put(g.r_ref_hdr, fc[f], t, "header")
+    for s, x in enumerate(ctx.inputs.referrals):
+        r = g.f0 + s
+        k = ("ref", s)
+        m.put(r, fc["no"], s + 1, "int")
+        m.text(r, fc["region"], x.region, "in_text")
+        m.text(r, fc["partner"], x.partner, "in_text")
+        m.put(r, fc["level"], x.level, "in_int")
+        m.put(r, fc["amount"], x.amount, "in_money2")
+        m.text(r, fc["reference"], x.reference, "in_text")
+        Pn, Lv, Am = (f"{COL(fc[f])}{r}" for f in ("partner", "level", "amount"))
+        ok = f"AND({Pn}<>\"\",ISNUMBER({Lv}),ISNUMBER({Am}))"
+        lv_ok = f"AND({Lv}=INT({Lv}),{Lv}>=1,{Lv}<=COUNT(SP_ReferralRates))"
+        m.f(r, fc["rate"], f'=IF({ok},IF({lv_ok},INDEX(SP_ReferralRates,{Lv}),""),"")', "pct", k + ("rate",))
+        m.f(r, fc["award"], f'=IF(ISNUMBER({COL(fc["rate"])}{r}),ROUND(ROUND({Am}*100,0)*ROUND('
+                            f'{COL(fc["rate"])}{r}*1000000,0)/1000000,0)/100,"")', "money2", k + ("award",))
+    f0, fN = g.f0, max(g.f_last, g.f0)
+    ctx.registry.add(InputTable("referrals", ("referrals",), g.sheet, g.r_ref_hdr, g.f0, g.n_ref,
+                                {f: fc[f] for f in ("region", "partner", "level", "amount", "reference")},
+                                {f: rheads[f] for f in ("region", "partner", "level", "amount", "reference")}))
+    r = g.r_ref_total
+    m.put(r, fc["partner"], L("total"), "label")
+    aw_col = COL(fc["award"])
+    m.f(r, fc["award"], f"=SUM({aw_col}{f0}:{aw_col}{fN})", "total_money", ("recon", "referral"))
+    if ctx.inputs.referrals:
+        _num_dv(m, "whole", 1, 9, [f"{COL(fc['level'])}{f0}:{COL(fc['level'])}{fN}"], L.pick("级别 1–3", "level 1–3"))
+        _num_dv(m, "decimal", 0, 100000000000, [f"{COL(fc['amount'])}{f0}:{COL(fc['amount'])}{fN}"],
+                L.pick("金额（元）", "amount (yuan)"))
+    m.widths.update({1: 8, 2: 16, 3: 14, 4: 12, 5: 16, 6: 26, 7: 10, 8: 14})
+    m.landscape = False
+    m.freeze = "A4"
+    m.print_area = f"A1:{COL(max(qc['flag'], fc['award']))}{r}"
+    ctx.names["SP_ReferralTotal"] = ref(g.sheet, r, fc["award"])
+    return m
+
+
+# ================================================================================ rep statements
+
+def build_statements(ctx: Ctx) -> SheetModel:
+    """个人奖金明细: reconciliation, one summary row per rep, deal lines grouped by rep."""
+    L, cfg = ctx.L, ctx.cfg
+    g, inc, d, aw = ctx.stmt, ctx.inc, ctx.deals, ctx.awards_in
+    tiers = cfg.commission.tiers
+    m = SheetModel(g.sheet, "statements", tab_color="7030A0")
+    m.put(1, 1, L("stmt_title") + f" — {cfg.month}", "title")
+    m.put(2, 1, L("stmt_note"), "note")
+    lc, sc = g.lc, g.sc
+    LC = {f: COL(v) for f, v in lc.items()}
+    SC = {f: COL(v) for f, v in sc.items()}
+    l0, lN = g.l0, max(g.l_last, g.l0)
+    s0, sN = g.s0, max(g.s_last, g.s0)
+    ic = {f: COL(v) for f, v in inc.c.items()}
+    dq = quote_sheet(d.sheet)
+
+    def dcol(f):
+        return f"{dq}!${COL(d.c[f])}${d.r0}:${COL(d.c[f])}${max(d.r_last, d.r0)}"
+
+    # ---------------------------------------------------------------- deal lines
+    h = g.r_line_hdr
+    m.put(h - 1, 1, L("stmt_lines"), "section")
+    heads = {"region": L("region"), "rep": L("rep_name"), "seq": L("seq"), "date": L("deal_date"),
+             "customer": L("customer"), "amount": L("deal_amount"), "cum_before": L("cum_before").replace("(分)", "")
+             .replace(" (fen)", ""), "cum_after": L("cum_after").replace("(分)", "").replace(" (fen)", ""),
+             "commission": L("deal_commission"), "award": L("first_awards"), "rule": L("award_rule"),
+             "line_total": L("line_total"), "running": L("running"), "row": L("deal_row")}
+    for f, t in heads.items():
+        m.put(h, lc[f], t, "header")
+    for t, tier in enumerate(tiers):
+        m.put(h, g.slice_col(t), f"{L('tier')}{t + 1} {L('slice')} ({float(tier.start):.0%}+)", "header")
+        m.put(h, g.tier_col(t), f"{L('tier')}{t + 1} × {float(tier.rate):.1%}", "header")
+    keys = dcol("stmt_key")
+    R = LC["row"]
+    for k in range(g.n_lines):
+        r = l0 + k
+        s = ("stmt", k)
+        m.f(r, lc["row"], f'=IF(COUNT({keys})<{k + 1},"",MOD(SMALL({keys},{k + 1}),1000000))', "helper", s + ("row",))
+        blank = f'${R}{r}=""'
+
+        def at(f, rr=r):
+            return f"INDEX({dcol(f)},${R}{rr})"
+        m.f(r, lc["region"], f'=IF({blank},"",{at("region")}&"")', "text", s + ("region",))
+        m.f(r, lc["rep"], f'=IF({blank},"",{at("rep")}&"")', "text", s + ("rep",))
+        m.f(r, lc["seq"], f'=IF({blank},"",IF({at("seq")}="","",{at("seq")}))', "int", s + ("seq",))
+        m.f(r, lc["date"], f'=IF({blank},"",IF(ISNUMBER({at("date")}),{at("date")},""))', "date", s + ("date",))
+        m.f(r, lc["customer"], f'=IF({blank},"",{at("customer")}&"")', "text", s + ("customer",))
+        m.f(r, lc["amount"], f'=IF({blank},"",{at("fen")}/100)', "money2", s + ("amount",))
+        m.f(r, lc["cum_before"], f'=IF({blank},"",{at("cum_before")}/100)', "money2", s + ("cum_before",))
+        m.f(r, lc["cum_after"], f'=IF({blank},"",{at("cum_after")}/100)', "money2", s + ("cum_after",))
+        tgt = at("target")
+        for t in range(len(tiers)):
+            start = f"ROUND({tgt}*{ctx.tier_refs[t][0]}/1000000,0)"
+            hi = f"{LC['cum_after']}{r}" if t + 1 == len(tiers) else \
+                f"MIN({LC['cum_after']}{r},ROUND({tgt}*{ctx.tier_refs[t + 1][0]}/1000000,0))"
+            m.f(r, g.slice_col(t), f'=IF({blank},"",ROUND(MAX(0,{hi}-MAX({LC["cum_before"]}{r},{start})),2))', "money2",
+                s + (f"slice:{t}",))
+            m.f(r, g.tier_col(t), f'=IF({blank},"",INDEX({rng(d.sheet, d.c_tier0 + t, d.r0, max(d.r_last, d.r0))},'
+                                  f'${R}{r}))', "money2", s + (f"tier:{t}",))
+        m.f(r, lc["commission"], f'=IF({blank},"",{at("commission")})', "money2", s + ("commission",))
+        m.f(r, lc["award"], f'=IF({blank},"",{at("conquest")}+{at("breakthrough")})', "money", s + ("award",))
+        bt_txt = f'"{L("breakthrough")} > ¥"&SP_BreakthroughThreshold'
+        cq_txt = f'"{L("conquest")} > ¥"&SP_ConquestThreshold'
+        m.f(r, lc["rule"], f'=IF({blank},"",IF({at("breakthrough")}>0,{bt_txt},"")&IF(AND({at("breakthrough")}>0,'
+                           f'{at("conquest")}>0),"; ","")&IF({at("conquest")}>0,{cq_txt},""))', "text",
+            ("awardrule", s + ("rule",)))
+        m.f(r, lc["line_total"], f'=IF({blank},"",{LC["commission"]}{r}+{LC["award"]}{r})', "money2",
+            s + ("line_total",))
+        prev = (f'IF(AND(EXACT({LC["region"]}{r - 1},{LC["region"]}{r}),EXACT({LC["rep"]}{r - 1},{LC["rep"]}{r})),'
+                f'{LC["running"]}{r - 1},0)') if k else "0"
+        m.f(r, lc["running"], f'=IF({blank},"",{prev}+{LC["line_total"]}{r})', "money2", s + ("running",))
+    # ---------------------------------------------------------------- per-rep summary
+    h = g.r_sum_hdr
+    m.put(h - 1, 1, L("stmt_summary"), "section")
+    sheads = {"region": L("region"), "name": L("rep_name"), "deal_count": L("deal_count"),
+              "revenue": L("deals_revenue"), "commission": L("commission"), "first_awards": L("first_awards"),
+              "retention": L("retention"), "churn": L("churn"), "quiz": L("quiz"), "quiz_places": L("quiz_places"),
+              "champion_prize": L("champion_prize"), "total": L("stmt_total"), "inc_payout": L("inc_payout"),
+              "check": L("check")}
+    for f, t in sheads.items():
+        m.put(h, sc[f], t, "header")
+    lreg, lrep = f"${LC['region']}${l0}:${LC['region']}${lN}", f"${LC['rep']}${l0}:${LC['rep']}${lN}"
+    qa = lambda f: rng(aw.sheet, aw.qc[f], aw.q0, max(aw.q_last, aw.q0))  # noqa: E731
+    for n, (region, i) in enumerate(inc.slots):
+        r = s0 + n
+        ir = inc.row_of[(region, i)]
+        gg = ctx.region_geom[region]
+        s = ("srep", region, i)
+        A, B = f"$A{r}", f"$B{r}"
+        blank = f'{B}=""'
+        match = f"EXACT({lreg},{A})*EXACT({lrep},{B})"
+        m.text(r, sc["region"], region, "text")
+        m.f(r, sc["name"], f'=IF({ref(inc.sheet, ir, inc.c["name"])}="","",{ref(inc.sheet, ir, inc.c["name"])})',
+            "text", ("rep", region, i, "name"))
+        m.f(r, sc["deal_count"], f'=IF({blank},"",SUMPRODUCT({match}*1))', "int", s + ("deal_count",))
+        for f, src in (("revenue", "amount"), ("commission", "commission"), ("first_awards", "award")):
+            m.f(r, sc[f], f'=IF({blank},"",SUMPRODUCT({match},${LC[src]}${l0}:${LC[src]}${lN}))',
+                "money" if f == "first_awards" else "money2", s + (f,))
+        m.f(r, sc["retention"], f'=IF({blank},"",{ref(inc.sheet, ir, inc.c["retention"])})', "money", s + ("retention",))
+        churn = ref(gg.sheet, gg.rep_row(i), gg.rc["churn"])
+        m.f(r, sc["churn"], f'=IF({blank},"",IF(ISNUMBER({churn}),{churn},""))', "pct", s + ("churn",))
+        qm = f"EXACT({qa('region')},{A})*EXACT({qa('rep')},{B})"
+        m.f(r, sc["quiz"], f'=IF({blank},"",SUMPRODUCT({qm},{qa("award")}))', "money", s + ("quiz",))
+        m.f(r, sc["quiz_places"], f'=IF({blank},"",SUMPRODUCT({qm}*1))', "int", s + ("quiz_places",))
+        m.f(r, sc["champion_prize"], f'=IF({blank},"",{ref(inc.sheet, ir, inc.c["champion_prize"])})', "money",
+            s + ("champion_prize",))
+        m.f(r, sc["total"], f'=IF({blank},"",{SC["commission"]}{r}+{SC["first_awards"]}{r}+{SC["retention"]}{r}+'
+                            f'{SC["quiz"]}{r}+{SC["champion_prize"]}{r})', "total_money", s + ("total",))
+        m.f(r, sc["inc_payout"], f'=IF({blank},"",{ref(inc.sheet, ir, inc.c["payout"])})', "money2",
+            s + ("inc_payout",))
+        m.f(r, sc["check"], f'=IF({blank},"",IF(ROUND({SC["total"]}{r}-{SC["inc_payout"]}{r},2)=0,"✓","✗"))', "flag",
+            s + ("check",))
+    r = g.r_sum_total
+    m.put(r, sc["name"], L("team_total"), "label")
+    for f in ("deal_count", "revenue", "commission", "first_awards", "retention", "quiz", "champion_prize", "total",
+              "inc_payout"):
+        m.f(r, sc[f], f"=SUM({SC[f]}{s0}:{SC[f]}{sN})", "total_int" if f == "deal_count" else "total_money",
+            ("stmt_team", f))
+    m.cond.append((f"{SC['check']}{s0}:{SC['check']}{sN}", FormulaRule(formula=[f'{SC["check"]}{s0}="✗"'],
+                                                                        font=_RED[0], fill=_RED[1])))
+    # ---------------------------------------------------------------- reconciliation
+    rc = g.recon
+    m.put(g.r_recon - 1, 1, L("recon_section"), "section")
+    dsum = lambda f: f"SUM({dcol(f)})"  # noqa: E731
+    inc_tot = lambda f: ref(inc.sheet, inc.r_total, inc.c[f])  # noqa: E731
+    rows = [("statements", L("recon_statements"), f"=SUM({SC['total']}{s0}:{SC['total']}{sN})"),
+            ("incentives", L("recon_incentives"), f"={inc_tot('payout')}"),
+            ("trace", L("recon_trace"), f"={dsum('commission')}"),
+            ("awards", L("recon_awards"), f"={dsum('conquest')}+{dsum('breakthrough')}+{inc_tot('retention')}+"
+                                          f"SUM({qa('award')})+{inc_tot('champion_prize')}"),
+            ("trace_plus_awards", L("recon_tpa"), f"=E{rc['trace']}+E{rc['awards']}"),
+            ("check", L("recon_check"), f'=IF(AND(ROUND(E{rc["statements"]}-E{rc["incentives"]},2)=0,'
+                                        f'ROUND(E{rc["statements"]}-E{rc["trace_plus_awards"]},2)=0),'
+                                        f'"{L("recon_ok")}","{L("recon_bad")}")'),
+            ("referral", L("recon_referral"), "=SP_ReferralTotal"),
+            ("payout", L("recon_payout"), f"=E{rc['statements']}+E{rc['referral']}")]
+    for f, label, formula in rows:
+        m.put(rc[f], 1, label, "label")
+        m.merges.append(f"A{rc[f]}:D{rc[f]}")
+        style = "banner" if f == "check" else ("total_money" if f in ("statements", "payout") else "money2")
+        key = ("label", ("recon", f)) if f == "check" else ("recon", f)
+        m.f(rc[f], 5, formula, style, key)
+    ctx.names["SP_ReconCheck"] = ref(g.sheet, rc["check"], 5)
+    ctx.names["SP_StatementsTotal"] = ref(g.sheet, rc["statements"], 5)
+    m.cond.append((f"E{rc['check']}", FormulaRule(formula=[f'E{rc["check"]}="{L("recon_bad")}"'], font=_RED[0],
+                                                 fill=_RED[1])))
+    # ---------------------------------------------------------------- layout
+    w = {"region": 9, "rep": 10, "seq": 6, "date": 11, "customer": 16, "amount": 14, "cum_before": 14,
+         "cum_after": 14, "commission": 12, "award": 10, "rule": 26, "line_total": 13, "running": 13, "row": 8}
+    for f, v in w.items():
+        m.widths[lc[f]] = v
+    for t in range(len(tiers)):
+        m.widths[g.slice_col(t)] = 13
+        m.widths[g.tier_col(t)] = 11
+    m.widths[1] = max(m.widths.get(1, 0), 12)
+    m.widths[2] = max(m.widths.get(2, 0), 12)
+    m.widths[3] = max(m.widths.get(3, 0), 14)
+    m.freeze = "C4"
+    m.print_area = f"A1:{COL(g.last_col)}{lN}"
+    m.print_title_rows = None
     return m

@@ -30,8 +30,8 @@ def build_guide(ctx: Ctx) -> SheetModel:
     for c, h in enumerate((L("guide_sheet"), L("guide_purpose"), L("guide_who")), 1):
         m.put(r, c, h, "header")
     r += 1
-    order = ["setup", "targets", "calendar", "kpi", "region", "deals", "incentives", "risks", "coaching",
-             "dashboard"]
+    order = ["setup", "targets", "calendar", "kpi", "region", "deals", "awards_in", "incentives", "statements",
+             "risks", "coaching", "dashboard"]
     for role in order:
         purpose, who = GUIDE_ROWS[role][ctx.L.i]
         if role == "region":

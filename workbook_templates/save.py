@@ -32,6 +32,12 @@ def validate_xlsx(path: Path, expect_month: str | None = None) -> None:
         raise WorkbookError([Problem(str(path), str(exc), "a valid .xlsx (zip) file", "corrupt")]) from exc
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: str | Path, write: Callable[[Path], None], *, expect_month: str | None = None) -> Path:
     """Call ``write(tmp_path)``, validate, then atomically replace ``path``."""
     path = Path(path)
@@ -44,11 +50,10 @@ def atomic_write(path: str | Path, write: Callable[[Path], None], *, expect_mont
         validate_xlsx(tmp, expect_month)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
-        if path.exists():
-            try:
-                os.chmod(tmp, path.stat().st_mode & 0o777)
-            except OSError:  # pragma: no cover
-                pass
+        try:   # mkstemp makes 0600: a replaced file keeps its mode, a new one gets the umask's (e.g. 0644)
+            os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
+        except OSError:  # pragma: no cover - e.g. a file system without modes
+            pass
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -78,7 +78,7 @@ SCALARS = [
      "SP_RetentionMaxChurn"),
     ("awards.retention_bonus", "客户留存奖金", "Retention bonus", "money", "SP_RetentionBonus"),
     ("awards.full_attendance_bonus", "全勤奖", "Full-attendance award", "money", "SP_FullAttendanceBonus"),
-    ("awards.quiz_top_n", "产品知识竞赛奖励名次", "Quiz: places rewarded", "int", None),
+    ("awards.quiz_top_n", "产品知识竞赛奖励名次", "Quiz: places rewarded", "int", "SP_QuizTopN"),
     ("list:awards.quiz_awards", "竞赛奖金 第{n}名", "Quiz award, place {n}", "money", None),
     ("list:awards.referral_rates", "合作伙伴推荐 第{n}级比例", "Partner referral level {n} rate", "pct", None),
     ("sec_r9", None),
@@ -97,6 +97,10 @@ SCALARS = [
     ("risks.extra_support_staff", "增派市场支持人数", "Extra marketing-support staff", "int", "SP_ExtraStaff"),
     ("risks.complaint_max_hours", "投诉响应须小于（小时）", "Complaint response must be under (h)", "dec",
      "SP_ComplaintHours"),
+    ("risks.green_channel_customer_region", "财务绿色通道：客户所在区域", "Green channel: customer region", "text",
+     "SP_GreenCustomerRegion"),
+    ("risks.green_channel_via_region", "财务绿色通道：经由（成交）区域", "Green channel: via (deal) region", "text",
+     "SP_GreenViaRegion"),
     ("risks.sensitive_months_before", "春节前敏感期（月）", "Sensitive period before Spring Festival (months)",
      "int", None),
     ("sec_b", None),
@@ -227,12 +231,17 @@ class SetupBuilder:
                 ckey = key.split(":", 1)[1]
                 values = list(_value(cfg, ckey))
                 extra = 2 if ckey != "calendar.phase_starts" else 2
+                list_first = self.row
                 for n in range(len(values) + extra):
                     v = values[n] if n < len(values) else None
                     if isinstance(v, Decimal):
                         v = float(v)
                     is_as = ckey in assumptions or (ckey == "calendar.phase_starts" and n >= 5)
                     self.scalar_row(ckey, L.pick(zh, en).format(n=n + 1), v, kind, None, is_as, index=n)
+                list_name = {"awards.quiz_awards": "SP_QuizAwards", "awards.referral_rates": "SP_ReferralRates"}
+                if ckey in list_name:
+                    ctx.names[list_name[ckey]] = (f"{ref(m.name, list_first, C_VAL)}:"
+                                                  f"${COL(C_VAL)}${self.row - 1}")
                 continue
             self.scalar_row(key, L.pick(zh, en), _value(cfg, key), kind, name, key in assumptions)
         self.other_fields({k[0] for k in SCALARS})

@@ -77,8 +77,8 @@ def build_models(plan: Plan, *, lang: str | None = None, inputs: WorkbookInputs 
     setup = SetupBuilder(ctx).build()          # defines SP_* names, KPI/tier refs, banners
     regions = [live_sheets.build_region(ctx, r) for r in cfg.regions]
     models = [plan_sheets.build_guide(ctx), setup, plan_sheets.build_targets(ctx), plan_sheets.build_calendar(ctx),
-              plan_sheets.build_kpi(ctx), *regions, live_sheets.build_deals(ctx), live_sheets.build_incentives(ctx),
-              live_sheets.build_risks(ctx), live_sheets.build_coaching(ctx), live_sheets.build_dashboard(ctx)]
+              plan_sheets.build_kpi(ctx), *regions, live_sheets.build_deals(ctx), live_sheets.build_awards_inputs(ctx),
+              live_sheets.build_incentives(ctx), live_sheets.build_statements(ctx), live_sheets.build_risks(ctx), live_sheets.build_coaching(ctx), live_sheets.build_dashboard(ctx)]
     h = ctx.names.pop("__plan_hash")
     props = {PROP_MONTH: str(cfg.month), PROP_LAYOUT: LAYOUT_VERSION, PROP_HASH: h, PROP_LANG: lang}
     meta = SheetModel(META_SHEET, "meta", hidden=True)
@@ -112,6 +112,7 @@ class GenerateResult:
     archived: Path | None = None
     regenerated: bool = False
     warnings: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def read_meta(path: str | Path) -> dict[str, str] | None:
@@ -175,6 +176,9 @@ def generate_workbook(config: PlanConfig, path: str | Path | None = None, *, lan
         fresh, result.kept = merge_inputs(fresh, old, products=[p.name for p in plan.products], kpi_keys=kpi_keys,
                                           allow_drop=allow_drop)
         result.regenerated = True
+    result.problems = duplicate_rep_problems(fresh)
+    result.warnings += [f"{p.where}: duplicate rep names {p.value} — make them unique (payouts cannot be told apart)"
+                        for p in result.problems]
     built = build_models(plan, lang=lang, inputs=fresh, deal_rows=deal_rows)
     atomic_write(path, lambda tmp: write_built(built, tmp), expect_month=str(config.month))
     return result
@@ -204,7 +208,10 @@ def write_deals(book, deals_df, *, config: PlanConfig | None = None) -> Generate
         merged.deals = rows + [DealRow() for _ in range(max(DEFAULT_DEAL_ROWS, len(rows) + 50) - len(rows))]
         built = build_models(plan, lang=meta.get("lang") or cfg.workbook.language, inputs=merged)
         atomic_write(path, lambda tmp: write_built(built, tmp), expect_month=str(cfg.month))
-        return GenerateResult(path, str(cfg.month), report, regenerated=True)
+        res = GenerateResult(path, str(cfg.month), report, regenerated=True)
+        res.problems = duplicate_rep_problems(merged)
+        res.warnings = [f"{p.where}: duplicate rep names {p.value}" for p in res.problems]
+        return res
     # an openpyxl Workbook in memory
     ws_meta = book[META_SHEET]
     from salesplan.workbook_templates.inputs import InputTable
@@ -253,7 +260,27 @@ def _deal_row(rec: dict[str, Any]) -> DealRow:
                    region=rec.get("region"), customer=rec.get("customer"), new_customer=yn(rec.get("is_new_customer")),
                    product=rec.get("product"), amount=yuan(rec.get("amount_fen")), contract_id=rec.get("contract_id"),
                    quote=yuan(rec.get("quote_fen")), list_price=yuan(rec.get("list_price_fen")),
-                   first_quote=yn(rec.get("first_quote")))
+                   first_quote=yn(rec.get("first_quote")), customer_region=_text_or_none(rec.get("customer_region")))
+
+
+def _text_or_none(v):
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    s = str(v).strip()
+    return s or None
+
+
+def duplicate_rep_problems(inputs: WorkbookInputs) -> list[Problem]:
+    """A Problem per region where two rep rows carry the same name (payouts cannot be told apart)."""
+    from salesplan.engine.actuals import present, text
+    out = []
+    for region, ri in inputs.regions.items():
+        names = [text(r.name) for r in ri.reps if present(r.name)]
+        dups = sorted({n for n in names if names.count(n) > 1})
+        if dups:
+            out.append(Problem(f"{region}: reps", ", ".join(dups), "unique rep names within a region",
+                               "duplicate-rep"))
+    return out
 
 
 # ------------------------------------------------------------------------------ config from the sheet

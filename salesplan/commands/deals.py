@@ -1,9 +1,28 @@
-"""``salesplan deals import FILE [FILE ...] [--columns TOML] [--json]``.
+"""``salesplan deals import FILE [FILE ...] [--into PLAN.xlsx] [--columns TOML] [--json]``.
 
 Each file is preflighted and imported on its own: a refused or invalid file is
 reported with its reason and the others still proceed. Exit status 0 when every
 file imported cleanly, 1 when any file was refused or had errors (those files
 contribute no deals: nothing is half-imported).
+
+``--into PLAN.xlsx`` lands the deals in the plan workbook's 成交明细 sheet
+(:func:`land_deals`, the same function as the ribbon's 导入成交):
+
+* **every file is validated first** and every problem of every file is listed; when
+  any file is refused or has an error, the workbook is not touched (exit 1);
+* **report order**: file order as given, then row order inside each file (``seq``
+  is renumbered 1..n over all files) — the commission takes deals in that order;
+* **duplicate contract numbers across files** (compared like the reader does inside
+  a file: trimmed, full-width folded, case folded): the first in report order is
+  kept, later copies are dropped and listed with file and row;
+* **plan month**: the target must be a salesplan workbook; a deal dated outside the
+  workbook's month is an error (a report of another month landing in this plan would
+  pay commission in the wrong month) unless ``--allow-other-months``, which imports
+  it with a warning;
+* the deals sheet is **replaced** by the imported deals (the CRM report is the
+  month's record; import the whole month's report every time); every typed input of
+  the workbook is kept, and the save is atomic (``write_deals``: a failure leaves the
+  file byte-identical). Input files are only read.
 
 ``--columns`` takes a TOML file with a ``[deals.columns]`` table (the plan
 configuration itself works) or a top-level ``[columns]`` table.
@@ -16,16 +35,18 @@ import argparse
 import json
 import sys
 import tomllib
+import unicodedata
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import pandas as pd
 
 from salesplan.deals.amounts import fen_to_decimal
 from salesplan.deals.columns import ColumnMap
 from salesplan.deals.preflight import UnsafeFileError
-from salesplan.deals.reader import DealsImport, import_deals
-from salesplan.errors import ConfigError, DealsError, Problem
+from salesplan.deals.reader import DEALS_COLUMNS, DealsImport, import_deals
+from salesplan.errors import ConfigError, DealsError, Problem, WorkbookError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,6 +58,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("--columns", type=Path, metavar="TOML",
                      help="TOML with a [deals.columns] table mapping fields to headers")
     imp.add_argument("--json", action="store_true", help="print reports and deals as JSON")
+    imp.add_argument("--into", type=Path, metavar="PLAN.xlsx",
+                     help="land the deals in this plan workbook's deals sheet (replacing its deals; inputs kept; "
+                          "nothing is written when any file has a problem)")
+    imp.add_argument("--allow-other-months", action="store_true",
+                     help="with --into: import deals dated outside the workbook's month (with a warning) "
+                          "instead of refusing them")
     imp.set_defaults(handler=run_import)
 
 
@@ -63,12 +90,12 @@ def _money_or_none(fen: Any) -> str | None:
     return None if pd.isna(fen) else str(fen_to_decimal(int(fen)))
 
 
-def _deals_json(result: DealsImport) -> list[dict[str, Any]]:
+def _deals_json(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Deals (with a ``file`` column) as JSON records, in report order."""
     out = []
-    df = result.deals
     for row in df.itertuples(index=False):
         out.append({
-            "file": result.report.file,
+            "file": row.file,
             "seq": int(row.seq),
             "source_row": int(row.source_row),
             "date": row.date.date().isoformat(),
@@ -83,53 +110,256 @@ def _deals_json(result: DealsImport) -> list[dict[str, Any]]:
     return out
 
 
+def _file_entry(path: Path, cmap: ColumnMap) -> tuple[dict[str, Any], DealsImport | None]:
+    """Import one file (strict=False): its report entry and, when clean, its deals."""
+    entry: dict[str, Any] = {"file": str(path)}
+    try:
+        result = import_deals(path, cmap, strict=False)
+    except UnsafeFileError as exc:
+        entry.update(status="refused", reason=exc.reason, detail=exc.detail)
+        return entry, None
+    except DealsError as exc:
+        entry.update(status="errors", errors=[_problem_json(p) for p in exc.problems],
+                     error_count=len(exc.problems))
+        entry["_problems"] = list(exc.problems)
+        return entry, None
+    except (OSError, UnicodeError) as exc:
+        entry.update(status="unreadable", detail=f"{type(exc).__name__}: {exc}")
+        return entry, None
+    r = result.report
+    entry.update(
+        status="errors" if r.errors else "ok",
+        rows_read=r.rows_read, imported=0 if r.errors else r.imported,
+        excluded_unstamped=r.excluded_unstamped, unstamped_rows=r.unstamped_rows,
+        duplicates=[{"contract_id": d.contract_id, "rows": list(d.rows)} for d in r.duplicates],
+        duplicates_dropped=r.duplicates_dropped,
+        errors=[_problem_json(p) for p in r.errors], error_count=r.error_count,
+        warnings=[_problem_json(p) for p in r.warnings],
+        encoding=r.encoding, sheet=r.sheet,
+    )
+    entry["_problems"] = list(r.errors)
+    return entry, (None if r.errors else result)
+
+
+def _contract_key(s: str) -> str:
+    # the reader's rule for duplicates inside one file (salesplan.deals.reader._contract_key)
+    return unicodedata.normalize("NFKC", s).strip().casefold()
+
+
+@dataclass
+class CrossDuplicate:
+    """A contract number found in several files; the first (report order) is kept."""
+
+    contract_id: str
+    places: list[tuple[str, int]]         # (file, row as Excel shows it), first = kept
+
+
+@dataclass
+class DealFiles:
+    """Several CRM exports read as one monthly report (see the module docstring)."""
+
+    entries: list[dict[str, Any]]
+    deals: pd.DataFrame                   # DEALS_COLUMNS + "file", seq renumbered over all files
+    problems: list[Problem] = field(default_factory=list)       # blocking: nothing may be written
+    cross_duplicates: list[CrossDuplicate] = field(default_factory=list)
+    other_month: list[Problem] = field(default_factory=list)    # deals dated outside ``month``
+    warnings: list[Problem] = field(default_factory=list)
+    month: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "files": len(self.entries),
+            "rows_read": sum(e.get("rows_read", 0) for e in self.entries),
+            "imported": len(self.deals),
+            "excluded_unstamped": sum(e.get("excluded_unstamped", 0) for e in self.entries),
+            "duplicates": sum(len(e.get("duplicates", [])) for e in self.entries) + len(self.cross_duplicates),
+            "errors": len(self.problems),
+        }
+
+
+def read_deal_files(files: Sequence[str | Path], columns: ColumnMap | None = None, *,
+                    month: str | None = None) -> DealFiles:
+    """Read every file, in order, as one report; collect every problem, never raise for content.
+
+    ``month`` (``YYYY-MM``) lists the deals dated outside it in ``other_month``.
+    """
+    cmap = columns or ColumnMap.default()
+    entries: list[dict[str, Any]] = []
+    frames: list[pd.DataFrame] = []
+    problems: list[Problem] = []
+    for raw in files:
+        path = Path(raw)
+        entry, result = _file_entry(path, cmap)
+        entries.append(entry)
+        status = entry["status"]
+        if status == "refused":
+            problems.append(Problem(path.name, entry["reason"], f"a readable CRM export ({entry['detail']})",
+                                    "refused"))
+        elif status == "unreadable":
+            problems.append(Problem(path.name, entry["detail"], "a readable CSV or XLSX file", "unreadable"))
+        problems += entry.pop("_problems", [])
+        if result is not None:
+            frames.append(result.deals.assign(file=str(path)))
+    deals = (pd.concat(frames, ignore_index=True) if frames
+             else pd.DataFrame(columns=[*DEALS_COLUMNS, "file"]))
+    out = DealFiles(entries, deals, problems, month=month)
+    if len(deals):
+        # cross-file duplicates: the first in report order wins (same rule as inside one file)
+        keys = deals["contract_id"].map(lambda s: _contract_key(str(s)))
+        first: dict[str, int] = {}
+        drop: list[int] = []
+        groups: dict[str, list[int]] = {}
+        for i, k in enumerate(keys):
+            if k in first:
+                drop.append(i)
+                groups.setdefault(k, [first[k]]).append(i)
+            else:
+                first[k] = i
+        for k, idx in groups.items():
+            places = [(Path(deals.at[i, "file"]).name, int(deals.at[i, "source_row"])) for i in idx]
+            out.cross_duplicates.append(CrossDuplicate(str(deals.at[idx[0], "contract_id"]), places))
+        deals = deals.drop(index=drop).reset_index(drop=True)
+        deals["seq"] = range(1, len(deals) + 1)
+        out.deals = deals
+        for dup in out.cross_duplicates:
+            (f0, r0), rest = dup.places[0], dup.places[1:]
+            out.warnings.append(Problem(
+                ", ".join(f"{f} row {r}" for f, r in rest), dup.contract_id,
+                f"a contract number not already imported from {f0} row {r0}; only that first row is imported",
+                "duplicate_across_files"))
+    if month and len(out.deals):
+        ym = out.deals["date"].dt.strftime("%Y-%m")
+        for i in (ym != month).to_numpy().nonzero()[0]:
+            row = out.deals.iloc[int(i)]
+            out.other_month.append(Problem(
+                f"{Path(row['file']).name}: row {int(row['source_row'])}, column 成交日期",
+                row["date"].date().isoformat(), f"a deal date in the plan's month {month}", "other_month"))
+    return out
+
+
+@dataclass
+class LandResult:
+    plan: Path
+    month: str
+    landed: int
+    replaced: int
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def plan_month(plan: str | Path) -> str:
+    """The month of a salesplan workbook; WorkbookError when it is none."""
+    from salesplan.workbook_templates import read_meta
+
+    path = Path(plan)
+    if not path.is_file():
+        raise WorkbookError([Problem(str(path), "missing", "an existing plan workbook (salesplan generate)",
+                                     "missing")])
+    meta = read_meta(path)
+    if meta is None or not meta.get("month"):
+        raise WorkbookError([Problem(str(path), "not a salesplan workbook",
+                                     "a plan workbook written by salesplan generate", "not-salesplan")])
+    return str(meta["month"])
+
+
+def check_landable(report: DealFiles, *, allow_other_months: bool = False) -> None:
+    """Raise DealsError with *every* blocking problem (nothing is written then)."""
+    blocking = list(report.problems)
+    if not allow_other_months:
+        blocking += report.other_month
+    if blocking:
+        raise DealsError(blocking, source=", ".join(Path(e["file"]).name for e in report.entries))
+
+
+def land_deals(plan: str | Path, report: DealFiles, *, allow_other_months: bool = False) -> LandResult:
+    """Write ``report.deals`` into the plan's deals sheet (atomic; typed inputs kept).
+
+    Refuses (DealsError, nothing written) when any file had a problem, or when a deal is
+    dated outside the workbook's month and ``allow_other_months`` is false.
+    """
+    from salesplan.workbook_templates import write_deals
+    from salesplan.workbook_templates.inputs import read_inputs
+    from salesplan.workbook_templates.io import OpenpyxlReader
+
+    path = Path(plan)
+    month = plan_month(path)
+    if report.month != month:
+        raise ValueError(f"the deals were checked against {report.month!r}, the workbook is {month!r}")
+    check_landable(report, allow_other_months=allow_other_months)
+    with OpenpyxlReader(path) as rd:
+        _, inputs = read_inputs(rd)
+    replaced = sum(1 for d in inputs.deals if d.rep not in (None, "") or d.amount not in (None, ""))
+    warnings = list(report.warnings) + (list(report.other_month) if allow_other_months else [])
+    regions = list(inputs.regions)
+    for region, rows in report.deals.groupby("region", sort=False)["source_row"]:
+        if region not in regions:
+            warnings.append(Problem(f"{len(rows)} deal(s)", region, "a region of the plan (" + ", ".join(regions)
+                                    + "); these deals earn no commission", "unknown_region"))
+    write_deals(path, report.deals.drop(columns=["file"]))
+    return LandResult(path, month, len(report.deals), replaced, warnings)
+
+
 def run_import(args: argparse.Namespace) -> int:
     cmap = load_columns(args.columns)
-    files: list[dict[str, Any]] = []
-    deals: list[dict[str, Any]] = []
-    failed = 0
-    for path in args.files:
-        entry: dict[str, Any] = {"file": str(path)}
+    into: Path | None = getattr(args, "into", None)
+    month = plan_month(into) if into is not None else None
+    report = read_deal_files(args.files, cmap, month=month)
+    landed: LandResult | None = None
+    blocked: list[Problem] = []
+    if into is not None:
+        allow = bool(getattr(args, "allow_other_months", False))
         try:
-            result = import_deals(path, cmap, strict=False)
-        except UnsafeFileError as exc:
-            entry.update(status="refused", reason=exc.reason, detail=exc.detail)
+            landed = land_deals(into, report, allow_other_months=allow)
         except DealsError as exc:
-            entry.update(status="errors", errors=[_problem_json(p) for p in exc.problems])
-        except (OSError, UnicodeError) as exc:
-            entry.update(status="unreadable", detail=f"{type(exc).__name__}: {exc}")
-        else:
-            r = result.report
-            entry.update(
-                status="errors" if r.errors else "ok",
-                rows_read=r.rows_read, imported=0 if r.errors else r.imported,
-                excluded_unstamped=r.excluded_unstamped, unstamped_rows=r.unstamped_rows,
-                duplicates=[{"contract_id": d.contract_id, "rows": list(d.rows)} for d in r.duplicates],
-                duplicates_dropped=r.duplicates_dropped,
-                errors=[_problem_json(p) for p in r.errors], error_count=r.error_count,
-                warnings=[_problem_json(p) for p in r.warnings],
-                encoding=r.encoding, sheet=r.sheet,
-            )
-            if not r.errors:
-                deals.extend(_deals_json(result))
-        if entry["status"] != "ok":
-            failed += 1
-        files.append(entry)
+            blocked = exc.problems
+    files = report.entries
     if args.json:
-        json.dump({"files": files, "deals": deals}, sys.stdout, ensure_ascii=False, indent=2)
+        doc: dict[str, Any] = {"files": files, "deals": _deals_json(report.deals),
+                               "duplicates_across_files": [{"contract_id": d.contract_id, "places": d.places}
+                                                           for d in report.cross_duplicates]}
+        if into is not None:
+            doc["into"] = {"plan": str(into), "month": month, "written": landed is not None,
+                           "landed": landed.landed if landed else 0, "replaced": landed.replaced if landed else 0,
+                           "other_month": [_problem_json(p) for p in report.other_month],
+                           "warnings": [_problem_json(p) for p in (landed.warnings if landed else report.warnings)]}
+        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        _print_summary(files)
-    return 1 if failed else 0
+        _print_summary(files, report)
+        if into is not None:
+            if landed is not None:
+                print(f"landed {landed.landed} deal(s) in {landed.plan} ({landed.month}); "
+                      f"replaced {landed.replaced} deal row(s) that were there; typed inputs kept")
+                for p in landed.warnings:
+                    print(f"  warning: {p.where}: {p.value}: {p.expected}")
+            else:
+                other = [p for p in blocked if p.code == "other_month"]
+                print(f"nothing written to {into}: {len(blocked)} problem(s)"
+                      + (f", {len(other)} deal(s) dated outside {month} (--allow-other-months imports them)"
+                         if other else ""), file=sys.stderr)
+                for p in other:
+                    print(f"  {p.where}: got {p.value}; expected {p.expected}", file=sys.stderr)
+    failed = any(e["status"] != "ok" for e in files)
+    return 1 if failed or (into is not None and landed is None) else 0
 
 
-def _print_summary(files: list[dict[str, Any]]) -> None:
+def _print_summary(files: list[dict[str, Any]], report: DealFiles | None = None) -> None:
     ok = [f for f in files if f["status"] == "ok"]
+    cross = report.cross_duplicates if report is not None else []
     print(f"files read: {len(files)} ({len(ok)} imported, {len(files) - len(ok)} not)")
-    print(f"rows imported: {sum(f.get('imported', 0) for f in files)}")
+    imported = len(report.deals) if report is not None else sum(f.get('imported', 0) for f in files)
+    print(f"rows imported: {imported}")
     print(f"excluded (unstamped, R11): {sum(f.get('excluded_unstamped', 0) for f in files)}")
-    print(f"duplicate contract numbers: {sum(len(f.get('duplicates', [])) for f in files)}")
+    print(f"duplicate contract numbers: {sum(len(f.get('duplicates', [])) for f in files) + len(cross)}"
+          + (f" ({len(cross)} across files)" if cross else ""))
     print(f"errors: {sum(f.get('error_count', len(f.get('errors', []))) for f in files)}")
+    for d in cross:
+        (f0, r0), rest = d.places[0], d.places[1:]
+        print(f"  contract {d.contract_id}: {f0} row {r0} is imported; "
+              + ", ".join(f"{f} row {r}" for f, r in rest) + " dropped")
     for f in files:
         if f["status"] == "refused":
             print(f"  {f['file']}: refused ({f['reason']}): {f['detail']}")

@@ -39,6 +39,7 @@ from salesplan.config.model import CommissionTier
 from salesplan.engine import awards as awards_mod
 from salesplan.engine import risks as risks_mod
 from salesplan.engine.allocation import largest_remainder
+from salesplan.engine.bonuses import compute_bonuses
 from salesplan.engine.coaching import coaching_report
 from salesplan.engine.commission import commission as commission_engine
 from salesplan.engine.commission import rate_ppm
@@ -98,15 +99,55 @@ class DealRow:
     quote: Any = None
     list_price: Any = None
     first_quote: Any = None
+    customer_region: Any = None   # 客户区域: where the customer is (R9 green channel)
+
+
+@dataclass
+class QuizRow:
+    """One place of one week's product quiz (R8): week and place are layout, region + rep typed."""
+
+    week: Any = None
+    place: Any = None
+    region: Any = None
+    rep: Any = None
+
+
+@dataclass
+class ReferralRow:
+    """One partner referral (R8): the partner, the referral level 1..n and the referred deal's amount."""
+
+    region: Any = None
+    partner: Any = None
+    level: Any = None
+    amount: Any = None            # yuan, up to 2 decimals
+    reference: Any = None         # free text: deal #, customer (not computed)
 
 
 @dataclass
 class WorkbookInputs:
     regions: dict[str, RegionInput] = field(default_factory=dict)
     deals: list[DealRow] = field(default_factory=list)
+    quiz: list[QuizRow] = field(default_factory=list)
+    referrals: list[ReferralRow] = field(default_factory=list)
 
 
-def default_inputs(plan, rep_rows: int | None = None, deal_rows: int = 0) -> WorkbookInputs:
+DEFAULT_REFERRAL_ROWS = 20
+BLANK_DATE = 99999999         # a missing deal date sorts after every real one (champion tie-break)
+
+
+def quiz_weeks(plan) -> list:
+    """The dates of the month's weekly product quiz (R5 events), one per quiz week."""
+    return [e.date for e in plan.events if e.key == "product_quiz"]
+
+
+def quiz_slots(plan) -> list[QuizRow]:
+    """Blank quiz rows: every quiz week × places 1..quiz_top_n."""
+    n = max(0, plan.config.awards.quiz_top_n)
+    return [QuizRow(week=w + 1, place=p + 1) for w in range(len(quiz_weeks(plan))) for p in range(n)]
+
+
+def default_inputs(plan, rep_rows: int | None = None, deal_rows: int = 0,
+                   referral_rows: int = DEFAULT_REFERRAL_ROWS) -> WorkbookInputs:
     """The inputs of a freshly generated workbook: config reps pre-filled, everything else blank."""
     cfg = plan.config
     n_default = rep_rows if rep_rows is not None else cfg.workbook.rep_rows
@@ -116,7 +157,8 @@ def default_inputs(plan, rep_rows: int | None = None, deal_rows: int = 0) -> Wor
         reps += [RepRow() for _ in range(max(n_default, len(reps)) - len(reps))]
         regions[r.name] = RegionInput(reps=reps, phases=[PhaseRow() for _ in plan.phases],
                                       focus_target=_plain(r.focus_target))
-    return WorkbookInputs(regions, [DealRow() for _ in range(deal_rows)])
+    return WorkbookInputs(regions, [DealRow() for _ in range(deal_rows)], quiz_slots(plan),
+                          [ReferralRow() for _ in range(referral_rows)])
 
 
 def _plain(d: Decimal) -> int | float:
@@ -287,6 +329,11 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
             out[k + ("sessions",)] = sessions
             out[k + ("min_coaching",)] = minimum
             out[k + ("coaching_short",)] = max(0.0, minimum - sessions)
+        names_txt = [text(row.name) if nm else None for row, nm in zip(rin.reps, named)]
+        for i, nm in enumerate(names_txt):
+            out[("rep", r.name, i, "dup")] = int(nm is not None and names_txt.count(nm) > 1)
+        out[("region", r.name, "dup_names")] = sum(out[("rep", r.name, i, "dup")] for i in range(len(rin.reps)))
+        out[("region", r.name, "dup_flag")] = out[("region", r.name, "dup_names")] > 0
         targets_named = [out[("rep", r.name, i, "target")] for i in range(len(rin.reps)) if named[i]]
         out[("region", r.name, "rep_target_sum")] = sum(targets_named)
         out[("region", r.name, "rep_count")] = sum(named)
@@ -352,43 +399,50 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
             int(bool(out[("phase", r.name, j, f)])) for j in range(len(rin.phases))
             for f in ("missed_flag", "complaint_flag", "inventory_flag"))
 
-    # ------------------------------------------------------------------ deals sheet
+    # ------------------------------------------------------------------ R8 payouts: one engine call
     tiers = cfg.commission.tiers
+    a_cfg = cfg.awards
     known = [ok and (text(d.region), text(d.rep)) in rep_keys for d, ok in zip(deals, valid)]
     rows = [i for i, k in enumerate(known) if k]
-    per_deal = trace = None
-    if rows:
-        df = pd.DataFrame({"seq": rows, "region": [text(deals[i].region) for i in rows],
-                           "rep": [text(deals[i].rep) for i in rows],
-                           "amount_fen": np.array([fen[i] for i in rows], dtype=np.int64)})
-        per_deal, trace = commission_engine(df, rep_target, tiers, with_trace=True)
-    comm_by_row = {} if per_deal is None else dict(zip(per_deal["seq"], per_deal.itertuples(index=False)))
-    tier_by_row: dict[tuple[int, int], int] = {}
-    if trace is not None:
-        for t in trace.itertuples(index=False):
-            tier_by_row[(int(t.seq), int(t.tier) - 1)] = int(t.commission_fen)
-    # awards on new customers' first deals, among valid deals
     vrows = [i for i, ok in enumerate(valid) if ok]
+    bdf = pd.DataFrame({"seq": vrows, "region": [text(deals[i].region) for i in vrows],
+                        "rep": [text(deals[i].rep) for i in vrows],
+                        "customer": [text(deals[i].customer) for i in vrows],
+                        "is_new_customer": [yes(deals[i].new_customer) for i in vrows],
+                        "date": [_as_date(deals[i].date) for i in vrows],
+                        "amount_fen": np.array([fen[i] for i in vrows], dtype=np.int64)})
+    slots = rep_slots(plan, inputs)
+    churn_map = {(r, text(row.name)): num(row.churn) for r, i, row in slots if present(row.name)}
+    quiz_ok = [quiz_valid(plan, q, rep_keys) for q in inputs.quiz]
+    places = [(text(q.region), text(q.rep), int(q.week), int(q.place)) for q, ok in zip(inputs.quiz, quiz_ok) if ok]
+    ref_ok = [referral_valid(cfg, x) for x in inputs.referrals]
+    refs = [(text(x.region), text(x.partner), int(num(x.level)), to_fen(x.amount))
+            for x, ok in zip(inputs.referrals, ref_ok) if ok]
+    bonus = compute_bonuses(cfg, bdf, rep_target, kpi_scores=rep_kpi, churn=churn_map, quiz_places=places,
+                            referrals=refs, known_only=True)
+    per_deal, trace, champ = bonus.per_deal, bonus.trace, bonus.champion
+    comm_by_row = dict(zip(per_deal["seq"], per_deal.itertuples(index=False)))
+    tier_by_row: dict[tuple[int, int], int] = {}
+    base_by_row: dict[tuple[int, int], int] = {}
+    for t in trace.itertuples(index=False):
+        tier_by_row[(int(t.seq), int(t.tier) - 1)] = int(t.commission_fen)
+        base_by_row[(int(t.seq), int(t.tier) - 1)] = int(t.base_fen)
+    # awards on new customers' first deals: paid ones (rep on the roster) by deal row
     first_awards: dict[int, dict[str, int]] = {}
-    first_new: set[int] = set()
-    if vrows:
-        adf = pd.DataFrame({"seq": vrows, "region": [text(deals[i].region) for i in vrows],
-                            "rep": [text(deals[i].rep) for i in vrows],
-                            "customer": [text(deals[i].customer) for i in vrows],
-                            "is_new_customer": [yes(deals[i].new_customer) for i in vrows],
-                            "amount_fen": np.array([fen[i] for i in vrows], dtype=np.int64)})
-        nd = adf[adf["is_new_customer"]].sort_values("seq", kind="stable").drop_duplicates("customer", keep="first")
-        first_new = set(int(s) for s in nd["seq"])
-        seq_of = {(text(deals[i].customer), i) for i in first_new}
-        for a in awards_mod.first_deal_awards(adf, cfg.awards):
-            # map the award back to its row: the first new-customer deal of that rep & basis
+    for a in bonus.awards:
+        if a.award in ("conquest", "breakthrough"):
             seq = int(a.basis.split("#")[1].split()[0])
             first_awards.setdefault(seq, {})[a.award] = a.amount_fen
-        del seq_of
+    first_new: set[int] = set()
+    if vrows:
+        nd = bdf[bdf["is_new_customer"]].sort_values("seq", kind="stable").drop_duplicates("customer", keep="first")
+        first_new = set(int(s) for s in nd["seq"])
     # R9 flags
     flag_codes: dict[int, set[str]] = {}
     if vrows:
-        fdf = pd.DataFrame({"seq": vrows, "amount_fen": np.array([fen[i] for i in vrows], dtype=np.int64),
+        fdf = pd.DataFrame({"seq": vrows, "region": [text(deals[i].region) for i in vrows],
+                            "customer_region": [text(deals[i].customer_region) for i in vrows],
+                            "amount_fen": np.array([fen[i] for i in vrows], dtype=np.int64),
                             "quote_fen": [(to_fen(deals[i].quote) if num(deals[i].quote) is not None else np.nan)
                                           for i in vrows],
                             "list_price_fen": [(to_fen(deals[i].list_price) if num(deals[i].list_price) is not None
@@ -396,23 +450,24 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
                             "first_quote": [yes(deals[i].first_quote) for i in vrows]})
         for f in risks_mod.deal_flags(fdf, risks).itertuples(index=False):
             flag_codes.setdefault(int(f.seq), set()).add(f.code)
+    deal_fields = ("known", "target", "cum_before", "cum_after", "commission", "first_new", "breakthrough",
+                   "conquest", "report_flag", "support_flag", "discount_flag", "green_flag")
     for i, d in enumerate(deals):
         k = ("deal", i)
         out[k + ("fen",)] = fen[i]
         if not valid[i]:
-            for f in ("known", "target", "cum_before", "cum_after", "commission", "first_new", "breakthrough",
-                      "conquest", "report_flag", "support_flag", "discount_flag"):
+            for f in deal_fields:
                 out[k + (f,)] = None
             for t in range(len(tiers)):
                 out[k + (f"tier:{t}",)] = None
+            out[k + ("unknown_flag",)] = False
             continue
         out[k + ("known",)] = YES if known[i] else NO
         out[k + ("target",)] = rep_target.get((text(d.region), text(d.rep)), 0)
         key = (text(d.region), text(d.rep))
         before = sum(fen[x] for x in range(i) if valid[x] and (text(deals[x].region), text(deals[x].rep)) == key)
         if known[i]:
-            pd_row = comm_by_row[i]
-            assert int(pd_row.cum_before_fen) == before
+            assert int(comm_by_row[i].cum_before_fen) == before
         out[k + ("cum_before",)] = before
         out[k + ("cum_after",)] = before + fen[i]
         total = 0
@@ -425,34 +480,48 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
         out[k + ("commission",)] = total / 100
         out[k + ("commission_fen",)] = total
         out[k + ("first_new",)] = YES if i in first_new else NO
-        aw = first_awards.get(i, {})
-        out[k + ("breakthrough",)] = aw.get("breakthrough", 0) / 100
-        out[k + ("conquest",)] = aw.get("conquest", 0) / 100
+        aw_ = first_awards.get(i, {})
+        out[k + ("breakthrough",)] = aw_.get("breakthrough", 0) / 100
+        out[k + ("conquest",)] = aw_.get("conquest", 0) / 100
         codes = flag_codes.get(i, set())
         out[k + ("report_flag",)] = "report_large_order" in codes
         out[k + ("support_flag",)] = "support_priority" in codes
         out[k + ("discount_flag",)] = "discount_below_floor" in codes
+        out[k + ("green_flag",)] = "green_channel" in codes
         out[k + ("unknown_flag",)] = not known[i]
-    for i, ok in enumerate(valid):
+
+    # ------------------------------------------------------------------ quiz places and partner referrals
+    q_award = {(a.region, a.rep, a.basis): a.amount_fen for a in bonus.awards if a.award == "quiz"}
+    for s, (q, ok) in enumerate(zip(inputs.quiz, quiz_ok)):
+        k = ("quiz", s)
+        if not present(q.rep):
+            out[k + ("award",)] = None
+            out[k + ("unknown_flag",)] = False
+            continue
+        on_roster = (text(q.region), text(q.rep)) in rep_keys
+        amt = q_award.get((text(q.region), text(q.rep), f"week {int(q.week)}: place {int(q.place)}"), 0) if ok else 0
+        out[k + ("award",)] = amt / 100
+        out[k + ("unknown_flag",)] = not on_roster
+    ref_award = [a for a in bonus.awards if a.award == "referral"]
+    n = 0
+    for s, (x, ok) in enumerate(zip(inputs.referrals, ref_ok)):
+        k = ("ref", s)
         if not ok:
-            out[("deal", i, "unknown_flag")] = False
+            out[k + ("rate",)] = None
+            out[k + ("award",)] = None
+            continue
+        a = ref_award[n]
+        n += 1
+        out[k + ("rate",)] = float(a_cfg.referral_rates[int(num(x.level)) - 1])
+        out[k + ("award",)] = a.amount_fen / 100
 
     # ------------------------------------------------------------------ incentives & coaching
-    slots = rep_slots(plan, inputs)
-    a_cfg = cfg.awards
-    champ = None
-    if rows:
-        cdf = pd.DataFrame({"seq": rows, "region": [text(deals[i].region) for i in rows],
-                            "rep": [text(deals[i].rep) for i in rows],
-                            "date": [_as_date(deals[i].date) for i in rows],
-                            "amount_fen": np.array([fen[i] for i in rows], dtype=np.int64)})
-        champ = awards_mod.champion(cdf, rep_kpi, a_cfg.champion_tiebreak)
-    churn_map = {}
+    st = bonus.statements.set_index(["region", "rep"]) if len(bonus.statements) else None
     for r, i, row in slots:
         k = ("inc", r, i)
         base = ("rep", r, i)
         if not present(row.name):
-            for f in ("deal_count", "commission", "conquest", "breakthrough", "retention", "champion",
+            for f in ("deal_count", "commission", "conquest", "breakthrough", "retention", "quiz", "champion",
                       "champion_prize", "payout"):
                 out[k + (f,)] = None
             for t in range(len(tiers)):
@@ -464,6 +533,7 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
             out[k + ("better",)] = None
             continue
         name = text(row.name)
+        srow = st.loc[(r, name)]
         mine = [x for x in range(len(deals)) if known[x] and text(deals[x].region) == r and text(deals[x].rep) == name]
         out[k + ("deal_count",)] = len(mine)
         tot = 0
@@ -471,31 +541,20 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
             c = sum(tier_by_row.get((x, t), 0) for x in mine)
             out[k + (f"tier:{t}",)] = c / 100
             tot += c
+        assert tot == int(srow["commission_fen"])
         out[k + ("commission",)] = tot / 100
-        mine_valid = [x for x in range(len(deals)) if valid[x] and text(deals[x].region) == r
-                      and text(deals[x].rep) == name]
-        conquest = sum(first_awards.get(x, {}).get("conquest", 0) for x in mine_valid)
-        breakthrough = sum(first_awards.get(x, {}).get("breakthrough", 0) for x in mine_valid)
-        out[k + ("conquest",)] = conquest / 100
-        out[k + ("breakthrough",)] = breakthrough / 100
-        ch = num(row.churn)
-        churn_map[(r, name)] = ch
-        ret = awards_mod.retention_awards({(r, name): ch}, a_cfg)
-        retention = sum(a.amount_fen for a in ret)
-        out[k + ("retention",)] = retention / 100
-        is_champ = champ is not None and (champ.region, champ.rep) == (r, name)
-        out[k + ("champion",)] = is_champ
-        prize = a_cfg.champion_prize_value * 100 if is_champ else 0
-        out[k + ("champion_prize",)] = prize / 100
-        out[k + ("payout",)] = (tot + conquest + breakthrough + retention + prize) / 100
-        out[k + ("payout_fen",)] = tot + conquest + breakthrough + retention + prize
+        for f in ("conquest", "breakthrough", "retention", "quiz", "champion"):
+            out[k + ((f if f != "champion" else "champion_prize"),)] = int(srow[f + "_fen"]) / 100
+        out[k + ("champion",)] = champ is not None and (champ.region, champ.rep) == (r, name)
+        out[k + ("payout",)] = int(srow["total_fen"]) / 100
+        out[k + ("payout_fen",)] = int(srow["total_fen"])
         # tie-break helpers as the sheet computes them
         out[k + ("h_rev",)] = sum(fen[x] for x in mine)
         out[k + ("h_kpi",)] = out[base + ("kpi_score",)]
         last = max(mine) if mine else None
         out[k + ("h_row",)] = last  # deal row index (the writer maps it to a sheet row)
-        out[k + ("h_date",)] = num(deals[last].date) if (last is not None and num(deals[last].date) is not None) \
-            else 0
+        out[k + ("h_date",)] = (num(deals[last].date) if num(deals[last].date) is not None else BLANK_DATE) \
+            if last is not None else 0
     # ranking helper: candidates ahead of each rep (revenue, configured tie-breaks, report order)
     cands = [(r, i) for r, i, row in slots if present(row.name) and out[("inc", r, i, "deal_count")]]
 
@@ -513,11 +572,14 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
     for r, i, row in slots:
         if present(row.name):
             out[("inc", r, i, "better")] = sum(1 for c in cands if c != (r, i) and ahead(c, (r, i)))
-    sums = ["deal_count", "commission", "conquest", "breakthrough", "retention", "champion_prize", "payout"] + \
-        [f"tier:{t}" for t in range(len(tiers))]
+    sums = ["deal_count", "commission", "conquest", "breakthrough", "retention", "quiz", "champion_prize",
+            "payout"] + [f"tier:{t}" for t in range(len(tiers))]
     for f in sums:
         vals = [out[("inc", r, i, f)] for r, i, row in slots if present(row.name)]
         out[("team", f)] = (sum(vals) if f == "deal_count" else sum(round(v * 100) for v in vals) / 100)
+
+    # ------------------------------------------------------------------ rep statements (个人奖金明细)
+    _statements(out, plan, inputs, deals, fen, known, rows, slots, tier_by_row, base_by_row, first_awards, bonus)
     # dashboard
     avgs = {r.name: out[("region", r.name, "avg_kpi")] for r in cfg.regions}
     for r in cfg.regions:
@@ -545,6 +607,113 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
     out[("team", "commission")] = sum(round(out[("inc", r, i, "commission")] * 100) for r, i, row in slots
                                       if present(row.name)) / 100
     return out
+
+
+def quiz_valid(plan, q: QuizRow, rep_keys) -> bool:
+    """A quiz place that pays: a rep on the roster, a place the config rewards."""
+    a = plan.config.awards
+    return (present(q.rep) and (text(q.region), text(q.rep)) in rep_keys and q.place is not None
+            and 1 <= int(q.place) <= min(a.quiz_top_n, len(a.quiz_awards)))
+
+
+def referral_valid(cfg, x: ReferralRow) -> bool:
+    """A referral row that pays: a partner, a whole level 1..len(rates), a numeric amount."""
+    lv = num(x.level)
+    return (present(x.partner) and lv is not None and lv == int(lv) and 1 <= lv <= len(cfg.awards.referral_rates)
+            and num(x.amount) is not None)
+
+
+def _statements(out, plan, inputs, deals, fen, known, rows, slots, tier_by_row, base_by_row, first_awards,
+                bonus) -> None:
+    """The 个人奖金明细 sheet: deal lines grouped by rep (slot order, then report order), one
+    summary row per rep, and the reconciliation block."""
+    cfg = plan.config
+    n_t = len(cfg.commission.tiers)
+    slot_of: dict[tuple[str, str], int] = {}
+    for n, (r, i, row) in enumerate(slots):
+        if present(row.name):
+            slot_of[(r, text(row.name))] = n + 1          # the last slot wins (as the sheet's MAX)
+    order = sorted(rows, key=lambda x: (slot_of[(text(deals[x].region), text(deals[x].rep))], x))
+    for x in range(len(deals)):
+        out[("stmt_key", x)] = (slot_of[(text(deals[x].region), text(deals[x].rep))] * 1_000_000 + x + 1
+                                if known[x] else None)
+    prev_key, running = None, 0
+    for k in range(len(deals)):
+        s = ("stmt", k)
+        if k >= len(order):
+            for f in ("row", "region", "rep", "seq", "date", "customer", "amount", "cum_before", "cum_after",
+                      "commission", "award", "rule", "line_total", "running"):
+                out[s + (f,)] = None
+            for t in range(n_t):
+                out[s + (f"slice:{t}",)] = None
+                out[s + (f"tier:{t}",)] = None
+            continue
+        x = order[k]
+        d = deals[x]
+        key = (text(d.region), text(d.rep))
+        out[s + ("row",)] = x + 1
+        out[s + ("region",)] = key[0]
+        out[s + ("rep",)] = key[1]
+        out[s + ("seq",)] = d.seq if present(d.seq) else None
+        out[s + ("date",)] = num(d.date)
+        out[s + ("customer",)] = text(d.customer)
+        out[s + ("amount",)] = fen[x] / 100
+        out[s + ("cum_before",)] = out[("deal", x, "cum_before")] / 100
+        out[s + ("cum_after",)] = out[("deal", x, "cum_after")] / 100
+        for t in range(n_t):
+            out[s + (f"slice:{t}",)] = base_by_row.get((x, t), 0) / 100
+            out[s + (f"tier:{t}",)] = tier_by_row.get((x, t), 0) / 100
+        comm = out[("deal", x, "commission_fen")]
+        aw_ = first_awards.get(x, {})
+        award = aw_.get("conquest", 0) + aw_.get("breakthrough", 0)
+        out[s + ("commission",)] = comm / 100
+        out[s + ("award",)] = award / 100
+        out[s + ("rule",)] = tuple(a for a in ("breakthrough", "conquest") if aw_.get(a, 0) > 0)
+        running = (running if key == prev_key else 0) + comm + award
+        prev_key = key
+        out[s + ("line_total",)] = (comm + award) / 100
+        out[s + ("running",)] = running / 100
+    st = bonus.statements.set_index(["region", "rep"]) if len(bonus.statements) else None
+    for r, i, row in slots:
+        s = ("srep", r, i)
+        if not present(row.name):
+            for f in ("deal_count", "revenue", "commission", "first_awards", "retention", "churn", "quiz",
+                      "quiz_places", "champion_prize", "total", "inc_payout", "check"):
+                out[s + (f,)] = None
+            continue
+        name = text(row.name)
+        srow = st.loc[(r, name)]
+        mine = [x for x in order if (text(deals[x].region), text(deals[x].rep)) == (r, name)]
+        out[s + ("deal_count",)] = len(mine)
+        out[s + ("revenue",)] = int(srow["revenue_fen"]) / 100
+        out[s + ("commission",)] = int(srow["commission_fen"]) / 100
+        out[s + ("first_awards",)] = (int(srow["conquest_fen"]) + int(srow["breakthrough_fen"])) / 100
+        out[s + ("retention",)] = int(srow["retention_fen"]) / 100
+        out[s + ("churn",)] = num(row.churn)
+        out[s + ("quiz",)] = int(srow["quiz_fen"]) / 100
+        out[s + ("quiz_places",)] = sum(1 for q in inputs.quiz if (text(q.region), text(q.rep)) == (r, name)
+                                        and present(q.rep))
+        out[s + ("champion_prize",)] = int(srow["champion_fen"]) / 100
+        out[s + ("total",)] = int(srow["total_fen"]) / 100
+        out[s + ("inc_payout",)] = out[("inc", r, i, "payout_fen")] / 100
+        out[s + ("check",)] = "✓" if int(srow["total_fen"]) == out[("inc", r, i, "payout_fen")] else "✗"
+    t = bonus.totals
+    named = [(r, i) for r, i, row in slots if present(row.name)]
+    for f in ("deal_count", "revenue", "commission", "first_awards", "retention", "quiz", "champion_prize", "total",
+              "inc_payout"):
+        vals = [out[("srep", r, i, f)] for r, i in named]
+        out[("stmt_team", f)] = sum(vals) if f == "deal_count" else sum(round(v * 100) for v in vals) / 100
+    stmt_sum = sum(round(out[("srep", r, i, "total")] * 100) for r, i in named)
+    # (Σ of the per-slot rows equals the engine's statements unless a name is duplicated — flagged R3)
+    out[("recon", "statements")] = stmt_sum / 100
+    out[("recon", "incentives")] = sum(out[("inc", r, i, "payout_fen")] for r, i in named) / 100
+    out[("recon", "trace")] = t["trace_fen"] / 100
+    out[("recon", "awards")] = t["awards_fen"] / 100
+    out[("recon", "trace_plus_awards")] = (t["trace_fen"] + t["awards_fen"]) / 100
+    ok = stmt_sum == t["trace_fen"] + t["awards_fen"] == round(out[("recon", "incentives")] * 100)
+    out[("recon", "check")] = "recon_ok" if ok else "recon_bad"
+    out[("recon", "referral")] = t["referral_fen"] / 100
+    out[("recon", "payout")] = t["payout_fen"] / 100
 
 
 def _score_one(actual: float | None, target: float | None, scoring: str, cap: float) -> float:

@@ -2,12 +2,28 @@
 
 The statement is what finance pays and what a rep checks by hand: every yuan traces
 to a deal (commission slices) or an award row (rule, basis). Totals reconcile exactly:
-Σ statements = Σ commission trace + Σ awards.
+Σ rep statements = Σ commission trace + Σ rep awards, and the month's payout is
+Σ rep statements + Σ partner referral rewards (partners are not reps).
+
+This is the one place the R8 payouts are computed: the workbook's semantics
+(:func:`salesplan.engine.actuals.compute_actuals`) call it, so no rule is computed twice.
+
+``known_only`` (the workbook's semantics): deals of a rep without a personal target
+(not on a region tab) earn no commission and cannot be champion; they still count when
+deciding which deal is a new customer's first, but an award on them is not paid — it is
+listed in ``unpaid`` (as are quiz places of such names). Without ``known_only`` such a
+deal is an input error (the commission engine names it).
+
+Champion tie-break ``earliest_total_date``: a deal without a date cannot prove it came
+first, so a missing date sorts after every dated one (among contenders that all lack a
+date the rule decides nothing and the next rule applies).
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 import pandas as pd
 
@@ -16,38 +32,79 @@ from salesplan.engine import awards as aw
 from salesplan.engine.commission import commission
 
 AWARD_KINDS = ("champion", "conquest", "breakthrough", "retention", "quiz", "referral")
+REP_AWARD_KINDS = ("champion", "conquest", "breakthrough", "retention", "quiz")
 
 
 @dataclass(frozen=True)
 class BonusResult:
     per_deal: pd.DataFrame            # seq, region, rep, amount_fen, cum_before_fen, cum_after_fen, commission_fen
     trace: pd.DataFrame               # one row per deal × tier slice
-    awards: list[aw.Award]
+    awards: list[aw.Award]            # every paid award (rep awards and partner referrals)
     champion: aw.Champion | None
-    statements: pd.DataFrame          # one row per rep: revenue, target, commission, each award, total (fen)
+    statements: pd.DataFrame          # one row per rep: revenue, target, commission, each rep award, total (fen)
     totals: dict[str, int] = field(default_factory=dict)
+    partners: pd.DataFrame = None     # one row per (region, partner): referral_fen
+    unpaid: list[aw.Award] = field(default_factory=list)   # awards on names not on the roster (known_only)
+
+
+def date_key(v) -> float:
+    """Sort key of a deal date for the champion tie-break: Excel serial; missing → +inf."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return math.inf
+    try:
+        if pd.isna(v):
+            return math.inf
+    except (TypeError, ValueError):
+        pass
+    if isinstance(v, datetime):
+        return (v - datetime(1899, 12, 30)).total_seconds() / 86400
+    if isinstance(v, date):
+        return float((v - date(1899, 12, 30)).days)
+    if isinstance(v, pd.Timestamp):
+        return date_key(v.to_pydatetime())
+    return float(v)
 
 
 def compute_bonuses(config: PlanConfig, deals: pd.DataFrame, rep_targets: Mapping[tuple[str, str], int], *,
                     kpi_scores: Mapping[tuple[str, str], float] | None = None,
                     churn: Mapping[tuple[str, str], float | None] | None = None,
                     quiz_places: Iterable[tuple[str, str, int, int]] = (),
-                    referrals: Iterable[tuple[str, str, int, int]] = ()) -> BonusResult:
-    """Everything R8 pays for the month. ``deals`` must already exclude unstamped contracts (R11)."""
-    per_deal, trace = commission(deals, rep_targets, config.commission.tiers)
-    champ = aw.champion(deals, kpi_scores, config.awards.champion_tiebreak)
-    award_rows: list[aw.Award] = []
+                    referrals: Iterable[tuple[str, str, int, int]] = (),
+                    known_only: bool = False) -> BonusResult:
+    """Everything R8 pays for the month. ``deals`` must already exclude unstamped contracts (R11).
+
+    ``deals`` columns: seq (report order), region, rep, amount_fen, and for the awards
+    customer, is_new_customer, date (optional). ``rep_targets`` orders the statements.
+    """
+    a_cfg = config.awards
+    if known_only and len(deals):
+        on_roster = pd.Series([(r, p) in rep_targets for r, p in zip(deals["region"], deals["rep"])],
+                              index=deals.index, dtype=bool)
+    else:
+        on_roster = pd.Series(True, index=deals.index, dtype=bool)
+    paid_deals = deals[on_roster]
+    per_deal, trace = commission(paid_deals, rep_targets, config.commission.tiers)
+    cdf = paid_deals
+    if "date" in cdf.columns:
+        cdf = cdf.assign(date=[date_key(v) for v in cdf["date"]])
+    champ = aw.champion(cdf, kpi_scores, a_cfg.champion_tiebreak) if len(cdf) else None
+    rep_awards: list[aw.Award] = []
     if champ is not None:
-        award_rows.append(aw.Award(champ.region, champ.rep, "champion", config.awards.champion_prize_value * 100,
+        rep_awards.append(aw.Award(champ.region, champ.rep, "champion", a_cfg.champion_prize_value * 100,
                                    "R8 销售champion",
                                    f"rank 1 on revenue ¥{champ.revenue_fen / 100:,.2f} (decided by {champ.decided_by}); "
-                                   f"prize: {config.awards.champion_prize}"))
-    award_rows += aw.first_deal_awards(deals, config.awards)
-    award_rows += aw.retention_awards(churn or {}, config.awards)
-    award_rows += aw.quiz_awards(quiz_places, config.awards)
-    award_rows += aw.referral_awards(referrals, config.awards)
+                                   f"prize: {a_cfg.champion_prize}"))
+    if len(deals) and {"customer", "is_new_customer"} <= set(deals.columns):
+        rep_awards += aw.first_deal_awards(deals, a_cfg)
+    rep_awards += aw.retention_awards(churn or {}, a_cfg)
+    rep_awards += aw.quiz_awards(quiz_places, a_cfg)
+    unpaid: list[aw.Award] = []
+    if known_only:
+        unpaid = [a for a in rep_awards if (a.region, a.rep) not in rep_targets]
+        rep_awards = [a for a in rep_awards if (a.region, a.rep) in rep_targets]
+    referral_rows = aw.referral_awards(referrals, a_cfg)
 
-    keys = list(dict.fromkeys(list(rep_targets) + [(a.region, a.rep) for a in award_rows]))
+    keys = list(dict.fromkeys(list(rep_targets) + [(a.region, a.rep) for a in rep_awards]))
     st = pd.DataFrame(keys, columns=["region", "rep"]) if keys else pd.DataFrame(columns=["region", "rep"])
     st["target_yuan"] = [int(rep_targets.get(k, 0)) for k in keys]
     revenue = per_deal.groupby(["region", "rep"])["amount_fen"].sum()
@@ -55,20 +112,27 @@ def compute_bonuses(config: PlanConfig, deals: pd.DataFrame, rep_targets: Mappin
     idx = pd.MultiIndex.from_frame(st[["region", "rep"]]) if keys else pd.MultiIndex.from_tuples([], names=["region", "rep"])
     st["revenue_fen"] = revenue.reindex(idx, fill_value=0).to_numpy(dtype="int64")
     st["commission_fen"] = comm.reindex(idx, fill_value=0).to_numpy(dtype="int64")
-    for kind in AWARD_KINDS:
+    for kind in REP_AWARD_KINDS:
         sums: dict[tuple[str, str], int] = {}
-        for a in award_rows:
+        for a in rep_awards:
             if a.award == kind:
                 sums[(a.region, a.rep)] = sums.get((a.region, a.rep), 0) + a.amount_fen
         st[f"{kind}_fen"] = [sums.get(k, 0) for k in keys]
-    st["total_fen"] = st["commission_fen"] + st[[f"{k}_fen" for k in AWARD_KINDS]].sum(axis=1)
+    st["total_fen"] = st["commission_fen"] + st[[f"{k}_fen" for k in REP_AWARD_KINDS]].sum(axis=1)
+    psums: dict[tuple[str, str], int] = {}
+    for a in referral_rows:
+        psums[(a.region, a.rep)] = psums.get((a.region, a.rep), 0) + a.amount_fen
+    partners = pd.DataFrame([(r, p, v) for (r, p), v in psums.items()], columns=["region", "partner", "referral_fen"])
     totals = {
         "commission_fen": int(per_deal["commission_fen"].sum()),
         "trace_fen": int(trace["commission_fen"].sum()) if len(trace) else 0,
-        "awards_fen": sum(a.amount_fen for a in award_rows),
+        "awards_fen": sum(a.amount_fen for a in rep_awards),
         "statements_fen": int(st["total_fen"].sum()),
+        "referral_fen": sum(a.amount_fen for a in referral_rows),
+        "unpaid_fen": sum(a.amount_fen for a in unpaid),
     }
+    totals["payout_fen"] = totals["statements_fen"] + totals["referral_fen"]
     if totals["statements_fen"] != totals["commission_fen"] + totals["awards_fen"] \
             or totals["trace_fen"] != totals["commission_fen"]:  # pragma: no cover - a bug, never data
         raise ArithmeticError(f"bonus totals do not reconcile: {totals}")
-    return BonusResult(per_deal, trace, award_rows, champ, st, totals)
+    return BonusResult(per_deal, trace, rep_awards + referral_rows, champ, st, totals, partners, unpaid)

@@ -1,12 +1,15 @@
 """The Excel side of split / consolidate (ribbon buttons 拆分区域文件 and 合并区域文件).
 
-Plain functions of the calling xlwings ``Book``, for the macro layer to register
-(``macros/registry.py`` / ``macros/actions.py`` are owned elsewhere; see docs/regional.md).
+Plain functions of the calling book, registered as macros in ``salesplan.macros``
+(``macros/workflow_macros.py`` → ``macros/actions.py``; see docs/regional.md).
+The book is an xlwings ``Book`` open in Excel, or a headless book with a ``path``
+(``salesplan.macros.actions.PathBook``) — tests and scripts run the same code.
 Progress goes to Excel's status bar; the result is a one-paragraph summary string
 for the caller to show.
 
-The master is a file on disk: both actions save the book first, and consolidation —
-which rewrites the master atomically — closes it while writing (Excel holds a lock
+The master is a file on disk: in Excel both actions save the book first, and
+consolidation — which rewrites the master atomically — closes it while writing (a
+workbook open in Excel is never written by another process; Excel also holds a lock
 on open workbooks on Windows) and opens it again afterwards, also when it fails.
 """
 from __future__ import annotations
@@ -14,17 +17,32 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable
 
-from salesplan.progress import status_bar_progress
+from salesplan.progress import NullProgress, status_bar_progress
 
 __all__ = ["split_book", "consolidate_book", "default_regions_dir"]
 
 
+def _is_excel(book: Any) -> bool:
+    return hasattr(book, "app") and hasattr(book, "sheets")
+
+
 def _path(book: Any) -> Path:
-    full = getattr(book, "fullname", None)
+    full = getattr(book, "path", None) if not _is_excel(book) else None
+    if full is None:
+        full = getattr(book, "fullname", None)
     if not full or not Path(full).is_file():
         from salesplan.errors import Problem, WorkbookError
         raise WorkbookError([Problem("workbook", full, "a plan workbook saved to disk (save it first)", "unsaved")])
     return Path(full)
+
+
+def _save(book: Any) -> None:
+    if _is_excel(book):  # pragma: no cover - needs Excel
+        book.save()
+
+
+def _progress(book: Any):
+    return status_bar_progress(book) if _is_excel(book) else NullProgress()
 
 
 def default_regions_dir(plan: Path) -> Path:
@@ -34,9 +52,9 @@ def default_regions_dir(plan: Path) -> Path:
 def split_book(book: Any, out_dir: str | Path | None = None) -> str:
     from salesplan.regional.workflow import split_plan
 
-    book.save()
+    _save(book)
     plan = _path(book)
-    result = split_plan(plan, out_dir or default_regions_dir(plan), progress=status_bar_progress(book))
+    result = split_plan(plan, out_dir or default_regions_dir(plan), progress=_progress(book))
     lines = [result.summary()] + [f"{r}: {p}" for r, p in result.files.items()]
     return "\n".join(lines)
 
@@ -46,11 +64,14 @@ def consolidate_book(book: Any, files: Iterable[str | Path] | None = None) -> st
     from salesplan.commands.consolidate import expand
     from salesplan.regional.workflow import consolidate
 
-    book.save()
+    _save(book)
     plan = _path(book)
     paths = expand([Path(f) for f in files] if files is not None else [default_regions_dir(plan)])
-    app = book.app
-    progress = status_bar_progress(book)
+    progress = _progress(book)
+    if not _is_excel(book):
+        report = consolidate(plan, paths, progress=progress)
+        return "\n".join([report.summary(), *report.details()[:40]])
+    app = book.app  # pragma: no cover - needs Excel
     book.close()
     try:
         report = consolidate(plan, paths, progress=progress)
