@@ -74,6 +74,13 @@ def test_split_files_hold_only_their_region(master, config, tmp_path):
             formulas = [a for a, c in tab.items() if c.formula is not None]
             assert formulas and all(x.is_locked(tab[a].style) for a in formulas)
             assert x.sheet_protected(region)
+            # managers fill only their region tab: 设置 (assumptions too), deals, quiz and referrals are locked
+            cells = {f.cell for f in inputs}
+            assert not [a for a, c in tab.items() if not x.is_locked(c.style) and a not in cells]
+            for sheet in x.sheet_names:
+                if sheet not in (region, "_salesplan"):
+                    assert x.sheet_protected(sheet), sheet
+                    assert not [a for a, c in x.read_sheet(sheet).items() if not x.is_locked(c.style)], sheet
 
 
 def test_month_loop_split_fill_consolidate(master, config, tmp_path):
@@ -149,3 +156,101 @@ def test_cli_split_and_consolidate(master, tmp_path, capsys):
     code = main(["consolidate", str(master), str(out), str(bad), "--config", str(toml)])
     printed = capsys.readouterr().out
     assert code == 1 and "files read: 2 (1 merged, 1 excluded)" in printed and "refused (not_zip)" in printed
+
+
+@pytest.mark.libreoffice
+def test_regional_targets_are_the_masters(master, config, tmp_path):
+    """Every target of a regional file is the master plan's, to the yuan: region revenue and new
+    customers, region × product, region × phase, KPI weights, and (after LibreOffice recalculates the
+    file) every rep's personal target. A per-region recomputation would differ by a yuan in some
+    phase targets of this plan (e.g. 华东区 phase 1: 136,956 instead of 136,957)."""
+    from lo_recalc import error_cells, load_values, recalc, require_libreoffice
+
+    from salesplan.engine.actuals import DealRow, compute_actuals
+    from salesplan.engine.plan import compute_plan
+    from salesplan.regional.workflow import split_plan
+    from salesplan.workbook_templates.expect import same
+    from salesplan.workbook_templates.inputs import read_inputs
+    from salesplan.workbook_templates.io import OpenpyxlReader
+
+    require_libreoffice()
+    with OpenpyxlReader(master) as rd:
+        _, master_inputs = read_inputs(rd)
+    for k, region in enumerate(("华东区", "北方区")):       # deals: the rep tables hold more than targets
+        master_inputs.deals[k] = DealRow(seq=k + 1, rep=REPS[region][0], region=region, customer="客户",
+                                         amount=1000.5, customer_region="西南区")
+    writer.generate_workbook(config, master, inputs=master_inputs)
+    plan = compute_plan(config)                    # the master plan, computed from the full configuration
+    act = compute_actuals(plan, master_inputs)
+    res = split_plan(master, tmp_path / "out", config=config)
+    outs = recalc(list(res.files.values()), tmp_path / "lo")
+    master_wb = openpyxl.load_workbook(master)
+    checked = 0
+    for (region, _), out in zip(res.files.items(), outs):
+        wb = load_values(out)
+        assert error_cells(wb) == []
+        rt = next(r for r in plan.regions if r.name == region)
+        ws, mws = wb[region], master_wb[region]
+        # the region tab has the master's geometry: find the cells by their labels
+        rows = {c.value: c.row for c in ws["B"] if isinstance(c.value, str)}
+        hdr = next(c.row for c in ws["A"] if c.value == "阶段" and c.row > 5)
+        cols = {c.value: c.column for c in ws[hdr] if isinstance(c.value, str)}
+        assert ws["C5"].value == rt.revenue and ws["C6"].value == rt.new_customers
+        for j, pt in enumerate(plan.phases):
+            assert ws.cell(hdr + 1 + j, 5).value == pt.regions[region], (region, j)
+        for p in plan.products:
+            assert ws.cell(rows["产品目标"], cols[p.name]).value == rt.products[p.name], (region, p.name)
+        rep_hdr = next(c.row for c in ws["B"] if c.value == "姓名")
+        kpi_cols = {c.value: c.column for c in ws[rep_hdr] if isinstance(c.value, str)}
+        for kw in plan.kpi_weights[region]:
+            assert ws.cell(rep_hdr - 4, kpi_cols[kw.name]).value == pytest.approx(float(kw.weight)), kw.key
+        tcol = kpi_cols["个人目标"]
+        for i, _ in enumerate(master_inputs.regions[region].reps):
+            assert same(ws.cell(rep_hdr + 1 + i, tcol).value, act[("rep", region, i, "target")]), (region, i)
+            checked += 1
+        assert sum(ws.cell(rep_hdr + 1 + i, tcol).value or 0 for i in range(len(REPS[region]))) == rt.revenue
+        # the same plan values sit in the same cells of the master's tab
+        for r in range(1, rep_hdr):
+            for c in range(1, ws.max_column + 1):
+                mv = mws.cell(r, c).value
+                if isinstance(mv, int) and not isinstance(mv, bool):       # yuan: exact
+                    assert ws.cell(r, c).value == mv, (region, ws.cell(r, c).coordinate)
+                elif isinstance(mv, float):                                # weights (LibreOffice writes 15 digits)
+                    assert same(ws.cell(r, c).value, mv), (region, ws.cell(r, c).coordinate)
+        # 目标分解: the region's row of the region table and of the region × product matrix
+        tg = wb["目标分解"]
+        found = [r for r in range(1, tg.max_row + 1) if tg.cell(r, 1).value == region]
+        assert len(found) == 2
+        assert (tg.cell(found[0], 3).value, tg.cell(found[0], 5).value) == (rt.revenue, rt.new_customers)
+        assert [tg.cell(found[1], 2 + j).value for j in range(len(plan.products))] == \
+            [rt.products[p.name] for p in plan.products]
+        # 作战日历: the region's phase column; KPI考核: the region's final weights
+        cal = wb["作战日历"]
+        h = next(r for r in range(1, cal.max_row + 1) if region in [c.value for c in cal[r]])
+        col = [c.value for c in cal[h]].index(region) + 1
+        assert [cal.cell(h + 1 + j, col).value for j in range(len(plan.phases))] == \
+            [pt.regions[region] for pt in plan.phases]
+        kpi = wb["KPI考核"]
+        weights = [kpi.cell(r, 4).value for r in range(1, kpi.max_row + 1)
+                   if kpi.cell(r, 2).value in {kw.name for kw in plan.kpi_weights[region]} and
+                   isinstance(kpi.cell(r, 4).value, float) and r > 12]
+        assert weights == pytest.approx([float(kw.weight) for kw in plan.kpi_weights[region]])
+    assert checked >= 4 * 5
+
+
+def test_generate_a_regional_file_directly(config, tmp_path):
+    """generate_workbook(…, regions=[R]) writes R's file: the master plan's figures, R alone, stamped
+    with the regions it holds; an unknown region is refused."""
+    from salesplan.errors import WorkbookError
+
+    path = tmp_path / "south.xlsx"
+    writer.generate_workbook(config, path, regions=["华南区"])
+    others = [r for r in config.regions if r.name != "华南区"]
+    assert scan_for_names(path, [r.name for r in others] + [r.manager for r in others]
+                          + [n for r in others for n in REPS[r.name]]) == []
+    with XlsxFile(path) as x:
+        assert x.custom_properties["salesplan.regions"] == '["华南区"]'
+        assert "华南区" in x.sheet_names and not set(REPS) - {"华南区"} & set(x.sheet_names)
+    with pytest.raises(WorkbookError) as err:
+        writer.generate_workbook(config, tmp_path / "x.xlsx", regions=["东北区"])
+    assert err.value.problems[0].code == "unknown_region"

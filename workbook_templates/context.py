@@ -218,6 +218,7 @@ class Ctx:
     setup_region: dict[str, dict[str, str]] = field(default_factory=dict)
     tier_refs: list[tuple[str, str]] = field(default_factory=list)       # (from_ppm ref, rate_ppm ref)
     banners: dict[str, str] = field(default_factory=dict)                # banner name -> abs ref
+    scope: tuple[str, ...] | None = None     # a regional file: the regions it holds (plan is their view)
 
     def __post_init__(self):
         self.L = Labels(self.lang)
@@ -243,3 +244,8 @@ class Ctx:
     @property
     def cfg(self):
         return self.plan.config
+
+    @property
+    def regional(self) -> bool:
+        """A regional file (``salesplan split``): one region's view of the master plan."""
+        return self.scope is not None

@@ -79,6 +79,12 @@ _STYLE_DEFS: dict[str, tuple[dict, str | None, str, dict, bool, bool]] = {
     "as_general": ({}, ASSUMPTION_FILL, "General", {}, True, True),
 }
 INPUT_STYLES = frozenset(k for k, v in _STYLE_DEFS.items() if v[4])
+# read-only copies of the input styles (regional files: the director's inputs, shown but locked)
+READONLY_FILL = "EDEDED"
+for _k in sorted(INPUT_STYLES):
+    _font, _fill, _fmt, _align, _unlocked, _border = _STYLE_DEFS[_k]
+    _STYLE_DEFS["ro_" + _k] = (_font, READONLY_FILL, _fmt, _align, False, _border)
+del _k, _font, _fill, _fmt, _align, _unlocked, _border
 
 
 @dataclass
@@ -154,6 +160,16 @@ class SheetModel:
     @property
     def max_col(self) -> int:
         return max((max(r) for r in self.cells.values() if r), default=0)
+
+    def lock_inputs(self) -> int:
+        """Turn every input cell of this sheet into a locked, grey read-only cell; returns how many."""
+        n = 0
+        for cols in self.cells.values():
+            for c, (v, style, key, is_text) in cols.items():
+                if style in INPUT_STYLES:
+                    cols[c] = (v, "ro_" + style, key, is_text)
+                    n += 1
+        return n
 
     def formula_keys(self):
         for r, cols in self.cells.items():

@@ -19,6 +19,15 @@ def build_guide(ctx: Ctx) -> SheetModel:
     m.put(2, 1, L("input_hint"), "note")
     m.f(3, 1, f"={ctx.banners['weights']}", "banner", ("lit", _weights_banner(ctx)))
     r = 4
+    if ctx.regional:
+        names = "、".join(ctx.scope) if ctx.lang == "zh" else ", ".join(ctx.scope)
+        m.text(r, 1, L.pick(f"区域文件：{names}。所有目标取自总方案；只含本区域的数据。黄色单元格（本区域页）由区域经理填写，"
+                            f"其余（设置、成交明细、竞赛与推荐）为只读，由总部维护。冠军与新客户首单奖以总方案为准。",
+                            f"Regional file: {names}. Every target is the master plan's; only this region's data is "
+                            f"included. Yellow cells (the region tab) are the manager's; everything else (Setup, Deals, "
+                            f"Quiz & referrals) is read-only and kept by head office. The champion and first-deal awards "
+                            f"are decided in the master."), "banner")
+        r += 1
     for a in plan.alerts:
         m.text(r, 1, "⚠ " + a.message, "banner")
         r += 1
@@ -86,7 +95,8 @@ def build_targets(ctx: Ctx) -> SheetModel:
     m = SheetModel(ctx.sheet["targets"], "targets")
     m.put(1, 1, f"{L('targets_title')} — {cfg.month}", "title")
     r = 3
-    m.put(r, 1, L("sec_r1"), "section")
+    m.put(r, 1, L("sec_r1") + (L.pick("（本区域，取自总方案）", " (this region, from the master plan)")
+                               if ctx.regional else ""), "section")
     r += 1
     t = plan.targets
     rows = [(L.pick("月度销售额", "Monthly revenue"), t.revenue, "money"),
@@ -128,13 +138,17 @@ def build_targets(ctx: Ctx) -> SheetModel:
         m.text(r, 1, x.name, "label")
         m.text(r, 2, x.manager, "text")
         m.put(r, 3, x.revenue, "money")
-        m.f(r, 4, f"=C{r}/SUM($C${r0}:$C${r0 + len(plan.regions) - 1})", "pct", ("lit", x.revenue / total))
+        if not ctx.regional:        # a regional file holds no company total to take a share of
+            m.f(r, 4, f"=C{r}/SUM($C${r0}:$C${r0 + len(plan.regions) - 1})", "pct", ("lit", x.revenue / total))
         m.put(r, 5, x.new_customers, "int")
         r += 1
-    m.put(r, 1, L("total"), "label")
-    m.f(r, 3, f"=SUM(C{r0}:C{r - 1})", "total_money", ("lit", sum(x.revenue for x in plan.regions)))
-    m.f(r, 5, f"=SUM(E{r0}:E{r - 1})", "total_int", ("lit", sum(x.new_customers for x in plan.regions)))
-    r += 2
+    if ctx.regional:
+        m.cells[r0 - 1].pop(4, None)
+    else:
+        m.put(r, 1, L("total"), "label")
+        m.f(r, 3, f"=SUM(C{r0}:C{r - 1})", "total_money", ("lit", sum(x.revenue for x in plan.regions)))
+        m.f(r, 5, f"=SUM(E{r0}:E{r - 1})", "total_int", ("lit", sum(x.new_customers for x in plan.regions)))
+    r += 1 if ctx.regional else 2
     # matrix
     m.put(r, 1, L("matrix"), "section")
     r += 1
@@ -151,12 +165,14 @@ def build_targets(ctx: Ctx) -> SheetModel:
             m.put(r, 2 + j, x.products[p.name], "money")
         m.f(r, 2 + P, f"=SUM(B{r}:{COL(1 + P)}{r})", "total_money", ("lit", x.revenue))
         r += 1
-    m.put(r, 1, L("total"), "label")
-    for j, p in enumerate(plan.products):
-        m.f(r, 2 + j, f"=SUM({COL(2 + j)}{m0}:{COL(2 + j)}{r - 1})", "total_money", ("lit", p.revenue))
-    m.f(r, 2 + P, f"=SUM({COL(2 + P)}{m0}:{COL(2 + P)}{r - 1})", "total_money",
-        ("lit", sum(x.revenue for x in plan.regions)))
-    r += 2
+    if not ctx.regional:
+        m.put(r, 1, L("total"), "label")
+        for j, p in enumerate(plan.products):
+            m.f(r, 2 + j, f"=SUM({COL(2 + j)}{m0}:{COL(2 + j)}{r - 1})", "total_money", ("lit", p.revenue))
+        m.f(r, 2 + P, f"=SUM({COL(2 + P)}{m0}:{COL(2 + P)}{r - 1})", "total_money",
+            ("lit", sum(x.revenue for x in plan.regions)))
+        r += 1
+    r += 1
     m.put(r, 1, L("region_nc"), "note")
     m.widths.update({1: 30, 2: 16, 3: 16, 4: 16, 5: 16, 6: 16, 7: 16})
     m.freeze = "A3"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from salesplan.config.loader import validate as validate_config
 from salesplan.config.model import PlanConfig
@@ -32,12 +32,14 @@ from salesplan.workbook_templates.inputs import MergeReport, merge_inputs, read_
 from salesplan.workbook_templates.io import OpenpyxlReader, open_reader
 from salesplan.workbook_templates.labels import META_SHEET
 from salesplan.workbook_templates.model import SheetModel, render
+from salesplan.workbook_templates.region_view import region_view, regional_inputs
 from salesplan.workbook_templates.save import atomic_write
 from salesplan.workbook_templates.setup_sheet import C_KEY, SetupBuilder
 
 DEFAULT_DEAL_ROWS = 200
 PROP_MONTH, PROP_LAYOUT, PROP_HASH, PROP_LANG = ("salesplan.month", "salesplan.layout", "salesplan.plan_hash",
                                                  "salesplan.lang")
+PROP_REGIONS = "salesplan.regions"      # regional files only: JSON list of the regions the file holds
 
 
 def default_filename(month, lang: str = "zh") -> str:
@@ -64,15 +66,30 @@ class Built:
 
 
 def build_models(plan: Plan, *, lang: str | None = None, inputs: WorkbookInputs | None = None,
-                 deal_rows: int | None = None) -> Built:
-    """Lay out every sheet for ``plan`` with ``inputs`` pre-filled (pure: writes nothing)."""
+                 deal_rows: int | None = None, regions: Iterable[str] | None = None) -> Built:
+    """Lay out every sheet for ``plan`` with ``inputs`` pre-filled (pure: writes nothing).
+
+    ``regions`` — a regional file (``salesplan split``): the master ``plan`` (computed once
+    from the full configuration) laid out for those regions only. Every target is the
+    master's; ``inputs`` may be the master's (they are filtered: the regions' tabs, their
+    deals, quiz places and referrals). Only the regions' own input cells stay unlocked —
+    设置, deals, quiz and referral rows are shown read-only — and the sheets are protected
+    whatever the configuration says.
+    """
+    scope = None
+    if regions is not None:
+        rv = region_view(plan, [regions] if isinstance(regions, str) else regions, lang=lang)
+        plan, scope = rv.plan, rv.regions
+        if inputs is None:
+            inputs = default_inputs(plan, deal_rows=0)
+        inputs = regional_inputs(inputs, rv)
     cfg = plan.config
     lang = lang or cfg.workbook.language
     if inputs is None:
         inputs = default_inputs(plan, deal_rows=DEFAULT_DEAL_ROWS if deal_rows is None else deal_rows)
     elif deal_rows is not None and len(inputs.deals) < deal_rows:
         inputs.deals += [DealRow() for _ in range(deal_rows - len(inputs.deals))]
-    ctx = Ctx(plan, lang, inputs)
+    ctx = Ctx(plan, lang, inputs, scope=scope)
     ctx.names["__plan_hash"] = plan_hash(plan)
     setup = SetupBuilder(ctx).build()          # defines SP_* names, KPI/tier refs, banners
     regions = [live_sheets.build_region(ctx, r) for r in cfg.regions]
@@ -81,6 +98,11 @@ def build_models(plan: Plan, *, lang: str | None = None, inputs: WorkbookInputs 
               live_sheets.build_incentives(ctx), live_sheets.build_statements(ctx), live_sheets.build_risks(ctx), live_sheets.build_coaching(ctx), live_sheets.build_dashboard(ctx)]
     h = ctx.names.pop("__plan_hash")
     props = {PROP_MONTH: str(cfg.month), PROP_LAYOUT: LAYOUT_VERSION, PROP_HASH: h, PROP_LANG: lang}
+    if scope is not None:
+        props[PROP_REGIONS] = json.dumps(list(scope), ensure_ascii=False)
+        for m in models:
+            if m.role != "region":         # managers fill only their region tab
+                m.lock_inputs()
     meta = SheetModel(META_SHEET, "meta", hidden=True)
     r = 1
     for k, v in props.items():
@@ -100,7 +122,7 @@ def build_models(plan: Plan, *, lang: str | None = None, inputs: WorkbookInputs 
 
 def write_built(built: Built, path: str | Path) -> None:
     cfg = built.ctx.cfg
-    render(built.models, path, protect=cfg.workbook.protect, password=cfg.workbook.password,
+    render(built.models, path, protect=cfg.workbook.protect or built.ctx.regional, password=cfg.workbook.password,
            defined_names=built.names, properties=built.properties, active=0)
 
 
@@ -135,12 +157,15 @@ def archive_path(path: Path, month: str) -> Path:
 
 def generate_workbook(config: PlanConfig, path: str | Path | None = None, *, lang: str | None = None,
                       previous=None, archive: bool = False, allow_drop: bool = False,
-                      deal_rows: int | None = None, inputs: WorkbookInputs | None = None) -> GenerateResult:
+                      deal_rows: int | None = None, inputs: WorkbookInputs | None = None,
+                      regions: Iterable[str] | None = None) -> GenerateResult:
     """Write the plan workbook for ``config.month`` to ``path`` (default: readable name in cwd).
 
     ``previous`` — a path or reader of an earlier workbook of the same month whose typed
     inputs are kept (default: ``path`` itself when it exists). A workbook of another
     month at ``path`` is refused, or moved aside when ``archive`` is true.
+    ``regions`` — write a regional file instead: the full plan's figures, only those
+    regions (see :func:`build_models`).
     """
     plan = compute_plan(config)
     lang = lang or config.workbook.language
@@ -179,7 +204,7 @@ def generate_workbook(config: PlanConfig, path: str | Path | None = None, *, lan
     result.problems = duplicate_rep_problems(fresh)
     result.warnings += [f"{p.where}: duplicate rep names {p.value} — make them unique (payouts cannot be told apart)"
                         for p in result.problems]
-    built = build_models(plan, lang=lang, inputs=fresh, deal_rows=deal_rows)
+    built = build_models(plan, lang=lang, inputs=fresh, deal_rows=deal_rows, regions=regions)
     atomic_write(path, lambda tmp: write_built(built, tmp), expect_month=str(config.month))
     return result
 

@@ -2,30 +2,32 @@
 
     split_plan(plan.xlsx, out_dir)            consolidate(plan.xlsx, [files…])
       设置 → config, region tabs → inputs       read config + inputs of the master
-      per region:                               per file (salesplan.regional.core):
-        config filtered to the region             preflight → stamp → manifest → checks
-        inputs filtered to the region              → three-way merge by key
-        build_models → render (writer)          apply merged values to the master's
+      plan computed once (full config)          per file (salesplan.regional.core):
+      per region:                                 preflight → stamp → manifest → checks
+        build_models(plan, regions=[region])       → three-way merge by key
+        → render (writer)                       apply merged values to the master's
         fingerprint → seal manifest               inputs (keyed, never by address)
         stamp (custom properties)               regenerate the master (writer, atomic)
         leak scan → sidecar JSON                move the sidecars' bases, log history
 
 The workbook is built by the writer's public functions
 (:func:`salesplan.workbook_templates.writer.build_models` / ``write_built`` /
-``generate_workbook``): a regional file is the writer's workbook for a configuration
-that holds only that region, so no sheet, defined name, cached string or pivot cache
-of another region can exist in it. The region's targets come from the master plan
-(its revenue and new-customer targets become the filtered plan's totals).
+``generate_workbook``): a regional file is the writer's region-only layout of the master
+plan (``build_models(plan, regions=[region])``, see
+:mod:`salesplan.workbook_templates.region_view`), so no sheet, defined name, cached
+string or pivot cache of another region can exist in it, and every target in it (region,
+region × product, region × phase, new customers, personal targets, KPI weights) is the
+master's. Only the region tab's inputs are unlocked.
 
 Input keys (stable, address-free): ``("reps", region, who, field)`` where ``who`` is the
 rep's name at split time (``"#n"`` for an empty slot n or a duplicated name),
 ``("phases", region, phase number, field)`` and ``("focus_target", region)``. Deals
-are not regional inputs: they come from the CRM import, and edits to them in a
-regional file are reported (``unregistered_edit``) and not merged.
+are not regional inputs: they come from the CRM import and are read-only (locked) in a
+regional file, like 设置; an edit made anyway is reported (``locked_changed``) and never
+merged.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -44,8 +46,8 @@ from salesplan.regional.scan import scan_for_names
 from salesplan.regional.values import to_python
 from salesplan.regional.xlsxread import XlsxFile, column_letter
 
-__all__ = ["SplitResult", "split_plan", "consolidate", "field_spec", "region_fields", "region_config",
-           "LeakError", "workbook_month", "MasterValues"]
+__all__ = ["SplitResult", "split_plan", "consolidate", "field_spec", "region_fields", "LeakError",
+           "workbook_month", "MasterValues"]
 
 YES, NO = "是", "否"
 
@@ -235,23 +237,6 @@ def workbook_month(path: str | os.PathLike) -> str | None:
 
 # ----------------------------------------------------------------------------- split
 
-def region_config(config: Any, plan: Any, region: str) -> Any:
-    """The plan configuration of one region only, with that region's targets as totals."""
-    rt = next(r for r in plan.regions if r.name == region)
-    rc = next(r for r in config.regions if r.name == region)
-    targets = dataclasses.replace(config.targets, revenue=rt.revenue, new_customers=rt.new_customers)
-    sb = config.strategy_b
-    if config.strategy == "B":
-        sb = dataclasses.replace(sb, revenue=rt.revenue, new_customers=rt.new_customers)
-    risks = config.risks
-    others = {r.name for r in config.regions} - {region}
-    if {risks.green_channel_customer_region, risks.green_channel_via_region} & others:
-        # the green channel names another region: it cannot apply inside one region's file
-        risks = dataclasses.replace(risks, green_channel_customer_region="", green_channel_via_region="")
-    return dataclasses.replace(config, targets=targets, strategy_b=sb, risks=risks,
-                               regions=(dataclasses.replace(rc, revenue=rt.revenue),))
-
-
 @dataclass
 class SplitResult:
     files: dict[str, Path] = field(default_factory=dict)       # region -> regional file
@@ -279,8 +264,12 @@ def _needles(config: Any, inputs: Any, region: str) -> list[str]:
 def split_plan(plan_path: str | os.PathLike, out_dir: str | os.PathLike | None = None,
                regions: Iterable[str] | None = None, *, config: Any = None,
                progress: Progress | None = None) -> SplitResult:
-    """Write one workbook per region (default: every region) and its sidecar manifest."""
-    from salesplan.engine.actuals import DealRow, WorkbookInputs
+    """Write one workbook per region (default: every region) and its sidecar manifest.
+
+    The plan is computed once, from the full configuration; each file is the writer's
+    region-only layout of it (``build_models(plan, regions=[region])``), so every target
+    in it is the master's to the yuan.
+    """
     from salesplan.engine.plan import compute_plan
     from salesplan.workbook_templates.context import LAYOUT_VERSION
     from salesplan.workbook_templates.inputs import read_inputs
@@ -306,17 +295,11 @@ def split_plan(plan_path: str | os.PathLike, out_dir: str | os.PathLike | None =
     progress = progress or NullProgress()
     progress.start(len(wanted), "拆分区域文件 split")
     for region in wanted:
-        rcfg = region_config(cfg, plan, region)
-        rplan = compute_plan(rcfg)
-        rin = master_inputs.regions.get(region)
-        if rin is None:
+        if region not in master_inputs.regions:
             raise WorkbookError([Problem(f"{plan_path.name}: {region}", None, "a region tab in the master", "layout")])
-        deals = [d for d in master_inputs.deals if d.region == region]
-        deals += [DealRow() for _ in range(max(20, len(deals) // 5))]
-        rinputs = WorkbookInputs(regions={region: rin}, deals=deals)
-        built = build_models(rplan, inputs=rinputs)
+        built = build_models(plan, inputs=master_inputs, regions=[region], lang=meta.get("lang") or None)
         dest = out / f"{plan_path.stem}.{safe_name(region)}.xlsx"
-        fields = region_fields(built.ctx.registry.tables, region, rinputs)
+        fields = region_fields(built.ctx.registry.tables, region, built.ctx.inputs)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=".tmp.xlsx", dir=out)
         os.close(fd)
         tmp = Path(tmp_name)
