@@ -666,7 +666,9 @@ def build_risks(ctx: Ctx) -> SheetModel:
     _flag_cf(m, f"F{reg0}:F{max(regN, reg0)}", f"F{reg0}")
     m.widths.update({1: 6, 2: 8, 3: 34, 4: 10, 5: 18, 6: 48, 7: 6})
     m.freeze = "A3"
-    m.print_area = f"A1:F{regN}"
+    # Print the triggered list only: the register below holds every possible check
+    # (a thousand rows for the default plan) and would fill dozens of blank pages.
+    m.print_area = f"A1:F{reg_hdr - 2}"
     return m
 
 
@@ -794,6 +796,7 @@ def build_dashboard(ctx: Ctx) -> SheetModel:
                               L("kpi_score")))
     m.widths.update({1: 22, 2: 14, 3: 16, 4: 16, 5: 10, 6: 12, 7: 8})
     m.print_area = f"A1:T{max(r, 68)}"
+    m.fit_height = 1  # tables and the four charts on one A4 page
     return m
 
 

@@ -127,6 +127,7 @@ class SheetModel:
     print_area: str | None = None
     print_title_rows: str | None = None
     landscape: bool = True
+    fit_height: int = 0          # pages tall when printing (0 = as many as needed)
     protect: bool = True
     hidden: bool = False
     tab_color: str | None = None
@@ -366,7 +367,7 @@ def _render_sheet(wb, ws, m: SheetModel, *, protect: bool, password: str) -> Non
     ws.page_setup.orientation = "landscape" if m.landscape else "portrait"
     ws.page_setup.paperSize = 9  # A4
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    ws.page_setup.fitToHeight = m.fit_height
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     if m.print_area:
         ws.print_area = m.print_area
