@@ -111,6 +111,17 @@ def test_formats_freeze_print(generated):
     assert east.freeze_panes and wb["成交明细"].freeze_panes
 
 
+def test_print_setup_is_a4_and_compact(generated):
+    _, wb = generated
+    for name in wb.sheetnames[:-1]:
+        assert wb[name].page_setup.paperSize in (9, "9"), name
+        assert wb[name].page_setup.fitToWidth in (1, "1"), name
+    assert wb["仪表盘"].page_setup.fitToHeight in (1, "1")       # one page with the charts
+    risks = wb["风险预警"]
+    last_printed = int(re.findall(r"\d+", str(risks.print_area).split(":")[-1])[0])
+    assert last_printed < 260 < risks.max_row                   # the long register is not printed
+
+
 def test_assumptions_marked_on_setup(generated):
     _, wb = generated
     ws = wb["设置"]
