@@ -88,3 +88,11 @@ def test_callback_progress_sets_and_restores_status_bar():
 @pytest.mark.parametrize("cls", [NullProgress, CliProgress, RecordingProgress])
 def test_protocol(cls):
     assert isinstance(cls(), Progress)
+
+
+def test_latin_names_match_whole_words_only():
+    """A manager called "Bo" is a leak when written as a name, not inside SP_RetentionBonus."""
+    from salesplan.regional.scan import scan_bytes
+    assert scan_bytes("xl/workbook.xml", b'<definedName name="SP_RetentionBonus">x</definedName>', ["Bo"]) == []
+    assert [h.needle for h in scan_bytes("xl/sharedStrings.xml", b"<si><t>Bo</t></si>", ["Bo"])] == ["Bo"]
+    assert [h.needle for h in scan_bytes("bin", "Bo Li".encode("utf-16-le"), ["Bo"])] == ["Bo"]

@@ -57,6 +57,22 @@ def _decode_xml(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+def _finder(needle: str):
+    """How to look for a needle: plain substring for CJK names; whole words for Latin
+    ones, so a manager called "Bo" is not found inside ``SP_RetentionBonus``."""
+    if not needle.isascii():
+        return lambda text: needle in text
+    pattern = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(needle) + r"(?![A-Za-z0-9_])")
+    return lambda text: pattern.search(text) is not None
+
+
+def _byte_finder(needle: bytes, ascii_word: bool):
+    if not ascii_word:
+        return lambda data: needle in data
+    pattern = re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(needle) + rb"(?![A-Za-z0-9_])")
+    return lambda data: pattern.search(data) is not None
+
+
 def scan_bytes(part: str, data: bytes, needles: Iterable[str], *, depth: int = 0) -> list[LeakHit]:
     needles = [n for n in dict.fromkeys(needles) if n]
     hits: list[LeakHit] = []
@@ -74,9 +90,10 @@ def scan_bytes(part: str, data: bytes, needles: Iterable[str], *, depth: int = 0
         decoded = html.unescape(_XESC.sub(lambda m: chr(int(m.group(1), 16)), raw))
         plain = html.unescape(_XESC.sub(lambda m: chr(int(m.group(1), 16)), _TAG.sub("", raw)))
         for n in needles:
-            if n in decoded:
+            found = _finder(n)
+            if found(decoded):
                 hits.append(LeakHit(part, n, "xml"))
-            elif n in plain:
+            elif found(plain):
                 hits.append(LeakHit(part, n, "xml-text"))
     for n in needles:
         if any(h.part == part and h.needle == n for h in hits):
@@ -86,7 +103,7 @@ def scan_bytes(part: str, data: bytes, needles: Iterable[str], *, depth: int = 0
                 b = n.encode(enc)
             except UnicodeEncodeError:
                 continue
-            if b in data:
+            if _byte_finder(b, n.isascii() and enc in ("utf-8", "gb18030"))(data):
                 hits.append(LeakHit(part, n, enc))
                 break
     return hits
