@@ -6,14 +6,10 @@ tests never depend on the workbook layer).
 """
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
+from .plan_macros import _action
 from .registry import macro
-
-
-def _action(name: str):
-    return getattr(importlib.import_module("salesplan.macros.actions"), name)
 
 
 @macro(
