@@ -6,6 +6,7 @@ exactly like ``split`` builds them: written, fingerprinted, sealed, stamped.
 """
 from __future__ import annotations
 
+import datetime as dt
 import random
 import zipfile
 from decimal import Decimal
@@ -327,3 +328,36 @@ def test_report_json_and_summary(split):
     assert j["files"][0]["applied"] == [{"key": ["reps", region, 1, "weight"], "base": 1, "master": 1,
                                          "regional": 4}]
     assert "files read: 3" in res.report.summary()
+
+
+def test_raw_shortcuts_judge_exactly_like_decoded_cells(tmp_path):
+    """check_cells on lazily read sheets (raw-XML shortcuts) gives the same values and the
+    same problems, in the same order, as on fully decoded cells."""
+    from salesplan.regional.checks import check_cells
+    from salesplan.regional.xlsxread import XlsxFile
+
+    sp = Split(tmp_path, n_regions=2, n_reps=20)
+    rnd = random.Random(7)
+    pool = [None, "", " ", 0, 1, 1.0, -3, 2.5, 1e-7, 1.1000000000000001, 12345678901234567890, 100, 101, 1.5,
+            True, False, "是", "否", "yes", "12", "007", "50%", "three", "王小明", "  空格 ", "a & <b>", "=1+1",
+            dt.datetime(2025, 7, 3), 0.195, 100000, 100001]
+    for i in range(2):
+        region = sp.region(i)
+        m = sp.manifests[region]
+        cells = {f.cell: rnd.choice(pool) for f in rnd.sample(m.inputs, 100)}
+        cells.update({"J5": "=999", "K6": 5, "A7": 100, "M20": "note", "B2": 7, "L1": None, "A3": "改"})
+        wb = openpyxl.load_workbook(sp.files[region])
+        ws = wb[region]
+        for addr, v in cells.items():
+            ws[addr] = v
+        wb.save(sp.files[region])
+        with XlsxFile(sp.files[region]) as x:
+            lazy = {s: x.read_sheet_lazy(s) for s in x.sheet_names}
+            eager = {s: x.read_sheet(s) for s in x.sheet_names}
+            got = check_cells("f.xlsx", m, lazy, x.is_locked)
+            want = check_cells("f.xlsx", m, eager, x.is_locked)
+        assert [(type(v), v) for v in got[0].values()] == [(type(v), v) for v in want[0].values()]
+        assert list(got[0]) == list(want[0])
+        assert [(p.where, p.value, p.expected, p.code) for p in got[1]] == \
+               [(p.where, p.value, p.expected, p.code) for p in want[1]]
+        assert got[1]                                # the edits above are found

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salesplan.regional.merge import three_way_merge
+from salesplan.regional.merge import Change, three_way_merge
 from salesplan.regional.values import canon, decode, encode, formula_hash, normalize_formula, value_hash
 
 K = ("reps", "华东区", "张三", "weight")
@@ -113,3 +113,67 @@ def test_encode_round_trip(v):
 ])
 def test_formula_normalisation(a, b, same):
     assert (formula_hash(a) == formula_hash(b)) is same, (normalize_formula(a), normalize_formula(b))
+
+
+def _reference_merge(base, master, regional):
+    """The merge as first written (no shortcuts): the optimised one must agree with it."""
+    absent = object()
+
+    def same(a, b):
+        return a == b and (a is None) == (b is None) and isinstance(a, bool) == isinstance(b, bool)
+
+    out = {"merged": {}, "kept": [], "applied": [], "converged": [], "conflicts": [], "new_base": {}}
+    for key in dict.fromkeys([*base, *master, *regional]):
+        b, m = canon(base.get(key)), canon(master.get(key))
+        r_raw = regional.get(key, absent)
+        nb = b
+        if r_raw is absent:
+            out["merged"][key] = m
+            out["kept"].append(key)
+        else:
+            r = canon(r_raw)
+            if same(r, b):
+                out["merged"][key] = m
+                out["kept"].append(key)
+            elif same(m, b):
+                out["merged"][key], nb = r, r
+                out["applied"].append((key, b, m, r))
+            elif same(m, r):
+                out["merged"][key], nb = m, r
+                out["converged"].append((key, b, m, r))
+            else:
+                out["merged"][key] = m
+                out["conflicts"].append((key, b, m, r))
+        if key in base or nb is not None:
+            out["new_base"][key] = nb
+    return out
+
+
+def _typed(d):
+    return {k: (type(v), v) for k, v in d.items()}
+
+
+more_values = st.one_of(values, st.decimals(allow_nan=False, allow_infinity=False, places=3),
+                        st.sampled_from([Decimal(1), Decimal("1.0"), 1, 1.0, True, False, 0, "", None]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(keys, more_values, max_size=12), st.dictionaries(keys, more_values, max_size=12),
+       st.dictionaries(keys, more_values, max_size=12), st.booleans())
+def test_merge_agrees_with_the_reference(base, master, regional, same_keys):
+    if same_keys:                                # the fast path: one key set
+        ks = list(base)
+        master = {k: master.get(k) for k in ks}
+        regional = {k: regional[k] for k in ks if k in regional}
+    res = three_way_merge(base, master, regional)
+    ref = _reference_merge(base, master, regional)
+    assert list(res.merged) == list(ref["merged"]) and _typed(res.merged) == _typed(ref["merged"])
+    assert res.kept == ref["kept"]
+    for bucket in ("applied", "converged", "conflicts"):
+        assert [(c.key, c.base, c.master, c.regional) for c in getattr(res, bucket)] == ref[bucket]
+        assert [tuple(map(type, (c.base, c.master, c.regional))) for c in getattr(res, bucket)] == \
+               [tuple(map(type, x[1:])) for x in ref[bucket]]
+    assert list(res.new_base) == list(ref["new_base"]) and _typed(res.new_base) == _typed(ref["new_base"])
+    for c in res.applied + res.converged + res.conflicts:     # built by the fast constructor
+        same = Change(c.key, c.base, c.master, c.regional)
+        assert c == same and repr(c) == repr(same) and type(c) is Change

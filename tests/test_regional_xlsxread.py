@@ -235,3 +235,68 @@ def test_libreoffice_round_trip_keeps_formulas_styles_and_stamp(tmp_path):
         assert x.is_locked(c["B1"].style) is False and x.is_locked(c["A1"].style) is True
         for s in x.sheet_names:
             assert dict(x.iter_cells(s, engine="fast")) == dict(x.iter_cells(s, engine="lxml"))
+
+
+def tricky_cells_file(path: Path) -> Path:
+    """Cells the shortcut decoders must either read exactly like the full decoder or leave to it."""
+    body = ('<row r="1"><c r="A1"><v>7</v></c><c r="B1" t="n"><v>-1.5E+3</v></c><c r="C1"><v></v></c>'
+            '<c r="D1" t="n"></c><c r="E1" s="1"/><c r="F1"><v>0012</v></c><c r="G1"><v>1.1000000000000001</v></c>'
+            '<c r="H1"><v>12345678901234567890</v></c><c r="I1"><v xml:space="preserve">3</v></c></row>'
+            '<row r="2"><c r="A2" t="inlineStr"><is><t>&#38144;&#21806; &amp; &lt;x&gt;</t></is></c>'
+            '<c r="B2" t="inlineStr"><is><t></t></is></c><c r="C2" t="inlineStr"><is><t>a_x000D_b</t></is></c>'
+            '<c r="D2" t="inlineStr"><is><t xml:space="preserve"> x </t></is></c>'
+            '<c r="E2" t="inlineStr"><is><r><t>a</t></r><r><t>b</t></r></is></c>'
+            '<c r="F2" t="inlineStr"><is><t>y</t><rPh sb="0" eb="1"><t>z</t></rPh></is></c>'
+            '<c r="G2" t="str"><v>s</v></c><c r="H2" t="b"><v>1</v></c><c r="I2" t="e"><v>#N/A</v></c></row>'
+            '<row r="3"><c r="A3"><f>SUM(A1:B1)</f><v>1</v></c><c r="B3"><f>"a&amp;b"&amp;A1</f><v></v></c>'
+            '<c r="C3"><f></f><v>2</v></c><c r="D3"><f/><v>2</v></c><c r="E3"><f t="array" ref="E3">A1*2</f><v>14</v></c>'
+            '<c r="F3" t="str"><f>A2</f><v>x</v></c><c r="G3"><f>A1</f></c></row>')
+    sheet = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="{NS}">'
+             f'<sheetData>{body}</sheetData></worksheet>')
+    src = excel_style_file(path.with_name("src-" + path.name))
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, sheet if info.filename == "xl/worksheets/sheet1.xml" else zin.read(info))
+    return path
+
+
+@pytest.mark.parametrize("maker", [openpyxl_file, excel_style_file, tricky_cells_file])
+def test_shortcut_decoders_agree_with_the_full_decoder(tmp_path, maker):
+    """simple_value / simple_formula (used by the consolidation checks) either give what
+    the full decoder gives, or decline (NOT_SIMPLE / None)."""
+    from salesplan.regional.xlsxread import NOT_SIMPLE, simple_formula, simple_value
+
+    p = maker(tmp_path / "f.xlsx")
+    shortcuts = 0
+    with XlsxFile(p) as x:
+        for s in x.sheet_names:
+            found = x._fast_found(x.sheet_info(s).part)
+            assert found is not None
+            for m in found:
+                full = x._decode(s, m, {})
+                v = simple_value(m)
+                if v is not NOT_SIMPLE:
+                    shortcuts += 1
+                    assert full.formula is None and type(v) is type(full.value) and v == full.value, m
+                f = simple_formula(m)
+                if f is not None:
+                    shortcuts += 1
+                    assert f == full.formula, m
+    assert shortcuts > 0
+
+
+@pytest.mark.parametrize("maker", [openpyxl_file, excel_style_file])
+def test_parts_kept_from_the_preflight_read_like_parts_read_again(tmp_path, maker):
+    """The reader takes the parts the preflight already inflated; with nothing kept
+    (keep_max=0) it reads them from the zip — the same result either way."""
+    p = maker(tmp_path / "f.xlsx")
+    with XlsxFile(p) as kept, XlsxFile(p, keep_max=0) as again, XlsxFile(p, preflight=False) as bare:
+        assert kept._parts and not again._parts
+        for x in (again, bare):
+            assert x.sheets == kept.sheets and x.defined_names == kept.defined_names
+            assert x.custom_properties == kept.custom_properties
+            for s in kept.sheet_names:
+                assert x.read_sheet(s) == kept.read_sheet(s)
+        import hashlib
+        assert kept.sha256 == hashlib.sha256(p.read_bytes()).hexdigest()
+        assert again.sha256 is None and bare.sha256 is None      # not held: the caller hashes the file

@@ -34,11 +34,15 @@ reason              meaning
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import io
 import os
 import posixpath
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -72,6 +76,14 @@ class UnsafeFileError(SalesPlanError):
         super().__init__(f"{self.path}: refused ({reason})" + (f": {detail}" if detail else ""))
 
 
+class Inflated(dict):
+    """``{part name: bytes}`` of the parts a preflight kept; ``names``: every entry, in order;
+    ``sha256``: of the whole file as it was read (None when the file was too large to hold)."""
+
+    names: tuple[str, ...] = ()
+    sha256: str | None = None
+
+
 def _col_number(letters: bytes) -> int:
     n = 0
     for ch in letters:
@@ -93,6 +105,22 @@ _CELL_COL_BEYOND_FAST = re.compile(rb' r="(?:[A-Z]{4,}|[YZ][A-Z]{2}|X[G-Z][A-Z]|
 _CELL_BIG_ROW_FAST = re.compile(rb' r="[A-Z]{1,3}(\d{7,})')
 # any of these bytes means an unusual spelling may be present: use the slow patterns
 _UNUSUAL = (b"\tr", b"\nr", b"\rr", b"r =", b"r= ", b"r='", b":row", b":c ", b":c>")
+_UNUSUAL_SPACED = re.compile(rb"r(?: =|= )")
+_UNUSUAL_PREFIXED = re.compile(rb":(?:row|c[ >])")
+
+
+def _unusual(window: bytes) -> bool:
+    """``any(tok in window for tok in _UNUSUAL)``, about 7× faster: the whitespace and
+    quote tokens are found by their rare first byte (memchr) before the token itself."""
+    if b"\t" in window and b"\tr" in window:
+        return True
+    if b"\n" in window and b"\nr" in window:
+        return True
+    if b"\r" in window and b"\rr" in window:
+        return True
+    if b"'" in window and b"r='" in window:
+        return True
+    return _UNUSUAL_SPACED.search(window) is not None or _UNUSUAL_PREFIXED.search(window) is not None
 _DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _XML_DECL_ENC = re.compile(rb"^<\?xml[^>]*\bencoding\s*=\s*[\"']([^\"']+)[\"']")
 
@@ -128,13 +156,21 @@ def preflight_xlsx(
     max_entries: int = 10_000,
     max_rows: int = EXCEL_MAX_ROWS,
     max_cells: int = 30_000_000,
-) -> None:
+    keep: Callable[[str], bool] | None = None,
+    keep_max: int = 64 * 1024 * 1024,
+) -> Inflated | None:
     """Raise :class:`UnsafeFileError` unless ``path`` is an XLSX that is safe to parse.
 
     ``max_ratio`` applies to entries whose uncompressed size is over 1 MiB (tiny
     parts legitimately compress at odd ratios). ``max_cells`` bounds the dense area a
     parser will allocate: (last row) × (last column), from the ``<dimension>`` and
     from the row and cell references actually present.
+
+    ``keep``: a predicate on part names. The preflight inflates every part anyway; the
+    bytes of the parts it accepts (up to ``keep_max`` bytes in all) are returned as
+    ``{name: bytes}`` (:class:`Inflated`, whose ``names`` lists every entry) — only once
+    the *whole* file has passed — so a reader need not open and inflate them a second
+    time. Without ``keep`` nothing is returned.
     """
     p = Path(path)
     try:
@@ -147,8 +183,13 @@ def preflight_xlsx(
         raise UnsafeFileError(path, "empty", "the file has 0 bytes")
     if st.st_size > max_file_size:
         raise UnsafeFileError(path, "zip_bomb", f"{st.st_size:,} bytes on disk > {max_file_size:,}")
+    whole: bytes | None = None
     with open(p, "rb") as fh:
-        head = fh.read(8)
+        if keep is not None and st.st_size <= keep_max:
+            whole = fh.read(st.st_size + 1)      # a reader wants the parts: read the file once
+            head = whole[:8]
+        else:
+            head = fh.read(8)
     if head.startswith(_OLE2_MAGIC):
         if _ole_has_encrypted_package(p):
             raise UnsafeFileError(path, "encrypted",
@@ -158,17 +199,30 @@ def preflight_xlsx(
     if not head.startswith(b"PK"):
         raise UnsafeFileError(path, "not_zip", "not a zip archive, so not an .xlsx")
     try:
-        zf = zipfile.ZipFile(p)
+        zf = zipfile.ZipFile(p if whole is None else io.BytesIO(whole))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise UnsafeFileError(path, "not_zip", f"unreadable zip: {exc}") from None
+    kept: Inflated | None = Inflated() if keep is not None else None
     with zf:
+        if kept is not None:
+            kept.names = tuple(zf.namelist())
+            if whole is not None:
+                kept.sha256 = hashlib.sha256(whole).hexdigest()
         _check_archive(path, zf, max_uncompressed, max_ratio, max_entries)
-        sheets = _check_structure(path, zf)
+        read: dict[str, bytes] = {}      # structural parts already inflated (and DTD-checked)
+        sheets = _check_structure(path, zf, read)
         budget = [max_uncompressed]
+        room = keep_max
         for info in zf.infolist():
-            is_sheet = info.filename in sheets
-            _stream_part(path, zf, info, budget, max_ratio, is_xml=_is_xml_part(info.filename),
-                         sheet=is_sheet, max_rows=max_rows, max_cells=max_cells)
+            name = info.filename
+            want = kept is not None and keep(name) and info.file_size <= room
+            data = _stream_part(path, zf, info, budget, max_ratio, is_xml=_is_xml_part(name),
+                                sheet=name in sheets, max_rows=max_rows, max_cells=max_cells,
+                                data=read.get(name), collect=want)
+            if want and data is not None and len(data) <= room:
+                kept[name] = data
+                room -= len(data)
+    return kept
 
 
 def _ole_has_encrypted_package(p: Path) -> bool:
@@ -224,14 +278,19 @@ def _parse(path, name: str, data: bytes) -> ET.Element:
         raise UnsafeFileError(path, "corrupt", f"{name!r} is not well-formed XML: {exc}") from None
 
 
-def _check_structure(path, zf: zipfile.ZipFile) -> set[str]:
-    """Required parts exist; returns the worksheet part names the workbook references."""
+def _check_structure(path, zf: zipfile.ZipFile, read: dict[str, bytes] | None = None) -> set[str]:
+    """Required parts exist; returns the worksheet part names the workbook references.
+
+    The structural parts it inflates are put into ``read`` (so they are not inflated
+    twice; :func:`_stream_part` still runs every check on them)."""
+    read = {} if read is None else read
     names = {i.filename for i in zf.infolist()}
     for required in ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
         if required not in names:
             raise UnsafeFileError(path, "missing_part", f"{required} is missing")
-    _read_small(path, zf, "[Content_Types].xml")
-    rels = _parse(path, "xl/_rels/workbook.xml.rels", _read_small(path, zf, "xl/_rels/workbook.xml.rels"))
+    read["[Content_Types].xml"] = _read_small(path, zf, "[Content_Types].xml")
+    read["xl/_rels/workbook.xml.rels"] = _read_small(path, zf, "xl/_rels/workbook.xml.rels")
+    rels = _parse(path, "xl/_rels/workbook.xml.rels", read["xl/_rels/workbook.xml.rels"])
     targets: dict[str, str] = {}
     for rel in rels.iter(f"{{{_NS_REL}}}Relationship"):
         if rel.get("TargetMode") == "External":
@@ -244,7 +303,8 @@ def _check_structure(path, zf: zipfile.ZipFile) -> set[str]:
         if resolved.startswith("../") or resolved == "..":
             raise UnsafeFileError(path, "path_traversal", f"relationship target {target!r}")
         targets[rel.get("Id") or ""] = resolved
-    wb = _parse(path, "xl/workbook.xml", _read_small(path, zf, "xl/workbook.xml"))
+    read["xl/workbook.xml"] = _read_small(path, zf, "xl/workbook.xml")
+    wb = _parse(path, "xl/workbook.xml", read["xl/workbook.xml"])
     sheets: set[str] = set()
     sheet_elems = list(wb.iter(f"{{{_NS_MAIN}}}sheet"))
     if not sheet_elems:
@@ -294,49 +354,46 @@ def _limit(path, name: str, what: str, row: int, col: int, max_rows: int, max_ce
                               f"{name}: {what} spans {row:,} × {col:,} cells > {max_cells:,}")
 
 
-_COL_K = {k: re.compile(rb"\sr\s*=\s*[\"']([A-Z]{%d})\d" % k) for k in (2, 3)}
-_COL_1 = {chr(c): re.compile(rb"\sr\s*=\s*[\"']%c\d" % c) for c in range(ord("A"), ord("Z") + 1)}
-_COL_K_FAST = {k: re.compile(rb' r="([A-Z]{%d})\d' % k) for k in (2, 3)}
-_COL_1_FAST = {chr(c): re.compile(rb' r="%c\d' % c) for c in range(ord("A"), ord("Z") + 1)}
+# the letters of every cell reference of 1-3 letters (4+ letters are refused before)
+_COL_ANY = re.compile(rb"\sr\s*=\s*[\"']([A-Z]{1,3})\d")
+_COL_ANY_FAST = re.compile(rb' r="([A-Z]{1,3})\d')
 
 
-def _widest(window: bytes, cur_len: int, cur_col: int, fast: bool) -> tuple[int, int]:
-    """Widest column referenced so far. Only the longest letter class present is scanned
-    in full, so a 12-column sheet costs a few literal searches per chunk."""
-    col_k, col_1 = (_COL_K_FAST, _COL_1_FAST) if fast else (_COL_K, _COL_1)
-    for k in (3, 2):
-        if k < cur_len:
-            return cur_len, cur_col
-        found = col_k[k].findall(window)
-        if found:
-            return k, max(cur_col, _col_number(max(found)))
-    if cur_len > 1:
-        return cur_len, cur_col
-    for letter in "ZYXWVUTSRQPONMLKJIHGFEDCBA":
-        col = ord(letter) - 64
-        if col <= cur_col:
-            break
-        if col_1[letter].search(window):
-            return 1, col
-    return cur_len, cur_col
+def _widest(window: bytes, cur_col: int, fast: bool) -> int:
+    """Widest column referenced so far (one findall; for equal-length letters the
+    largest string is the largest column)."""
+    found = (_COL_ANY_FAST if fast else _COL_ANY).findall(window)
+    if not found:
+        return cur_col
+    return max(cur_col, max(_col_number(x) for x in set(found)))
+
+
+def _chunks_of(data: bytes):
+    for i in range(0, len(data), _CHUNK):
+        yield data[i:i + _CHUNK]
 
 
 def _stream_part(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], max_ratio: float, *,
-                 is_xml: bool, sheet: bool, max_rows: int, max_cells: int) -> None:
-    """Inflate one entry chunk by chunk under the remaining byte budget; scan XML."""
+                 is_xml: bool, sheet: bool, max_rows: int, max_cells: int,
+                 data: bytes | None = None, collect: bool = False) -> bytes | None:
+    """Inflate one entry chunk by chunk under the remaining byte budget; scan XML.
+
+    ``data``: the entry's complete content when it was already inflated (size-capped,
+    CRC-checked) by :func:`_read_small`; every check below runs on it the same way.
+    ``collect``: return the inflated bytes (when they were all read)."""
     name = info.filename
     produced = 0
     tail = b""
     first = True
     max_row = 0
-    max_col_len = 0
     max_col = 0
+    parts: list[bytes] | None = [] if collect else None
     try:
-        with zf.open(info) as fh:
-            while True:
-                chunk = fh.read(_CHUNK)
-                if not chunk:
-                    break
+        with (zf.open(info) if data is None else contextlib.nullcontext()) as fh:
+            chunks = iter(lambda: fh.read(_CHUNK), b"") if data is None else _chunks_of(data)
+            for chunk in chunks:
+                if parts is not None:
+                    parts.append(chunk)
                 produced += len(chunk)
                 budget[0] -= len(chunk)
                 if budget[0] < 0:
@@ -353,7 +410,7 @@ def _stream_part(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[
                 if _DTD.search(window):
                     raise UnsafeFileError(path, "xml_entities", f"{name!r} declares a DOCTYPE/ENTITY")
                 if sheet:
-                    fast = not any(tok in window for tok in _UNUSUAL)
+                    fast = not _unusual(window)
                     row_r, col_beyond, big_row = ((_ROW_R_FAST, _CELL_COL_BEYOND_FAST, _CELL_BIG_ROW_FAST) if fast
                                                   else (_ROW_R, _CELL_COL_BEYOND, _CELL_BIG_ROW))
                     m = _DIMENSION.search(window) if b"dimension" in window else None
@@ -361,7 +418,7 @@ def _stream_part(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[
                         _dims(path, name, m.group(1), max_rows, max_cells)
                     rows = row_r.findall(window)
                     if rows:
-                        max_row = max(max_row, max(int(r) for r in rows))
+                        max_row = max(max_row, max(map(int, rows)))
                         if max_row > min(max_rows, EXCEL_MAX_ROWS):
                             _limit(path, name, f"row {max_row:,}", max_row, 1, max_rows, max_cells)
                     if col_beyond.search(window):
@@ -369,10 +426,10 @@ def _stream_part(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[
                                               f"{name}: a cell reference beyond column XFD")
                     big = big_row.findall(window)
                     if big:
-                        max_row = max(max_row, max(int(r) for r in big))
+                        max_row = max(max_row, max(map(int, big)))
                         if max_row > min(max_rows, EXCEL_MAX_ROWS):
                             _limit(path, name, f"cell in row {max_row:,}", max_row, 1, max_rows, max_cells)
-                    max_col_len, max_col = _widest(window, max_col_len, max_col, fast)
+                    max_col = _widest(window, max_col, fast)
                 tail = window[-512:]
     except UnsafeFileError:
         raise
@@ -380,3 +437,6 @@ def _stream_part(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[
         raise UnsafeFileError(path, "corrupt", f"{name!r}: {exc}") from None
     if sheet and max_row and max_col:
         _limit(path, name, f"cells up to row {max_row:,}, column {max_col:,}", max_row, max_col, max_rows, max_cells)
+    if parts is None:
+        return None
+    return data if data is not None else b"".join(parts)

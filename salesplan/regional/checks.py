@@ -29,12 +29,14 @@ other hundred keystrokes — all of it is listed in the report.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from decimal import Decimal
 from typing import Any, Callable, Hashable, Mapping
 
 from salesplan.errors import Problem
 from salesplan.regional.manifest import InputField, SplitManifest, Stamp
 from salesplan.regional.values import canon, formula_hash, value_hash
+from salesplan.regional.xlsxread import NOT_SIMPLE, simple_formula, simple_value
 
 __all__ = ["REJECT_CODES", "WARNING_CODES", "check_stamp", "check_cells", "validate_input"]
 
@@ -79,30 +81,32 @@ def check_stamp(file: str, stamp: Stamp | None, manifest: SplitManifest | None, 
     return out
 
 
+_NUMBER_KINDS = frozenset({"number", "integer", "percent", "date"})
+
+
 def validate_input(file: str, f: InputField, value: Any, formula: str | None) -> tuple[Any, Problem | None]:
     """(canonical accepted value, None) or (None, Problem) for one input cell."""
-    where = f"{file}: {f.sheet}!{f.cell}"
     if formula is not None:
-        return None, Problem(where, "=" + formula, f.expected() + " typed as a value, not a formula",
+        return None, Problem(_where(file, f), "=" + formula, f.expected() + " typed as a value, not a formula",
                              "invalid_input")
     v = canon(value)
     if v is None:
         return None, None
     kind = f.kind
-    if kind in ("number", "integer", "percent", "date"):
-        if isinstance(v, str) and kind == "percent" and v.strip().endswith("%"):
+    if kind in _NUMBER_KINDS:
+        if type(v) is not Decimal and isinstance(v, str) and kind == "percent" and v.strip().endswith("%"):
             try:
                 v = Decimal(v.strip()[:-1].strip()) / 100
             except ArithmeticError:
-                return None, Problem(where, value, f.expected(), "invalid_input")
+                return None, _invalid(file, f, value)
         if isinstance(value, (_dt.date, _dt.datetime)) and kind != "date":
-            return None, Problem(where, value, f.expected(), "invalid_input")
+            return None, _invalid(file, f, value)
         if not isinstance(v, Decimal) or isinstance(v, bool):
-            return None, Problem(where, value, f.expected(), "invalid_input")
+            return None, _invalid(file, f, value)
         if kind == "integer" and v != v.to_integral_value():
-            return None, Problem(where, value, f.expected(), "invalid_input")
+            return None, _invalid(file, f, value)
         if (f.minimum is not None and v < f.minimum) or (f.maximum is not None and v > f.maximum):
-            return None, Problem(where, value, f.expected(), "invalid_input")
+            return None, _invalid(file, f, value)
         return v, None
     if kind == "bool":
         if isinstance(v, bool):
@@ -112,18 +116,50 @@ def validate_input(file: str, f: InputField, value: Any, formula: str | None) ->
             return True, None
         if text in _NO:
             return False, None
-        return None, Problem(where, value, f.expected(), "invalid_input")
+        return None, _invalid(file, f, value)
     if kind == "choice":
         text = v if isinstance(v, str) else str(v)
         if text.strip() in f.choices:
             return text.strip(), None
-        return None, Problem(where, value, f.expected(), "invalid_input")
+        return None, _invalid(file, f, value)
     # text: a number typed into a text cell (a code "007" becomes 7 in Excel) is kept as its text
     if isinstance(v, bool):
-        return None, Problem(where, value, f.expected(), "invalid_input")
+        return None, _invalid(file, f, value)
     if isinstance(v, Decimal):
         return format(v, "f"), None
     return v, None
+
+
+def _where(file: str, f: InputField) -> str:
+    return f"{file}: {f.sheet}!{f.cell}"
+
+
+def _invalid(file: str, f: InputField, value: Any) -> Problem:
+    return Problem(_where(file, f), value, f.expected(), "invalid_input")
+
+
+_VALUE_HASHES: dict[tuple[str, str], str] = {}
+_NUMBERS: dict[str, tuple[Any, Decimal]] = {}      # "<v>text</v>" of a number cell -> (int | float, canonical)
+_INT = re.compile(r"^[+-]?\d+$")
+
+
+def _fixed_hash(cells: Any, addr: str, m: tuple[str, str, str, str, str]) -> str | None:
+    """value_hash of a formula-free, non-shared-string cell from its raw match, memoised
+    on (type, inner XML) — the value depends on nothing else; None when not applicable."""
+    t, inner = m[2], m[4]
+    if t == "s" or "<f" in inner:
+        return None
+    key = (t, inner)
+    h = _VALUE_HASHES.get(key)
+    if h is None:
+        c = cells[addr]
+        if c.formula is not None:
+            return None
+        h = value_hash(c.value)
+        if len(_VALUE_HASHES) >= 200_000:
+            _VALUE_HASHES.clear()
+        _VALUE_HASHES[key] = h
+    return h
 
 
 def check_cells(file: str, manifest: SplitManifest, sheets: Mapping[str, Mapping[str, Any]],
@@ -132,6 +168,10 @@ def check_cells(file: str, manifest: SplitManifest, sheets: Mapping[str, Mapping
 
     ``sheets`` maps sheet name → ``{address: Cell}`` (from the raw reader). Returns the
     accepted input values keyed like the manifest's inputs, and every problem found.
+
+    With a :class:`~salesplan.regional.xlsxread.LazySheet` the common cells are judged
+    from their raw XML without building a ``Cell`` (plain numbers and inline strings,
+    plain formulas, memoised value fingerprints); anything else is decoded in full.
     """
     problems: list[Problem] = []
     values: dict[Hashable, Any] = {}
@@ -150,30 +190,86 @@ def check_cells(file: str, manifest: SplitManifest, sheets: Mapping[str, Mapping
         unlocked = index.unlocked.get(sheet, frozenset())
         get = cells.get
         raw = getattr(cells, "_raw", None)     # LazySheet: recognise blanks without decoding
+        raw_get = raw.get if raw is not None else None
         for addr, f in inputs.items():
-            if raw is not None:
-                m = raw.get(addr)
-                if m is None or not m[4]:
-                    values[f.key] = None
+            key = f.key
+            if raw_get is not None:
+                m = raw_get(addr)
+                if m is None:
+                    values[key] = None
                     continue
-            c = get(addr)
-            if c is None or (c.value is None and c.formula is None):
-                values[f.key] = None
+                inner = m[4]
+                if not inner:
+                    values[key] = None
+                    continue
+                t = m[2]
+                hit = _NUMBERS.get(inner) if not t or t == "n" else None
+                if hit is None and (not t or t == "n") and inner[:3] == "<v>" and inner[-4:] == "</v>" \
+                        and inner.count("<") == 2:
+                    rv = inner[3:-4]
+                    if not rv:
+                        values[key] = None
+                        continue
+                    v = int(rv) if _INT.match(rv) else float(rv)
+                    hit = (v, canon(v))
+                    if len(_NUMBERS) >= 200_000:
+                        _NUMBERS.clear()
+                    _NUMBERS[inner] = hit
+                if hit is not None:
+                    # a plain number (<v> only): the common case, judged without building a Cell
+                    v, cv = hit
+                    b = base.get(key)
+                    if b is not None and type(b) is not bool and v == b and isinstance(b, Decimal):
+                        values[key] = b            # unchanged since the split
+                        continue
+                    kind = f.kind
+                    if kind not in _NUMBER_KINDS:
+                        value, problem = validate_input(file, f, v, None)
+                    elif (kind == "integer" and cv != cv.to_integral_value()) \
+                            or (f.minimum is not None and cv < f.minimum) \
+                            or (f.maximum is not None and cv > f.maximum):
+                        value, problem = None, _invalid(file, f, v)
+                    else:
+                        value, problem = cv, None
+                    if problem is not None:
+                        problems.append(problem)
+                    else:
+                        values[key] = value
+                    continue
+                v = simple_value(m)
+                if v is NOT_SIMPLE:
+                    c = cells[addr]
+                    v, formula = c.value, c.formula
+                else:
+                    formula = None
+            else:
+                c = get(addr)
+                if c is None:
+                    values[key] = None
+                    continue
+                v, formula = c.value, c.formula
+            if v is None and formula is None:
+                values[key] = None
                 continue
-            if c.formula is None:
+            if formula is None:
                 # unchanged since the split: valid then, nothing to check now
-                b = base.get(f.key)
-                v = c.value
+                b = base.get(key)
                 if b is not None and type(v) is not bool and type(b) is not bool and v == b \
                         and isinstance(v, (int, float)) == isinstance(b, Decimal):
-                    values[f.key] = b
+                    values[key] = b
                     continue
-            value, problem = validate_input(file, f, c.value, c.formula)
+            value, problem = validate_input(file, f, v, formula)
             if problem is not None:
                 problems.append(problem)
             else:
-                values[f.key] = value
+                values[key] = value
         for addr, h in formulas.items():
+            if raw_get is not None:
+                m = raw_get(addr)
+                if m is not None:
+                    text = simple_formula(m)
+                    if text is not None and formula_hash(text) == h:
+                        continue
             c = get(addr)
             if c is None or c.formula is None:
                 problems.append(Problem(f"{file}: {sheet}!{addr}", None if c is None else c.value,
@@ -183,6 +279,10 @@ def check_cells(file: str, manifest: SplitManifest, sheets: Mapping[str, Mapping
                 problems.append(Problem(f"{file}: {sheet}!{addr}", "=" + c.formula,
                                         "the formula written by the split (its text was edited)", "formula_edited"))
         for addr, h in fixed.items():
+            if raw_get is not None:
+                m = raw_get(addr)
+                if m is not None and _fixed_hash(cells, addr, m) == h:
+                    continue
             c = get(addr)
             if c is None or c.formula is not None or value_hash(c.value) != h:
                 shown = None if c is None else ("=" + c.formula if c.formula is not None else c.value)
@@ -192,10 +292,14 @@ def check_cells(file: str, manifest: SplitManifest, sheets: Mapping[str, Mapping
                                         if code == "locked_changed" else
                                         "nothing: this cell is not an input and is ignored", code))
         known = index.known.get(sheet, frozenset())
-        nonblank = cells.nonblank() if hasattr(cells, "nonblank") else iter(cells)
+        unknown = (raw if raw is not None else cells).keys() - known   # usually empty
+        if not unknown:
+            nonblank: list[str] = []
+        elif raw is not None:
+            nonblank = [a for a, m in raw.items() if m[4] and a in unknown]
+        else:
+            nonblank = [a for a in cells if a in unknown]
         for addr in nonblank:
-            if addr in known:
-                continue
             c = cells[addr]
             if c.formula is None and (c.value is None or (type(c.value) is str and not c.value.strip())):
                 continue

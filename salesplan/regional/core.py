@@ -21,6 +21,8 @@ reading an untrusted file becomes a ``corrupt`` refusal of that file only.
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -195,7 +197,8 @@ def read_regional_file(path: str | os.PathLike, find_manifest: Callable[[Stamp],
         present = set(x.sheet_names)
         sheets = {s: x.read_sheet_lazy(s) for s in (manifest.sheets or present) if s in present}
         values, problems = check_cells(name, manifest, sheets, x.is_locked)
-    return RegionalRead(stamp, manifest, values, problems, _file_digest(path))
+        digest = x.sha256[:32] if x.sha256 else _file_digest(path)
+    return RegionalRead(stamp, manifest, values, problems, digest)
 
 
 def consolidate_snapshots(files: Iterable[str | os.PathLike], *, master_values: Mapping[Hashable, Any],
@@ -207,11 +210,6 @@ def consolidate_snapshots(files: Iterable[str | os.PathLike], *, master_values: 
     progress = progress or NullProgress()
     progress.start(len(files), "合并区域文件 consolidate")
     applied_now: dict[Hashable, Any] = {}           # this run's applied values, over the master's
-    _miss = object()
-
-    def current(k: Hashable) -> Any:
-        v = applied_now.get(k, _miss)
-        return master_values.get(k) if v is _miss else v
     updates: dict[Hashable, Any] = {}
     manifests: dict[str, SplitManifest] = {}
     report = ConsolidationReport()
@@ -221,42 +219,72 @@ def consolidate_snapshots(files: Iterable[str | os.PathLike], *, master_values: 
         m = manifests.get(stamp.region)
         return m if m is not None else find_manifest(stamp)
 
-    for path in files:
-        outcome = FileOutcome(str(path), "rejected")
-        try:
-            rr = read_regional_file(path, lookup, month=month, plan_version=plan_version,
-                                    layout_version=layout_version, check_version=check_version)
-        except UnsafeFileError as exc:
-            outcome.status, outcome.reason, outcome.detail = "refused", exc.reason, exc.detail
-        except Exception as exc:  # noqa: BLE001 - an untrusted file must never crash the run
-            outcome.status, outcome.reason = "refused", "corrupt"
-            outcome.detail = f"{type(exc).__name__}: {exc}"
-        else:
-            outcome.region = rr.stamp.region if rr.stamp else None
-            outcome.problems = rr.problems
-            rejects = [p for p in rr.problems if p.code in REJECT_CODES]
-            if rejects:
-                outcome.status, outcome.reason = "rejected", rejects[0].code
-                outcome.detail = str(rejects[0])
-            else:
-                m = rr.manifest
-                assert m is not None
-                keys = [f.key for f in m.inputs]
-                res = three_way_merge({k: m.base.get(k) for k in keys}, {k: current(k) for k in keys},
-                                      rr.values)
-                outcome.status = "merged"
-                outcome.inputs_read = len(rr.values)
-                outcome.kept = len(res.kept)
-                outcome.applied, outcome.converged, outcome.conflicts = res.applied, res.converged, res.conflicts
-                for c in res.applied:
-                    applied_now[c.key] = c.regional
-                    updates[c.key] = c.regional
-                m.base = dict(res.new_base)
-                m.history.append({"time": now_iso(), "file": path.name, "sha256": rr.digest,
-                                  "applied": len(res.applied), "conflicts": len(res.conflicts),
-                                  "errors": len([p for p in rr.problems if p.code not in WARNING_CODES])})
-                manifests[m.region] = m
-        report.files.append(outcome)
-        progress.advance(1, path.name)
+    with _gc_paused():
+        for path in files:
+            _consolidate_one(path, report, updates, manifests, applied_now, master_values, lookup,
+                             month=month, plan_version=plan_version, layout_version=layout_version,
+                             check_version=check_version)
+            progress.advance(1, path.name)
     progress.finish(report.summary())
     return ConsolidationResult(report, updates, manifests)
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """The cyclic garbage collector off for the run (and back on after, if it was on).
+
+    A run allocates hundreds of thousands of small container objects (changes, keys,
+    values) that all stay alive, so the collector's periodic full passes over them find
+    nothing and cost ~10% of the run; nothing here creates reference cycles."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _consolidate_one(path: Path, report: ConsolidationReport, updates: dict, manifests: dict, applied_now: dict,
+                     master_values: Mapping[Hashable, Any], lookup: Callable[[Stamp], SplitManifest | None], *,
+                     month: str | None, plan_version: str | None, layout_version: str | None,
+                     check_version: bool) -> None:
+    """Read, check and merge one file into the run's state (never raises for a bad file)."""
+    outcome = FileOutcome(str(path), "rejected")
+    try:
+        rr = read_regional_file(path, lookup, month=month, plan_version=plan_version,
+                                layout_version=layout_version, check_version=check_version)
+    except UnsafeFileError as exc:
+        outcome.status, outcome.reason, outcome.detail = "refused", exc.reason, exc.detail
+    except Exception as exc:  # noqa: BLE001 - an untrusted file must never crash the run
+        outcome.status, outcome.reason = "refused", "corrupt"
+        outcome.detail = f"{type(exc).__name__}: {exc}"
+    else:
+        outcome.region = rr.stamp.region if rr.stamp else None
+        outcome.problems = rr.problems
+        rejects = [p for p in rr.problems if p.code in REJECT_CODES]
+        if rejects:
+            outcome.status, outcome.reason = "rejected", rejects[0].code
+            outcome.detail = str(rejects[0])
+        else:
+            m = rr.manifest
+            assert m is not None
+            keys = [f.key for f in m.inputs]
+            now = dict(zip(keys, map(master_values.get, keys)))
+            if applied_now:                      # this run's earlier files win over the master
+                for k in now.keys() & applied_now.keys():
+                    now[k] = applied_now[k]
+            res = three_way_merge(dict(zip(keys, map(m.base.get, keys))), now, rr.values)
+            outcome.status = "merged"
+            outcome.inputs_read = len(rr.values)
+            outcome.kept = len(res.kept)
+            outcome.applied, outcome.converged, outcome.conflicts = res.applied, res.converged, res.conflicts
+            applied = {c.key: c.regional for c in res.applied}
+            applied_now.update(applied)           # dict.update(dict) reuses the key hashes
+            updates.update(applied)
+            m.base = res.new_base                 # (the merge result is not used again)
+            m.history.append({"time": now_iso(), "file": path.name, "sha256": rr.digest,
+                              "applied": len(res.applied), "conflicts": len(res.conflicts),
+                              "errors": len([p for p in rr.problems if p.code not in WARNING_CODES])})
+            manifests[m.region] = m
+    report.files.append(outcome)

@@ -31,6 +31,7 @@ them in the master.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Hashable, Mapping
 
 from salesplan.regional.values import canon
@@ -38,14 +39,31 @@ from salesplan.regional.values import canon
 __all__ = ["Change", "MergeResult", "three_way_merge"]
 
 _ABSENT = object()
+_CANONICAL = frozenset({type(None), bool, Decimal})   # canon() returns these unchanged
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     key: Hashable
     base: Any
     master: Any
     regional: Any
+
+
+_SET_KEY, _SET_BASE = Change.key.__set__, Change.base.__set__              # type: ignore[attr-defined]
+_SET_MASTER, _SET_REGIONAL = Change.master.__set__, Change.regional.__set__  # type: ignore[attr-defined]
+
+
+def _change(key: Hashable, base: Any, master: Any, regional: Any, _new=object.__new__) -> Change:
+    """``Change(key, base, master, regional)`` for the merge's hot loop: the frozen
+    dataclass's ``__init__`` goes through ``object.__setattr__`` per field; the slot
+    descriptors are cheaper. The same object (equal, same hash, same repr)."""
+    c = _new(Change)
+    _SET_KEY(c, key)
+    _SET_BASE(c, base)
+    _SET_MASTER(c, master)
+    _SET_REGIONAL(c, regional)
+    return c
 
 
 @dataclass
@@ -66,37 +84,52 @@ class MergeResult:
 def three_way_merge(base: Mapping[Hashable, Any], master: Mapping[Hashable, Any],
                     regional: Mapping[Hashable, Any]) -> MergeResult:
     """Merge ``regional`` into ``master`` relative to ``base`` (see the module docstring)."""
-    keys = list(dict.fromkeys([*base, *master, *regional]))
+    if base.keys() == master.keys() and regional.keys() <= base.keys():
+        items: Any = base.items()             # the usual case: one key set, no list built
+    else:
+        items = ((k, base.get(k)) for k in dict.fromkeys([*base, *master, *regional]))
     result = MergeResult(merged={})
-    for key in keys:
-        b = canon(base.get(key))
-        m = canon(master.get(key))
-        r_raw = regional.get(key, _ABSENT)
+    merged, kept, new_base = result.merged, result.kept, result.new_base
+    applied, converged, conflicts = result.applied, result.converged, result.conflicts
+    master_get, regional_get = master.get, regional.get
+    for key, b in items:
+        if type(b) not in _CANONICAL:
+            b = canon(b)
+        m = master_get(key)
+        if type(m) not in _CANONICAL:
+            m = canon(m)
+        r = regional_get(key, _ABSENT)
         nb = b
-        if r_raw is _ABSENT:
-            result.merged[key] = m
-            result.kept.append(key)
+        if r is _ABSENT:
+            merged[key] = m
+            kept.append(key)
         else:
-            r = canon(r_raw)
-            if _same(r, b):
-                result.merged[key] = m
-                result.kept.append(key)
-            elif _same(m, b):
-                result.merged[key] = r
-                result.applied.append(Change(key, b, m, r))
+            if type(r) not in _CANONICAL:
+                r = canon(r)
+            # _same() inlined: None only to None (tested first: Decimal == None is slow), a
+            # bool only to a bool, otherwise equal
+            if (r is None if b is None else
+                    r is not None and r == b and (type(r) is bool) == (type(b) is bool)):
+                merged[key] = m
+                kept.append(key)
+            elif (m is None if b is None else
+                    m is not None and m == b and (type(m) is bool) == (type(b) is bool)):
+                merged[key] = r
+                applied.append(_change(key, b, m, r))
                 nb = r
-            elif _same(m, r):
-                result.merged[key] = m
-                result.converged.append(Change(key, b, m, r))
+            elif (m is None if r is None else
+                    m is not None and m == r and (type(m) is bool) == (type(r) is bool)):
+                merged[key] = m
+                converged.append(_change(key, b, m, r))
                 nb = r
             else:
-                result.merged[key] = m
-                result.conflicts.append(Change(key, b, m, r))
-        if key in base or nb is not None:
-            result.new_base[key] = nb
+                merged[key] = m
+                conflicts.append(_change(key, b, m, r))
+        if nb is not None or key in base:
+            new_base[key] = nb
     return result
 
 
 def _same(a: Any, b: Any) -> bool:
     # True == 1 in Python and Decimal(1) == True; a checkbox is not the number one.
-    return a == b and (a is None) == (b is None) and isinstance(a, bool) == isinstance(b, bool)
+    return a == b and (a is None) == (b is None) and (type(a) is bool) == (type(b) is bool)

@@ -58,8 +58,13 @@ def _serial(v: _dt.date | _dt.datetime) -> Decimal:
 
 def canon(value: Any) -> Any:
     """The comparison form of a cell value: ``None`` | ``bool`` | ``Decimal`` | ``str``."""
-    if value is None:
-        return None
+    t = type(value)
+    if value is None or t is Decimal or t is bool:     # exact types: already canonical
+        return value
+    if t is str:
+        return None if not value.strip() else value
+    if t is int:
+        return Decimal(value)
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float, Decimal)):
@@ -152,5 +157,16 @@ def normalize_formula(formula: str) -> str:
     return '"'.join(parts)
 
 
+_FORMULA_HASHES: dict[str, str] = {}
+
+
 def formula_hash(formula: str) -> str:
-    return _h("f" + normalize_formula(formula))
+    """Hash of the normalised formula text (memoised: every regional file of a split
+    repeats the same formulas)."""
+    h = _FORMULA_HASHES.get(formula)
+    if h is None:
+        h = _h("f" + normalize_formula(formula))
+        if len(_FORMULA_HASHES) >= 200_000:
+            _FORMULA_HASHES.clear()
+        _FORMULA_HASHES[formula] = h
+    return h

@@ -7,9 +7,14 @@ no formulas or styles; openpyxl returns everything but is an order of magnitude 
 
 Safety: every file goes through :func:`salesplan.deals.preflight.preflight_xlsx` first
 (zip bombs, DTD/entity declarations, missing parts, absurd dimensions, encryption) and
-is then streamed part by part with ``zipfile`` + ``lxml.etree.iterparse`` configured with
-``resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False``. Nothing is
-ever inflated in full into memory except small structural parts.
+is then read part by part with ``zipfile`` + ``lxml`` configured with
+``resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False``. The
+preflight inflates (and checks) every part anyway, so the parts this reader needs —
+workbook, relationships, styles, shared strings, custom properties, worksheets, up to
+64 MiB in all — are kept from that one pass and handed over only once the *whole* file
+has passed; nothing is inflated twice (larger parts are read from the zip again, under
+the same caps). Structural parts (relationships, workbook, styles) are parsed once per
+distinct content: the regional files of one split share them.
 
 API::
 
@@ -34,12 +39,14 @@ the same whether openpyxl or Excel saved the file.
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import os
 import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
 from collections.abc import Mapping
+from operator import itemgetter
 from typing import Any, Iterable, Iterator, NamedTuple
 
 from lxml import etree
@@ -88,6 +95,7 @@ _FAST_IS = re.compile(r"<is>(.*?)</is>", re.S)
 _FAST_T = re.compile(r"<t(?:\s[^>]*)?>([^<]*)</t>")
 _RPH = re.compile(r"<rPh\b.*?</rPh>", re.S)
 _SI_ATTR = re.compile(r'\bsi="([^"]*)"')
+_FIRST = itemgetter(0)
 
 
 class Cell(NamedTuple):
@@ -163,6 +171,49 @@ def _number(text: str) -> int | float:
     return float(text)
 
 
+_READER_PARTS = frozenset({"xl/workbook.xml", "xl/styles.xml", "xl/sharedStrings.xml", "docProps/custom.xml"})
+
+
+def _reader_part(name: str) -> bool:
+    """The parts :class:`XlsxFile` reads (others are read from the zip if ever needed)."""
+    return name in _READER_PARTS or name.endswith(".rels") or name.startswith("xl/worksheets/")
+
+
+_STRUCT_CACHE: dict[tuple[str, bytes], Any] = {}
+_STRUCT_MAX = 256 * 1024           # parts up to this size are memoised by content
+
+
+def _rels_of(root) -> tuple[tuple[str, str, str], ...]:
+    return tuple((rel.get("Id") or "", rel.get("Type") or "", rel.get("Target") or "")
+                 for rel in root.iter("{%s}Relationship" % NS_REL) if rel.get("TargetMode") != "External")
+
+
+def _workbook_of(root) -> tuple[tuple[tuple[str | None, str, str, str], ...], tuple[DefinedName, ...]]:
+    sheets = tuple((sh.get("name"), sh.get("sheetId") or "", sh.get("state") or "visible",
+                    sh.get("{%s}id" % NS_R) or "") for sh in root.iter(_M + "sheet"))
+    names = []
+    for dn in root.iter(_M + "definedName"):
+        local = dn.get("localSheetId")
+        names.append(DefinedName(dn.get("name") or "", dn.text or "",
+                                 int(local) if local is not None and local.isdigit() else None,
+                                 dn.get("hidden") in ("1", "true")))
+    return sheets, tuple(names)
+
+
+def _xfs_of(root) -> tuple[tuple[bool, bool, int], ...]:
+    xfs = []
+    cell_xfs = root.find(_M + "cellXfs")
+    if cell_xfs is not None:
+        for xf in cell_xfs.iter(_M + "xf"):
+            prot = xf.find(_M + "protection")
+            locked = hidden = None
+            if prot is not None:
+                locked = prot.get("locked")
+                hidden = prot.get("hidden")
+            xfs.append((locked not in ("0", "false"), hidden in ("1", "true"), int(xf.get("numFmtId") or 0)))
+    return tuple(xfs)
+
+
 def _resolve(base_dir: str, target: str) -> str:
     if target.startswith("/"):
         return posixpath.normpath(target.lstrip("/"))
@@ -174,13 +225,18 @@ class XlsxFile:
 
     def __init__(self, path: str | os.PathLike, *, preflight: bool = True, **preflight_limits: Any):
         self.path = str(path)
+        self._zip_: zipfile.ZipFile | None = None
+        self.sha256: str | None = None        # of the file the preflight read (when it held it)
+        # the preflight inflates and checks every part; the parts this reader reads are
+        # kept from that pass instead of being opened and inflated a second time
+        self._parts: dict[str, bytes] = {}
         if preflight:
-            preflight_xlsx(path, **preflight_limits)
-        try:
-            self._zip = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-            raise UnsafeFileError(path, "not_zip", f"unreadable zip: {exc}") from None
-        self._names = set(self._zip.namelist())
+            kept = preflight_xlsx(path, keep=_reader_part, **preflight_limits)
+            self._parts = kept
+            self._names = set(kept.names)
+            self.sha256 = kept.sha256
+        else:
+            self._names = set(self._zipfile().namelist())
         self._shared: list[str] | None = None
         self._xfs: list[tuple[bool, bool, int]] | None = None
         self._custom: dict[str, Any] | None = None
@@ -188,12 +244,22 @@ class XlsxFile:
         try:
             self._read_workbook()
         except BaseException:
-            self._zip.close()
+            self.close()
             raise
 
     # ------------------------------------------------------------------ plumbing
+    def _zipfile(self) -> zipfile.ZipFile:
+        if self._zip_ is None:
+            try:
+                self._zip_ = zipfile.ZipFile(self.path)
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+                raise UnsafeFileError(self.path, "not_zip", f"unreadable zip: {exc}") from None
+        return self._zip_
+
     def close(self) -> None:
-        self._zip.close()
+        if self._zip_ is not None:
+            self._zip_.close()
+        self._parts = {}
 
     def __enter__(self) -> "XlsxFile":
         return self
@@ -202,8 +268,15 @@ class XlsxFile:
         self.close()
 
     def _open(self, name: str):
+        data = self._parts.get(name)
+        if data is not None:
+            fh = io.BytesIO(data)
+            fh.name = name                     # as a zip member's: lxml names it in its messages
+            return fh
+        if name not in self._names:
+            raise UnsafeFileError(self.path, "missing_part", f"{name} is missing")
         try:
-            return self._zip.open(name)
+            return self._zipfile().open(name)
         except KeyError:
             raise UnsafeFileError(self.path, "missing_part", f"{name} is missing") from None
 
@@ -218,15 +291,44 @@ class XlsxFile:
         finally:
             fh.close()
 
-    def _parse_small(self, name: str):
+    def _read(self, name: str, cap: int) -> bytes:
+        """A part's bytes, at most ``cap + 1`` of them."""
+        data = self._parts.get(name)
+        if data is not None:
+            return data[:cap + 1] if len(data) > cap else data
         with self._open(name) as fh:
-            data = fh.read(16 * 1024 * 1024 + 1)
+            return fh.read(cap + 1)
+
+    def _parse_small(self, name: str):
+        return self._parse_bytes(name, self._small_bytes(name))
+
+    def _small_bytes(self, name: str) -> bytes:
+        data = self._read(name, 16 * 1024 * 1024)
         if len(data) > 16 * 1024 * 1024:
             raise UnsafeFileError(self.path, "zip_bomb", f"{name!r} is over 16 MiB")
+        return data
+
+    def _parse_bytes(self, name: str, data: bytes):
         try:
             return etree.fromstring(data, etree.XMLParser(**_PARSER_KW))
         except etree.XMLSyntaxError as exc:
             raise UnsafeFileError(self.path, "corrupt", f"{name!r} is not well-formed XML: {exc}") from None
+
+    def _extract(self, kind: str, name: str, extract):
+        """``extract(parsed part)`` (an immutable result), memoised on the part's bytes:
+        the regional files of one split share their workbook, relationship and style parts."""
+        data = self._small_bytes(name)
+        key = (kind, data) if len(data) <= _STRUCT_MAX else None
+        if key is not None:
+            hit = _STRUCT_CACHE.get(key)
+            if hit is not None:
+                return hit
+        result = extract(self._parse_bytes(name, data))
+        if key is not None:
+            if len(_STRUCT_CACHE) >= 256:
+                _STRUCT_CACHE.clear()
+            _STRUCT_CACHE[key] = result
+        return result
 
     def _rels(self, name: str) -> dict[str, tuple[str, str]]:
         """rId → (type, resolved target) of a part's relationships (empty when absent)."""
@@ -235,10 +337,8 @@ class XlsxFile:
         if rels_name not in self._names:
             return {}
         out = {}
-        for rel in self._parse_small(rels_name).iter("{%s}Relationship" % NS_REL):
-            if rel.get("TargetMode") == "External":
-                continue
-            out[rel.get("Id") or ""] = (rel.get("Type") or "", _resolve(d, rel.get("Target") or ""))
+        for rid, typ, target in self._extract("rels", rels_name, _rels_of):
+            out[rid] = (typ, _resolve(d, target))
         return out
 
     def _read_workbook(self) -> None:
@@ -249,21 +349,14 @@ class XlsxFile:
             if typ.endswith("/officeDocument"):
                 wb_name = target
         self._wb_rels = self._rels(wb_name)
-        wb = self._parse_small(wb_name)
+        sheets, names = self._extract("workbook", wb_name, _workbook_of)
         self.sheets: list[SheetInfo] = []
-        for sh in wb.iter(_M + "sheet"):
-            rid = sh.get("{%s}id" % NS_R) or ""
+        for name, sheet_id, state, rid in sheets:
             typ_target = self._wb_rels.get(rid)
             if typ_target is None:
-                raise UnsafeFileError(self.path, "missing_part", f"sheet {sh.get('name')!r} has no relationship {rid!r}")
-            self.sheets.append(SheetInfo(sh.get("name") or "", sh.get("sheetId") or "",
-                                         sh.get("state") or "visible", typ_target[1]))
-        self.defined_names: list[DefinedName] = []
-        for dn in wb.iter(_M + "definedName"):
-            local = dn.get("localSheetId")
-            self.defined_names.append(DefinedName(dn.get("name") or "", dn.text or "",
-                                                  int(local) if local is not None and local.isdigit() else None,
-                                                  dn.get("hidden") in ("1", "true")))
+                raise UnsafeFileError(self.path, "missing_part", f"sheet {name!r} has no relationship {rid!r}")
+            self.sheets.append(SheetInfo(name or "", sheet_id, state, typ_target[1]))
+        self.defined_names: list[DefinedName] = list(names)
         self._by_name = {s.name: s for s in self.sheets}
 
     # ------------------------------------------------------------------ workbook-level parts
@@ -273,7 +366,7 @@ class XlsxFile:
 
     @property
     def part_names(self) -> list[str]:
-        return self._zip.namelist()
+        return self._zipfile().namelist()
 
     def _part_of_type(self, rels: dict[str, tuple[str, str]], rel_type: str, default: str) -> str | None:
         for typ, target in rels.values():
@@ -324,21 +417,8 @@ class XlsxFile:
 
     def _styles(self) -> list[tuple[bool, bool, int]]:
         if self._xfs is None:
-            xfs: list[tuple[bool, bool, int]] = []
             part = self._part_of_type(self._wb_rels, REL_STYLES, "xl/styles.xml")
-            if part is not None:
-                root = self._parse_small(part)
-                cell_xfs = root.find(_M + "cellXfs")
-                if cell_xfs is not None:
-                    for xf in cell_xfs.iter(_M + "xf"):
-                        prot = xf.find(_M + "protection")
-                        locked = hidden = None
-                        if prot is not None:
-                            locked = prot.get("locked")
-                            hidden = prot.get("hidden")
-                        xfs.append((locked not in ("0", "false"), hidden in ("1", "true"),
-                                    int(xf.get("numFmtId") or 0)))
-            self._xfs = xfs
+            self._xfs = list(self._extract("styles", part, _xfs_of)) if part is not None else []
         return self._xfs
 
     def is_locked(self, style: int) -> bool:
@@ -358,8 +438,7 @@ class XlsxFile:
 
     # ------------------------------------------------------------------ cells
     def _sheet_text(self, part: str) -> str:
-        with self._open(part) as fh:
-            data = fh.read(self.max_sheet_bytes + 1)
+        data = self._read(part, self.max_sheet_bytes)
         if len(data) > self.max_sheet_bytes:
             raise UnsafeFileError(self.path, "zip_bomb", f"{part!r} is over {self.max_sheet_bytes:,} bytes")
         if _DTD.search(data):
@@ -398,15 +477,24 @@ class XlsxFile:
         yield from self._lxml_cells(sheet, part, rows, max_row)
 
     def _fast_found(self, part: str) -> list[tuple[str, str, str, str, str]] | None:
+        return self._fast_found_text(part)[1]
+
+    def _fast_found_text(self, part: str) -> tuple[str, list[tuple[str, str, str, str, str]] | None]:
         text = self._sheet_text(part)
+        return text, self._fast_scan(text)
+
+    @staticmethod
+    def _fast_scan(text: str) -> list[tuple[str, str, str, str, str]] | None:
         if "<sheetData" not in text:
             return None   # prefixed elements (<x:c>) or no cell table: lxml handles those
         found = _FAST_CELL.findall(text)
-        if len(found) != text.count("<c ") + text.count("<c>") + text.count("<c/>"):
+        # every match is an "<c " of its own, so when "<c" occurs exactly len(found) times
+        # (no <col>, <cfRule> … either) the three counts below cannot differ: one scan
+        if text.count("<c") != len(found) and \
+                len(found) != text.count("<c ") + text.count("<c>") + text.count("<c/>"):
             return None   # a cell the fast pattern did not match: use lxml for this sheet
-        for m in found:
-            extra = m[3]
-            if extra and ("s=" in extra or "t=" in extra or " r=" in extra):
+        for extra in [m[3] for m in found if m[3]]:
+            if "s=" in extra or "t=" in extra or " r=" in extra:
                 return None
         return found
 
@@ -474,10 +562,10 @@ class XlsxFile:
         Falls back to an eager read when the sheet needs lxml or has shared formulas.
         """
         part = self.sheet_info(sheet).part
-        found = self._fast_found(part)
-        if found is None or any('t="shared"' in m[4] for m in found if "<f" in m[4]):
+        text, found = self._fast_found_text(part)
+        if found is None or ('t="shared"' in text and any('t="shared"' in m[4] for m in found if "<f" in m[4])):
             return self.read_sheet(sheet)
-        return LazySheet(self, sheet, {m[0]: m for m in found})
+        return LazySheet(self, sheet, dict(zip(map(_FIRST, found), found)))
 
     def _lxml_cells(self, sheet: str, part: str, rows: set[int] | None, max_row: int | None
                     ) -> Iterator[tuple[str, Cell]]:
@@ -632,17 +720,61 @@ _XML_ENT = re.compile(r"&(#[0-9]+|#x[0-9A-Fa-f]+|lt|gt|amp|quot|apos);")
 _ENT = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
 
+_ENT_CACHE: dict[str, str] = {}
+
+
+def _entity(m: re.Match) -> str:
+    e = m.group(1)
+    c = _ENT_CACHE.get(e)
+    if c is None:
+        if e[0] == "#":
+            c = chr(int(e[2:], 16) if e[1] in "xX" else int(e[1:]))
+        else:
+            c = _ENT[e]
+        if len(_ENT_CACHE) < 65536:
+            _ENT_CACHE[e] = c
+    return c
+
+
 def _xml_unescape(text: str) -> str:
     if "&" not in text:
         return text
+    return _XML_ENT.sub(_entity, text)
 
-    def one(m: re.Match) -> str:
-        e = m.group(1)
-        if e[0] == "#":
-            return chr(int(e[2:], 16) if e[1] in "xX" else int(e[1:]))
-        return _ENT[e]
 
-    return _XML_ENT.sub(one, text)
+NOT_SIMPLE = object()
+
+
+def simple_value(m: tuple[str, str, str, str, str]) -> Any:
+    """The value of a fast-path match ``(r, s, t, extra, inner)`` when the cell is a plain
+    number (``<v>`` only) or a plain inline string (one ``<t>`` run), exactly as
+    :meth:`XlsxFile._decode` reads it; :data:`NOT_SIMPLE` for anything else (formulas,
+    shared strings, rich text …), which callers then decode in full."""
+    t, inner = m[2], m[4]
+    if not t or t == "n":
+        if inner[:3] != "<v>" or inner[-4:] != "</v>" or inner.count("<") != 2:
+            return NOT_SIMPLE
+        raw = inner[3:-4]
+        if not raw:
+            return None
+        return int(raw) if _INT.match(raw) else float(raw)
+    if t == "inlineStr":
+        if inner[:7] != "<is><t>" or inner[-9:] != "</t></is>" or inner.count("<") != 4:
+            return NOT_SIMPLE
+        return _unescape(_xml_unescape(inner[7:-9]))
+    return NOT_SIMPLE
+
+
+def simple_formula(m: tuple[str, str, str, str, str]) -> str | None:
+    """The formula text of a fast-path match whose cell starts with a plain ``<f>…</f>``
+    (not shared), as :meth:`XlsxFile._decode` reads it; None for anything else."""
+    inner = m[4]
+    if inner[:3] != "<f>":
+        return None
+    end = inner.find("<", 3)
+    if end < 0 or inner[end:end + 4] != "</f>":
+        return None
+    return _xml_unescape(inner[3:end])
 
 
 def _fast_rich(inner: str) -> str:
