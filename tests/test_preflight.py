@@ -247,6 +247,15 @@ def test_truncated_zip(good, tmp_path):
     refused(p, "not_zip")
 
 
+def test_sheet_cut_short_inside_a_valid_zip(good, tmp_path):
+    """A half-written sheet part in an intact zip is corrupt, not "the first rows of the sheet"."""
+    with zipfile.ZipFile(good) as zf:
+        sheet = zf.read("xl/worksheets/sheet1.xml")
+    cut = rewrite(good, tmp_path / "cut_sheet.xlsx", replace={"xl/worksheets/sheet1.xml": sheet[: len(sheet) // 2]})
+    err = refused(cut, "corrupt")
+    assert "</worksheet>" in str(err)
+
+
 def test_empty_and_missing(tmp_path):
     (tmp_path / "empty.xlsx").write_bytes(b"")
     refused(tmp_path / "empty.xlsx", "empty")

@@ -29,7 +29,8 @@ reason              meaning
 ``absurd_dimensions``  a ``<dimension>``, row or cell reference beyond Excel's
                     limits (1,048,576 rows × 16,384 columns) or the configured
                     ``max_rows`` / ``max_cells``
-``corrupt``         the zip or an XML part cannot be read (bad CRC, bad XML)
+``corrupt``         the zip or an XML part cannot be read (bad CRC, bad XML,
+                    a worksheet that stops before ``</worksheet>``)
 ==================  ===========================================================
 """
 from __future__ import annotations
@@ -122,6 +123,9 @@ def _unusual(window: bytes) -> bool:
         return True
     return _UNUSUAL_SPACED.search(window) is not None or _UNUSUAL_PREFIXED.search(window) is not None
 _DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+# A worksheet cut short (a half-written save, a truncated copy) is still a valid zip
+# entry; the fast cell readers would take the cells before the cut for the whole sheet.
+_SHEET_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?worksheet\s*>\s*\Z")
 _XML_DECL_ENC = re.compile(rb"^<\?xml[^>]*\bencoding\s*=\s*[\"']([^\"']+)[\"']")
 
 
@@ -435,6 +439,8 @@ def _stream_part(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[
         raise
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
         raise UnsafeFileError(path, "corrupt", f"{name!r}: {exc}") from None
+    if sheet and not _SHEET_END.search(tail):
+        raise UnsafeFileError(path, "corrupt", f"{name!r} is cut short: it does not end with </worksheet>")
     if sheet and max_row and max_col:
         _limit(path, name, f"cells up to row {max_row:,}, column {max_col:,}", max_row, max_col, max_rows, max_cells)
     if parts is None:
