@@ -23,6 +23,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def os_error_message(exc: OSError) -> str:
+    """One line naming the file(s) involved and what went wrong, never a traceback."""
+    reason = exc.strerror or type(exc).__name__
+    detail = str(exc) if not exc.strerror else ""
+    files = [f for f in (exc.filename, exc.filename2) if f is not None]
+    if files:
+        names = " -> ".join(str(f) for f in files)
+        return f"{names}: {reason}" + (f" ({detail})" if detail and detail != reason else "")
+    return f"{type(exc).__name__}: {exc}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -31,8 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     except SalesPlanError as exc:
         print(f"salesplan: error: {exc}", file=sys.stderr)
         return 2
-    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
-        print(f"salesplan: error: {exc}", file=sys.stderr)
+    except OSError as exc:   # FileNotFoundError, PermissionError, IsADirectoryError, FileExistsError, ...
+        print(f"salesplan: error: {os_error_message(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("salesplan: interrupted", file=sys.stderr)

@@ -193,7 +193,7 @@ def test_english_headers_and_configured_mapping(tmp_path):
     cfg = {"date": "签约时间", "rep": ["业务员", "销售"], "amount": "合同额", "stamped": "盖章状态"}
     r = import_deals(write_csv(tmp_path / "c.csv", rows, "utf-8", header=custom), cfg)
     assert r.deals["amount_fen"].tolist() == [120_000_000]
-    assert r.report.missing_optional == ["new_customer", "quote", "list_price", "first_quote"]
+    assert r.report.missing_optional == ["new_customer", "quote", "list_price", "first_quote", "customer_region"]
     with pytest.raises(ConfigError) as info:
         ColumnMap.from_config({"amout": "金额", "rep": 5})
     assert [p.where for p in info.value.problems] == ["[deals.columns].amout", "[deals.columns].rep"]

@@ -194,3 +194,34 @@ def test_without_into_nothing_is_written_and_duplicates_span_files(files, capsys
     assert [d["file"].rsplit("/", 1)[-1] for d in doc["deals"]] == ["crm-a.csv"] * 3 + ["crm-b.xlsx"] * 2
     assert doc["duplicates_across_files"] == [{"contract_id": "HT-003", "places": [["crm-a.csv", 4],
                                                                                     ["crm-b.xlsx", 3]]}]
+
+
+def test_customer_region_is_imported_and_landed(plan, tmp_path, capsys):
+    """客户区域 (R9 green channel) survives the import and lands in 成交明细."""
+    from salesplan.deals.reader import import_deals
+    path = tmp_path / "crm-region.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(HEADER + ["客户区域"])
+        w.writerow(["2026-12-01", "钱东一", "华东区", "北方客户", "是", "产品A", "5000", "HT-101", "是", "北方区"])
+        w.writerow(["2026-12-02", "吴南一", "华南区", "本地客户", "否", "产品B", "6000", "HT-102", "是", ""])
+    df = import_deals(path).deals
+    assert list(df["customer_region"]) == ["北方区", ""]
+    # English header too
+    assert import_deals(path, {"customer_region": "客户区域"}).deals["customer_region"].iloc[0] == "北方区"
+
+    assert main(["deals", "import", str(path), "--into", str(plan)]) == 0
+    capsys.readouterr()
+    _, deals = read_deals(plan)
+    assert [d.customer_region for d in deals] == ["北方区", None]
+    ws = openpyxl.load_workbook(plan)["成交明细"]
+    values = [c.value for row in ws.iter_rows() for c in row]
+    assert "客户区域" in values and "北方区" in values
+
+
+def test_customer_region_english_header(tmp_path):
+    from salesplan.deals.reader import import_deals
+    path = tmp_path / "crm-en.csv"
+    path.write_text("date,rep,region,customer,product,amount,contract_id,stamped,Customer Region\n"
+                    "2026-12-01,A,华东区,C,产品A,100,X1,yes,北方区\n", encoding="utf-8")
+    assert list(import_deals(path).deals["customer_region"]) == ["北方区"]

@@ -396,12 +396,16 @@ def exact_decimal(x: float | int) -> Decimal:
 
 
 def whole(x: float, where: str, what: str = "a whole number") -> int:
-    """A float that must be an integer (within float noise)."""
+    """A float that must be an integer: within a few ulps of one (float noise), never rounded further.
+
+    The tolerance is 4 units in the last place of ``x`` — enough for 0.1+0.2-style
+    noise, never enough to round 1000000001.5 (a typed half yuan) to a neighbour.
+    """
     if not math.isfinite(x):
         raise UdfError(NUM, f"{where} is not a finite number")
     r = round(x)
-    if abs(x - r) > 1e-9 * max(1.0, abs(x)):
-        raise value_error(f"{where} is {x:g}; expected {what}")
+    if abs(x - r) > 4 * math.ulp(max(abs(x), 1.0)):   # ulps of 1 near zero (0.3-0.1-0.2 noise)
+        raise value_error(f"{where} is {x:.15g}; expected {what}")
     return int(r)
 
 
@@ -509,7 +513,7 @@ def serial_to_date(serial: float, where: str) -> date:
     """An Excel (1900 date system) serial number as a date; a time of day is ignored."""
     s = int(math.floor(serial))
     if s < 1 or s > 2958465:
-        raise UdfError(NUM, f"{where} is {serial:g}; not an Excel date (1 … 2958465)")
+        raise UdfError(NUM, f"{where} is {serial:.15g}; not an Excel date (1 … 2958465)")
     if s == 60:
         raise UdfError(NUM, f"{where} is 60, Excel's non-existent 1900-02-29")
     return _EXCEL_EPOCH + timedelta(days=s if s > 60 else s + 1)

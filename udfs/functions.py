@@ -111,7 +111,7 @@ def _require(ok: np.ndarray, g: Grid, message: str) -> None:
     bad = np.flatnonzero(~ok)
     if len(bad):
         i = int(bad[0])
-        raise value_error(f"{g.where(i)} is {g.values[i]:g}: {message}")
+        raise value_error(f"{g.where(i)} is {g.values[i]:.15g}: {message}")
 
 
 def _kpi_weights(w: Grid, normalize: bool) -> list[float]:
@@ -143,7 +143,7 @@ def _cap_value(v, where: str) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise value_error(f"{where} is not a number; expected a cap ≥ 1 such as 1.2")
     if not v >= 1:
-        raise value_error(f"{where} is {v:g}; a cap must be ≥ 1 (1.2 = 120%)")
+        raise value_error(f"{where} is {v:.15g}; a cap must be ≥ 1 (1.2 = 120%)")
     return float(v)
 
 
@@ -204,7 +204,7 @@ def _region(cfg: PlanConfig, name: str):
 @excel_udf
 def TARGET_SPLIT(total, weights):
     """Split a whole total by weights exactly (R3 目标分解): whole parts that sum to the total, largest-remainder rounding, ties to the earlier part. Spills in the weights' orientation."""
-    tot = whole(number(total, "total"), "total", "a whole number (whole yuan)")
+    tot = whole(number(total, "total"), "total", "a whole number of yuan (or a whole count)")
     w = vector(weights, "weights")
     values = numbers(w, what="a weight ≥ 0 (enter 0 to give a part nothing)")
     _require(values >= 0, w, "a weight must be ≥ 0")
@@ -279,7 +279,7 @@ def PHASE_TARGET(plan_month, phase, total=None, config=None):
     if is_missing(total):
         tot = overall_targets(cfg).revenue
     else:
-        tot = whole(number(total, "total"), "total", "whole yuan")
+        tot = whole(number(total, "total"), "total", "a whole number of yuan")
     days = [p.working_days for p in phases]
     amounts = largest_remainder(tot, days if sum(days) else [1] * len(phases))  # as engine.plan.compute_plan
     g = vector(phase, "phase")
@@ -294,7 +294,7 @@ def PHASE_TARGET(plan_month, phase, total=None, config=None):
             continue
         n = g.values[i]
         if not (float(n).is_integer() and 1 <= n <= len(phases)):
-            out.append(error_text(NUM, f"{g.where(i)} is {n:g}; {month} has phases 1–{len(phases)}"))
+            out.append(error_text(NUM, f"{g.where(i)} is {n:.15g}; {month} has phases 1–{len(phases)}"))
             continue
         out.append(xl_number(amounts[int(n) - 1]))
     return shaped(out, g)
@@ -375,7 +375,7 @@ def _deal_amounts(amounts, name: str = "amounts") -> tuple[Grid, np.ndarray, np.
     present = np.flatnonzero(~np.isnan(values))
     neg = present[values[present] < 0]
     if len(neg):
-        raise value_error(f"{g.where(int(neg[0]))} is {values[neg[0]]:g}; a deal amount must be ≥ 0")
+        raise value_error(f"{g.where(int(neg[0]))} is {values[neg[0]]:.15g}; a deal amount must be ≥ 0")
     return g, present, to_fen(values[present])
 
 
@@ -473,7 +473,7 @@ def AWARDS(first_deal_amount, is_new_customer, detail=None, config=None):
     present = np.flatnonzero(~np.isnan(values))
     neg = present[values[present] < 0]
     if len(neg):
-        raise value_error(f"{g.where(int(neg[0]))} is {values[neg[0]]:g}; an amount must be ≥ 0")
+        raise value_error(f"{g.where(int(neg[0]))} is {values[neg[0]]:.15g}; an amount must be ≥ 0")
     fen = to_fen(values[present])
     a = cfg.awards
     line = min(a.conquest_threshold, a.breakthrough_threshold) * 100
@@ -556,7 +556,7 @@ def SPRING_FESTIVAL(cal_year):
             continue
         y = g.values[i]
         if not (float(y).is_integer() and y in cal.LUNAR_YEARS):
-            out.append(error_text(NUM, f"{g.where(i)} is {y:g}; the lunar calendar covers years 1900–2099"))
+            out.append(error_text(NUM, f"{g.where(i)} is {y:.15g}; the lunar calendar covers years 1900–2099"))
             continue
         out.append(cal.spring_festival(int(y)))
     return shaped(out, g)

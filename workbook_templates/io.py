@@ -6,8 +6,50 @@ call per sheet, never cell by cell — so the xlwings face stays fast over COM.
 """
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
+from xml.etree import ElementTree as ET
+
+
+WORKBOOK_EXPECTED = "a salesplan .xlsx workbook"
+
+
+def describe_non_workbook(path: Path, exc: BaseException | None = None) -> str:
+    """What ``path`` is, in words, when openpyxl cannot open it as a workbook."""
+    if path.is_dir():
+        return "a directory"
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".xlsm", ".xltx", ".xltm"):
+        return f"a {suffix} file" if suffix else "a file without a .xlsx suffix"
+    if isinstance(exc, zipfile.BadZipFile):
+        return "a file that is not an Excel workbook (not a zip package)"
+    if isinstance(exc, KeyError):
+        return "a zip file that is not an Excel workbook"
+    return f"an unreadable workbook ({type(exc).__name__}: {exc})" if exc is not None else "not a workbook"
+
+
+def open_workbook(path: str | Path, **kwargs: Any):
+    """``openpyxl.load_workbook`` whose refusals are :class:`WorkbookError` naming the path.
+
+    A missing file stays ``FileNotFoundError`` (the CLI reports it with its name).
+    """
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    from salesplan.errors import Problem, WorkbookError
+
+    p = Path(path)
+    if p.is_dir():
+        raise WorkbookError([Problem(str(p), describe_non_workbook(p), WORKBOOK_EXPECTED, "not-a-file")], str(p))
+    try:
+        return openpyxl.load_workbook(p, **kwargs)
+    except (FileNotFoundError, PermissionError):
+        raise
+    except (InvalidFileException, zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ValueError, TypeError,
+            EOFError, OSError, ET.ParseError) as exc:
+        raise WorkbookError([Problem(str(p), describe_non_workbook(p, exc), WORKBOOK_EXPECTED, "unreadable")],
+                            str(p)) from None
 
 
 @runtime_checkable
@@ -24,9 +66,8 @@ class OpenpyxlReader:
     """Reads a saved .xlsx (read-only, streaming); values as typed (formulas as text)."""
 
     def __init__(self, path: str | Path):
-        import openpyxl
         self.path = Path(path)
-        self._wb = openpyxl.load_workbook(self.path, read_only=True, data_only=False, keep_links=False)
+        self._wb = open_workbook(self.path, read_only=True, data_only=False, keep_links=False)
         self._cache: dict[str, list[list[Any]]] = {}
 
     def sheet_names(self) -> list[str]:

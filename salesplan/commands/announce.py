@@ -41,6 +41,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    if args.outdir:
+        from salesplan.commands import check_output_dir
+        check_output_dir(args.outdir, option="-o")
     source = load_plan(args.workbook, config=args.config, month=args.month)
     plan = source.plan
     for note in source.notes:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from salesplan.announce import load_plan, write_ics
 from salesplan.announce.ics import render_ics
+from salesplan.commands import check_output_file
 
 
 def register(sub) -> None:
@@ -24,6 +25,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    if args.output and args.output != "-":
+        check_output_file(args.output, option="-o")
     source = load_plan(args.workbook, config=args.config, month=args.month)
     for note in source.notes:
         print(f"salesplan: note: {note}", file=sys.stderr)

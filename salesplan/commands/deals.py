@@ -35,7 +35,6 @@ import argparse
 import json
 import sys
 import tomllib
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -45,7 +44,7 @@ import pandas as pd
 from salesplan.deals.amounts import fen_to_decimal
 from salesplan.deals.columns import ColumnMap
 from salesplan.deals.preflight import UnsafeFileError
-from salesplan.deals.reader import DEALS_COLUMNS, DealsImport, import_deals
+from salesplan.deals.reader import DEALS_COLUMNS, DealsImport, _contract_key, import_deals
 from salesplan.errors import ConfigError, DealsError, Problem, WorkbookError
 
 
@@ -106,6 +105,7 @@ def _deals_json(df: pd.DataFrame) -> list[dict[str, Any]]:
             "quote": _money_or_none(row.quote_fen),
             "list_price": _money_or_none(row.list_price_fen),
             "first_quote": bool(row.first_quote),
+            "customer_region": getattr(row, "customer_region", "") or None,
         })
     return out
 
@@ -139,11 +139,6 @@ def _file_entry(path: Path, cmap: ColumnMap) -> tuple[dict[str, Any], DealsImpor
     )
     entry["_problems"] = list(r.errors)
     return entry, (None if r.errors else result)
-
-
-def _contract_key(s: str) -> str:
-    # the reader's rule for duplicates inside one file (salesplan.deals.reader._contract_key)
-    return unicodedata.normalize("NFKC", s).strip().casefold()
 
 
 @dataclass

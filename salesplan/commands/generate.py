@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from salesplan.commands import check_output_file, positive_int
 from salesplan.config import load_config
 
 
@@ -22,13 +23,15 @@ def register(sub) -> None:
                    help="move a workbook of another month at the output path aside instead of refusing")
     p.add_argument("--drop-removed", action="store_true",
                    help="allow dropping typed inputs of regions/products/KPIs removed from the plan")
-    p.add_argument("--deal-rows", type=int, metavar="N", help="rows in the deals sheet (default 200)")
+    p.add_argument("--deal-rows", type=positive_int, metavar="N", help="rows in the deals sheet (default 200)")
     p.set_defaults(handler=run)
 
 
 def run(args) -> int:
     from salesplan.workbook_templates.writer import (default_filename, generate_workbook, read_config_from_workbook,
                                                      read_meta)
+    if args.output:
+        check_output_file(args.output, option="-o", suffixes=(".xlsx", ".xlsm"))
     config = load_config(args.config, month=args.month)
     lang = args.lang or config.workbook.language
     out = Path(args.output) if args.output else Path.cwd() / default_filename(config.month, lang)
@@ -42,8 +45,7 @@ def run(args) -> int:
     for w in result.warnings:
         print(f"salesplan: WARNING {w}", file=sys.stderr)
     if result.archived:
-        print(f"salesplan: archived the {result.archived.name.split('.')[-3] if False else 'old'} workbook as "
-              f"{result.archived}", file=sys.stderr)
+        print(f"salesplan: archived the old workbook as {result.archived}", file=sys.stderr)
     if result.regenerated:
         print(f"salesplan: regenerated {result.path.name}: {result.kept.summary()}", file=sys.stderr)
     print(result.path)

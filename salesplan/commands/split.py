@@ -29,7 +29,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from salesplan.commands import check_output_dir
     from salesplan.regional.workflow import split_plan
+    from salesplan.workbook_templates.io import open_workbook
+
+    if args.out is not None:
+        check_output_dir(args.out, option="-o")
+    # refuse a plan that is not a workbook before the output folder is created
+    open_workbook(args.plan, read_only=True).close()
 
     config = None
     if args.config:

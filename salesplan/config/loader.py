@@ -24,6 +24,21 @@ from salesplan.errors import ConfigError, Problem
 DEFAULT_RESOURCE = "default_plan.toml"
 
 
+#: Digits after the point a rate may have: the engine works in parts per million
+#: (salesplan.engine.commission.rate_ppm, RATE_SCALE = 10**6).
+RATE_DECIMALS = 6
+
+
+def _decimals(value: Decimal) -> int:
+    """Digits after the point of a finite Decimal, trailing zeros ignored (exact, no context rounding)."""
+    t = value.as_tuple()
+    digits, exp = list(t.digits), int(t.exponent)
+    while len(digits) > 1 and digits[-1] == 0 and exp < 0:
+        digits.pop()
+        exp += 1
+    return max(0, -exp)
+
+
 def default_config_text() -> str:
     """The built-in default plan (the seed's numbers), comments included."""
     return resources.files("salesplan.config").joinpath(DEFAULT_RESOURCE).read_text("utf-8")
@@ -85,7 +100,12 @@ class _Validator:
         return table[key]
 
     def number(self, table, key, path, *, default=_MISSING, minimum: Decimal | int | None = 0,
-               maximum=None, integer=False, allow_equal_min=True) -> Any:
+               maximum=None, integer=False, allow_equal_min=True, max_decimals: int | None = None) -> Any:
+        """A number at ``path``; every problem is recorded (``fail``) and a harmless value returned.
+
+        ``max_decimals`` limits the digits after the point (rates go through
+        ``engine.commission.rate_ppm``, which is exact to 6 decimals = parts per million).
+        """
         raw = self.get(table, key, path, default)
         if raw is None:
             return Decimal(0) if not integer else 0
@@ -97,6 +117,13 @@ class _Validator:
         except InvalidOperation:
             self.fail(path, raw, "a number")
             return 0 if integer else Decimal(0)
+        if not value.is_finite():
+            self.fail(path, raw, "a finite number", "not_finite")
+            return 0 if integer else Decimal(0)
+        if max_decimals is not None and not integer and _decimals(value) > max_decimals:
+            self.fail(path, raw, f"a number with at most {max_decimals} decimals (rates are exact to "
+                                 f"{Decimal(1).scaleb(-max_decimals)})", "precision")
+            return Decimal(0)
         if integer and value != value.to_integral_value():
             self.fail(path, raw, "a whole number (whole yuan / count)")
         if minimum is not None and (value < minimum or (not allow_equal_min and value == minimum)):
@@ -336,8 +363,8 @@ class _Validator:
                 self.fail(p, t, "a table {from, rate}")
                 continue
             self.unknown_keys(t, {"from", "rate"}, p)
-            tiers.append(CommissionTier(self.number(t, "from", f"{p}.from"),
-                                        self.number(t, "rate", f"{p}.rate", maximum=1)))
+            tiers.append(CommissionTier(self.number(t, "from", f"{p}.from", max_decimals=RATE_DECIMALS),
+                                        self.number(t, "rate", f"{p}.rate", maximum=1, max_decimals=RATE_DECIMALS)))
         if tiers and tiers[0].start != 0:
             self.fail("commission.tiers[0].from", tiers[0].start, "0 (the first tier starts at zero)")
         for i in range(1, len(tiers)):
@@ -359,7 +386,8 @@ class _Validator:
         referral = self.get(a, "referral_rates", p + "referral_rates", [])
         quiz_t = tuple(self.number({"v": q}, "v", f"{p}quiz_awards[{i}]", integer=True) for i, q in enumerate(quiz)) \
             if isinstance(quiz, list) else ()
-        ref_t = tuple(self.number({"v": q}, "v", f"{p}referral_rates[{i}]", maximum=1) for i, q in enumerate(referral)) \
+        ref_t = tuple(self.number({"v": q}, "v", f"{p}referral_rates[{i}]", maximum=1,
+                                   max_decimals=RATE_DECIMALS) for i, q in enumerate(referral)) \
             if isinstance(referral, list) else ()
         if isinstance(referral, list) and len(referral) > 3:
             self.fail(p + "referral_rates", referral, "at most 3 levels (R8: referral chain depth 1–3)")
@@ -390,8 +418,8 @@ class _Validator:
         return Risks(
             report_threshold=n("report_threshold", integer=True),
             special_discount_threshold=n("special_discount_threshold", integer=True),
-            special_discount_floor=n("special_discount_floor", maximum=1),
-            standard_discount_floor=n("standard_discount_floor", maximum=1),
+            special_discount_floor=n("special_discount_floor", maximum=1, max_decimals=RATE_DECIMALS),
+            standard_discount_floor=n("standard_discount_floor", maximum=1, max_decimals=RATE_DECIMALS),
             support_priority_threshold=n("support_priority_threshold", integer=True),
             inventory_alert=n("inventory_alert", maximum=1),
             missed_weeks=n("missed_weeks", integer=True, minimum=1),

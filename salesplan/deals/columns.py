@@ -34,12 +34,12 @@ __all__ = [
 #: Canonical fields, in the order of the DataFrame the reader builds.
 FIELDS: tuple[str, ...] = (
     "date", "rep", "region", "customer", "new_customer", "product", "amount",
-    "contract_id", "stamped", "quote", "list_price", "first_quote",
+    "contract_id", "stamped", "quote", "list_price", "first_quote", "customer_region",
 )
 #: Fields a deals file must have.
 REQUIRED: frozenset[str] = frozenset({"date", "rep", "region", "customer", "product", "amount",
                                       "contract_id", "stamped"})
-#: Fields that may be absent (booleans default to False, prices to missing).
+#: Fields that may be absent (booleans default to False, prices to missing, text to "").
 OPTIONAL: frozenset[str] = frozenset(FIELDS) - REQUIRED
 
 #: Accepted headers per field; the first one is the default (Chinese) label.
@@ -56,6 +56,8 @@ DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
     "quote": ("报价", "quote", "quoted_price"),
     "list_price": ("目录价", "标准价", "list_price"),
     "first_quote": ("首次报价", "是否首次报价", "first_quote", "is_first_quote"),
+    # where the customer is (R9 green channel: a customer of one region buying via another)
+    "customer_region": ("客户区域", "customer_region", "customer region"),
 }
 
 

@@ -43,6 +43,7 @@ stamped             bool                 always True for imported deals
 quote_fen           Int64 (nullable)     报价 in fen, <NA> when blank/absent
 list_price_fen      Int64 (nullable)     目录价 in fen, <NA> when blank/absent
 first_quote         bool                 首次报价 (False when blank/absent)
+customer_region     str                  客户区域 (R9 green channel); "" when blank/absent
 ==================  ===================  =========================================
 
 ``date`` is ``datetime64[ns]`` rather than ``datetime.date`` objects: vectorised
@@ -82,6 +83,7 @@ __all__ = [
 DEALS_COLUMNS: tuple[str, ...] = (
     "seq", "source_row", "date", "rep", "region", "customer", "is_new_customer", "product",
     "amount_fen", "contract_id", "stamped", "quote_fen", "list_price_fen", "first_quote",
+    "customer_region",
 )
 
 DATE_EXPECTED = "a date such as 2024-05-03, 2024/5/3, 2024年5月3日 or 20240503 (year first)"
@@ -481,6 +483,10 @@ def _build(table: _Table, cmap: ColumnMap, name: str, report: ImportReport, *,
         else:
             flags[f] = np.zeros(m, dtype=bool)
 
+    # optional text: 客户区域 (R9 green channel); "" when the column is absent or blank
+    customer_region = (_text_column(col["customer_region"], table.all_str) if "customer_region" in col
+                       else np.full(m, "", dtype=object))
+
     prices: dict[str, pd.arrays.IntegerArray] = {}
     for f in ("quote", "list_price"):
         na = np.ones(m, dtype=bool)
@@ -550,6 +556,7 @@ def _build(table: _Table, cmap: ColumnMap, name: str, report: ImportReport, *,
         "quote_fen": pd.Series(prices["quote"][ok], dtype="Int64"),
         "list_price_fen": pd.Series(prices["list_price"][ok], dtype="Int64"),
         "first_quote": flags["first_quote"][ok],
+        "customer_region": _str_series(customer_region[ok]),
     }, columns=list(DEALS_COLUMNS))
     report.imported = k
     return DealsImport(deals, report)
