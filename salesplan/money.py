@@ -29,3 +29,23 @@ def to_decimal(value: object) -> Decimal:
     if isinstance(value, float):
         return Decimal(repr(value))
     return Decimal(value)  # int, str
+
+
+def to_fen(value: Decimal | Fraction | int | float | str) -> int:
+    """ROUND(value × 100, 0) as integer fen; floats go through repr (no binary noise)."""
+    if isinstance(value, Fraction):
+        return round_yuan(value * 100)
+    return round_yuan(to_decimal(value) * 100)
+
+
+def round_div_half_away(numer: int, denom: int) -> int:
+    """numer / denom rounded half away from zero, integer-exact (denom > 0)."""
+    if denom <= 0:
+        raise ValueError(f"denominator must be positive, got {denom}")
+    q = (abs(numer) * 2 + denom) // (2 * denom)
+    return q if numer >= 0 else -q
+
+
+def fen_to_yuan(fen: int) -> Decimal:
+    """Integer fen as yuan with two decimals (exact)."""
+    return (Decimal(int(fen)) / 100).quantize(Decimal("0.01"))

@@ -134,6 +134,22 @@ def test_awards(case):
         cfg = Awards(**{**cfg.__dict__, "stack_breakthrough_and_conquest": True})
     got = awards.first_deal_awards(_deals(case["input"]["deals"]), cfg)
     assert [{"rep": a.rep, "award": a.award, "amount": yuan(a.amount_fen)} for a in got] == case["expected"]
+    deals = _deals(case["input"]["deals"])
+    for a in got:     # the deal is carried as a field, not only inside the basis text
+        assert a.seq is not None and f"#{a.seq} " in a.basis
+        assert deals.loc[deals["seq"] == a.seq, "rep"].iloc[0] == a.rep
+
+
+def test_money_helpers():
+    from salesplan import money
+    assert money.to_fen(84598.92) + money.to_fen(47159.81) + money.to_fen(50850.27) == 182609_00
+    assert money.to_fen("1.005") == 101 and money.to_fen(-1.005) == -101
+    assert [money.round_div_half_away(n, 2) for n in (5, -5, 3, -3, 4)] == [3, -3, 2, -2, 2]
+    assert money.round_div_half_away(7, 3) == 2 and money.round_div_half_away(-8, 3) == -3
+    assert str(money.fen_to_yuan(12345)) == "123.45" == str(commission.fen_to_yuan(12345))
+    # a referral reward: ¥1,234.55 × 5% = 61.7275 → ¥61.73 (half away from zero, exact)
+    cfg = Awards(**{**load_default("2026-12").awards.__dict__, "referral_rates": (Decimal("0.05"),)})
+    assert awards.referral_awards([("华东区", "P", 1, 123455)], cfg)[0].amount_fen == 6173
 
 
 @pytest.mark.parametrize("case", cases("champion"))
@@ -172,9 +188,50 @@ def test_risk(case):
     assert got == case["expected"]
 
 
+@pytest.mark.parametrize("case", cases("weekly"))
+def test_weekly(case):
+    """Phase totals are summed exactly (fen) before they are compared with the whole-yuan target."""
+    from salesplan.engine.actuals import compute_actuals, default_inputs
+    inp = case["input"]
+    plan = compute_plan(config_with(inp.get("config"), inp["month"]))
+    inputs = default_inputs(plan)
+    region = inp["region"]
+    for row, typed in zip(inputs.regions[region].phases, inp["phases"]):
+        row.revenue.update(typed)
+    act = compute_actuals(plan, inputs)
+    n = len(inp["phases"])
+    exp = case["expected"]
+    assert [fen(f"{act[('phase', region, j, 'total')]:.2f}") for j in range(n)] == [fen(t) for t in exp["total"]]
+    assert [act[("phase", region, j, "total")] for j in range(n)] == [float(t) for t in exp["total"]]
+    assert [act[("phase", region, j, "status")] for j in range(n)] == exp["status"]
+    assert [act[("phase", region, j, "streak")] for j in range(n)] == exp["streak"]
+    assert [act[("phase", region, j, "missed_flag")] for j in range(n)] == exp["missed_flag"]
+
+
 @pytest.mark.parametrize("case", cases("coaching"))
 def test_coaching(case):
     reps = [("华东区", x["rep"], x["new_hire"], x["sessions"]) for x in case["input"]["reps"]]
     report = coaching.coaching_report(reps, load_default("2026-12").coaching)
     assert [line.rep for line in report.short] == case["expected"]["short"]
     assert report.team_short_by == case["expected"]["team_short_by"]
+
+
+def test_duplicate_rep_name_uses_first_slot():
+    """R3: a name repeated in a region is flagged; its deals use the FIRST slot's target and only the
+    first slot is paid (the sheet does the same — see test_workbook_recalc)."""
+    from salesplan.engine.actuals import DealRow, compute_actuals, default_inputs
+    plan = compute_plan(config_with(None, "2026-12"))
+    inputs = default_inputs(plan, deal_rows=2)
+    reps = inputs.regions["华东区"].reps
+    name, slot = "王伟", 2
+    reps[0].name, reps[1].name = name, "李娜"
+    reps[slot].name, reps[slot].weight = name, 3
+    inputs.deals[0] = DealRow(seq=1, rep=name, region="华东区", customer="X", new_customer="否", product="产品A",
+                              amount=250000.0)
+    act = compute_actuals(plan, inputs)
+    assert act[("region", "华东区", "dup_flag")]
+    assert act[("deal", 0, "target")] == act[("rep", "华东区", 0, "target")] != act[("rep", "华东区", slot, "target")]
+    assert act[("inc", "华东区", 0, "commission")] > 0
+    assert act[("inc", "华东区", slot, "payout")] == 0 and act[("inc", "华东区", slot, "commission")] == 0
+    assert act[("team", "commission")] == act[("inc", "华东区", 0, "commission")]
+    assert act[("recon", "check")] == "recon_ok"

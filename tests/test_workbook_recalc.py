@@ -23,6 +23,22 @@ from workbook_helpers import compare, random_inputs, second_config
 pytestmark = pytest.mark.libreoffice
 
 
+# 84598.92 + 47159.81 + 50850.27 = 182609.00 exactly; as binary floats 182608.99999999997
+EXACT_TARGET_WEEK = {"产品A": 84598.92, "产品B": 47159.81, "产品C": 50850.27}
+
+
+def _duplicate_paid_rep(cfg, inputs):
+    """A later blank slot of the first region repeats the name of a rep who has deals (and qualifies for
+    retention): the deal target is the FIRST slot's, and only the first slot is paid."""
+    region = cfg.regions[0].name
+    reps = inputs.regions[region].reps
+    names = {d.rep for d in inputs.deals if d.region == region}
+    first = next(row for row in reps if row.name in names)
+    slot = max(i for i, row in enumerate(reps) if not row.name)
+    reps[slot].name, reps[slot].weight, reps[slot].churn = first.name, 2, 0.01
+    first.churn = 0.01
+
+
 @pytest.fixture(scope="module")
 def recalculated(tmp_path_factory):
     require_libreoffice()
@@ -36,6 +52,10 @@ def recalculated(tmp_path_factory):
             if case == "empty":      # a duplicated rep name (R3 flag), no deals or payouts on it
                 last = inputs.regions[cfg.regions[-1].name].reps
                 last[-1].name = last[-2].name = "Dup"
+            else:
+                _duplicate_paid_rep(cfg, inputs)
+                if tag == "seed":    # typed floats summing to exactly the phase target (182,609): met
+                    inputs.regions["华东区"].phases[0].revenue = dict(EXACT_TARGET_WEEK)
             built = build_models(plan, inputs=inputs)
             path = folder / f"{tag}-{case}.xlsx"
             write_built(built, path)
@@ -57,6 +77,24 @@ def test_every_computed_cell_matches_engine(recalculated, tag, case):
     checked, bad = compare(built, wb, inputs)
     assert checked > 1000
     assert bad == [], f"{len(bad)} mismatches, first: {bad[:10]}"
+
+
+def test_duplicate_name_paid_once_and_exact_week(recalculated):
+    """The duplicated name's later slot shows 0 payout in the sheet; the exact-target week is 达标 (met)."""
+    from salesplan.engine.actuals import later_duplicates, rep_slots
+    wb, built, inputs = recalculated[("seed", "filled")]
+    plan = built.ctx.plan
+    act = compute_actuals(plan, inputs)
+    later = later_duplicates(rep_slots(plan, inputs))
+    assert later
+    inc = built.ctx.inc
+    for r, i in later:
+        assert wb[inc.sheet].cell(inc.row_of[(r, i)], inc.c["payout"]).value == 0
+        name = inputs.regions[r].reps[i].name
+        first = next(j for j, row in enumerate(inputs.regions[r].reps) if row.name == name)
+        assert act[("inc", r, first, "payout")] > 0
+    assert act[("phase", "华东区", 0, "total")] == 182609
+    assert act[("phase", "华东区", 0, "status")] == "met"
 
 
 @pytest.mark.parametrize("tag", ["seed", "second"])

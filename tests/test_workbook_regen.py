@@ -193,6 +193,23 @@ def test_failed_save_leaves_old_file_byte_identical(tmp_path, default_config, mo
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.xlsx"]
 
 
+def test_failed_save_with_archive_leaves_original_in_place(tmp_path, default_config, monkeypatch):
+    """--archive moves the old month aside only after the new workbook is written and validated."""
+    path = tmp_path / "plan.xlsx"
+    generate_workbook(default_config, path)
+    before = path.read_bytes()
+    from salesplan.workbook_templates import writer
+
+    def boom(built, tmp):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(writer, "write_built", boom)
+    with pytest.raises(OSError):
+        generate_workbook(load_config(None, month="2027-01"), path, archive=True)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.xlsx"]
+
+
 def test_corrupt_output_is_not_installed(tmp_path, default_config, monkeypatch):
     path = tmp_path / "plan.xlsx"
     generate_workbook(default_config, path)

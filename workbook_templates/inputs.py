@@ -294,7 +294,6 @@ def merge_inputs(fresh: WorkbookInputs, old: WorkbookInputs, *, products: list[s
                 problems.append(Problem(f"region {region!r}", "typed values", "a region of the new plan (removed?)",
                                         "unplaceable"))
     # --- deals: row order is the report order; keep every row with data, in order
-    old_rows = [d for d in old.deals if _has_data(d)]
     last = max((i for i, d in enumerate(old.deals) if _has_data(d)), default=-1)
     deals = list(old.deals[: last + 1])
     for i, d in enumerate(deals):
@@ -305,7 +304,6 @@ def merge_inputs(fresh: WorkbookInputs, old: WorkbookInputs, *, products: list[s
                     report.kept.append((("deals", i + 1, f), v))
     need = max(len(fresh.deals), len(deals) + (len(fresh.deals) if len(deals) >= len(fresh.deals) else 0))
     deals += [DealRow() for _ in range(need - len(deals))]
-    del old_rows
     out.deals = deals
     # --- quiz places: keyed by (week, place)
     slot = {(_int(q.week), _int(q.place)): n for n, q in enumerate(out.quiz)}

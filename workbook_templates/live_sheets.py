@@ -70,7 +70,7 @@ def build_region(ctx: Ctx, region) -> SheetModel:
     lab("month_target", L("month_target"))
     m.put(*c["month_target"], T, "money")
     lab("weekly_revenue", L("weekly_revenue"))
-    m.f(*c["weekly_revenue"], f"=SUM({COL(pc['total'])}{ph0}:{COL(pc['total'])}{phN})", "total_money",
+    m.f(*c["weekly_revenue"], f"=ROUND(SUM({COL(pc['total'])}{ph0}:{COL(pc['total'])}{phN}),2)", "total_money",
         ("region", name, "weekly_revenue"))
     lab("attainment", L("attainment"))
     m.f(*c["attainment"], f'=IF({at("month_target")}>0,{at("weekly_revenue")}/{at("month_target")},"")', "total_pct",
@@ -97,7 +97,7 @@ def build_region(ctx: Ctx, region) -> SheetModel:
     m.f(*c["avg_kpi"], f'=IF(COUNT({sc}{rep0}:{sc}{repN})=0,"",AVERAGE({sc}{rep0}:{sc}{repN}))', "score",
         ("region", name, "avg_kpi"))
     lab("deals_revenue", L("deals_revenue"))
-    m.f(*c["deals_revenue"], f"=SUM({COL(rc['revenue'])}{rep0}:{COL(rc['revenue'])}{repN})", "money2",
+    m.f(*c["deals_revenue"], f"=ROUND(SUM({COL(rc['revenue'])}{rep0}:{COL(rc['revenue'])}{repN}),2)", "money2",
         ("region", name, "deals_revenue"))
     lab("rep_target_sum", L("rep_target_sum"))
     m.f(*c["rep_target_sum"], f"=SUM({COL(rc['target'])}{rep0}:{COL(rc['target'])}{repN})", "money",
@@ -141,7 +141,7 @@ def build_region(ctx: Ctx, region) -> SheetModel:
         for k, p in enumerate(plan.products):
             m.put(r, g.c_prod0 + k, row_in.revenue.get(p.name), "in_money")
         judged = f"COUNT({pf}{r}:{pl}{r})>0"
-        m.f(r, pc["total"], f"=SUM({pf}{r}:{pl}{r})", "money", ("phase", name, j, "total"))
+        m.f(r, pc["total"], f"=ROUND(SUM({pf}{r}:{pl}{r}),2)", "money", ("phase", name, j, "total"))
         m.f(r, pc["attainment"], f'=IF(AND({judged},E{r}>0),{tot}{r}/E{r},"")', "pct",
             ("phase", name, j, "attainment"))
         m.f(r, pc["status"], f'=IF({judged},IF({tot}{r}<E{r},"{L("missed")}","{L("met")}"),"")', "text",
@@ -174,8 +174,9 @@ def build_region(ctx: Ctx, region) -> SheetModel:
     m.f(r, 5, f"=SUM(E{ph0}:E{phN})", "total_money", ("lit", T))
     for k, p in enumerate(plan.products):
         col = COL(g.c_prod0 + k)
-        m.f(r, g.c_prod0 + k, f"=SUM({col}{ph0}:{col}{phN})", "total_money", ("region", name, "product_actual", p.name))
-    m.f(r, pc["total"], f"=SUM({tot}{ph0}:{tot}{phN})", "total_money", ("region", name, "weekly_revenue"))
+        m.f(r, g.c_prod0 + k, f"=ROUND(SUM({col}{ph0}:{col}{phN}),2)", "total_money",
+            ("region", name, "product_actual", p.name))
+    m.f(r, pc["total"], f"=ROUND(SUM({tot}{ph0}:{tot}{phN}),2)", "total_money", ("region", name, "weekly_revenue"))
     m.f(r, pc["attainment"], f'=IF(E{r}>0,{tot}{r}/E{r},"")', "total_pct", ("region", name, "attainment"))
     for f, key, style in (("new_customers", "new_customers", "total_int"), ("complaints", "complaints", "total_int")):
         col = COL(pc[f])
@@ -381,6 +382,7 @@ def build_deals(ctx: Ctx) -> SheetModel:
     text_fields = {"rep", "region", "customer", "customer_region", "new_customer", "product", "contract_id",
                    "first_quote"}
     i_slot = f"(ROW({i_name})-{inc.r0 - 1})"
+    SLOT_FAR = 100000      # > any slot number: SLOT_FAR - MAX(match × (SLOT_FAR - slot)) = the first matching slot
     CR_ = COL(c["customer_region"])
     for i, row_in in enumerate(ctx.inputs.deals):
         r = d.row(i)
@@ -395,7 +397,9 @@ def build_deals(ctx: Ctx) -> SheetModel:
         m.f(r, c["fen"], f"=IF(ISNUMBER({H_}{r}),ROUND({H_}{r}*100,0),0)", "int", k + ("fen",))
         m.f(r, c["known"], f'=IF(AND({C_}{r}<>"",{D_}{r}<>"",ISNUMBER({H_}{r})),IF(SUMPRODUCT(EXACT({i_region},'
                            f'{D_}{r})*EXACT({i_name},{C_}{r}))>0,"{YES}","{NO}"),"")', "text", k + ("known",))
-        m.f(r, c["target"], f'=IF({none},"",SUMPRODUCT(EXACT({i_region},{D_}{r})*EXACT({i_name},{C_}{r}),{i_target}))',
+        # the rep's FIRST slot with that name (a duplicated name is flagged R3 and paid on its first slot)
+        far = f"SUMPRODUCT(MAX(EXACT({i_region},{D_}{r})*EXACT({i_name},{C_}{r})*({SLOT_FAR}-{i_slot})))"
+        m.f(r, c["target"], f'=IF({none},"",IF({far}=0,0,INDEX({i_target},{SLOT_FAR}-{far})))',
             "money", k + ("target",))
         m.f(r, c["cum_before"], f'=IF({none},"",SUMPRODUCT(EXACT(${C_}${h}:{C_}{r - 1},{C_}{r})*EXACT(${D_}${h}:'
                                 f'{D_}{r - 1},{D_}{r}),${M_}${h}:{M_}{r - 1}))', "int", k + ("cum_before",))
@@ -435,8 +439,8 @@ def build_deals(ctx: Ctx) -> SheetModel:
         m.f(r, c["unknown_flag"], f'=IF({N_}{r}="{NO}","{msg(ctx, "unknown")}","")', "flag",
             ("flag", k + ("unknown_flag",), msg(ctx, "unknown")))
         # sort key of the rep statements: (incentives slot of the rep) × 10⁶ + deal row
-        m.f(r, c["stmt_key"], f'=IF({N_}{r}="{YES}",SUMPRODUCT(MAX(EXACT({i_region},{D_}{r})*EXACT({i_name},{C_}{r})'
-                              f'*{i_slot}))*1000000+{i + 1},"")', "helper", ("stmt_key", i))
+        m.f(r, c["stmt_key"], f'=IF({N_}{r}="{YES}",({SLOT_FAR}-{far})*1000000+{i + 1},"")', "helper",
+            ("stmt_key", i))
     r0, rN = d.r0, max(d.r_last, d.r0)
     m.validate(Validation("list", [f"{F_}{r0}:{F_}{rN}", f"{L_}{r0}:{L_}{rN}"], f'"{YES},{NO}"'))
     names = ",".join(x.name for x in cfg.regions)
@@ -509,6 +513,12 @@ def build_incentives(ctx: Ctx) -> SheetModel:
         A, B = f"$A{r}", f"$B{r}"
         blank = f'{B}=""'
         match = f"EXACT({d_region},{A})*EXACT({d_rep},{B})"
+        # a name repeated in a region (R3 duplicate flag) is paid on its FIRST slot only: later slots show 0
+        if r > r0:
+            later = f"SUMPRODUCT(EXACT($A${r0}:$A{r - 1},{A})*EXACT($B${r0}:$B{r - 1},{B}))>0"
+            pay = lambda x, later=later: f"IF({later},0,{x})"  # noqa: E731
+        else:
+            pay = lambda x: x  # noqa: E731
         m.text(r, c["region"], region, "text")
         m.f(r, c["name"], f'=IF({src("name")}="","",{src("name")})', "text", rk + ("name",))
         m.f(r, c["new_hire"], f'=IF({blank},"",IF({src("new_hire")}="{YES}","{YES}","{NO}"))', "text", rk + ("new_hire",))
@@ -516,23 +526,28 @@ def build_incentives(ctx: Ctx) -> SheetModel:
         m.f(r, c["revenue"], f'=IF({blank},"",{src("revenue")})', "money2", rk + ("revenue",))
         m.f(r, c["attainment"], f'=IF({blank},"",{src("attainment")})', "pct", rk + ("attainment",))
         m.f(r, c["kpi_score"], f'=IF({blank},"",{src("kpi_score")})', "score", rk + ("kpi_score",))
-        m.f(r, c["deal_count"], f'=IF({blank},"",SUMPRODUCT({match}*({d_known}="{YES}")))', "int", k + ("deal_count",))
+        is_known = f'({d_known}="{YES}")'
+        fen_rng = dr("fen")
+        m.f(r, c["deal_count"], f'=IF({blank},"",{pay(f"SUMPRODUCT({match}*{is_known})")})', "int",
+            k + ("deal_count",))
         for t in range(len(tiers)):
-            m.f(r, inc.c_tier0 + t, f'=IF({blank},"",SUMPRODUCT({match},{rng(d.sheet, d.c_tier0 + t, d.r0, d.r_last)}))',
+            m.f(r, inc.c_tier0 + t,
+                f'=IF({blank},"",{pay(f"SUMPRODUCT({match},{rng(d.sheet, d.c_tier0 + t, d.r0, d.r_last)})")})',
                 "money2", k + (f"tier:{t}",))
         m.f(r, c["commission"], f'=IF({blank},"",SUM({COL(inc.c_tier0)}{r}:{COL(inc.c_tier0 + len(tiers) - 1)}{r}))',
             "money2", k + ("commission",))
         for f in ("conquest", "breakthrough"):
-            m.f(r, c[f], f'=IF({blank},"",SUMPRODUCT({match},{dr(f)}))', "money", k + (f,))
+            m.f(r, c[f], f'=IF({blank},"",{pay(f"SUMPRODUCT({match},{dr(f)})")})', "money", k + (f,))
         churn = src("churn")
-        m.f(r, c["retention"], f'=IF({blank},"",IF(AND(ISNUMBER({churn}),{churn}<=SP_RetentionMaxChurn),'
-                               f'SP_RetentionBonus+SP_FullAttendanceBonus,0))', "money", k + ("retention",))
-        m.f(r, c["quiz"], f'=IF({blank},"",SUMPRODUCT(EXACT({q_region},{A})*EXACT({q_rep},{B}),{q_award}))', "money",
-            k + ("quiz",))
-        m.f(r, c["h_rev"], f'=IF({blank},0,SUMPRODUCT({match}*({d_known}="{YES}"),{dr("fen")}))', "helper",
-            k + ("h_rev",))
+        ret = f"IF(AND(ISNUMBER({churn}),{churn}<=SP_RetentionMaxChurn),SP_RetentionBonus+SP_FullAttendanceBonus,0)"
+        m.f(r, c["retention"], f'=IF({blank},"",{pay(ret)})', "money", k + ("retention",))
+        m.f(r, c["quiz"], f'=IF({blank},"",{pay(f"SUMPRODUCT(EXACT({q_region},{A})*EXACT({q_rep},{B}),{q_award})")})',
+            "money", k + ("quiz",))
+        m.f(r, c["h_rev"], f'=IF({blank},0,{pay(f"SUMPRODUCT({match}*{is_known},{fen_rng})")})',
+            "helper", k + ("h_rev",))
         m.f(r, c["h_kpi"], f"=IF({blank},0,N({col['kpi_score']}{r}))", "helper", k + ("h_kpi",))
-        m.f(r, c["h_row"], f'=IF({blank},0,SUMPRODUCT(MAX({match}*({d_known}="{YES}")*{rows_rng})))', "helper",
+        m.f(r, c["h_row"], f'=IF({blank},0,{pay(f"SUMPRODUCT(MAX({match}*{is_known}*{rows_rng}))")})',
+            "helper",
             ("dealrow", k + ("h_row",)))
         h_dt = f"INDEX({quote_sheet(d.sheet)}!${COL(d.c['date'])}:${COL(d.c['date'])},{col['h_row']}{r})"
         m.f(r, c["h_date"], f"=IF({col['h_row']}{r}=0,0,IF(ISNUMBER({h_dt}),N({h_dt}),{BLANK_DATE}))", "helper",
@@ -762,7 +777,7 @@ def build_dashboard(ctx: Ctx) -> SheetModel:
         parts = "+".join(ref(ctx.region_geom[x.name].sheet, ctx.region_geom[x.name].r_phase_total,
                              ctx.region_geom[x.name].c_prod0 + j)
                          for x in plan.regions for j, q in enumerate(plan.products) if q.name == p.name)
-        m.f(r, 3, f"={parts}", "money", ("product", p.name, "actual"))
+        m.f(r, 3, f"=ROUND({parts},2)", "money", ("product", p.name, "actual"))
         m.f(r, 4, f'=IF(B{r}>0,C{r}/B{r},"")', "pct", ("product", p.name, "attainment"))
         r += 1
     pN = r - 1
@@ -783,7 +798,7 @@ def build_dashboard(ctx: Ctx) -> SheetModel:
         m.f(r, 2, f"={prev_t}{pt.revenue}", "money", ("lit", cum))
         parts = "+".join(ref(ctx.region_geom[x.name].sheet, ctx.region_geom[x.name].r_phase0 + j,
                              ctx.region_geom[x.name].pc["total"]) for x in plan.regions)
-        m.f(r, 3, f"={prev_a}{parts}", "money", ("burnup", j))
+        m.f(r, 3, f"=ROUND({prev_a}{parts},2)", "money", ("burnup", j))
         r += 1
     bN = r - 1
     m.charts.append(ChartSpec("col", L("by_region"), "I3", m.name, (1, g0, gN),
@@ -900,7 +915,6 @@ def build_statements(ctx: Ctx) -> SheetModel:
     SC = {f: COL(v) for f, v in sc.items()}
     l0, lN = g.l0, max(g.l_last, g.l0)
     s0, sN = g.s0, max(g.s_last, g.s0)
-    ic = {f: COL(v) for f, v in inc.c.items()}
     dq = quote_sheet(d.sheet)
 
     def dcol(f):
@@ -978,19 +992,25 @@ def build_statements(ctx: Ctx) -> SheetModel:
         A, B = f"$A{r}", f"$B{r}"
         blank = f'{B}=""'
         match = f"EXACT({lreg},{A})*EXACT({lrep},{B})"
+        if r > s0:   # a later slot of a duplicated name: its deals and awards are on the first slot
+            later = f"SUMPRODUCT(EXACT($A${s0}:$A{r - 1},{A})*EXACT($B${s0}:$B{r - 1},{B}))>0"
+            pay = lambda x, later=later: f"IF({later},0,{x})"  # noqa: E731
+        else:
+            pay = lambda x: x  # noqa: E731
         m.text(r, sc["region"], region, "text")
         m.f(r, sc["name"], f'=IF({ref(inc.sheet, ir, inc.c["name"])}="","",{ref(inc.sheet, ir, inc.c["name"])})',
             "text", ("rep", region, i, "name"))
-        m.f(r, sc["deal_count"], f'=IF({blank},"",SUMPRODUCT({match}*1))', "int", s + ("deal_count",))
+        m.f(r, sc["deal_count"], f'=IF({blank},"",{pay(f"SUMPRODUCT({match}*1)")})', "int", s + ("deal_count",))
         for f, src in (("revenue", "amount"), ("commission", "commission"), ("first_awards", "award")):
-            m.f(r, sc[f], f'=IF({blank},"",SUMPRODUCT({match},${LC[src]}${l0}:${LC[src]}${lN}))',
+            m.f(r, sc[f], f'=IF({blank},"",{pay(f"SUMPRODUCT({match},${LC[src]}${l0}:${LC[src]}${lN})")})',
                 "money" if f == "first_awards" else "money2", s + (f,))
         m.f(r, sc["retention"], f'=IF({blank},"",{ref(inc.sheet, ir, inc.c["retention"])})', "money", s + ("retention",))
         churn = ref(gg.sheet, gg.rep_row(i), gg.rc["churn"])
         m.f(r, sc["churn"], f'=IF({blank},"",IF(ISNUMBER({churn}),{churn},""))', "pct", s + ("churn",))
         qm = f"EXACT({qa('region')},{A})*EXACT({qa('rep')},{B})"
-        m.f(r, sc["quiz"], f'=IF({blank},"",SUMPRODUCT({qm},{qa("award")}))', "money", s + ("quiz",))
-        m.f(r, sc["quiz_places"], f'=IF({blank},"",SUMPRODUCT({qm}*1))', "int", s + ("quiz_places",))
+        q_award_rng = qa("award")
+        m.f(r, sc["quiz"], f'=IF({blank},"",{pay(f"SUMPRODUCT({qm},{q_award_rng})")})', "money", s + ("quiz",))
+        m.f(r, sc["quiz_places"], f'=IF({blank},"",{pay(f"SUMPRODUCT({qm}*1)")})', "int", s + ("quiz_places",))
         m.f(r, sc["champion_prize"], f'=IF({blank},"",{ref(inc.sheet, ir, inc.c["champion_prize"])})', "money",
             s + ("champion_prize",))
         m.f(r, sc["total"], f'=IF({blank},"",{SC["commission"]}{r}+{SC["first_awards"]}{r}+{SC["retention"]}{r}+'

@@ -38,8 +38,12 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write(path: str | Path, write: Callable[[Path], None], *, expect_month: str | None = None) -> Path:
-    """Call ``write(tmp_path)``, validate, then atomically replace ``path``."""
+def atomic_write(path: str | Path, write: Callable[[Path], None], *, expect_month: str | None = None,
+                 before_replace: Callable[[], None] | None = None) -> Path:
+    """Call ``write(tmp_path)``, validate, then atomically replace ``path``.
+
+    ``before_replace`` runs once the new file is written and validated, just before the
+    replace (e.g. copy the old file to an archive): if it fails, ``path`` is untouched."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.xlsx", dir=path.parent)
@@ -54,6 +58,8 @@ def atomic_write(path: str | Path, write: Callable[[Path], None], *, expect_mont
             os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
         except OSError:  # pragma: no cover - e.g. a file system without modes
             pass
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -172,6 +172,7 @@ def generate_workbook(config: PlanConfig, path: str | Path | None = None, *, lan
     path = Path(path) if path is not None else Path.cwd() / default_filename(config.month, lang)
     result = GenerateResult(path, str(config.month))
     result.warnings = [w.message for w in plan.warnings]
+    archive_to: Path | None = None
     if path.exists():
         meta = read_meta(path)
         if meta is None or meta.get("month") != str(config.month):
@@ -180,9 +181,9 @@ def generate_workbook(config: PlanConfig, path: str | Path | None = None, *, lan
                 raise WorkbookError([Problem(str(path), found or "not a salesplan workbook",
                                              f"a plan workbook of {config.month} (use --archive to move it aside, "
                                              f"or -o another file)", "wrong-month")])
-            dest = archive_path(path, found or "unknown")
-            shutil.move(str(path), dest)
-            result.archived = dest
+            # archived by copy only once the new workbook is written and validated (atomic_write's
+            # before_replace): a failing build or save leaves the old file where it was
+            archive_to = archive_path(path, found or "unknown")
         elif previous is None:
             previous = path
     fresh = default_inputs(plan, deal_rows=DEFAULT_DEAL_ROWS if deal_rows is None else deal_rows)
@@ -205,7 +206,13 @@ def generate_workbook(config: PlanConfig, path: str | Path | None = None, *, lan
     result.warnings += [f"{p.where}: duplicate rep names {p.value} — make them unique (payouts cannot be told apart)"
                         for p in result.problems]
     built = build_models(plan, lang=lang, inputs=fresh, deal_rows=deal_rows, regions=regions)
-    atomic_write(path, lambda tmp: write_built(built, tmp), expect_month=str(config.month))
+
+    def archive_old() -> None:
+        shutil.copy2(path, archive_to)
+        result.archived = archive_to
+
+    atomic_write(path, lambda tmp: write_built(built, tmp), expect_month=str(config.month),
+                 before_replace=archive_old if archive_to is not None else None)
     return result
 
 

@@ -29,25 +29,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from salesplan.config.model import CommissionTier
-from salesplan.engine import awards as awards_mod
 from salesplan.engine import risks as risks_mod
 from salesplan.engine.allocation import largest_remainder
 from salesplan.engine.bonuses import compute_bonuses
 from salesplan.engine.coaching import coaching_report
-from salesplan.engine.commission import commission as commission_engine
 from salesplan.engine.commission import rate_ppm
 from salesplan.engine.kpi import kpi_scores, score_curve
+from salesplan.errors import SalesPlanError
+from salesplan.money import excel_round, to_decimal
+from salesplan.money import to_fen as money_to_fen
 
 YES, NO = "是", "否"
 WEIGHT_SCALE = 1_000_000
 COMPLETION_KEY = "completion"
+
+
+
+
+class InternalError(SalesPlanError, ArithmeticError):
+    """Two computations that must agree (the sheet's semantics vs an engine function) do not: a bug."""
 
 
 # ----------------------------------------------------------------------------- inputs model
@@ -194,15 +201,15 @@ def excel_serial(d: date | datetime) -> float:
     return float((d - base.date()).days)
 
 
-def round_half_up(x: float | Decimal, digits: int = 0) -> Decimal:
-    d = Decimal(repr(x)) if isinstance(x, float) else Decimal(x)
-    return d.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-
-
 def to_fen(v: Any) -> int:
     """ROUND(amount*100, 0) for a numeric cell (the deals sheet's fen column); 0 otherwise."""
     x = num(v)
-    return 0 if x is None else int(round_half_up(Decimal(repr(x)) * 100))
+    return 0 if x is None else money_to_fen(x)
+
+
+def sum_fen(values) -> int:
+    """ROUND(SUM(cells), 2) in fen: the exact decimal sum of the numeric cells, rounded once."""
+    return money_to_fen(sum((to_decimal(x) for x in (num(v) for v in values) if x is not None), Decimal(0)))
 
 
 def text(v: Any) -> str:
@@ -258,7 +265,7 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
                 W.append(0)
                 continue
             w = num(row.weight)
-            W.append(WEIGHT_SCALE if w is None else max(0, int(round_half_up(Decimal(repr(w)) * WEIGHT_SCALE))))
+            W.append(WEIGHT_SCALE if w is None else max(0, int(excel_round(to_decimal(w) * WEIGHT_SCALE))))
         S = sum(W)
         q = [(T * w) // S if S else 0 for w in W]
         rem = [T * w - qi * S for w, qi in zip(W, q)]
@@ -267,7 +274,8 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
         if S:
             lr = largest_remainder(T, W)          # the engine's split must agree with q/rem/rank
             mine = [qi + (1 if rk < left else 0) for qi, rk in zip(q, rank)]
-            assert all(a == b for a, b, w in zip(lr, mine, W) if w), (lr, mine)
+            if not all(a == b for a, b, w in zip(lr, mine, W) if w):
+                raise InternalError(f"{r.name}: largest_remainder gives {lr}, the sheet's split gives {mine}")
         out[("region", r.name, "S")] = S
         out[("region", r.name, "focus_target_ref")] = num(rin.focus_target) or 0.0
         out[("region", r.name, "left")] = left
@@ -292,7 +300,7 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
                 continue
             name = text(row.name)
             target = (q[i] + (1 if rank[i] < left else 0)) if S else 0
-            rep_target[(r.name, name)] = target
+            rep_target.setdefault((r.name, name), target)      # a duplicated name: the FIRST slot counts
             rev_fen = sum(f for d, f, ok in zip(deals, fen, valid)
                           if ok and text(d.region) == r.name and text(d.rep) == name)
             revenue = rev_fen / 100
@@ -322,7 +330,7 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
                 total = min(score_max, score_max * sum(float(kw.weight) * (out[k + ("score:" + kw.key,)] or 0)
                                                        for kw in table))
             out[k + ("kpi_score",)] = total
-            rep_kpi[(r.name, name)] = total
+            rep_kpi.setdefault((r.name, name), total)
             region_scores.append(total)
             sessions = num(row.coaching) or 0.0
             minimum = cfg.coaching.new_hire_min if yes(row.new_hire) else cfg.coaching.veteran_min
@@ -338,7 +346,7 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
         out[("region", r.name, "rep_target_sum")] = sum(targets_named)
         out[("region", r.name, "rep_count")] = sum(named)
         out[("region", r.name, "deals_revenue")] = sum(
-            (out[("rep", r.name, i, "revenue")] or 0.0) for i in range(len(rin.reps)) if named[i])
+            round((out[("rep", r.name, i, "revenue")] or 0.0) * 100) for i in range(len(rin.reps)) if named[i]) / 100
         out[("region", r.name, "avg_kpi")] = (sum(region_scores) / len(region_scores)) if region_scores else None
 
     # ------------------------------------------------------------------ region tabs: phases
@@ -347,25 +355,28 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
         rin = inputs.regions[r.name]
         products = [p.name for p in plan.products]
         phase_targets = [pt.regions[r.name] for pt in plan.phases]
-        totals, judged = [], []
+        # money sums in fen (the sheet: ROUND(SUM(...), 2)), compared with the target in fen
+        totals_fen, judged = [], []
         for j, (ph, pt) in enumerate(zip(rin.phases, phase_targets)):
-            vals = [num(ph.revenue.get(p)) for p in products]
-            is_judged = any(v is not None for v in vals)
-            total = sum(v for v in vals if v is not None)
-            totals.append(total)
-            judged.append(is_judged)
-        streak_flags = risks_mod.missed_streaks([t if jd else None for t, jd in zip(totals, judged)],
-                                                phase_targets, risks.missed_weeks)
+            vals = [ph.revenue.get(p) for p in products]
+            judged.append(any(num(v) is not None for v in vals))
+            totals_fen.append(sum_fen(vals))
+        totals = [t / 100 for t in totals_fen]
+        streak_flags = risks_mod.missed_streaks([t if jd else None for t, jd in zip(totals_fen, judged)],
+                                                [pt * 100 for pt in phase_targets], risks.missed_weeks)
         streak = 0
         for j, ph in enumerate(rin.phases):
             k = ("phase", r.name, j)
             pt = phase_targets[j]
-            streak = (streak + 1 if totals[j] < pt else 0) if judged[j] else 0
+            missed = totals_fen[j] < pt * 100
+            streak = (streak + 1 if missed else 0) if judged[j] else 0
             out[k + ("total",)] = totals[j]
             out[k + ("attainment",)] = totals[j] / pt if judged[j] and pt > 0 else None
-            out[k + ("status",)] = (("missed" if totals[j] < pt else "met") if judged[j] else None)
+            out[k + ("status",)] = (("missed" if missed else "met") if judged[j] else None)
             out[k + ("streak",)] = streak
-            assert streak_flags[j] == (streak >= risks.missed_weeks)
+            if streak_flags[j] != (streak >= risks.missed_weeks):
+                raise InternalError(f"{r.name} phase {j + 1}: risks.missed_streaks says {streak_flags[j]} but the "
+                                    f"sheet's streak is {streak} (missed_weeks={risks.missed_weeks})")
             out[k + ("missed_flag",)] = streak_flags[j]
             hours = num(ph.response_hours)
             out[k + ("complaint_flag",)] = hours is not None and risks_mod.complaint_violation(hours, risks)
@@ -373,12 +384,14 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
             out[k + ("inventory_flag",)] = occ is not None and risks_mod.inventory_alert(occ, risks)
         # month totals
         for p in products:
-            vals = [num(ph.revenue.get(p)) for ph in rin.phases]
-            out[("region", r.name, "product_actual", p)] = sum(v for v in vals if v is not None)
+            p_fen = sum_fen([ph.revenue.get(p) for ph in rin.phases])
+            out[("region", r.name, "product_actual_fen", p)] = p_fen
+            out[("region", r.name, "product_actual", p)] = p_fen / 100
             tgt = region_targets[r.name].products[p]
             out[("region", r.name, "product_attainment", p)] = (
                 out[("region", r.name, "product_actual", p)] / tgt if tgt > 0 else None)
-        month_total = sum(totals)
+        month_total = sum(totals_fen) / 100
+        out[("region", r.name, "weekly_revenue_fen")] = sum(totals_fen)
         T = region_targets[r.name].revenue
         out[("region", r.name, "weekly_revenue")] = month_total
         out[("region", r.name, "attainment")] = month_total / T if T > 0 else None
@@ -412,7 +425,10 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
                         "date": [_as_date(deals[i].date) for i in vrows],
                         "amount_fen": np.array([fen[i] for i in vrows], dtype=np.int64)})
     slots = rep_slots(plan, inputs)
-    churn_map = {(r, text(row.name)): num(row.churn) for r, i, row in slots if present(row.name)}
+    churn_map: dict[tuple[str, str], float | None] = {}
+    for r, i, row in slots:
+        if present(row.name):
+            churn_map.setdefault((r, text(row.name)), num(row.churn))
     quiz_ok = [quiz_valid(plan, q, rep_keys) for q in inputs.quiz]
     places = [(text(q.region), text(q.rep), int(q.week), int(q.place)) for q, ok in zip(inputs.quiz, quiz_ok) if ok]
     ref_ok = [referral_valid(cfg, x) for x in inputs.referrals]
@@ -431,8 +447,7 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
     first_awards: dict[int, dict[str, int]] = {}
     for a in bonus.awards:
         if a.award in ("conquest", "breakthrough"):
-            seq = int(a.basis.split("#")[1].split()[0])
-            first_awards.setdefault(seq, {})[a.award] = a.amount_fen
+            first_awards.setdefault(int(a.seq), {})[a.award] = a.amount_fen
     first_new: set[int] = set()
     if vrows:
         nd = bdf[bdf["is_new_customer"]].sort_values("seq", kind="stable").drop_duplicates("customer", keep="first")
@@ -467,7 +482,9 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
         key = (text(d.region), text(d.rep))
         before = sum(fen[x] for x in range(i) if valid[x] and (text(deals[x].region), text(deals[x].rep)) == key)
         if known[i]:
-            assert int(comm_by_row[i].cum_before_fen) == before
+            if int(comm_by_row[i].cum_before_fen) != before:
+                raise InternalError(f"deal row {i + 1}: cumulative revenue before is {before} fen, "
+                                    f"the commission engine says {int(comm_by_row[i].cum_before_fen)}")
         out[k + ("cum_before",)] = before
         out[k + ("cum_after",)] = before + fen[i]
         total = 0
@@ -476,7 +493,9 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
             out[k + (f"tier:{t}",)] = c / 100
             total += c
         if known[i]:
-            assert total == int(comm_by_row[i].commission_fen)
+            if total != int(comm_by_row[i].commission_fen):
+                raise InternalError(f"deal row {i + 1}: tier slices sum to {total} fen, "
+                                    f"the commission engine says {int(comm_by_row[i].commission_fen)}")
         out[k + ("commission",)] = total / 100
         out[k + ("commission_fen",)] = total
         out[k + ("first_new",)] = YES if i in first_new else NO
@@ -517,9 +536,20 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
 
     # ------------------------------------------------------------------ incentives & coaching
     st = bonus.statements.set_index(["region", "rep"]) if len(bonus.statements) else None
+    later = later_duplicates(slots)
     for r, i, row in slots:
         k = ("inc", r, i)
         base = ("rep", r, i)
+        if (r, i) in later:      # a repeated name is paid on its first slot; this one shows 0 (R3 flag)
+            for f in ("deal_count", "commission", "conquest", "breakthrough", "retention", "quiz", "champion_prize",
+                      "payout", "payout_fen", "h_rev", "h_date"):
+                out[k + (f,)] = 0
+            for t in range(len(tiers)):
+                out[k + (f"tier:{t}",)] = 0
+            out[k + ("champion",)] = False
+            out[k + ("h_kpi",)] = out[base + ("kpi_score",)]
+            out[k + ("h_row",)] = None
+            continue
         if not present(row.name):
             for f in ("deal_count", "commission", "conquest", "breakthrough", "retention", "quiz", "champion",
                       "champion_prize", "payout"):
@@ -541,7 +571,9 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
             c = sum(tier_by_row.get((x, t), 0) for x in mine)
             out[k + (f"tier:{t}",)] = c / 100
             tot += c
-        assert tot == int(srow["commission_fen"])
+        if tot != int(srow["commission_fen"]):
+            raise InternalError(f"{r} / {name}: deal commissions sum to {tot} fen, "
+                                f"the statement says {int(srow['commission_fen'])}")
         out[k + ("commission",)] = tot / 100
         for f in ("conquest", "breakthrough", "retention", "quiz", "champion"):
             out[k + ((f if f != "champion" else "champion_prize"),)] = int(srow[f + "_fen"]) / 100
@@ -587,13 +619,13 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
         out[("region", r.name, "kpi_rank")] = None if a is None else 1 + sum(
             1 for b in avgs.values() if b is not None and b > a)
     for p in plan.products:
-        act = sum(out[("region", r.name, "product_actual", p.name)] for r in cfg.regions)
+        act = sum(out[("region", r.name, "product_actual_fen", p.name)] for r in cfg.regions) / 100
         out[("product", p.name, "actual")] = act
         out[("product", p.name, "attainment")] = act / p.revenue if p.revenue > 0 else None
-    cum = 0.0
+    cum_fen = 0
     for j, _ in enumerate(plan.phases):
-        cum += sum(out[("phase", r.name, j, "total")] for r in cfg.regions)
-        out[("burnup", j)] = cum
+        cum_fen += sum(round(out[("phase", r.name, j, "total")] * 100) for r in cfg.regions)
+        out[("burnup", j)] = cum_fen / 100
     out[("team", "champion")] = None if champ is None else f"{champ.region} {champ.rep}"
     report = coaching_report([(r, text(row.name), yes(row.new_hire), int(num(row.coaching) or 0))
                               for r, i, row in slots if present(row.name)], cfg.coaching)
@@ -607,6 +639,19 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
     out[("team", "commission")] = sum(round(out[("inc", r, i, "commission")] * 100) for r, i, row in slots
                                       if present(row.name)) / 100
     return out
+
+
+def later_duplicates(slots) -> set[tuple[str, int]]:
+    """(region, slot) of every named slot whose name already appears on an earlier slot of the region."""
+    seen: set[tuple[str, str]] = set()
+    later = set()
+    for r, i, row in slots:
+        if present(row.name):
+            key = (r, text(row.name))
+            if key in seen:
+                later.add((r, i))
+            seen.add(key)
+    return later
 
 
 def quiz_valid(plan, q: QuizRow, rep_keys) -> bool:
@@ -632,7 +677,7 @@ def _statements(out, plan, inputs, deals, fen, known, rows, slots, tier_by_row, 
     slot_of: dict[tuple[str, str], int] = {}
     for n, (r, i, row) in enumerate(slots):
         if present(row.name):
-            slot_of[(r, text(row.name))] = n + 1          # the last slot wins (as the sheet's MAX)
+            slot_of.setdefault((r, text(row.name)), n + 1)   # the first slot of a name (as the sheet's INDEX)
     order = sorted(rows, key=lambda x: (slot_of[(text(deals[x].region), text(deals[x].rep))], x))
     for x in range(len(deals)):
         out[("stmt_key", x)] = (slot_of[(text(deals[x].region), text(deals[x].rep))] * 1_000_000 + x + 1
@@ -674,8 +719,16 @@ def _statements(out, plan, inputs, deals, fen, known, rows, slots, tier_by_row, 
         out[s + ("line_total",)] = (comm + award) / 100
         out[s + ("running",)] = running / 100
     st = bonus.statements.set_index(["region", "rep"]) if len(bonus.statements) else None
+    later = later_duplicates(slots)
     for r, i, row in slots:
         s = ("srep", r, i)
+        if (r, i) in later:      # paid on the name's first slot
+            for f in ("deal_count", "revenue", "commission", "first_awards", "retention", "quiz", "quiz_places",
+                      "champion_prize", "total", "inc_payout"):
+                out[s + (f,)] = 0
+            out[s + ("churn",)] = num(row.churn)
+            out[s + ("check",)] = "✓"
+            continue
         if not present(row.name):
             for f in ("deal_count", "revenue", "commission", "first_awards", "retention", "churn", "quiz",
                       "quiz_places", "champion_prize", "total", "inc_payout", "check"):
@@ -704,7 +757,7 @@ def _statements(out, plan, inputs, deals, fen, known, rows, slots, tier_by_row, 
         vals = [out[("srep", r, i, f)] for r, i in named]
         out[("stmt_team", f)] = sum(vals) if f == "deal_count" else sum(round(v * 100) for v in vals) / 100
     stmt_sum = sum(round(out[("srep", r, i, "total")] * 100) for r, i in named)
-    # (Σ of the per-slot rows equals the engine's statements unless a name is duplicated — flagged R3)
+    # (a duplicated name — flagged R3 — is paid on its first slot only, so Σ rows = the engine's statements)
     out[("recon", "statements")] = stmt_sum / 100
     out[("recon", "incentives")] = sum(out[("inc", r, i, "payout_fen")] for r, i in named) / 100
     out[("recon", "trace")] = t["trace_fen"] / 100

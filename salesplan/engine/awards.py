@@ -12,9 +12,8 @@ from decimal import Decimal
 import pandas as pd
 
 from salesplan.config.model import Awards
-from salesplan.engine.commission import RATE_SCALE, _round_div, rate_ppm
-
-import numpy as np
+from salesplan.engine.commission import RATE_SCALE, rate_ppm
+from salesplan.money import round_div_half_away
 
 
 @dataclass(frozen=True)
@@ -25,6 +24,7 @@ class Award:
     amount_fen: int
     rule: str             # e.g. "R8 新客户conquest"
     basis: str            # human-readable trace
+    seq: int | None = None  # the deal (report order) a first-deal award is paid on; None for the others
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,8 @@ def first_deal_awards(deals: pd.DataFrame, cfg: Awards) -> list[Award]:
                            f"{basis} > ¥{cfg.conquest_threshold:,} (new customer's first deal)"))
         if len(earned) == 2 and not cfg.stack_breakthrough_and_conquest:
             earned = [max(earned, key=lambda e: e[1])]
-        out += [Award(row.region, row.rep, a, amount * 100, rule, basis_) for a, amount, rule, basis_ in earned]
+        out += [Award(row.region, row.rep, a, amount * 100, rule, basis_, int(row.seq))
+                for a, amount, rule, basis_ in earned]
     return out
 
 
@@ -123,7 +124,7 @@ def referral_awards(referrals: Iterable[tuple[str, str, int, int]], cfg: Awards)
         if not 1 <= level <= len(cfg.referral_rates):
             continue
         rate = cfg.referral_rates[level - 1]
-        fen = int(_round_div(np.array([amount_fen * rate_ppm(rate)], dtype=np.int64), RATE_SCALE)[0])
+        fen = round_div_half_away(int(amount_fen) * rate_ppm(rate), RATE_SCALE)
         out.append(Award(region, partner, "referral", fen, "R8 合作伙伴推荐",
                          f"level {level} referral on ¥{amount_fen / 100:,.2f} × {rate * 100:.1f}%"))
     return out

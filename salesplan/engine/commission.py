@@ -20,6 +20,7 @@ import pandas as pd
 
 from salesplan.config.model import CommissionTier
 from salesplan.errors import InputError, Problem
+from salesplan import money
 from salesplan.money import round_yuan
 
 RATE_SCALE = 1_000_000  # rates are held as integer parts-per-million
@@ -44,8 +45,10 @@ def tier_boundaries_yuan(target_yuan: int, tiers: Sequence[CommissionTier]) -> l
     return [round_yuan(Decimal(target_yuan) * t.start) for t in tiers]
 
 
-def _round_div(numer: np.ndarray, denom: int) -> np.ndarray:
-    """numer / denom rounded half away from zero, integer-exact (numer may be negative)."""
+def round_div_half_away_array(numer: np.ndarray, denom: int) -> np.ndarray:
+    """Element-wise numer / denom rounded half away from zero, integer-exact (numer may be negative).
+
+    The vectorised form of :func:`salesplan.money.round_div_half_away`."""
     q = (np.abs(numer) * 2 + denom) // (2 * denom)
     return np.sign(numer) * q
 
@@ -90,7 +93,7 @@ def commission(deals: pd.DataFrame, rep_targets: Mapping[tuple[str, str], int],
         lo = np.maximum(cum_before, start)
         hi = cum_after if end is None else np.minimum(cum_after, end)
         base = np.maximum(hi - lo, 0)
-        piece = _round_div(base * rate_ppm(tier.rate), RATE_SCALE)
+        piece = round_div_half_away_array(base * rate_ppm(tier.rate), RATE_SCALE)
         commission_total += piece
         if with_trace:
             hit = base > 0
@@ -118,7 +121,7 @@ def commission(deals: pd.DataFrame, rep_targets: Mapping[tuple[str, str], int],
 def _boundary_fen(targets_yuan: np.ndarray, start: Decimal) -> np.ndarray:
     """ROUND(target × start, 0) in yuan, as fen; exact integer arithmetic."""
     ppm = rate_ppm(start)
-    return _round_div(targets_yuan * ppm, RATE_SCALE) * 100
+    return round_div_half_away_array(targets_yuan * ppm, RATE_SCALE) * 100
 
 
 def commission_for_amounts(amounts_fen: Sequence[int], target_yuan: int,
@@ -131,4 +134,4 @@ def commission_for_amounts(amounts_fen: Sequence[int], target_yuan: int,
 
 
 def fen_to_yuan(fen: int) -> Decimal:
-    return (Decimal(int(fen)) / 100).quantize(Decimal("0.01"))
+    return money.fen_to_yuan(fen)
