@@ -30,7 +30,9 @@ from salesplan.engine.awards import first_deal_awards
 from salesplan.engine.commission import commission as engine_commission
 from salesplan.engine.commission import commission_for_amounts, rate_ppm
 from salesplan.engine.kpi import kpi_scores, region_weights
+from salesplan.engine.risks import quotes_within_floor
 from salesplan.engine.month import Month
+from salesplan.engine.plan import phase_revenues
 from salesplan.engine.targets import overall_targets
 from salesplan.udfs.convert import (
     BLANK, NA, NUM, NUMBER, Grid, UdfError, bad_message, boolean, booleans, column,
@@ -280,8 +282,7 @@ def PHASE_TARGET(plan_month, phase, total=None, config=None):
         tot = overall_targets(cfg).revenue
     else:
         tot = whole(number(total, "total"), "total", "a whole number of yuan")
-    days = [p.working_days for p in phases]
-    amounts = largest_remainder(tot, days if sum(days) else [1] * len(phases))  # as engine.plan.compute_plan
+    amounts = phase_revenues(tot, phases)
     g = vector(phase, "phase")
     out = []
     for i in range(g.size):
@@ -527,13 +528,8 @@ def DISCOUNT_OK(quote, list_price, is_first_quote, config=None):
 
 def discount_ok_vector(quote_fen: np.ndarray, list_fen: np.ndarray, first: np.ndarray,
                        cfg: PlanConfig) -> np.ndarray:
-    """engine.risks.discount_ok over arrays, in exact integers (tests check it equals the engine)."""
-    r = cfg.risks
-    special = first & (quote_fen > r.special_discount_threshold * 100)
-    floor = np.where(special, rate_ppm(r.special_discount_floor), rate_ppm(r.standard_discount_floor))
-    q = quote_fen.astype(object) * 1_000_000  # Python ints: no overflow, exact
-    need = floor.astype(object) * list_fen.astype(object)
-    return (list_fen <= 0) | np.asarray(q >= need, dtype=bool)
+    """The engine's R9 floor rule over arrays (salesplan.engine.risks.quotes_within_floor)."""
+    return quotes_within_floor(quote_fen, list_fen, first, cfg.risks)
 
 
 # ============================================================================ calendar (R10)

@@ -106,6 +106,15 @@ class Plan:
         }
 
 
+def phase_revenues(revenue: int, phases: list[cal.Phase]) -> list[int]:
+    """R4 (assumption): the month's revenue split by each phase's working days, exactly.
+
+    A month with no working day at all (only a hypothetical calendar) splits evenly.
+    """
+    days = [p.working_days for p in phases]
+    return largest_remainder(revenue, days if sum(days) else [1] * len(phases))
+
+
 def holiday_calendar(config: PlanConfig) -> cal.HolidayCalendar:
     return cal.HolidayCalendar(config.calendar.extra_holidays, config.calendar.extra_workdays)
 
@@ -118,8 +127,7 @@ def compute_plan(config: PlanConfig) -> Plan:
     regions = region_targets(config, overall, products)
     phases = cal.month_phases(month, calendar, config.calendar.phase_starts)
     working_days = len(calendar.working_days(month.first_day, month.last_day))
-    phase_revenue = largest_remainder(overall.revenue, [p.working_days for p in phases]) if working_days \
-        else largest_remainder(overall.revenue, [1] * len(phases))
+    phase_revenue = phase_revenues(overall.revenue, phases)
     matrix = allocate_matrix([r.revenue for r in regions], phase_revenue)
     phase_targets = [PhaseTarget(p, phase_revenue[j], {r.name: matrix[i][j] for i, r in enumerate(regions)})
                      for j, p in enumerate(phases)]

@@ -38,6 +38,21 @@ def discount_ok(quote_fen: int, list_price_fen: int, first_quote: bool, risks: R
     return Decimal(quote_fen) >= floor * Decimal(list_price_fen)
 
 
+def quotes_within_floor(quote_fen: np.ndarray, list_price_fen: np.ndarray, first_quote: np.ndarray,
+                        risks: Risks) -> np.ndarray:
+    """:func:`discount_ok` over arrays: quote / list ≥ floor, compared exactly in integers.
+
+    A list price ≤ 0 has no floor. Python ints (object arrays) keep quote·10⁶ exact at
+    any size, where int64 would overflow above ~¥92bn.
+    """
+    q = np.asarray(quote_fen, dtype=np.int64)
+    lp = np.asarray(list_price_fen, dtype=np.int64)
+    special = np.asarray(first_quote, dtype=bool) & (q > risks.special_discount_threshold * 100)
+    floor_ppm = np.where(special, rate_ppm(risks.special_discount_floor), rate_ppm(risks.standard_discount_floor))
+    ok = q.astype(object) * RATE_SCALE >= floor_ppm.astype(object) * lp.astype(object)
+    return (lp <= 0) | np.asarray(ok, dtype=bool)
+
+
 def deal_flags(deals: pd.DataFrame, risks: Risks) -> pd.DataFrame:
     """Vectorised R9 flags: seq, code, rule, message for every deal that trips one."""
     rows = []
@@ -59,8 +74,7 @@ def deal_flags(deals: pd.DataFrame, risks: Risks) -> pd.DataFrame:
                  else np.zeros(len(deals), bool))
         special = first & (q > risks.special_discount_threshold * 100)
         floor_ppm = np.where(special, rate_ppm(risks.special_discount_floor), rate_ppm(risks.standard_discount_floor))
-        # quote / list < floor  ⇔  quote·10⁶ < floor_ppm·list, exact in integers
-        below = has & (lp > 0) & (q * RATE_SCALE < floor_ppm * lp)
+        below = has & ~quotes_within_floor(q, lp, first, risks)
         pct = np.where(lp > 0, q / np.where(lp > 0, lp, 1) * 100, 0)
         rows.append(pd.DataFrame({"seq": seq[below], "code": "discount_below_floor", "rule": "R9",
                                   "message": [f"quote at {p:.2f}% of list, below the {f / 10000:.0f}% floor: "
