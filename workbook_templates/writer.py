@@ -139,13 +139,14 @@ class GenerateResult:
 
 def read_meta(path: str | Path) -> dict[str, str] | None:
     """The salesplan meta of an existing file, or None when it is not a salesplan workbook."""
+    rd = OpenpyxlReader(path)      # not an .xlsx at all: its WorkbookError says what the file is
     try:
-        with OpenpyxlReader(path) as rd:
+        with rd:
             meta, _ = read_registry(rd)
             return meta
-    except WorkbookError:
+    except WorkbookError:          # an .xlsx, but no salesplan registry in it
         return None
-    except Exception as exc:   # not an xlsx at all
+    except Exception as exc:   # a damaged workbook
         raise WorkbookError([Problem(str(path), type(exc).__name__, "a salesplan .xlsx workbook", "unreadable")]) \
             from exc
 
