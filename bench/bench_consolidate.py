@@ -38,6 +38,7 @@ import tracemalloc
 from pathlib import Path
 
 from salesplan.deals.preflight import preflight_xlsx
+from salesplan.regional.checks import clear_caches
 from salesplan.regional.core import consolidate_snapshots
 from salesplan.regional.synthetic import region_names, rep_name, write_region_file
 from salesplan.regional.xlsxread import XlsxFile
@@ -147,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         bases = {r: dict(m.base) for r, m in manifests.items()}
 
         def run_consolidate():
+            clear_caches()                          # every round as cold as a fresh process
             for r, m in manifests.items():          # each run starts from the split-time base
                 m.base = dict(bases[r])
                 m.history.clear()

@@ -47,6 +47,7 @@ from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from salesplan.deals.leanzip import LeanZip
 from salesplan.errors import SalesPlanError
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLS = 16_384
 
+_LEAN_MAX = 64 * 1024 * 1024        # files up to this size are read into memory once
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CHUNK = 1 << 20
 
@@ -104,6 +106,8 @@ _CELL_BIG_ROW = re.compile(rb"\sr\s*=\s*[\"'][A-Z]{1,3}(\d{7,})")
 _ROW_R_FAST = re.compile(rb'<row\b[^>]*? r="(\d+)"')
 _CELL_COL_BEYOND_FAST = re.compile(rb' r="(?:[A-Z]{4,}|[YZ][A-Z]{2}|X[G-Z][A-Z]|XF[E-Z])\d')
 _CELL_BIG_ROW_FAST = re.compile(rb' r="[A-Z]{1,3}(\d{7,})')
+# either of the two above, in one pass (the common case: neither occurs)
+_CELL_SUSPECT_FAST = re.compile(rb' r="(?:[A-Z]{4,}|[YZ][A-Z]{2}|X[G-Z][A-Z]|XF[E-Z]|[A-Z]{1,3}\d{7,})')
 # any of these bytes means an unusual spelling may be present: use the slow patterns
 _UNUSUAL = (b"\tr", b"\nr", b"\rr", b"r =", b"r= ", b"r='", b":row", b":c ", b":c>")
 _UNUSUAL_SPACED = re.compile(rb"r(?: =|= )")
@@ -189,8 +193,8 @@ def preflight_xlsx(
         raise UnsafeFileError(path, "zip_bomb", f"{st.st_size:,} bytes on disk > {max_file_size:,}")
     whole: bytes | None = None
     with open(p, "rb") as fh:
-        if keep is not None and st.st_size <= keep_max:
-            whole = fh.read(st.st_size + 1)      # a reader wants the parts: read the file once
+        if st.st_size <= min(keep_max, _LEAN_MAX):
+            whole = fh.read(st.st_size + 1)      # small enough to hold: read the file once
             head = whole[:8]
         else:
             head = fh.read(8)
@@ -203,7 +207,10 @@ def preflight_xlsx(
     if not head.startswith(b"PK"):
         raise UnsafeFileError(path, "not_zip", "not a zip archive, so not an .xlsx")
     try:
-        zf = zipfile.ZipFile(p if whole is None else io.BytesIO(whole))
+        # the plain layout of a file in memory is read by LeanZip (~10× less overhead);
+        # anything else by zipfile, which also names what is wrong with a broken archive
+        zf = (LeanZip.parse(whole) if whole is not None else None) \
+            or zipfile.ZipFile(p if whole is None else io.BytesIO(whole))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise UnsafeFileError(path, "not_zip", f"unreadable zip: {exc}") from None
     kept: Inflated | None = Inflated() if keep is not None else None
@@ -383,7 +390,9 @@ def _stream_part(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[
     """Inflate one entry chunk by chunk under the remaining byte budget; scan XML.
 
     ``data``: the entry's complete content when it was already inflated (size-capped,
-    CRC-checked) by :func:`_read_small`; every check below runs on it the same way.
+    CRC-checked) by :func:`_read_small` (or, from a :class:`LeanZip`, is inflated here in
+    one call, capped at the declared size the archive checks passed); every check
+    below runs on it the same way.
     ``collect``: return the inflated bytes (when they were all read)."""
     name = info.filename
     produced = 0
@@ -393,6 +402,8 @@ def _stream_part(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[
     max_col = 0
     parts: list[bytes] | None = [] if collect else None
     try:
+        if data is None and isinstance(zf, LeanZip):
+            data = zf.read(info)             # one zlib call, capped at the declared size
         with (zf.open(info) if data is None else contextlib.nullcontext()) as fh:
             chunks = iter(lambda: fh.read(_CHUNK), b"") if data is None else _chunks_of(data)
             for chunk in chunks:
@@ -411,7 +422,8 @@ def _stream_part(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[
                     first = False
                 # keep an overlap so a token split across chunks is still seen
                 window = tail + chunk
-                if _DTD.search(window):
+                # "!" is rare in sheet XML and found by memchr: the regex runs only then
+                if b"!" in window and _DTD.search(window):
                     raise UnsafeFileError(path, "xml_entities", f"{name!r} declares a DOCTYPE/ENTITY")
                 if sheet:
                     fast = not _unusual(window)
@@ -425,15 +437,17 @@ def _stream_part(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[
                         max_row = max(max_row, max(map(int, rows)))
                         if max_row > min(max_rows, EXCEL_MAX_ROWS):
                             _limit(path, name, f"row {max_row:,}", max_row, 1, max_rows, max_cells)
-                    if col_beyond.search(window):
-                        raise UnsafeFileError(path, "absurd_dimensions",
-                                              f"{name}: a cell reference beyond column XFD")
-                    big = big_row.findall(window)
-                    if big:
-                        max_row = max(max_row, max(map(int, big)))
-                        if max_row > min(max_rows, EXCEL_MAX_ROWS):
-                            _limit(path, name, f"cell in row {max_row:,}", max_row, 1, max_rows, max_cells)
-                    max_col = _widest(window, max_col, fast)
+                    if not fast or _CELL_SUSPECT_FAST.search(window):
+                        if col_beyond.search(window):
+                            raise UnsafeFileError(path, "absurd_dimensions",
+                                                  f"{name}: a cell reference beyond column XFD")
+                        big = big_row.findall(window)
+                        if big:
+                            max_row = max(max_row, max(map(int, big)))
+                            if max_row > min(max_rows, EXCEL_MAX_ROWS):
+                                _limit(path, name, f"cell in row {max_row:,}", max_row, 1, max_rows, max_cells)
+                    if data is None:                 # streamed: the widest column chunk by chunk
+                        max_col = _widest(window, max_col, fast)
                 tail = window[-512:]
     except UnsafeFileError:
         raise
@@ -441,6 +455,10 @@ def _stream_part(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[
         raise UnsafeFileError(path, "corrupt", f"{name!r}: {exc}") from None
     if sheet and not _SHEET_END.search(tail):
         raise UnsafeFileError(path, "corrupt", f"{name!r} is cut short: it does not end with </worksheet>")
+    if sheet and data is not None and max_row * EXCEL_MAX_COLS > max_cells:
+        # held in memory: the widest column is needed only when the rows alone cannot
+        # rule out too many cells (every column is ≤ XFD, checked above)
+        max_col = _widest(data, 0, not _unusual(data))
     if sheet and max_row and max_col:
         _limit(path, name, f"cells up to row {max_row:,}, column {max_col:,}", max_row, max_col, max_rows, max_cells)
     if parts is None:

@@ -36,9 +36,9 @@ from typing import Any, Callable, Hashable, Mapping
 from salesplan.errors import Problem
 from salesplan.regional.manifest import InputField, SplitManifest, Stamp
 from salesplan.regional.values import canon, formula_hash, value_hash
-from salesplan.regional.xlsxread import NOT_SIMPLE, simple_formula, simple_value
+from salesplan.regional.xlsxread import simple_formula
 
-__all__ = ["REJECT_CODES", "WARNING_CODES", "check_stamp", "check_cells", "validate_input"]
+__all__ = ["REJECT_CODES", "WARNING_CODES", "check_stamp", "check_cells", "validate_input", "clear_caches"]
 
 REJECT_CODES = frozenset({"not_regional", "no_manifest", "split_mismatch", "region_mismatch", "month_mismatch",
                           "version_mismatch", "layout_mismatch", "sheet_missing"})
@@ -138,28 +138,58 @@ def _invalid(file: str, f: InputField, value: Any) -> Problem:
     return Problem(_where(file, f), value, f.expected(), "invalid_input")
 
 
-_VALUE_HASHES: dict[tuple[str, str], str] = {}
-_NUMBERS: dict[str, tuple[Any, Decimal]] = {}      # "<v>text</v>" of a number cell -> (int | float, canonical)
 _INT = re.compile(r"^[+-]?\d+$")
+_MISS = object()
+_REFUSED = object()            # memo verdict: the value is not valid for the field
+_MEMO_MAX = 200_000
+# Verdicts memoised across cells and files. Each depends only on its key: a cell's
+# stored XML (type + inner XML, or the resolved shared string) and, for inputs, the
+# field's validation signature. A month's regional files repeat the same formulas,
+# labels and small numbers, so most cells are judged by one dictionary lookup.
+_INPUT_VERDICTS: dict[tuple[int, str, str], Any] = {}     # (signature id, t, inner) -> value | _REFUSED
+_FORMULA_HASHES_BY_XML: dict[str, str | None] = {}        # inner XML -> formula hash | None (not plain)
+_VALUE_HASHES: dict[tuple[str, str], str | None] = {}    # (t, inner XML) -> value hash | None (n/a)
+_SIGNATURES: dict[tuple[Any, ...], int] = {}
 
 
-def _fixed_hash(cells: Any, addr: str, m: tuple[str, str, str, str, str]) -> str | None:
-    """value_hash of a formula-free, non-shared-string cell from its raw match, memoised
-    on (type, inner XML) — the value depends on nothing else; None when not applicable."""
-    t, inner = m[2], m[4]
-    if t == "s" or "<f" in inner:
-        return None
-    key = (t, inner)
-    h = _VALUE_HASHES.get(key)
-    if h is None:
-        c = cells[addr]
-        if c.formula is not None:
-            return None
-        h = value_hash(c.value)
-        if len(_VALUE_HASHES) >= 200_000:
-            _VALUE_HASHES.clear()
-        _VALUE_HASHES[key] = h
-    return h
+def clear_caches() -> None:
+    """Forget every memoised verdict (and the reader's parsed structural parts): a
+    benchmark round then starts as cold as a fresh process."""
+    from salesplan.regional import values, xlsxread
+
+    for memo in (_INPUT_VERDICTS, _FORMULA_HASHES_BY_XML, _VALUE_HASHES, values._FORMULA_HASHES,
+                 xlsxread._STRUCT_CACHE):
+        memo.clear()
+
+
+def _signature_id(f: InputField) -> int:
+    sig = (f.kind, f.minimum, f.maximum, f.choices)
+    n = _SIGNATURES.get(sig)
+    if n is None:
+        n = _SIGNATURES[sig] = len(_SIGNATURES)
+    return n
+
+
+def _remember(memo: dict, key: Any, verdict: Any) -> None:
+    if len(memo) >= _MEMO_MAX:
+        memo.clear()
+    memo[key] = verdict
+
+
+def _input_plan(manifest: SplitManifest, sheet: str) -> list[tuple[str, Hashable, InputField, int]]:
+    """(address, key, field, signature id) of the sheet's inputs, built once per manifest."""
+    plans = manifest.__dict__.setdefault("_input_plans", {})
+    plan = plans.get(sheet)
+    if plan is None:
+        plan = plans[sheet] = [(addr, f.key, f, _signature_id(f))
+                               for addr, f in manifest.index().inputs.get(sheet, {}).items()]
+    return plan
+
+
+def _same_as_base(v: Any, b: Any) -> bool:
+    """A raw value the manager left as the split wrote it (so it is not judged again)."""
+    return (b is not None and type(v) is not bool and type(b) is not bool and v == b
+            and isinstance(v, (int, float)) == isinstance(b, Decimal))
 
 
 def check_cells(file: str, manifest: SplitManifest, sheets: Mapping[str, Mapping[str, Any]],
@@ -169,9 +199,9 @@ def check_cells(file: str, manifest: SplitManifest, sheets: Mapping[str, Mapping
     ``sheets`` maps sheet name → ``{address: Cell}`` (from the raw reader). Returns the
     accepted input values keyed like the manifest's inputs, and every problem found.
 
-    With a :class:`~salesplan.regional.xlsxread.LazySheet` the common cells are judged
-    from their raw XML without building a ``Cell`` (plain numbers and inline strings,
-    plain formulas, memoised value fingerprints); anything else is decoded in full.
+    With a :class:`~salesplan.regional.xlsxread.LazySheet` the cells are judged from
+    their stored XML through memoised verdicts (see ``_INPUT_VERDICTS``) and decoded
+    only on a miss; anything unusual (formulas in inputs, rich text …) is decoded in full.
     """
     problems: list[Problem] = []
     values: dict[Hashable, Any] = {}
@@ -184,113 +214,14 @@ def check_cells(file: str, manifest: SplitManifest, sheets: Mapping[str, Mapping
     base = manifest.base
     for sheet in index.sheets:
         cells = sheets[sheet]
-        inputs = index.inputs.get(sheet, {})
-        formulas = manifest.formulas.get(sheet, {})
-        fixed = manifest.cells.get(sheet, {})
-        unlocked = index.unlocked.get(sheet, frozenset())
-        get = cells.get
-        raw = getattr(cells, "_raw", None)     # LazySheet: recognise blanks without decoding
-        raw_get = raw.get if raw is not None else None
-        for addr, f in inputs.items():
-            key = f.key
-            if raw_get is not None:
-                m = raw_get(addr)
-                if m is None:
-                    values[key] = None
-                    continue
-                inner = m[4]
-                if not inner:
-                    values[key] = None
-                    continue
-                t = m[2]
-                hit = _NUMBERS.get(inner) if not t or t == "n" else None
-                if hit is None and (not t or t == "n") and inner[:3] == "<v>" and inner[-4:] == "</v>" \
-                        and inner.count("<") == 2:
-                    rv = inner[3:-4]
-                    if not rv:
-                        values[key] = None
-                        continue
-                    v = int(rv) if _INT.match(rv) else float(rv)
-                    hit = (v, canon(v))
-                    if len(_NUMBERS) >= 200_000:
-                        _NUMBERS.clear()
-                    _NUMBERS[inner] = hit
-                if hit is not None:
-                    # a plain number (<v> only): the common case, judged without building a Cell
-                    v, cv = hit
-                    b = base.get(key)
-                    if b is not None and type(b) is not bool and v == b and isinstance(b, Decimal):
-                        values[key] = b            # unchanged since the split
-                        continue
-                    kind = f.kind
-                    if kind not in _NUMBER_KINDS:
-                        value, problem = validate_input(file, f, v, None)
-                    elif (kind == "integer" and cv != cv.to_integral_value()) \
-                            or (f.minimum is not None and cv < f.minimum) \
-                            or (f.maximum is not None and cv > f.maximum):
-                        value, problem = None, _invalid(file, f, v)
-                    else:
-                        value, problem = cv, None
-                    if problem is not None:
-                        problems.append(problem)
-                    else:
-                        values[key] = value
-                    continue
-                v = simple_value(m)
-                if v is NOT_SIMPLE:
-                    c = cells[addr]
-                    v, formula = c.value, c.formula
-                else:
-                    formula = None
-            else:
-                c = get(addr)
-                if c is None:
-                    values[key] = None
-                    continue
-                v, formula = c.value, c.formula
-            if v is None and formula is None:
-                values[key] = None
-                continue
-            if formula is None:
-                # unchanged since the split: valid then, nothing to check now
-                b = base.get(key)
-                if b is not None and type(v) is not bool and type(b) is not bool and v == b \
-                        and isinstance(v, (int, float)) == isinstance(b, Decimal):
-                    values[key] = b
-                    continue
-            value, problem = validate_input(file, f, v, formula)
-            if problem is not None:
-                problems.append(problem)
-            else:
-                values[key] = value
-        for addr, h in formulas.items():
-            if raw_get is not None:
-                m = raw_get(addr)
-                if m is not None:
-                    text = simple_formula(m)
-                    if text is not None and formula_hash(text) == h:
-                        continue
-            c = get(addr)
-            if c is None or c.formula is None:
-                problems.append(Problem(f"{file}: {sheet}!{addr}", None if c is None else c.value,
-                                        "the formula written by the split (it was replaced by a value)",
-                                        "formula_edited"))
-            elif formula_hash(c.formula) != h:
-                problems.append(Problem(f"{file}: {sheet}!{addr}", "=" + c.formula,
-                                        "the formula written by the split (its text was edited)", "formula_edited"))
-        for addr, h in fixed.items():
-            if raw_get is not None:
-                m = raw_get(addr)
-                if m is not None and _fixed_hash(cells, addr, m) == h:
-                    continue
-            c = get(addr)
-            if c is None or c.formula is not None or value_hash(c.value) != h:
-                shown = None if c is None else ("=" + c.formula if c.formula is not None else c.value)
-                code = "locked_changed" if addr not in unlocked else "unregistered_edit"
-                problems.append(Problem(f"{file}: {sheet}!{addr}", shown,
-                                        "the value written by the split (a locked cell, not an input)"
-                                        if code == "locked_changed" else
-                                        "nothing: this cell is not an input and is ignored", code))
+        raw = getattr(cells, "_raw", None)     # LazySheet: judge from the stored XML
+        if raw is not None:
+            _check_inputs_raw(file, _input_plan(manifest, sheet), cells, raw, base, values, problems)
+        else:
+            _check_inputs(file, index.inputs.get(sheet, {}), cells, base, values, problems)
+        _check_formulas(file, sheet, manifest.formulas.get(sheet, {}), cells, raw, problems)
+        _check_fixed(file, sheet, manifest.cells.get(sheet, {}), index.unlocked.get(sheet, frozenset()),
+                     cells, raw, problems)
         known = index.known.get(sheet, frozenset())
         unknown = (raw if raw is not None else cells).keys() - known   # usually empty
         if not unknown:
@@ -311,3 +242,192 @@ def check_cells(file: str, manifest: SplitManifest, sheets: Mapping[str, Mapping
                 problems.append(Problem(f"{file}: {sheet}!{addr}", shown,
                                         "nothing: this cell is not an input and is ignored", "unregistered_edit"))
     return values, problems
+
+
+def _check_inputs(file: str, inputs: Mapping[str, InputField], cells: Mapping[str, Any],
+                  base: Mapping[Hashable, Any], values: dict, problems: list) -> None:
+    """Inputs of a fully decoded sheet (``{address: Cell}``)."""
+    get = cells.get
+    for addr, f in inputs.items():
+        key = f.key
+        c = get(addr)
+        if c is None or (c.value is None and c.formula is None):
+            values[key] = None
+            continue
+        v, formula = c.value, c.formula
+        if formula is None and _same_as_base(v, base.get(key)):
+            values[key] = base[key]    # unchanged since the split: valid then, nothing to check now
+            continue
+        value, problem = validate_input(file, f, v, formula)
+        if problem is not None:
+            problems.append(problem)
+        else:
+            values[key] = value
+
+
+def _check_inputs_raw(file: str, plan: list[tuple[str, Hashable, InputField, int]], cells: Any,
+                      raw: Mapping[str, tuple[str, str, str, str, str]], base: Mapping[Hashable, Any],
+                      values: dict, problems: list) -> None:
+    """Inputs of a :class:`LazySheet`, judged from their stored XML.
+
+    * a text input still holding its base, written the way openpyxl writes it (the
+      split's own files, managers' scripts), is recognised without decoding;
+    * otherwise a verdict — the field's validated canonical value for that stored XML,
+      or ``_REFUSED`` — is memoised on (field signature, type, XML), and a miss on a
+      plain number is judged right here, like :func:`validate_input` would;
+    * a refused value the manager did not change since the split is kept (it was the
+      master's, not the manager's); anything else refused is reported.
+    """
+    raw_get = raw.get
+    memo = _INPUT_VERDICTS
+    memo_get = memo.get
+    sst = None
+    for addr, key, f, sig in plan:
+        m = raw_get(addr)
+        if m is None:
+            values[key] = None
+            continue
+        inner = m[4]
+        if not inner:
+            values[key] = None
+            continue
+        t = m[2]
+        if t == "inlineStr" and f.kind == "text":
+            b = base.get(key)
+            if type(b) is str and inner == _inline_xml(b):
+                values[key] = b
+                continue
+            _judge_in_full(file, f, key, cells[addr], base, values, problems)
+            continue
+        if t == "s":
+            # a shared string: the verdict depends on the text, not on its index
+            if sst is None:
+                sst = cells._x.shared_strings
+            idx = inner[3:-4]
+            if inner[:3] != "<v>" or inner[-4:] != "</v>" or not idx.isdigit() or int(idx) >= len(sst):
+                _judge_in_full(file, f, key, cells[addr], base, values, problems)
+                continue
+            mk = (sig, "s", sst[int(idx)])
+        elif "<f" in inner:
+            _judge_in_full(file, f, key, cells[addr], base, values, problems)
+            continue
+        else:
+            mk = (sig, t, inner)
+        verdict = memo_get(mk, _MISS)
+        if verdict is _MISS:
+            verdict = _fresh_verdict(file, f, t, inner, cells, addr)
+            if f.kind != "text":             # names and other texts rarely repeat
+                _remember(memo, mk, verdict)
+        if verdict is _REFUSED:
+            _judge_in_full(file, f, key, cells[addr], base, values, problems)
+        else:
+            values[key] = verdict
+
+
+def _inline_xml(text: str) -> str | None:
+    """The inner XML openpyxl writes for ``text`` as an inline string (None: not one
+    whose decoding is unambiguous — ``_xHHHH_`` escapes, spaces kept by xml:space)."""
+    if "_x" in text or text[:1].isspace() or text[-1:].isspace():
+        return None
+    return "<is><t>" + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") \
+        .encode("ascii", "xmlcharrefreplace").decode("ascii") + "</t></is>"
+
+
+def _fresh_verdict(file: str, f: InputField, t: str, inner: str, cells: Any, addr: str) -> Any:
+    """The verdict for one cell not seen before: its canonical value, or ``_REFUSED``."""
+    if (not t or t == "n") and inner[:3] == "<v>" and inner[-4:] == "</v>" and inner.count("<") == 2 \
+            and f.kind in _NUMBER_KINDS:
+        # a plain number in a number field: what _decode + validate_input would do
+        rv = inner[3:-4]
+        if not rv:
+            return None
+        cv = canon(int(rv) if _INT.match(rv) else float(rv))
+        if (f.kind == "integer" and cv != cv.to_integral_value()) \
+                or (f.minimum is not None and cv < f.minimum) or (f.maximum is not None and cv > f.maximum):
+            return _REFUSED
+        return cv
+    value, problem = validate_input(file, f, cells[addr].value, None)
+    return _REFUSED if problem is not None else value
+
+
+def _judge_in_full(file: str, f: InputField, key: Hashable, c: Any, base: Mapping[Hashable, Any],
+                   values: dict, problems: list) -> None:
+    v, formula = c.value, c.formula
+    if v is None and formula is None:
+        values[key] = None
+        return
+    if formula is None and _same_as_base(v, base.get(key)):
+        values[key] = base[key]
+        return
+    value, problem = validate_input(file, f, v, formula)
+    if problem is not None:
+        problems.append(problem)
+    else:
+        values[key] = value
+
+
+def _check_formulas(file: str, sheet: str, formulas: Mapping[str, str], cells: Mapping[str, Any],
+                    raw: Mapping[str, tuple[str, str, str, str, str]] | None, problems: list) -> None:
+    """Every formula the split wrote is still there, with the same (normalised) text."""
+    if raw is not None:
+        raw_get = raw.get
+        memo = _FORMULA_HASHES_BY_XML
+        memo_get = memo.get
+        for addr, h in formulas.items():
+            m = raw_get(addr)
+            if m is None:
+                _formula_problem(file, sheet, addr, h, cells, problems)
+                continue
+            inner = m[4]
+            got = memo_get(inner, _MISS)
+            if got is _MISS:
+                text = simple_formula(m)
+                got = formula_hash(text) if text is not None else None
+                _remember(memo, inner, got)
+            if got != h:
+                _formula_problem(file, sheet, addr, h, cells, problems)
+        return
+    for addr, h in formulas.items():
+        _formula_problem(file, sheet, addr, h, cells, problems)
+
+
+def _formula_problem(file: str, sheet: str, addr: str, h: str, cells: Mapping[str, Any], problems: list) -> None:
+    """Judge one formula cell in full (decoded: shared formulas, attributes …)."""
+    c = cells.get(addr)
+    if c is None or c.formula is None:
+        problems.append(Problem(f"{file}: {sheet}!{addr}", None if c is None else c.value,
+                                "the formula written by the split (it was replaced by a value)",
+                                "formula_edited"))
+    elif formula_hash(c.formula) != h:
+        problems.append(Problem(f"{file}: {sheet}!{addr}", "=" + c.formula,
+                                "the formula written by the split (its text was edited)", "formula_edited"))
+
+
+def _check_fixed(file: str, sheet: str, fixed: Mapping[str, str], unlocked: frozenset, cells: Mapping[str, Any],
+                 raw: Mapping[str, tuple[str, str, str, str, str]] | None, problems: list) -> None:
+    """Locked values (labels, numbers the split wrote) are unchanged."""
+    raw_get = raw.get if raw is not None else None
+    memo = _VALUE_HASHES
+    memo_get = memo.get
+    for addr, h in fixed.items():
+        if raw_get is not None:
+            m = raw_get(addr)
+            if m is not None:
+                t, inner = m[2], m[4]
+                if t != "s" and "<f" not in inner:      # the value depends on the XML alone
+                    mk = (t, inner)
+                    got = memo_get(mk, _MISS)
+                    if got is _MISS:
+                        c = cells[addr]
+                        got = value_hash(c.value) if c.formula is None else None
+                        _remember(memo, mk, got)
+                    if got == h:
+                        continue
+        c = cells.get(addr)
+        if c is None or c.formula is not None or value_hash(c.value) != h:
+            shown = None if c is None else ("=" + c.formula if c.formula is not None else c.value)
+            code = "locked_changed" if addr not in unlocked else "unregistered_edit"
+            problems.append(Problem(f"{file}: {sheet}!{addr}", shown,
+                                    "the value written by the split (a locked cell, not an input)"
+                                    if code == "locked_changed" else
+                                    "nothing: this cell is not an input and is ignored", code))

@@ -26,6 +26,7 @@ import gc
 import hashlib
 import os
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Callable, Hashable, Iterable, Mapping
 
@@ -33,7 +34,7 @@ from salesplan.errors import Problem
 from salesplan.progress import NullProgress, Progress
 from salesplan.regional.checks import REJECT_CODES, WARNING_CODES, check_cells, check_stamp
 from salesplan.regional.manifest import SplitManifest, Stamp, now_iso, read_stamp
-from salesplan.regional.merge import Change, three_way_merge
+from salesplan.regional.merge import NOT_SENT, Change, merge_aligned
 from salesplan.regional.xlsxread import UnsafeFileError, XlsxFile
 
 __all__ = ["FileOutcome", "ConsolidationReport", "ConsolidationResult", "consolidate_snapshots",
@@ -269,20 +270,21 @@ def _consolidate_one(path: Path, report: ConsolidationReport, updates: dict, man
         else:
             m = rr.manifest
             assert m is not None
-            keys = [f.key for f in m.inputs]
-            now = dict(zip(keys, map(master_values.get, keys)))
-            if applied_now:                      # this run's earlier files win over the master
-                for k in now.keys() & applied_now.keys():
-                    now[k] = applied_now[k]
-            res = three_way_merge(dict(zip(keys, map(m.base.get, keys))), now, rr.values)
+            keys = m.input_keys()
+            now = list(map(master_values.get, keys))
+            if applied_now and not applied_now.keys().isdisjoint(keys):
+                # this run's earlier files win over the master
+                now = [applied_now.get(k, v) for k, v in zip(keys, now)]
+            res = merge_aligned(keys, list(map(m.base.get, keys)), now,
+                                list(map(rr.values.get, keys, repeat(NOT_SENT))))
             outcome.status = "merged"
             outcome.inputs_read = len(rr.values)
-            outcome.kept = len(res.kept)
+            outcome.kept = res.kept
             outcome.applied, outcome.converged, outcome.conflicts = res.applied, res.converged, res.conflicts
-            applied = {c.key: c.regional for c in res.applied}
-            applied_now.update(applied)           # dict.update(dict) reuses the key hashes
-            updates.update(applied)
-            m.base = res.new_base                 # (the merge result is not used again)
+            applied_now.update(res.applied_values)   # dict.update(dict) reuses the key hashes
+            updates.update(res.applied_values)
+            if res.moved:
+                m.base = {**m.base, **res.moved}
             m.history.append({"time": now_iso(), "file": path.name, "sha256": rr.digest,
                               "applied": len(res.applied), "conflicts": len(res.conflicts),
                               "errors": len([p for p in rr.problems if p.code not in WARNING_CODES])})

@@ -210,6 +210,13 @@ class SplitManifest:
             self.__dict__["_index"] = idx
         return idx
 
+    def input_keys(self) -> list[Hashable]:
+        """The inputs' keys in registry order (built once, cached)."""
+        keys = self.__dict__.get("_input_keys")
+        if keys is None or len(keys) != len(self.inputs):
+            keys = self.__dict__["_input_keys"] = [f.key for f in self.inputs]
+        return keys
+
     def input_by_key(self) -> dict[Hashable, InputField]:
         return {f.key: f for f in self.inputs}
 

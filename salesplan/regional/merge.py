@@ -32,11 +32,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Hashable, Mapping
+from typing import Any, Hashable, Mapping, Sequence
 
 from salesplan.regional.values import canon
 
-__all__ = ["Change", "MergeResult", "three_way_merge"]
+__all__ = ["Change", "MergeResult", "three_way_merge", "AlignedMerge", "merge_aligned", "NOT_SENT"]
 
 _ABSENT = object()
 _CANONICAL = frozenset({type(None), bool, Decimal})   # canon() returns these unchanged
@@ -128,6 +128,63 @@ def three_way_merge(base: Mapping[Hashable, Any], master: Mapping[Hashable, Any]
         if nb is not None or key in base:
             new_base[key] = nb
     return result
+
+
+NOT_SENT = _ABSENT     # in merge_aligned's ``regional``: the file did not send this key
+
+
+@dataclass
+class AlignedMerge:
+    """:func:`merge_aligned`'s result: counts and changes, no merged copy of the inputs."""
+    kept: int
+    applied: list[Change]
+    converged: list[Change]
+    conflicts: list[Change]
+    applied_values: dict[Hashable, Any]      # key -> regional value taken (what the master must get)
+    moved: dict[Hashable, Any]               # key -> new base (applied and converged keys)
+
+
+def merge_aligned(keys: Sequence[Hashable], base: Sequence[Any], master: Sequence[Any],
+                  regional: Sequence[Any]) -> AlignedMerge:
+    """:func:`three_way_merge` over aligned sequences (``base[i]`` is the base of ``keys[i]``…),
+    for consolidation's hot path: one pass, no hashing, nothing built for the kept keys.
+
+    ``regional[i]`` is :data:`NOT_SENT` when the file did not send ``keys[i]`` (kept).
+    The buckets and values are exactly those of :func:`three_way_merge` on the same
+    data; the new base is the old one updated with :attr:`AlignedMerge.moved`.
+    """
+    applied: list[Change] = []
+    converged: list[Change] = []
+    conflicts: list[Change] = []
+    applied_values: dict[Hashable, Any] = {}
+    moved: dict[Hashable, Any] = {}
+    kept = 0
+    for key, b, m, r in zip(keys, base, master, regional):
+        if r is _ABSENT or r is b:           # not sent, or the very object of the base
+            kept += 1
+            continue
+        if type(b) not in _CANONICAL:
+            b = canon(b)
+        if type(r) not in _CANONICAL:
+            r = canon(r)
+        if (r is None if b is None else
+                r is not None and r == b and (type(r) is bool) == (type(b) is bool)):
+            kept += 1
+            continue
+        if type(m) not in _CANONICAL:
+            m = canon(m)
+        if (m is None if b is None else
+                m is not None and m == b and (type(m) is bool) == (type(b) is bool)):
+            applied.append(_change(key, b, m, r))
+            applied_values[key] = r
+            moved[key] = r
+        elif (m is None if r is None else
+                m is not None and m == r and (type(m) is bool) == (type(r) is bool)):
+            converged.append(_change(key, b, m, r))
+            moved[key] = r
+        else:
+            conflicts.append(_change(key, b, m, r))
+    return AlignedMerge(kept, applied, converged, conflicts, applied_values, moved)
 
 
 def _same(a: Any, b: Any) -> bool:
