@@ -7,7 +7,6 @@ import io
 import struct
 import zipfile
 import zlib
-from pathlib import Path
 
 import openpyxl
 import pytest

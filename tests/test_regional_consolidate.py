@@ -384,3 +384,31 @@ def test_a_value_invalid_since_the_split_is_not_blamed_on_the_manager(tmp_path):
                                            x.is_locked)
         assert values[("reps", region, 1, "weight")] == 150
         assert [(p.where, p.code) for p in problems] == [(f"r.xlsx: {region}!D6", "invalid_input")]
+
+
+def test_split_record_round_trips_and_reads_the_first_format(tmp_path):
+    """Format 2 (inputs column by column) saves and loads the same record; a format-1
+    sidecar (one object per input, written by earlier versions) still loads the same."""
+    import json
+
+    from salesplan.regional.manifest import InputField, key_to_json
+    from salesplan.regional.values import encode
+
+    region, manager = region_names(0)
+    m = write_region_file(tmp_path / "r.xlsx", region, manager, 5,
+                          values={("reps", region, 2, "weight"): 3, ("reps", region, 1, "churn"): 0.25})
+    m.inputs.append(InputField(("phases", region, 1, "mode"), region, "Z9", "choice", choices=("冲刺", "稳守"),
+                               label="模式"))
+    m.base[("phases", region, 1, "mode")] = "冲刺"
+    m.base[("outside", region)] = Decimal("1.5")          # a base key that is no input
+    m.history.append({"file": "r.xlsx", "applied": 2})
+    m.save(tmp_path / "m.json")
+    back = SplitManifest.load(tmp_path / "m.json")
+    assert json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))["format_version"] == 2
+    assert back.to_json() == m.to_json() and back.inputs == m.inputs and back.base == m.base
+    assert {k: type(v) for k, v in back.base.items()} == {k: type(v) for k, v in m.base.items()}
+
+    v1 = {"format": "salesplan.split-manifest", "format_version": 1, "digest": m.digest, **m._content(),
+          "current_base": [[key_to_json(k), encode(v)] for k, v in m.base.items()], "history": m.history}
+    old = SplitManifest.from_json(json.loads(json.dumps(v1, ensure_ascii=False)))
+    assert old.to_json() == m.to_json() and old.inputs == m.inputs and old.base == m.base

@@ -146,10 +146,11 @@ _MEMO_MAX = 200_000
 # stored XML (type + inner XML, or the resolved shared string) and, for inputs, the
 # field's validation signature. A month's regional files repeat the same formulas,
 # labels and small numbers, so most cells are judged by one dictionary lookup.
-_INPUT_VERDICTS: dict[tuple[int, str, str], Any] = {}     # (signature id, t, inner) -> value | _REFUSED
+# one memo per field validation signature (kind, min, max, choices): inner XML of a
+# plain number -> verdict, or (t, inner) / ("s", shared string) for other cells
+_INPUT_VERDICTS: dict[tuple[Any, ...], dict[Any, Any]] = {}
 _FORMULA_HASHES_BY_XML: dict[str, str | None] = {}        # inner XML -> formula hash | None (not plain)
 _VALUE_HASHES: dict[tuple[str, str], str | None] = {}    # (t, inner XML) -> value hash | None (n/a)
-_SIGNATURES: dict[tuple[Any, ...], int] = {}
 
 
 def clear_caches() -> None:
@@ -157,17 +158,18 @@ def clear_caches() -> None:
     benchmark round then starts as cold as a fresh process."""
     from salesplan.regional import values, xlsxread
 
-    for memo in (_INPUT_VERDICTS, _FORMULA_HASHES_BY_XML, _VALUE_HASHES, values._FORMULA_HASHES,
+    for memo in (*_INPUT_VERDICTS.values(), _FORMULA_HASHES_BY_XML, _VALUE_HASHES, values._FORMULA_HASHES,
                  xlsxread._STRUCT_CACHE):
         memo.clear()
 
 
-def _signature_id(f: InputField) -> int:
+def _verdicts_of(f: InputField) -> dict[Any, Any]:
+    """The verdict memo shared by every field validated like ``f``."""
     sig = (f.kind, f.minimum, f.maximum, f.choices)
-    n = _SIGNATURES.get(sig)
-    if n is None:
-        n = _SIGNATURES[sig] = len(_SIGNATURES)
-    return n
+    memo = _INPUT_VERDICTS.get(sig)
+    if memo is None:
+        memo = _INPUT_VERDICTS[sig] = {}
+    return memo
 
 
 def _remember(memo: dict, key: Any, verdict: Any) -> None:
@@ -176,12 +178,12 @@ def _remember(memo: dict, key: Any, verdict: Any) -> None:
     memo[key] = verdict
 
 
-def _input_plan(manifest: SplitManifest, sheet: str) -> list[tuple[str, Hashable, InputField, int]]:
-    """(address, key, field, signature id) of the sheet's inputs, built once per manifest."""
+def _input_plan(manifest: SplitManifest, sheet: str) -> list[tuple[str, Hashable, InputField, dict]]:
+    """(address, key, field, verdict memo) of the sheet's inputs, built once per manifest."""
     plans = manifest.__dict__.setdefault("_input_plans", {})
     plan = plans.get(sheet)
     if plan is None:
-        plan = plans[sheet] = [(addr, f.key, f, _signature_id(f))
+        plan = plans[sheet] = [(addr, f.key, f, _verdicts_of(f))
                                for addr, f in manifest.index().inputs.get(sheet, {}).items()]
     return plan
 
@@ -265,7 +267,7 @@ def _check_inputs(file: str, inputs: Mapping[str, InputField], cells: Mapping[st
             values[key] = value
 
 
-def _check_inputs_raw(file: str, plan: list[tuple[str, Hashable, InputField, int]], cells: Any,
+def _check_inputs_raw(file: str, plan: list[tuple[str, Hashable, InputField, dict]], cells: Any,
                       raw: Mapping[str, tuple[str, str, str, str, str]], base: Mapping[Hashable, Any],
                       values: dict, problems: list) -> None:
     """Inputs of a :class:`LazySheet`, judged from their stored XML.
@@ -273,16 +275,14 @@ def _check_inputs_raw(file: str, plan: list[tuple[str, Hashable, InputField, int
     * a text input still holding its base, written the way openpyxl writes it (the
       split's own files, managers' scripts), is recognised without decoding;
     * otherwise a verdict — the field's validated canonical value for that stored XML,
-      or ``_REFUSED`` — is memoised on (field signature, type, XML), and a miss on a
+      or ``_REFUSED`` — is memoised per field signature on the type and XML, and a miss on a
       plain number is judged right here, like :func:`validate_input` would;
     * a refused value the manager did not change since the split is kept (it was the
       master's, not the manager's); anything else refused is reported.
     """
     raw_get = raw.get
-    memo = _INPUT_VERDICTS
-    memo_get = memo.get
     sst = None
-    for addr, key, f, sig in plan:
+    for addr, key, f, memo in plan:
         m = raw_get(addr)
         if m is None:
             values[key] = None
@@ -307,13 +307,13 @@ def _check_inputs_raw(file: str, plan: list[tuple[str, Hashable, InputField, int
             if inner[:3] != "<v>" or inner[-4:] != "</v>" or not idx.isdigit() or int(idx) >= len(sst):
                 _judge_in_full(file, f, key, cells[addr], base, values, problems)
                 continue
-            mk = (sig, "s", sst[int(idx)])
+            mk = ("s", sst[int(idx)])
         elif "<f" in inner:
             _judge_in_full(file, f, key, cells[addr], base, values, problems)
             continue
         else:
-            mk = (sig, t, inner)
-        verdict = memo_get(mk, _MISS)
+            mk = inner if not t or t == "n" else (t, inner)     # a plain number: its XML is the key
+        verdict = memo.get(mk, _MISS)
         if verdict is _MISS:
             verdict = _fresh_verdict(file, f, t, inner, cells, addr)
             if f.kind != "text":             # names and other texts rarely repeat

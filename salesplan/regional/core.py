@@ -198,6 +198,7 @@ def read_regional_file(path: str | os.PathLike, find_manifest: Callable[[Stamp],
         present = set(x.sheet_names)
         sheets = {s: x.read_sheet_lazy(s) for s in (manifest.sheets or present) if s in present}
         values, problems = check_cells(name, manifest, sheets, x.is_locked)
+        manifest.drop_lookups()
         digest = x.sha256[:32] if x.sha256 else _file_digest(path)
     return RegionalRead(stamp, manifest, values, problems, digest)
 

@@ -32,7 +32,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Hashable, Mapping, Sequence
+from functools import partial
+from typing import Any, Hashable, Mapping, NamedTuple, Sequence
 
 from salesplan.regional.values import canon
 
@@ -42,28 +43,21 @@ _ABSENT = object()
 _CANONICAL = frozenset({type(None), bool, Decimal})   # canon() returns these unchanged
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(NamedTuple):
+    """One merged key: its base (at split), master and regional values."""
     key: Hashable
     base: Any
     master: Any
     regional: Any
 
 
-_SET_KEY, _SET_BASE = Change.key.__set__, Change.base.__set__              # type: ignore[attr-defined]
-_SET_MASTER, _SET_REGIONAL = Change.master.__set__, Change.regional.__set__  # type: ignore[attr-defined]
+# Change((key, base, master, regional)) without the generated __new__'s Python frame:
+# the merge builds one per changed input, hundreds of thousands in a big run.
+_new_change = partial(tuple.__new__, Change)
 
 
-def _change(key: Hashable, base: Any, master: Any, regional: Any, _new=object.__new__) -> Change:
-    """``Change(key, base, master, regional)`` for the merge's hot loop: the frozen
-    dataclass's ``__init__`` goes through ``object.__setattr__`` per field; the slot
-    descriptors are cheaper. The same object (equal, same hash, same repr)."""
-    c = _new(Change)
-    _SET_KEY(c, key)
-    _SET_BASE(c, base)
-    _SET_MASTER(c, master)
-    _SET_REGIONAL(c, regional)
-    return c
+def _change(key: Hashable, base: Any, master: Any, regional: Any) -> Change:
+    return _new_change((key, base, master, regional))
 
 
 @dataclass
@@ -175,7 +169,7 @@ def merge_aligned(keys: Sequence[Hashable], base: Sequence[Any], master: Sequenc
             m = canon(m)
         if (m is None if b is None else
                 m is not None and m == b and (type(m) is bool) == (type(b) is bool)):
-            applied.append(_change(key, b, m, r))
+            applied.append(_new_change((key, b, m, r)))
             applied_values[key] = r
             moved[key] = r
         elif (m is None if r is None else

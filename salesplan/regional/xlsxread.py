@@ -53,6 +53,11 @@ from lxml import etree
 
 from salesplan.deals.preflight import UnsafeFileError, preflight_xlsx
 
+try:  # the optional C tokenizer (setup.py); without it, the same results by regex
+    from salesplan.regional._cellscan import scan_cells as _scan_cells
+except ImportError:  # pragma: no cover - exercised where no compiler built it
+    _scan_cells = None
+
 __all__ = [
     "Cell",
     "SheetInfo",
@@ -439,14 +444,14 @@ class XlsxFile:
             raise KeyError(f"{self.path}: no sheet {sheet!r} (sheets: {', '.join(self.sheet_names)})") from None
 
     # ------------------------------------------------------------------ cells
-    def _sheet_text(self, part: str) -> str:
+    def _sheet_bytes_text(self, part: str) -> tuple[bytes, str]:
         data = self._read(part, self.max_sheet_bytes)
         if len(data) > self.max_sheet_bytes:
             raise UnsafeFileError(self.path, "zip_bomb", f"{part!r} is over {self.max_sheet_bytes:,} bytes")
-        if _DTD.search(data):
+        if b"!" in data and _DTD.search(data):     # "!" is rare: memchr first
             raise UnsafeFileError(self.path, "xml_entities", f"{part!r} declares a DOCTYPE/ENTITY")
         try:
-            return data.decode("utf-8-sig")
+            return data, data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise UnsafeFileError(self.path, "xml_encoding", f"{part!r} is not UTF-8") from None
 
@@ -482,14 +487,18 @@ class XlsxFile:
         return self._fast_found_text(part)[1]
 
     def _fast_found_text(self, part: str) -> tuple[str, list[tuple[str, str, str, str, str]] | None]:
-        text = self._sheet_text(part)
-        return text, self._fast_scan(text)
+        data, text = self._sheet_bytes_text(part)
+        return text, self._fast_scan(text, data)
 
     @staticmethod
-    def _fast_scan(text: str) -> list[tuple[str, str, str, str, str]] | None:
+    def _fast_scan(text: str, data: bytes | None = None) -> list[tuple[str, str, str, str, str]] | None:
         if "<sheetData" not in text:
             return None   # prefixed elements (<x:c>) or no cell table: lxml handles those
-        found = _FAST_CELL.findall(text)
+        if _scan_cells is not None and data is not None:
+            # the C tokenizer: the same tuples as _FAST_CELL.findall (tests/test_cellscan.py)
+            found = _scan_cells(data[3:] if data[:3] == b"\xef\xbb\xbf" else data)
+        else:
+            found = _FAST_CELL.findall(text)
         # every match is an "<c " of its own, so when "<c" occurs exactly len(found) times
         # (no <col>, <cfRule> … either) the three counts below cannot differ: one scan
         if text.count("<c") != len(found) and \
