@@ -33,7 +33,8 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Hashable, Iterable, Mapping
+from functools import partial
+from typing import Any, Hashable, Iterable, Mapping, NamedTuple
 
 from salesplan.regional.values import canon, decode, encode, formula_hash, value_hash
 
@@ -67,10 +68,7 @@ def _dec(x: Any) -> Decimal | None:
     return None if x is None else Decimal(str(x))
 
 
-@dataclass(frozen=True)
-class InputField:
-    """One input cell: its stable key, where it is in the *regional* file, and its validation."""
-
+class _InputFieldTuple(NamedTuple):
     key: Hashable
     sheet: str
     cell: str
@@ -81,9 +79,20 @@ class InputField:
     label: str = ""
     slot: int | None = None          # 0-based row of the input table (a fallback for finding the row)
 
-    def __post_init__(self) -> None:
+
+class InputField(_InputFieldTuple):
+    """One input cell: its stable key, where it is in the *regional* file, and its validation.
+
+    A named tuple (immutable, compared and hashed by its fields): a split record holds
+    one per input, and a consolidation run loads hundreds of records."""
+
+    __slots__ = ()
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "InputField":
+        self = super().__new__(cls, *args, **kwargs)
         if self.kind not in KINDS:
             raise ValueError(f"input {self.key!r}: kind {self.kind!r} is not one of {KINDS}")
+        return self
 
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {"key": key_to_json(self.key), "sheet": self.sheet, "cell": self.cell, "kind": self.kind}
@@ -101,19 +110,10 @@ class InputField:
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> "InputField":
-        # a split record holds one field per input (hundreds): the frozen dataclass's
-        # __init__ (object.__setattr__ per field) is skipped, the same checks are made
-        kind = d.get("kind", "number")
-        if kind not in KINDS:
-            raise ValueError(f"input {d.get('key')!r}: kind {kind!r} is not one of {KINDS}")
-        f = object.__new__(cls)
         lo, hi = d.get("min"), d.get("max")
-        f.__dict__.update(key=key_from_json(d["key"]), sheet=d["sheet"], cell=d["cell"], kind=kind,
-                          minimum=None if lo is None else Decimal(str(lo)),
-                          maximum=None if hi is None else Decimal(str(hi)),
-                          choices=tuple(d["choices"]) if "choices" in d else (), label=d.get("label", ""),
-                          slot=d.get("slot"))
-        return f
+        return cls(key_from_json(d["key"]), d["sheet"], d["cell"], d.get("kind", "number"),
+                   None if lo is None else Decimal(str(lo)), None if hi is None else Decimal(str(hi)),
+                   tuple(d["choices"]) if "choices" in d else (), d.get("label", ""), d.get("slot"))
 
     def expected(self) -> str:
         what = {"number": "a number", "integer": "a whole number", "percent": "a percentage",
@@ -329,17 +329,17 @@ def _inputs_v2(d: Mapping[str, Any]) -> tuple[list[InputField], dict[Hashable, A
     n = len(cols["key"])
     if any(len(cols.get(c, ())) != n for c in names) or len(d["base"]) != n:
         raise ValueError("split record: input columns of different lengths")
-    inputs: list[InputField] = []
-    new = object.__new__
-    for key, sheet, cell, kind, lo, hi, choices, label, slot in zip(*(cols[c] for c in names)):
-        if kind not in KINDS:
-            raise ValueError(f"input {key!r}: kind {kind!r} is not one of {KINDS}")
-        f = new(InputField)
-        f.__dict__.update(key=key_from_json(key), sheet=sheet, cell=cell, kind=kind,
-                          minimum=None if lo is None else Decimal(str(lo)),
-                          maximum=None if hi is None else Decimal(str(hi)),
-                          choices=tuple(choices) if choices else (), label=label or "", slot=slot)
-        inputs.append(f)
+    bad = set(cols["kind"]) - set(KINDS)
+    if bad:
+        raise ValueError(f"split record: input kind {sorted(bad)[0]!r} is not one of {KINDS}")
+    # built straight from the columns (kinds checked above): no per-input Python frame
+    make = partial(tuple.__new__, InputField)
+    inputs = list(map(make, zip(
+        map(key_from_json, cols["key"]), cols["sheet"], cols["cell"], cols["kind"],
+        [None if x is None else Decimal(str(x)) for x in cols["min"]],
+        [None if x is None else Decimal(str(x)) for x in cols["max"]],
+        [tuple(x) if x else () for x in cols["choices"]],
+        [x or "" for x in cols["label"]], cols["slot"])))
     base = {f.key: decode(v) for f, v in zip(inputs, d["base"])}
     for k, v in d.get("other_base", ()):
         base[key_from_json(k)] = decode(v)
