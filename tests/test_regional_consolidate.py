@@ -400,6 +400,8 @@ def test_split_record_round_trips_and_reads_the_first_format(tmp_path):
     m.inputs.append(InputField(("phases", region, 1, "mode"), region, "Z9", "choice", choices=("冲刺", "稳守"),
                                label="模式"))
     m.base[("phases", region, 1, "mode")] = "冲刺"
+    m.inputs.append(InputField(("nested", region, (1, "a")), region, "Z10", "integer", Decimal(0), Decimal(9)))
+    m.base[("nested", region, (1, "a"))] = Decimal(4)
     m.base[("outside", region)] = Decimal("1.5")          # a base key that is no input
     m.history.append({"file": "r.xlsx", "applied": 2})
     m.save(tmp_path / "m.json")

@@ -165,7 +165,7 @@ def clear_caches() -> None:
 
 def _verdicts_of(f: InputField) -> dict[Any, Any]:
     """The verdict memo shared by every field validated like ``f``."""
-    sig = (f.kind, f.minimum, f.maximum, f.choices)
+    sig = f[3:7]                                # (kind, minimum, maximum, choices)
     memo = _INPUT_VERDICTS.get(sig)
     if memo is None:
         memo = _INPUT_VERDICTS[sig] = {}

@@ -333,14 +333,29 @@ def _inputs_v2(d: Mapping[str, Any]) -> tuple[list[InputField], dict[Hashable, A
     if bad:
         raise ValueError(f"split record: input kind {sorted(bad)[0]!r} is not one of {KINDS}")
     # built straight from the columns (kinds checked above): no per-input Python frame
+    raw_keys = cols["key"]
+    keys = list(map(tuple, raw_keys)) if set(map(type, raw_keys)) == {list} else list(map(key_from_json, raw_keys))
+    # equal bounds become one Decimal object (its hash is computed once, not per input)
+    bounds: dict[Any, Decimal] = {}
+
+    def bound(x: Any) -> Decimal | None:
+        if x is None:
+            return None
+        b = bounds.get(x)
+        if b is None:
+            b = bounds[x] = Decimal(str(x))
+        return b
+
     make = partial(tuple.__new__, InputField)
     inputs = list(map(make, zip(
-        map(key_from_json, cols["key"]), cols["sheet"], cols["cell"], cols["kind"],
-        [None if x is None else Decimal(str(x)) for x in cols["min"]],
-        [None if x is None else Decimal(str(x)) for x in cols["max"]],
-        [tuple(x) if x else () for x in cols["choices"]],
-        [x or "" for x in cols["label"]], cols["slot"])))
-    base = {f.key: decode(v) for f, v in zip(inputs, d["base"])}
+        keys, cols["sheet"], cols["cell"], cols["kind"], map(bound, cols["min"]), map(bound, cols["max"]),
+        [tuple(x) if x else () for x in cols["choices"]], [x or "" for x in cols["label"]], cols["slot"])))
+    try:
+        base = {k: (v if v is None else decode(v)) for k, v in zip(keys, d["base"])}
+    except TypeError:              # a key holding a list (nested key): convert it properly
+        keys = list(map(key_from_json, raw_keys))
+        inputs = [f._replace(key=k) for f, k in zip(inputs, keys)]
+        base = {k: (v if v is None else decode(v)) for k, v in zip(keys, d["base"])}
     for k, v in d.get("other_base", ()):
         base[key_from_json(k)] = decode(v)
     return inputs, base
@@ -350,7 +365,10 @@ class ManifestIndex:
     def __init__(self, m: SplitManifest):
         self.inputs: dict[str, dict[str, InputField]] = {}
         for f in m.inputs:
-            self.inputs.setdefault(f.sheet, {})[f.cell.replace("$", "").upper()] = f
+            cell = f.cell
+            if "$" in cell or not cell.isupper():
+                cell = cell.replace("$", "").upper()
+            self.inputs.setdefault(f.sheet, {})[cell] = f
         self.sheets: list[str] = m.sheets or sorted(set(m.formulas) | set(m.cells) | set(self.inputs))
         self.unlocked = {s: frozenset(v) for s, v in m.unlocked.items()}
         self.known = {s: frozenset(self.inputs.get(s, {})) | frozenset(m.formulas.get(s, {}))
