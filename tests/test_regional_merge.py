@@ -88,25 +88,6 @@ def test_merge_properties(table):
     assert {c.key for c in again.conflicts} == {c.key for c in res.conflicts}
 
 
-@settings(max_examples=400, deadline=None)
-@given(st.dictionaries(keys, st.tuples(values, values, st.one_of(values, st.just(NOT_SENT))), max_size=20))
-def test_merge_aligned_is_three_way_merge(table):
-    """Consolidation's one-pass merge over aligned lists gives the same buckets, changes,
-    updates and new base as three_way_merge (NOT_SENT = a key the file did not send)."""
-    ks = list(table)
-    base = {k: v[0] for k, v in table.items()}
-    master = {k: v[1] for k, v in table.items()}
-    regional = {k: v[2] for k, v in table.items() if v[2] is not NOT_SENT}
-    ref = three_way_merge(base, master, regional)
-    got = merge_aligned(ks, [v[0] for v in table.values()], [v[1] for v in table.values()],
-                        [v[2] for v in table.values()])
-    assert got.kept == len(ref.kept)
-    assert (got.applied, got.converged, got.conflicts) == (ref.applied, ref.converged, ref.conflicts)
-    assert got.applied_values == ref.updates
-    # (a manifest's base is canonical already; three_way_merge canonicalises it on the way)
-    assert {**{k: canon(v) for k, v in base.items()}, **got.moved} == ref.new_base
-
-
 @pytest.mark.parametrize("a,b,same", [
     (1, 1.0, True), (1, Decimal("1.00"), True), (0.1 + 0.2, 0.3, False), (True, 1, False),
     (None, "", True), (None, " \t", True), ("a", "a ", False), (dt.date(2025, 7, 1), 45839, True),

@@ -251,20 +251,7 @@ def _check_inputs(file: str, inputs: Mapping[str, InputField], cells: Mapping[st
     """Inputs of a fully decoded sheet (``{address: Cell}``)."""
     get = cells.get
     for addr, f in inputs.items():
-        key = f.key
-        c = get(addr)
-        if c is None or (c.value is None and c.formula is None):
-            values[key] = None
-            continue
-        v, formula = c.value, c.formula
-        if formula is None and _same_as_base(v, base.get(key)):
-            values[key] = base[key]    # unchanged since the split: valid then, nothing to check now
-            continue
-        value, problem = validate_input(file, f, v, formula)
-        if problem is not None:
-            problems.append(problem)
-        else:
-            values[key] = value
+        _judge_in_full(file, f, f.key, get(addr), base, values, problems)
 
 
 def _check_inputs_raw(file: str, plan: list[tuple[str, Hashable, InputField, dict]], cells: Any,
@@ -352,12 +339,13 @@ def _fresh_verdict(file: str, f: InputField, t: str, inner: str, cells: Any, add
 
 def _judge_in_full(file: str, f: InputField, key: Hashable, c: Any, base: Mapping[Hashable, Any],
                    values: dict, problems: list) -> None:
-    v, formula = c.value, c.formula
-    if v is None and formula is None:
+    """One decoded input cell (``c`` None: not stored, blank)."""
+    if c is None or (c.value is None and c.formula is None):
         values[key] = None
         return
+    v, formula = c.value, c.formula
     if formula is None and _same_as_base(v, base.get(key)):
-        values[key] = base[key]
+        values[key] = base[key]        # unchanged since the split: valid then, nothing to check now
         return
     value, problem = validate_input(file, f, v, formula)
     if problem is not None:
