@@ -232,11 +232,11 @@ class SplitManifest:
             self.__dict__.pop(name, None)
 
     def input_keys(self) -> list[Hashable]:
-        """The inputs' keys in registry order (built once, cached)."""
-        keys = self.__dict__.get("_input_keys")
-        if keys is None or len(keys) != len(self.inputs):
-            keys = self.__dict__["_input_keys"] = [f.key for f in self.inputs]
-        return keys
+        """The inputs' distinct keys in registry order (built once, cached)."""
+        cached = self.__dict__.get("_input_keys")
+        if cached is None or cached[0] != len(self.inputs):
+            cached = self.__dict__["_input_keys"] = (len(self.inputs), list(dict.fromkeys(f.key for f in self.inputs)))
+        return cached[1]
 
     def input_by_key(self) -> dict[Hashable, InputField]:
         return {f.key: f for f in self.inputs}
