@@ -335,20 +335,12 @@ def _inputs_v2(d: Mapping[str, Any]) -> tuple[list[InputField], dict[Hashable, A
     # built straight from the columns (kinds checked above): no per-input Python frame
     raw_keys = cols["key"]
     keys = list(map(tuple, raw_keys)) if set(map(type, raw_keys)) == {list} else list(map(key_from_json, raw_keys))
-    # equal bounds become one Decimal object (its hash is computed once, not per input)
-    bounds: dict[Any, Decimal] = {}
-
-    def bound(x: Any) -> Decimal | None:
-        if x is None:
-            return None
-        b = bounds.get(x)
-        if b is None:
-            b = bounds[x] = Decimal(str(x))
-        return b
-
+    # equal bounds become one Decimal object (its hash is computed once, not per input);
+    # a blank bound (None) is no key of ``bounds``, so .get gives None
+    bounds = {x: Decimal(str(x)) for x in {*cols["min"], *cols["max"]} if x is not None}
     make = partial(tuple.__new__, InputField)
     inputs = list(map(make, zip(
-        keys, cols["sheet"], cols["cell"], cols["kind"], map(bound, cols["min"]), map(bound, cols["max"]),
+        keys, cols["sheet"], cols["cell"], cols["kind"], map(bounds.get, cols["min"]), map(bounds.get, cols["max"]),
         [tuple(x) if x else () for x in cols["choices"]], [x or "" for x in cols["label"]], cols["slot"])))
     try:
         base = {k: (v if v is None else decode(v)) for k, v in zip(keys, d["base"])}
