@@ -103,9 +103,7 @@ def validate_input(file: str, f: InputField, value: Any, formula: str | None) ->
             return None, _invalid(file, f, value)
         if not isinstance(v, Decimal) or isinstance(v, bool):
             return None, _invalid(file, f, value)
-        if kind == "integer" and v != v.to_integral_value():
-            return None, _invalid(file, f, value)
-        if (f.minimum is not None and v < f.minimum) or (f.maximum is not None and v > f.maximum):
+        if not _number_fits(f, v):
             return None, _invalid(file, f, value)
         return v, None
     if kind == "bool":
@@ -130,6 +128,12 @@ def validate_input(file: str, f: InputField, value: Any, formula: str | None) ->
     return v, None
 
 
+def _number_fits(f: InputField, v: Decimal) -> bool:
+    """A number field's own rules: whole when ``integer``, within minimum and maximum."""
+    return not ((f.kind == "integer" and v != v.to_integral_value())
+                or (f.minimum is not None and v < f.minimum) or (f.maximum is not None and v > f.maximum))
+
+
 def _where(file: str, f: InputField) -> str:
     return f"{file}: {f.sheet}!{f.cell}"
 
@@ -146,8 +150,8 @@ _MEMO_MAX = 200_000
 # stored XML (type + inner XML, or the resolved shared string) and, for inputs, the
 # field's validation signature. A month's regional files repeat the same formulas,
 # labels and small numbers, so most cells are judged by one dictionary lookup.
-# one memo per field validation signature (kind, min, max, choices): inner XML of a
-# plain number -> verdict, or (t, inner) / ("s", shared string) for other cells
+# Inputs: one memo per signature (kind, min, max, choices), keyed by the inner XML of a
+# plain number, or (t, inner) / ("s", shared string) for other cells.
 _INPUT_VERDICTS: dict[tuple[Any, ...], dict[Any, Any]] = {}
 _FORMULA_HASHES_BY_XML: dict[str, str | None] = {}        # inner XML -> formula hash | None (not plain)
 _VALUE_HASHES: dict[tuple[str, str], str | None] = {}    # (t, inner XML) -> value hash | None (n/a)
@@ -329,10 +333,7 @@ def _fresh_verdict(file: str, f: InputField, t: str, inner: str, cells: Any, add
         if not rv:
             return None
         cv = canon(int(rv) if _INT.match(rv) else float(rv))
-        if (f.kind == "integer" and cv != cv.to_integral_value()) \
-                or (f.minimum is not None and cv < f.minimum) or (f.maximum is not None and cv > f.maximum):
-            return _REFUSED
-        return cv
+        return cv if _number_fits(f, cv) else _REFUSED
     value, problem = validate_input(file, f, cells[addr].value, None)
     return _REFUSED if problem is not None else value
 

@@ -284,8 +284,9 @@ def _consolidate_one(path: Path, report: ConsolidationReport, updates: dict, man
             outcome.applied, outcome.converged, outcome.conflicts = res.applied, res.converged, res.conflicts
             applied_now.update(res.applied_values)   # dict.update(dict) reuses the key hashes
             updates.update(res.applied_values)
-            if res.moved:
-                m.base = {**m.base, **res.moved}
+            moved = res.moved
+            if moved:
+                m.base = {**m.base, **moved}
             m.history.append({"time": now_iso(), "file": path.name, "sha256": rr.digest,
                               "applied": len(res.applied), "conflicts": len(res.conflicts),
                               "errors": len([p for p in rr.problems if p.code not in WARNING_CODES])})

@@ -110,10 +110,9 @@ class InputField(_InputFieldTuple):
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> "InputField":
-        lo, hi = d.get("min"), d.get("max")
         return cls(key_from_json(d["key"]), d["sheet"], d["cell"], d.get("kind", "number"),
-                   None if lo is None else Decimal(str(lo)), None if hi is None else Decimal(str(hi)),
-                   tuple(d["choices"]) if "choices" in d else (), d.get("label", ""), d.get("slot"))
+                   _dec(d.get("min")), _dec(d.get("max")), tuple(d.get("choices", ())), d.get("label", ""),
+                   d.get("slot"))
 
     def expected(self) -> str:
         what = {"number": "a number", "integer": "a whole number", "percent": "a percentage",
@@ -241,15 +240,18 @@ class SplitManifest:
     def input_by_key(self) -> dict[Hashable, InputField]:
         return {f.key: f for f in self.inputs}
 
-    def _content(self) -> dict[str, Any]:
+    def _meta(self) -> dict[str, Any]:
+        """Everything of the split-time content but the inputs."""
         return {
             "split_id": self.split_id, "month": self.month, "region": self.region,
             "plan_version": self.plan_version, "layout_version": self.layout_version,
             "split_time": self.split_time, "master": self.master, "regional_file": self.regional_file,
-            "sheets": self.sheets,
-            "inputs": [dict(f.to_json(), base=encode(self.base.get(f.key))) for f in self.inputs],
-            "formulas": self.formulas, "cells": self.cells, "unlocked": self.unlocked,
+            "sheets": self.sheets, "formulas": self.formulas, "cells": self.cells, "unlocked": self.unlocked,
         }
+
+    def _content(self) -> dict[str, Any]:
+        """The split-time content the seal covers (one object per input, as in format 1)."""
+        return dict(self._meta(), inputs=[dict(f.to_json(), base=encode(self.base.get(f.key))) for f in self.inputs])
 
     def seal(self) -> str:
         """Fix the digest of the split-time content (before the stamp is written)."""
@@ -261,15 +263,15 @@ class SplitManifest:
         """The sidecar's content (format 2: the inputs stored column by column, so that a
         record of hundreds of inputs parses ~4× faster than one object per input)."""
         d: dict[str, Any] = {"format": MANIFEST_FORMAT, "format_version": MANIFEST_VERSION, "digest": self.digest}
-        c = self._content()
-        fields = c.pop("inputs")
-        d.update(c)
+        d.update(self._meta())
+        fs = self.inputs
         d["inputs"] = {
-            "key": [key_to_json(f.key) for f in self.inputs], "sheet": [f.sheet for f in self.inputs],
-            "cell": [f.cell for f in self.inputs], "kind": [f.kind for f in self.inputs],
-            "min": [x.get("min") for x in fields], "max": [x.get("max") for x in fields],
-            "choices": [x.get("choices") for x in fields], "label": [f.label for f in self.inputs],
-            "slot": [f.slot for f in self.inputs],
+            "key": [key_to_json(f.key) for f in fs], "sheet": [f.sheet for f in fs], "cell": [f.cell for f in fs],
+            "kind": [f.kind for f in fs],
+            "min": [None if f.minimum is None else str(f.minimum) for f in fs],
+            "max": [None if f.maximum is None else str(f.maximum) for f in fs],
+            "choices": [list(f.choices) if f.choices else None for f in fs], "label": [f.label for f in fs],
+            "slot": [f.slot for f in fs],
         }
         # the current base (moves after each consolidation; see merge.MergeResult.new_base),
         # aligned with the inputs; keys that are no input (none, normally) listed apart
@@ -333,8 +335,7 @@ def _inputs_v2(d: Mapping[str, Any]) -> tuple[list[InputField], dict[Hashable, A
     if bad:
         raise ValueError(f"split record: input kind {sorted(bad)[0]!r} is not one of {KINDS}")
     # built straight from the columns (kinds checked above): no per-input Python frame
-    raw_keys = cols["key"]
-    keys = list(map(tuple, raw_keys)) if set(map(type, raw_keys)) == {list} else list(map(key_from_json, raw_keys))
+    keys = list(map(key_from_json, cols["key"]))
     # equal bounds become one Decimal object (its hash is computed once, not per input);
     # a blank bound (None) is no key of ``bounds``, so .get gives None
     bounds = {x: Decimal(str(x)) for x in {*cols["min"], *cols["max"]} if x is not None}
@@ -342,12 +343,7 @@ def _inputs_v2(d: Mapping[str, Any]) -> tuple[list[InputField], dict[Hashable, A
     inputs = list(map(make, zip(
         keys, cols["sheet"], cols["cell"], cols["kind"], map(bounds.get, cols["min"]), map(bounds.get, cols["max"]),
         [tuple(x) if x else () for x in cols["choices"]], [x or "" for x in cols["label"]], cols["slot"])))
-    try:
-        base = {k: (v if v is None else decode(v)) for k, v in zip(keys, d["base"])}
-    except TypeError:              # a key holding a list (nested key): convert it properly
-        keys = list(map(key_from_json, raw_keys))
-        inputs = [f._replace(key=k) for f, k in zip(inputs, keys)]
-        base = {k: (v if v is None else decode(v)) for k, v in zip(keys, d["base"])}
+    base = {k: (v if v is None else decode(v)) for k, v in zip(keys, d["base"])}
     for k, v in d.get("other_base", ()):
         base[key_from_json(k)] = decode(v)
     return inputs, base

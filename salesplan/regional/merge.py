@@ -56,10 +56,6 @@ class Change(NamedTuple):
 _new_change = partial(tuple.__new__, Change)
 
 
-def _change(key: Hashable, base: Any, master: Any, regional: Any) -> Change:
-    return _new_change((key, base, master, regional))
-
-
 @dataclass
 class MergeResult:
     merged: dict[Hashable, Any]
@@ -109,16 +105,16 @@ def three_way_merge(base: Mapping[Hashable, Any], master: Mapping[Hashable, Any]
             elif (m is None if b is None else
                     m is not None and m == b and (type(m) is bool) == (type(b) is bool)):
                 merged[key] = r
-                applied.append(_change(key, b, m, r))
+                applied.append(_new_change((key, b, m, r)))
                 nb = r
             elif (m is None if r is None else
                     m is not None and m == r and (type(m) is bool) == (type(r) is bool)):
                 merged[key] = m
-                converged.append(_change(key, b, m, r))
+                converged.append(_new_change((key, b, m, r)))
                 nb = r
             else:
                 merged[key] = m
-                conflicts.append(_change(key, b, m, r))
+                conflicts.append(_new_change((key, b, m, r)))
         if nb is not None or key in base:
             new_base[key] = nb
     return result
@@ -135,7 +131,11 @@ class AlignedMerge:
     converged: list[Change]
     conflicts: list[Change]
     applied_values: dict[Hashable, Any]      # key -> regional value taken (what the master must get)
-    moved: dict[Hashable, Any]               # key -> new base (applied and converged keys)
+
+    @property
+    def moved(self) -> dict[Hashable, Any]:
+        """key -> new base: the applied and converged keys move to the regional value."""
+        return {**self.applied_values, **{c.key: c.regional for c in self.converged}}
 
 
 def merge_aligned(keys: Sequence[Hashable], base: Sequence[Any], master: Sequence[Any],
@@ -151,7 +151,6 @@ def merge_aligned(keys: Sequence[Hashable], base: Sequence[Any], master: Sequenc
     converged: list[Change] = []
     conflicts: list[Change] = []
     applied_values: dict[Hashable, Any] = {}
-    moved: dict[Hashable, Any] = {}
     kept = 0
     for key, b, m, r in zip(keys, base, master, regional):
         if r is _ABSENT or r is b:           # not sent, or the very object of the base
@@ -171,14 +170,12 @@ def merge_aligned(keys: Sequence[Hashable], base: Sequence[Any], master: Sequenc
                 m is not None and m == b and (type(m) is bool) == (type(b) is bool)):
             applied.append(_new_change((key, b, m, r)))
             applied_values[key] = r
-            moved[key] = r
         elif (m is None if r is None else
                 m is not None and m == r and (type(m) is bool) == (type(r) is bool)):
-            converged.append(_change(key, b, m, r))
-            moved[key] = r
+            converged.append(_new_change((key, b, m, r)))
         else:
-            conflicts.append(_change(key, b, m, r))
-    return AlignedMerge(kept, applied, converged, conflicts, applied_values, moved)
+            conflicts.append(_new_change((key, b, m, r)))
+    return AlignedMerge(kept, applied, converged, conflicts, applied_values)
 
 
 def _same(a: Any, b: Any) -> bool:
