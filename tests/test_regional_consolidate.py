@@ -360,11 +360,56 @@ def test_raw_shortcuts_judge_exactly_like_decoded_cells(tmp_path):
             eager = {s: x.read_sheet(s) for s in x.sheet_names}
             want = check_cells("f.xlsx", m, eager, x.is_locked)
         for other in (got, warm):
-            assert [(type(v), v) for v in other[0].values()] == [(type(v), v) for v in want[0].values()]
-            assert list(other[0]) == list(want[0])
+            # the same values (and types) for the same keys; the problems in the same order
+            assert {k: (type(v), v) for k, v in other[0].items()} == {k: (type(v), v) for k, v in want[0].items()}
             assert [(p.where, p.value, p.expected, p.code) for p in other[1]] == \
                    [(p.where, p.value, p.expected, p.code) for p in want[1]]
         assert got[1]                                # the edits above are found
+
+
+def test_a_sheet_of_known_verdicts_is_accepted_at_once(tmp_path, monkeypatch):
+    """Once every input's stored XML has a memoised verdict (and every name still holds
+    its base), a file's inputs are accepted without judging any cell on its own — and
+    give exactly what fully decoded cells give; one new value is judged alone."""
+    from salesplan.regional import checks
+    from salesplan.regional.xlsxread import XlsxFile
+
+    region, manager = region_names(0)
+    rnd = random.Random(11)
+    values = {}
+    for j in range(1, 31):
+        k = ("reps", region, j)
+        values.update({k + ("weight",): rnd.choice([1, 2, 0.5]), k + ("kpi:retention",): rnd.randrange(0, 5),
+                       k + ("kpi:reads",): rnd.choice([0, 1.5, 2500]), k + ("churn",): rnd.choice([0.1, 0.05]),
+                       k + ("new_hire",): rnd.choice([True, False])})
+    path = tmp_path / "r.xlsx"
+    m = write_region_file(path, region, manager, 30, values=values, reps=[rep_name(0, j) for j in range(30)])
+    judged: list[str] = []
+    real = checks._judge_raw
+    monkeypatch.setattr(checks, "_judge_raw", lambda *a: (judged.append(a[6]), real(*a))[1])
+
+    def check(lazy: bool):
+        with XlsxFile(path) as x:
+            sheets = {s: (x.read_sheet_lazy(s) if lazy else x.read_sheet(s)) for s in x.sheet_names}
+            return checks.check_cells("r.xlsx", m, sheets, x.is_locked)
+
+    clear_caches()
+    cold = check(True)
+    assert judged                                   # cold: the verdicts are found one by one
+    judged.clear()
+    m.drop_lookups()
+    warm = check(True)
+    assert judged == []                             # warm: the whole sheet at once
+    want = check(False)
+    for got in (cold, warm):
+        assert {k: (type(v), v) for k, v in got[0].items()} == {k: (type(v), v) for k, v in want[0].items()}
+        assert got[1] == want[1] == []
+    assert values[("reps", region, 1, "weight")] == want[0][("reps", region, 1, "weight")]
+
+    edit(path, {cell_of(m, ("reps", region, 2, "kpi:retention")): 7})
+    m.drop_lookups()
+    check(True)
+    assert judged == [cell_of(m, ("reps", region, 2, "kpi:retention"))]
 
 
 def test_a_value_invalid_since_the_split_is_not_blamed_on_the_manager(tmp_path):

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from functools import partial
+from itertools import chain
+from operator import itemgetter
 from typing import Any, Hashable, Iterable, Mapping, NamedTuple
 
 from salesplan.regional.values import canon, decode, encode, formula_hash, value_hash
@@ -335,7 +337,7 @@ def _inputs_v2(d: Mapping[str, Any]) -> tuple[list[InputField], dict[Hashable, A
     if bad:
         raise ValueError(f"split record: input kind {sorted(bad)[0]!r} is not one of {KINDS}")
     # built straight from the columns (kinds checked above): no per-input Python frame
-    keys = list(map(key_from_json, cols["key"]))
+    keys = _keys_from_json(cols["key"])
     # equal bounds become one Decimal object (its hash is computed once, not per input);
     # a blank bound (None) is no key of ``bounds``, so .get gives None
     bounds = {x: Decimal(str(x)) for x in {*cols["min"], *cols["max"]} if x is not None}
@@ -349,14 +351,31 @@ def _inputs_v2(d: Mapping[str, Any]) -> tuple[list[InputField], dict[Hashable, A
     return inputs, base
 
 
+def _keys_from_json(col: list[Any]) -> list[Hashable]:
+    """``map(key_from_json, col)``, in one step for the usual column of flat lists."""
+    if set(map(type, col)) == {list} and list not in set(map(type, chain.from_iterable(col))):
+        return list(map(tuple, col))
+    return list(map(key_from_json, col))
+
+
+_SHEET = itemgetter(1)     # of an InputField
+_CELL = itemgetter(2)
+
+
 class ManifestIndex:
     def __init__(self, m: SplitManifest):
         self.inputs: dict[str, dict[str, InputField]] = {}
-        for f in m.inputs:
-            cell = f.cell
-            if "$" in cell or not cell.isupper():
-                cell = cell.replace("$", "").upper()
-            self.inputs.setdefault(f.sheet, {})[cell] = f
+        fields = m.inputs
+        cells = list(map(_CELL, fields))
+        joined = "".join(cells)
+        if "$" in joined or not joined.isupper():    # some "$B$5" or "b5": normalise each
+            cells = [c.replace("$", "").upper() for c in cells]
+        sheets = set(map(_SHEET, fields))
+        if len(sheets) == 1:                        # the usual record: one region tab
+            self.inputs[sheets.pop()] = dict(zip(cells, fields))
+        else:
+            for cell, f in zip(cells, fields):
+                self.inputs.setdefault(f.sheet, {})[cell] = f
         self.sheets: list[str] = m.sheets or sorted(set(m.formulas) | set(m.cells) | set(self.inputs))
         self.unlocked = {s: frozenset(v) for s, v in m.unlocked.items()}
         self.known = {s: frozenset(self.inputs.get(s, {})) | frozenset(m.formulas.get(s, {}))
