@@ -31,8 +31,8 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from decimal import Decimal
-from itertools import repeat
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import is_, itemgetter, or_
 from typing import Any, Callable, Hashable, Mapping, NamedTuple
 
 from salesplan.errors import Problem
@@ -300,13 +300,17 @@ def _check_inputs_raw(file: str, plan: _InputPlan, cells: Any, raw: Mapping[str,
         if stored[i] == _stored_text(b):
             verdicts[i] = b
     values.update(zip(keys, verdicts))
-    if _MISS in verdicts or _REFUSED in verdicts:
+    missed = _MISS in verdicts
+    refused = _REFUSED in verdicts
+    if missed or refused:
+        flags = list(map(is_, verdicts, repeat(_MISS))) if missed else [False] * len(verdicts)
+        if refused:
+            flags = list(map(or_, flags, map(is_, verdicts, repeat(_REFUSED))))
         fields, addrs, sigs = plan.fields, plan.addrs, plan.signatures
-        for i, v in enumerate(verdicts):
-            if v is _MISS or v is _REFUSED:
-                key = keys[i]
-                del values[key]
-                _judge_raw(file, fields[i], sigs[i], key, ms[i], cells, addrs[i], base, values, problems)
+        for i in compress(range(len(flags)), flags):
+            key = keys[i]
+            del values[key]
+            _judge_raw(file, fields[i], sigs[i], key, ms[i], cells, addrs[i], base, values, problems)
 
 
 def _judge_raw(file: str, f: InputField, sig: int, key: Hashable, m: tuple[str, str, str, str, str] | None,

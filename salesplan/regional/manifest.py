@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from functools import partial
-from itertools import chain
-from operator import itemgetter
+from itertools import chain, compress, repeat
+from operator import is_not, itemgetter
 from typing import Any, Hashable, Iterable, Mapping, NamedTuple
 
 from salesplan.regional.values import canon, decode, encode, formula_hash, value_hash
@@ -345,7 +345,10 @@ def _inputs_v2(d: Mapping[str, Any]) -> tuple[list[InputField], dict[Hashable, A
     inputs = list(map(make, zip(
         keys, cols["sheet"], cols["cell"], cols["kind"], map(bounds.get, cols["min"]), map(bounds.get, cols["max"]),
         [tuple(x) if x else () for x in cols["choices"]], [x or "" for x in cols["label"]], cols["slot"])))
-    base = {k: (v if v is None else decode(v)) for k, v in zip(keys, d["base"])}
+    col = d["base"]
+    base = dict(zip(keys, col))
+    for k, v in compress(zip(keys, col), map(is_not, col, repeat(None))):    # the blanks need no decoding
+        base[k] = decode(v)
     for k, v in d.get("other_base", ()):
         base[key_from_json(k)] = decode(v)
     return inputs, base
