@@ -31,9 +31,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from decimal import Decimal
-from itertools import compress, repeat
-from operator import is_, itemgetter, or_
-from typing import Any, Callable, Hashable, Mapping, NamedTuple
+from typing import Any, Callable, Hashable, Mapping
 
 from salesplan.errors import Problem
 from salesplan.regional.manifest import InputField, SplitManifest, Stamp
@@ -147,19 +145,14 @@ def _invalid(file: str, f: InputField, value: Any) -> Problem:
 _INT = re.compile(r"^[+-]?\d+$")
 _MISS = object()
 _REFUSED = object()            # memo verdict: the value is not valid for the field
-_SHARED = object()             # memo key tag of a resolved shared string (no stored type is it)
-_KEY = itemgetter(0)           # of an InputField
-_SIGNATURE = itemgetter(3, 4, 5, 6)    # of an InputField: (kind, minimum, maximum, choices)
-_T_INNER = itemgetter(2, 4)    # of a stored match (r, s, t, extra attributes, inner XML)
 _MEMO_MAX = 200_000
 # Verdicts memoised across cells and files. Each depends only on its key: a cell's
 # stored XML (type + inner XML, or the resolved shared string) and, for inputs, the
 # field's validation signature. A month's regional files repeat the same formulas,
 # labels and small numbers, so most cells are judged by one dictionary lookup.
-# Inputs: keyed by the field's signature (kind, min, max, choices) as a small id and
-# the cell's stored (t, inner XML), or (_SHARED, text) for a shared string.
-_INPUT_VERDICTS: dict[tuple[int, tuple[Any, str]], Any] = {}   # (signature id, stored key) -> verdict
-_SIGNATURES: dict[tuple[Any, ...], int] = {}    # (kind, minimum, maximum, choices) -> signature id
+# Inputs: one memo per signature (kind, min, max, choices), keyed by the inner XML of a
+# plain number, or (t, inner) / ("s", shared string) for other cells.
+_INPUT_VERDICTS: dict[tuple[Any, ...], dict[Any, Any]] = {}
 _FORMULA_HASHES_BY_XML: dict[str, str | None] = {}        # inner XML -> formula hash | None (not plain)
 _VALUE_HASHES: dict[tuple[str, str], str | None] = {}    # (t, inner XML) -> value hash | None (n/a)
 
@@ -169,9 +162,18 @@ def clear_caches() -> None:
     benchmark round then starts as cold as a fresh process."""
     from salesplan.regional import values, xlsxread
 
-    for memo in (_INPUT_VERDICTS, _FORMULA_HASHES_BY_XML, _VALUE_HASHES, values._FORMULA_HASHES,
+    for memo in (*_INPUT_VERDICTS.values(), _FORMULA_HASHES_BY_XML, _VALUE_HASHES, values._FORMULA_HASHES,
                  xlsxread._STRUCT_CACHE):
         memo.clear()
+
+
+def _verdicts_of(f: InputField) -> dict[Any, Any]:
+    """The verdict memo shared by every field validated like ``f``."""
+    sig = f[3:7]                                # (kind, minimum, maximum, choices)
+    memo = _INPUT_VERDICTS.get(sig)
+    if memo is None:
+        memo = _INPUT_VERDICTS[sig] = {}
+    return memo
 
 
 def _remember(memo: dict, key: Any, verdict: Any) -> None:
@@ -180,30 +182,13 @@ def _remember(memo: dict, key: Any, verdict: Any) -> None:
     memo[key] = verdict
 
 
-class _InputPlan(NamedTuple):
-    """A sheet's inputs as columns in registry order, built once per split record."""
-    addrs: list[str]
-    keys: list[Hashable]
-    fields: list[InputField]
-    signatures: list[int]              # each input's signature id (part of its verdicts' memo key)
-    texts: list[int]                   # the places of the text inputs
-    distinct: bool                     # keys all different (else judged one by one, in order,
-                                       # so that the last cell of a repeated key wins as before)
-
-
-def _input_plan(manifest: SplitManifest, sheet: str) -> _InputPlan:
+def _input_plan(manifest: SplitManifest, sheet: str) -> list[tuple[str, Hashable, InputField, dict]]:
+    """(address, key, field, verdict memo) of the sheet's inputs, built once per manifest."""
     plans = manifest.__dict__.setdefault("_input_plans", {})
     plan = plans.get(sheet)
     if plan is None:
-        by_cell = manifest.index().inputs.get(sheet, {})
-        fields = list(by_cell.values())
-        keys = list(map(_KEY, fields))
-        sigs = list(map(_SIGNATURE, fields))
-        for sig in set(sigs).difference(_SIGNATURES):
-            _SIGNATURES[sig] = len(_SIGNATURES)
-        plan = plans[sheet] = _InputPlan(
-            list(by_cell), keys, fields, list(map(_SIGNATURES.__getitem__, sigs)),
-            [i for i, f in enumerate(fields) if f.kind == "text"], len(set(keys)) == len(keys))
+        plan = plans[sheet] = [(addr, f.key, f, _verdicts_of(f))
+                               for addr, f in manifest.index().inputs.get(sheet, {}).items()]
     return plan
 
 
@@ -273,97 +258,61 @@ def _check_inputs(file: str, inputs: Mapping[str, InputField], cells: Mapping[st
         _judge_in_full(file, f, f.key, get(addr), base, values, problems)
 
 
-def _check_inputs_raw(file: str, plan: _InputPlan, cells: Any, raw: Mapping[str, tuple[str, str, str, str, str]],
-                      base: Mapping[Hashable, Any], values: dict, problems: list) -> None:
+def _check_inputs_raw(file: str, plan: list[tuple[str, Hashable, InputField, dict]], cells: Any,
+                      raw: Mapping[str, tuple[str, str, str, str, str]], base: Mapping[Hashable, Any],
+                      values: dict, problems: list) -> None:
     """Inputs of a :class:`LazySheet`, judged from their stored XML.
 
-    * a verdict — the field's validated canonical value for a cell's stored type and
-      XML, or ``_REFUSED`` — is memoised per field signature; the verdicts of the whole
-      sheet are looked up at once (builtins over the plan's columns, no Python frame per
-      cell);
     * a text input still holding its base, written the way openpyxl writes it (the
       split's own files, managers' scripts), is recognised without decoding;
-    * anything else — a miss, a shared string, a formula, a refused value — is judged
-      cell by cell (:func:`_judge_raw`), in registry order (so are the problems), which
-      fills the memo for the next file.
+    * otherwise a verdict — the field's validated canonical value for that stored XML,
+      or ``_REFUSED`` — is memoised per field signature on the type and XML, and a miss on a
+      plain number is judged right here, like :func:`validate_input` would;
+    * a refused value the manager did not change since the split is kept (it was the
+      master's, not the manager's); anything else refused is reported.
     """
-    ms = list(map(raw.get, plan.addrs))
-    keys = plan.keys
-    if not plan.distinct or None in ms:
-        for m, addr, key, f, sig in zip(ms, plan.addrs, keys, plan.fields, plan.signatures):
-            _judge_raw(file, f, sig, key, m, cells, addr, base, values, problems)
-        return
-    stored = list(map(_T_INNER, ms))
-    verdicts = list(map(_INPUT_VERDICTS.get, zip(plan.signatures, stored), repeat(_MISS)))
-    for i in plan.texts:
-        b = base.get(keys[i])
-        if stored[i] == _stored_text(b):
-            verdicts[i] = b
-    values.update(zip(keys, verdicts))
-    missed = _MISS in verdicts
-    refused = _REFUSED in verdicts
-    if missed or refused:
-        flags = list(map(is_, verdicts, repeat(_MISS))) if missed else [False] * len(verdicts)
-        if refused:
-            flags = list(map(or_, flags, map(is_, verdicts, repeat(_REFUSED))))
-        fields, addrs, sigs = plan.fields, plan.addrs, plan.signatures
-        for i in compress(range(len(flags)), flags):
-            key = keys[i]
-            del values[key]
-            _judge_raw(file, fields[i], sigs[i], key, ms[i], cells, addrs[i], base, values, problems)
-
-
-def _judge_raw(file: str, f: InputField, sig: int, key: Hashable, m: tuple[str, str, str, str, str] | None,
-               cells: Any, addr: str, base: Mapping[Hashable, Any], values: dict, problems: list) -> None:
-    """One input cell of a :class:`LazySheet` (``m``: its stored match, None when absent)."""
-    if m is None:
-        values[key] = None
-        return
-    t, inner = m[2], m[4]
-    if not inner:
-        values[key] = None
-        if f.kind != "text":
-            _remember(_INPUT_VERDICTS, (sig, (t, inner)), None)    # blank: known for the next file
-        return
-    if t == "inlineStr" and f.kind == "text":
-        b = base.get(key)
-        if type(b) is str and inner == _inline_xml(b):
-            values[key] = b
+    raw_get = raw.get
+    sst = None
+    for addr, key, f, memo in plan:
+        m = raw_get(addr)
+        if m is None:
+            values[key] = None
+            continue
+        inner = m[4]
+        if not inner:
+            values[key] = None
+            continue
+        t = m[2]
+        if t == "inlineStr" and f.kind == "text":
+            b = base.get(key)
+            if type(b) is str and inner == _inline_xml(b):
+                values[key] = b
+                continue
+            _judge_in_full(file, f, key, cells[addr], base, values, problems)
+            continue
+        if t == "s":
+            # a shared string: the verdict depends on the text, not on its index
+            if sst is None:
+                sst = cells._x.shared_strings
+            idx = inner[3:-4]
+            if inner[:3] != "<v>" or inner[-4:] != "</v>" or not idx.isdigit() or int(idx) >= len(sst):
+                _judge_in_full(file, f, key, cells[addr], base, values, problems)
+                continue
+            mk = ("s", sst[int(idx)])
+        elif "<f" in inner:
+            _judge_in_full(file, f, key, cells[addr], base, values, problems)
+            continue
         else:
+            mk = inner if not t or t == "n" else (t, inner)     # a plain number: its XML is the key
+        verdict = memo.get(mk, _MISS)
+        if verdict is _MISS:
+            verdict = _fresh_verdict(file, f, t, inner, cells, addr)
+            if f.kind != "text":             # names and other texts rarely repeat
+                _remember(memo, mk, verdict)
+        if verdict is _REFUSED:
             _judge_in_full(file, f, key, cells[addr], base, values, problems)
-        return
-    if t == "s":
-        # a shared string: the verdict depends on the text, not on its index
-        sst = cells._x.shared_strings
-        idx = inner[3:-4]
-        if inner[:3] != "<v>" or inner[-4:] != "</v>" or not idx.isdigit() or int(idx) >= len(sst):
-            _judge_in_full(file, f, key, cells[addr], base, values, problems)
-            return
-        mk: Any = (sig, (_SHARED, sst[int(idx)]))
-    elif "<f" in inner:
-        _judge_in_full(file, f, key, cells[addr], base, values, problems)
-        return
-    else:
-        mk = (sig, (t, inner))    # the value depends on the stored type and XML alone
-    verdict = _INPUT_VERDICTS.get(mk, _MISS)
-    if verdict is _MISS:
-        verdict = _fresh_verdict(file, f, t, inner, cells, addr)
-        if f.kind != "text":             # names and other texts rarely repeat
-            _remember(_INPUT_VERDICTS, mk, verdict)
-    if verdict is _REFUSED:
-        _judge_in_full(file, f, key, cells[addr], base, values, problems)
-    else:
-        values[key] = verdict
-
-
-def _stored_text(b: Any) -> tuple[str, str] | None:
-    """(type, inner XML) openpyxl stores for a text input's base (blank: an empty cell)."""
-    if b is None:
-        return ("", "")
-    if type(b) is not str:
-        return None
-    inner = _inline_xml(b)
-    return None if inner is None else ("inlineStr", inner)
+        else:
+            values[key] = verdict
 
 
 def _inline_xml(text: str) -> str | None:
