@@ -439,7 +439,7 @@ def test_split_record_round_trips_and_reads_the_first_format(tmp_path):
     m.history.append({"file": "r.xlsx", "applied": 2})
     m.save(tmp_path / "m.json")
     back = SplitManifest.load(tmp_path / "m.json")
-    assert json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))["format_version"] == 2
+    assert json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))["format_version"] == 3
     assert back.to_json() == m.to_json() and back.inputs == m.inputs and back.base == m.base
     assert {k: type(v) for k, v in back.base.items()} == {k: type(v) for k, v in m.base.items()}
 

@@ -1,0 +1,110 @@
+"""The split record's storage (format 3): input runs — grids for tables, columns for the
+rest — load back exactly the inputs saved, in order, whatever their shape; formats 1
+and 2 are still read; a damaged record is refused with a ValueError, never misread."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from salesplan.regional.manifest import (InputField, SplitManifest, _columns_to_json, _runs_from_json,
+                                         _runs_to_json)
+from salesplan.regional.synthetic import region_names, write_region_file
+
+_FIELDS = [("name", "text", None, None, (), "姓名"), ("weight", "number", Decimal(0), Decimal(100), (), "权重"),
+           ("mode", "choice", None, None, ("冲刺", "稳守"), "模式"), ("n", "integer", Decimal(0), None, (), "")]
+
+
+@st.composite
+def input_lists(draw) -> list[InputField]:
+    """Tables (rows × fields, as the registry writes them) with random damage, and loose inputs."""
+    out: list[InputField] = []
+    for t in range(draw(st.integers(0, 3))):
+        if draw(st.booleans()):                                  # a table
+            fields = draw(st.lists(st.sampled_from(_FIELDS), min_size=1, max_size=4, unique_by=lambda f: f[0]))
+            n_rows = draw(st.integers(1, 5))
+            row0, slot0 = draw(st.integers(1, 40)), draw(st.one_of(st.none(), st.integers(0, 3)))
+            sheet = draw(st.sampled_from(["华东", "华北", "S"]))
+            whos = draw(st.lists(st.one_of(st.integers(1, 9), st.text("张李#1", min_size=1, max_size=3)),
+                                 min_size=n_rows, max_size=n_rows))
+            for r in range(n_rows):
+                for k, (name, kind, lo, hi, ch, label) in enumerate(fields):
+                    cell = f"{'BCDEFGH'[k]}{row0 + r}"
+                    slot = None if slot0 is None else slot0 + r
+                    key: object = ("reps", sheet, whos[r], name)
+                    damage = draw(st.sampled_from([None] * 12 + ["cell$", "lower", "slot", "key", "nested", "bool",
+                                                                "kind", "sheet", "short"]))
+                    if damage == "cell$":
+                        cell = "$" + cell
+                    elif damage == "lower":
+                        cell = cell.lower()
+                    elif damage == "slot":
+                        slot = 99
+                    elif damage == "key":
+                        key = f"{sheet}:{r}:{name}"
+                    elif damage == "nested":
+                        key = ("reps", sheet, (r, "x"), name)
+                    elif damage == "bool":
+                        key = ("reps", sheet, True, name)
+                    elif damage == "kind":
+                        kind, lo, hi, ch = "percent", None, Decimal(1), ()
+                    elif damage == "sheet":
+                        sheet = sheet + "2"
+                    elif damage == "short":
+                        key = (name,)
+                    out.append(InputField(key, sheet, cell, kind, lo, hi, ch, label, slot))
+        else:                                                    # a loose input
+            out.append(InputField(("focus_target", f"r{t}"), "S", draw(st.sampled_from(["C3", "$C$3", "c3"])),
+                                  "number", Decimal("0.5"), None, (), "重点"))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(input_lists())
+def test_runs_load_back_the_same_inputs_in_order(fs):
+    runs = _runs_to_json(fs)
+    back = _runs_from_json(json.loads(json.dumps(runs, ensure_ascii=False)))
+    assert list(map(repr, back)) == list(map(repr, fs))         # equal, and of the same types (1 is not True)
+    # every input is in exactly one run; a grid has two rows or more
+    assert sum(len(r["grid"]["rows"]) * len(r["grid"]["fields"]) if "grid" in r else len(r["columns"]["key"])
+               for r in runs) == len(fs)
+    assert all(len(r["grid"]["rows"]) >= 2 for r in runs if "grid" in r)
+
+
+def test_a_region_record_is_one_grid_and_small(tmp_path):
+    region, manager = region_names(0)
+    m = write_region_file(tmp_path / "r.xlsx", region, manager, 100)
+    runs = _runs_to_json(m.inputs)
+    assert [next(iter(r)) for r in runs] == ["grid", "columns"]       # 100 reps × 8 fields, the focus target
+    assert len(runs[0]["grid"]["rows"]) == 100
+    m.save(tmp_path / "m.json")
+    v2 = dict(m.to_json(), format_version=2, inputs=_columns_to_json(m.inputs))
+    size3 = (tmp_path / "m.json").stat().st_size
+    size2 = len(json.dumps(v2, ensure_ascii=False, separators=(",", ":")).encode())
+    assert size3 * 3 < size2
+    back = SplitManifest.load(tmp_path / "m.json")
+    old = SplitManifest.from_json(json.loads(json.dumps(v2, ensure_ascii=False)))
+    for x in (back, old):
+        assert x.inputs == m.inputs and x.base == m.base and x.to_json() == m.to_json()
+
+
+@pytest.mark.parametrize("damage", [
+    lambda r: r.__setitem__("inputs", {"key": []}),
+    lambda r: r["inputs"].append({"table": 1}),
+    lambda r: r["inputs"][0]["grid"].__setitem__("first_row", 0),
+    lambda r: r["inputs"][0]["grid"].__setitem__("rows", [["nested"], 2]),
+    lambda r: r["inputs"][0]["grid"]["fields"][0].__setitem__(2, "money"),
+    lambda r: r["inputs"][0]["grid"]["fields"][0].__setitem__(1, "B1"),
+    lambda r: r["inputs"][0]["grid"]["fields"].append(["x", "Q"]),
+    lambda r: r["base"].pop(),
+], ids=["not-runs", "unknown-run", "row-0", "nested-row-id", "bad-kind", "bad-column", "short-field", "base-short"])
+def test_a_damaged_record_is_refused(tmp_path, damage):
+    region, manager = region_names(0)
+    m = write_region_file(tmp_path / "r.xlsx", region, manager, 3)
+    d = json.loads(json.dumps(m.to_json(), ensure_ascii=False))
+    damage(d)
+    with pytest.raises(ValueError):
+        SplitManifest.from_json(d)
