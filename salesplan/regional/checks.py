@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, Callable, Hashable, Mapping
 
 from salesplan.errors import Problem
@@ -143,6 +144,8 @@ def _invalid(file: str, f: InputField, value: Any) -> Problem:
 
 
 _INT = re.compile(r"^[+-]?\d+$")
+_KEY = itemgetter(0)                    # of an InputField
+_SIGNATURE = itemgetter(3, 4, 5, 6)     # of an InputField: (kind, minimum, maximum, choices)
 _MISS = object()
 _REFUSED = object()            # memo verdict: the value is not valid for the field
 _MEMO_MAX = 200_000
@@ -167,9 +170,8 @@ def clear_caches() -> None:
         memo.clear()
 
 
-def _verdicts_of(f: InputField) -> dict[Any, Any]:
-    """The verdict memo shared by every field validated like ``f``."""
-    sig = f[3:7]                                # (kind, minimum, maximum, choices)
+def _verdicts_of(sig: tuple[Any, ...]) -> dict[Any, Any]:
+    """The verdict memo shared by every field of signature ``sig`` (kind, min, max, choices)."""
     memo = _INPUT_VERDICTS.get(sig)
     if memo is None:
         memo = _INPUT_VERDICTS[sig] = {}
@@ -187,8 +189,12 @@ def _input_plan(manifest: SplitManifest, sheet: str) -> list[tuple[str, Hashable
     plans = manifest.__dict__.setdefault("_input_plans", {})
     plan = plans.get(sheet)
     if plan is None:
-        plan = plans[sheet] = [(addr, f.key, f, _verdicts_of(f))
-                               for addr, f in manifest.index().inputs.get(sheet, {}).items()]
+        by_cell = manifest.index().inputs.get(sheet, {})
+        fields = list(by_cell.values())
+        sigs = list(map(_SIGNATURE, fields))
+        memo_of = {sig: _verdicts_of(sig) for sig in set(sigs)}     # a handful of signatures
+        # built with builtins: no Python frame per input
+        plan = plans[sheet] = list(zip(by_cell, map(_KEY, fields), fields, map(memo_of.__getitem__, sigs)))
     return plan
 
 
