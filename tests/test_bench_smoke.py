@@ -1,6 +1,8 @@
 """The benchmarks still run (small sizes). They report numbers; nothing here asserts a time."""
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,3 +22,15 @@ def test_benchmark_runs(args):
     r = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     assert " ms" in r.stdout or " s " in r.stdout or "×" in r.stdout
+
+
+def test_instruction_count_benchmark_runs():
+    """bench.instructions_consolidate under valgrind (CI installs it; elsewhere skipped)."""
+    if shutil.which("valgrind") is None:
+        if os.environ.get("CI"):
+            raise AssertionError("CI installs valgrind: it is missing")
+        pytest.skip("valgrind is not installed")
+    r = subprocess.run([sys.executable, "-m", "bench.instructions_consolidate", "--files", "3", "--reps", "5"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "× calamine" in r.stdout and " M" in r.stdout
