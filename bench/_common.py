@@ -1,11 +1,15 @@
 """Shared helpers for the benchmarks: timing with repeats and peak memory."""
 from __future__ import annotations
 
+import contextlib
 import gc
+import shutil
 import statistics
+import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 
 def measure(fn: Callable[[], object], repeat: int = 3) -> tuple[float, float, object]:
@@ -27,3 +31,15 @@ def measure(fn: Callable[[], object], repeat: int = 3) -> tuple[float, float, ob
 
 def row(label: str, seconds: float, peak_mib: float, extra: str = "") -> str:
     return f"{label:<48} {seconds * 1000:>10.1f} ms {peak_mib:>9.2f} MiB  {extra}"
+
+
+@contextlib.contextmanager
+def work_dir(keep: Path | None, prefix: str) -> Iterator[Path]:
+    """``keep`` (created if need be, left in place), or a temporary folder removed after."""
+    d = keep or Path(tempfile.mkdtemp(prefix=prefix))
+    d.mkdir(parents=True, exist_ok=True)
+    try:
+        yield d
+    finally:
+        if keep is None:
+            shutil.rmtree(d, ignore_errors=True)

@@ -33,13 +33,12 @@ import argparse
 import gc
 import random
 import statistics
-import shutil
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
+from bench._common import work_dir
 from salesplan.deals.preflight import preflight_xlsx
 from salesplan.regional.checks import clear_caches
 from salesplan.regional.core import consolidate_snapshots
@@ -143,9 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--dir", type=Path, help="keep the generated files here (default: a temp dir, removed)")
     args = ap.parse_args(argv)
-    d = args.dir or Path(tempfile.mkdtemp(prefix="salesplan-bench-consolidate-"))
-    d.mkdir(parents=True, exist_ok=True)
-    try:
+    with work_dir(args.dir, "salesplan-bench-consolidate-") as d:
         print(f"writing {args.files} regional files × {args.reps} reps into {d} …", file=sys.stderr)
         files, manifests = build(d, args.files, args.reps)
         size = sum(p.stat().st_size for p in files)
@@ -196,9 +193,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  one process vs calamine:               {verdict(con, cal)} ({x(con, cal)})")
         print(f"  one process vs preflight + calamine:   {verdict(con, pc)} ({x(con, pc)})")
         return 0
-    finally:
-        if args.dir is None:
-            shutil.rmtree(d, ignore_errors=True)
 
 
 if __name__ == "__main__":

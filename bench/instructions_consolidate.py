@@ -24,6 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench._common import work_dir
 from bench.bench_consolidate import MONTH, VERSION, build
 
 
@@ -86,11 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("valgrind") is None:
         print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
         return 2
-    d = args.dir or Path(tempfile.mkdtemp(prefix="salesplan-bench-instructions-"))
-    try:
+    with work_dir(args.dir, "salesplan-bench-instructions-") as d:
         files = sorted(d.glob("plan.*.xlsx"))
         if not files:
-            d.mkdir(parents=True, exist_ok=True)
             files, _ = build(d, args.files, args.reps)
         n = len(files)
         cal, con = count("calamine", d), count("consolidate", d)
@@ -98,9 +97,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  calamine raw read   {cal / n / 1e6:8.1f} M")
         print(f"  consolidate         {con / n / 1e6:8.1f} M   {con / cal:.2f}× calamine")
         return 0
-    finally:
-        if args.dir is None:
-            shutil.rmtree(d, ignore_errors=True)
 
 
 if __name__ == "__main__":
