@@ -127,6 +127,34 @@ def test_rerun_is_idempotent_and_resend_applies_only_new_changes(split):
     assert third.updates == {key: 4} and not third.report.conflicts
 
 
+@pytest.mark.parametrize("together", [True, False])
+def test_two_files_of_one_region_merge_as_if_sent_one_after_the_other(tmp_path, together):
+    """The same region sent twice (an early copy, then the final one), in one run or in
+    two: the same master, base and report. The second file merges over what the first
+    applied — no false conflict on a value both changed, and where the final file differs
+    from the moved base (it left k2 as split) the final file wins, as on a later resend."""
+    import shutil
+
+    sp = Split(tmp_path, n_regions=1)
+    region = sp.region(0)
+    m = sp.manifests[region]
+    k1, k2 = ("reps", region, 1, "weight"), ("reps", region, 2, "coaching")
+    early = tmp_path / "early" / sp.files[region].name
+    early.parent.mkdir()
+    shutil.copy(sp.files[region], early)
+    edit(early, {cell_of(m, k1): 3, cell_of(m, k2): 2})
+    edit(sp.files[region], {cell_of(m, k1): 5})
+    runs = [sp.run([early, sp.files[region]])] if together else [sp.run([early]), sp.run([sp.files[region]])]
+    outcomes = [f for r in runs for f in r.report.files]
+    assert [f.status for f in outcomes] == ["merged", "merged"]
+    assert [[c.key for c in f.conflicts] for f in outcomes] == [[], []]
+    assert [sorted((c.key[3], c.regional) for c in f.applied) for f in outcomes] == \
+        [[("coaching", 2), ("weight", 3)], [("coaching", None), ("weight", 5)]]
+    assert sp.master[k1] == 5 and sp.master[k2] is None
+    back = SplitManifest.load(tmp_path / f"{region}.json")
+    assert back.base[k1] == 5 and back.base[k2] is None
+
+
 def test_edited_formula_locked_cell_and_invalid_input_are_named(split):
     region = split.region(0)
     m = split.manifests[region]

@@ -211,8 +211,7 @@ def consolidate_snapshots(files: Iterable[str | os.PathLike], *, master_values: 
     files = [Path(f) for f in files]
     progress = progress or NullProgress()
     progress.start(len(files), "合并区域文件 consolidate")
-    applied_now: dict[Hashable, Any] = {}           # this run's applied values, over the master's
-    updates: dict[Hashable, Any] = {}
+    updates: dict[Hashable, Any] = {}               # this run's applied values, over the master's
     manifests: dict[str, SplitManifest] = {}
     report = ConsolidationReport()
 
@@ -223,7 +222,7 @@ def consolidate_snapshots(files: Iterable[str | os.PathLike], *, master_values: 
 
     with _gc_paused():
         for path in files:
-            _consolidate_one(path, report, updates, manifests, applied_now, master_values, lookup,
+            _consolidate_one(path, report, updates, manifests, master_values, lookup,
                              month=month, plan_version=plan_version, layout_version=layout_version,
                              check_version=check_version)
             progress.advance(1, path.name)
@@ -251,7 +250,7 @@ def _gc_paused():
             gc.enable()
 
 
-def _consolidate_one(path: Path, report: ConsolidationReport, updates: dict, manifests: dict, applied_now: dict,
+def _consolidate_one(path: Path, report: ConsolidationReport, updates: dict, manifests: dict,
                      master_values: Mapping[Hashable, Any], lookup: Callable[[Stamp], SplitManifest | None], *,
                      month: str | None, plan_version: str | None, layout_version: str | None,
                      check_version: bool) -> None:
@@ -277,17 +276,16 @@ def _consolidate_one(path: Path, report: ConsolidationReport, updates: dict, man
             assert m is not None
             keys = m.input_keys()
             now = list(map(master_values.get, keys))
-            if applied_now and not applied_now.keys().isdisjoint(keys):
+            if updates and not updates.keys().isdisjoint(keys):
                 # this run's earlier files win over the master
-                now = [applied_now.get(k, v) for k, v in zip(keys, now)]
+                now = [updates.get(k, v) for k, v in zip(keys, now)]
             res = merge_aligned(keys, list(map(m.base.get, keys)), now,
                                 list(map(rr.values.get, keys, repeat(NOT_SENT))))
             outcome.status = "merged"
             outcome.inputs_read = len(rr.values)
             outcome.kept = res.kept
             outcome.applied, outcome.converged, outcome.conflicts = res.applied, res.converged, res.conflicts
-            applied_now.update(res.applied_values)   # dict.update(dict) reuses the key hashes
-            updates.update(res.applied_values)
+            updates.update(res.applied_values)      # dict.update(dict) reuses the key hashes
             moved = res.moved
             if moved:
                 m.base = {**m.base, **moved}
