@@ -399,20 +399,24 @@ def _spec(f: InputField) -> tuple[Any, ...]:
     return (f.kind, f.minimum, f.maximum, f.choices, f.label)
 
 
-def _grid_at(fs: list[InputField], i: int) -> tuple[dict[str, Any], int] | None:
-    """The grid of two rows or more starting at ``fs[i]`` and the index after it, or None."""
+def _grid_at(fs: list[InputField], i: int) -> tuple[dict[str, Any] | None, int]:
+    """(the grid of two rows or more starting at ``fs[i]``, the index after it), or
+    (None, the index after what is stored column by column instead: the would-be first
+    row — so that saving stays linear in the number of inputs, whatever their layout)."""
     first = _grid_parts(fs[i])
     if first is None:
-        return None
+        return None, i + 1
     prefix, who, _, _, row0 = first
     sheet, slot0 = fs[i].sheet, fs[i].slot
     fields: list[tuple[Any, str, tuple[Any, ...]]] = []       # (field, column, spec) of the first row
+    names: set[Any] = set()
     j = i
     while j < len(fs):
         g = _grid_parts(fs[j])
         if (g is None or g[0] != prefix or g[1] != who or g[4] != row0 or fs[j].sheet != sheet
-                or fs[j].slot != slot0 or any(g[2] == x[0] for x in fields)):
+                or fs[j].slot != slot0 or g[2] in names):
             break
+        names.add(g[2])
         fields.append((g[2], g[3], _spec(fs[j])))
         j += 1
     width = len(fields)
@@ -432,7 +436,7 @@ def _grid_at(fs: list[InputField], i: int) -> tuple[dict[str, Any], int] | None:
         rows.append(row_who)
         j += width
     if len(rows) < 2:
-        return None
+        return None, j
     return {"grid": {
         "sheet": sheet, "prefix": list(prefix), "first_row": row0, "first_slot": slot0, "rows": rows,
         "fields": [[name, col, kind, None if lo is None else str(lo), None if hi is None else str(hi),
@@ -445,16 +449,15 @@ def _runs_to_json(fs: list[InputField]) -> list[dict[str, Any]]:
     loose: list[InputField] = []
     i = 0
     while i < len(fs):
-        found = _grid_at(fs, i)
-        if found is None:
-            loose.append(fs[i])
-            i += 1
-            continue
-        if loose:
-            runs.append({"columns": _columns_to_json(loose)})
-            loose = []
-        runs.append(found[0])
-        i = found[1]
+        grid, j = _grid_at(fs, i)
+        if grid is None:
+            loose.extend(fs[i:j])
+        else:
+            if loose:
+                runs.append({"columns": _columns_to_json(loose)})
+                loose = []
+            runs.append(grid)
+        i = j
     if loose:
         runs.append({"columns": _columns_to_json(loose)})
     return runs
