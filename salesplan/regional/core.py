@@ -245,8 +245,9 @@ def _gc_paused():
         yield
     finally:
         if was:
-            gc.freeze()
-            gc.unfreeze()
+            if gc.get_freeze_count() == 0:      # (never unfreeze what a host process froze)
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
