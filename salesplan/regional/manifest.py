@@ -236,7 +236,7 @@ class SplitManifest:
         """The inputs' distinct keys in registry order (built once, cached)."""
         cached = self.__dict__.get("_input_keys")
         if cached is None or cached[0] != len(self.inputs):
-            cached = self.__dict__["_input_keys"] = (len(self.inputs), list(dict.fromkeys(f.key for f in self.inputs)))
+            cached = self.__dict__["_input_keys"] = (len(self.inputs), list(dict.fromkeys(map(_KEY, self.inputs))))
         return cached[1]
 
     def input_by_key(self) -> dict[Hashable, InputField]:
@@ -505,7 +505,8 @@ def _keys_from_json(col: list[Any]) -> list[Hashable]:
     return list(map(key_from_json, col))
 
 
-_SHEET = itemgetter(1)     # of an InputField
+_KEY = itemgetter(0)       # of an InputField
+_SHEET = itemgetter(1)
 _CELL = itemgetter(2)
 
 
