@@ -283,11 +283,10 @@ class SplitManifest:
         version = int(d.get("format_version", 0))
         if version > MANIFEST_VERSION:
             raise ValueError(f"manifest format {d.get('format_version')} is newer than this salesplan")
-        if version >= 3:
-            inputs = _runs_from_json(d["inputs"])
-            base = _base_from_json(d, [f.key for f in inputs])
-        elif version == 2:
-            inputs, base = _inputs_v2(d)
+        if version >= 2:
+            # format 3: runs (grids and columns); format 2: one set of columns
+            inputs = _runs_from_json(d["inputs"]) if version >= 3 else _columns_from_json(d["inputs"])
+            base = _base_from_json(d, list(map(_KEY, inputs)))
         else:
             inputs = [InputField.from_json(x) for x in d["inputs"]]
             base = {f.key: decode(x.get("base")) for f, x in zip(inputs, d["inputs"])}
@@ -365,12 +364,6 @@ def _base_from_json(d: Mapping[str, Any], keys: list[Hashable]) -> dict[Hashable
     for k, v in d.get("other_base", ()):
         base[key_from_json(k)] = decode(v)
     return base
-
-
-def _inputs_v2(d: Mapping[str, Any]) -> tuple[list[InputField], dict[Hashable, Any]]:
-    """Inputs and current base of a format-2 record (columns of equal length)."""
-    inputs = _columns_from_json(d["inputs"])
-    return inputs, _base_from_json(d, [f.key for f in inputs])
 
 
 # --- format 3: the inputs as runs ---------------------------------------------------------
