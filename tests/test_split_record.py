@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salesplan.regional.manifest import (InputField, SplitManifest, _columns_to_json, _runs_from_json,
-                                         _runs_to_json)
+from salesplan.regional.manifest import (InputColumn, InputField, SplitManifest, _columns_to_json,
+                                         _inputs_of_runs, _keys_of_runs, _runs_from_json, _runs_to_json)
 from salesplan.regional.synthetic import region_names, write_region_file
 
 _FIELDS = [("name", "text", None, None, (), "姓名"), ("weight", "number", Decimal(0), Decimal(100), (), "权重"),
@@ -66,12 +66,38 @@ def input_lists(draw) -> list[InputField]:
 @given(input_lists())
 def test_runs_load_back_the_same_inputs_in_order(fs):
     runs = _runs_to_json(fs)
-    back = _runs_from_json(json.loads(json.dumps(runs, ensure_ascii=False)))
+    loaded = _runs_from_json(json.loads(json.dumps(runs, ensure_ascii=False)))
+    back = _inputs_of_runs(loaded, _keys_of_runs(loaded))
     assert list(map(repr, back)) == list(map(repr, fs))         # equal, and of the same types (1 is not True)
     # every input is in exactly one run; a grid has two rows or more
     assert sum(len(r["grid"]["rows"]) * len(r["grid"]["fields"]) if "grid" in r else len(r["columns"]["key"])
                for r in runs) == len(fs)
     assert all(len(r["grid"]["rows"]) >= 2 for r in runs if "grid" in r)
+
+
+@settings(max_examples=200, deadline=None)
+@given(input_lists())
+def test_a_loaded_record_checks_what_its_inputs_say(fs):
+    """A record loaded from runs builds its InputFields only when asked; until then its
+    keys, check layout (cells, keys, fields per sheet) and lookup tables are those of the
+    inputs themselves, and it saves back unchanged."""
+    m = SplitManifest("id", "2025-07", "R", "v", "1", "t", "", "", fs, {f.key: None for f in fs},
+                      {"S": {"A1": "h"}}, {"华东": {"A2": "h"}})
+    back = SplitManifest.from_json(json.loads(json.dumps(m.to_json(), ensure_ascii=False)))
+    assert "_inputs" not in back.__dict__ or not any("grid" in r for r in m.to_json()["inputs"])
+    assert back.input_keys() == m.input_keys()
+    lazy, full = back.input_layout(), m.input_layout()
+    assert list(lazy) == list(full)
+    for sheet, (cells, keys, fields) in full.items():
+        lcells, lkeys, lfields = lazy[sheet]
+        assert (lcells, lkeys) == (cells, keys)
+        own = [f.at(k, c) if type(f) is InputColumn else f._replace(slot=None, cell=c)
+               for f, k, c in zip(lfields, lkeys, lcells)]
+        want = [f._replace(slot=None, cell=c) for f, c in zip(fields, cells)]
+        assert list(map(repr, own)) == list(map(repr, want))
+    assert back.index().known == m.index().known and back.index().sheets == m.index().sheets
+    assert back.to_json() == m.to_json()
+    assert list(map(repr, back.inputs)) == list(map(repr, fs)) and back.index().inputs == m.index().inputs
 
 
 def test_a_region_record_is_one_grid_and_small(tmp_path):

@@ -35,7 +35,7 @@ from operator import itemgetter
 from typing import Any, Callable, Hashable, Mapping
 
 from salesplan.errors import Problem
-from salesplan.regional.manifest import InputField, SplitManifest, Stamp
+from salesplan.regional.manifest import InputColumn, InputField, SplitManifest, Stamp
 from salesplan.regional.values import canon, formula_hash, value_hash
 from salesplan.regional.xlsxread import simple_formula
 
@@ -185,17 +185,22 @@ def _remember(memo: dict, key: Any, verdict: Any) -> None:
 
 
 def _input_plan(manifest: SplitManifest, sheet: str) -> list[tuple[str, Hashable, InputField, dict]]:
-    """(address, key, field, verdict memo) of the sheet's inputs, built once per manifest."""
+    """(address, key, field, verdict memo) of the sheet's inputs, built once per manifest
+    (a grid's field is its :class:`InputColumn`: see :func:`_own`)."""
     plans = manifest.__dict__.setdefault("_input_plans", {})
     plan = plans.get(sheet)
     if plan is None:
-        by_cell = manifest.index().inputs.get(sheet, {})
-        fields = list(by_cell.values())
+        cells, keys, fields = manifest.input_layout().get(sheet, ((), (), ()))
         sigs = list(map(_SIGNATURE, fields))
         memo_of = {sig: _verdicts_of(sig) for sig in set(sigs)}     # a handful of signatures
         # built with builtins: no Python frame per input
-        plan = plans[sheet] = list(zip(by_cell, map(_KEY, fields), fields, map(memo_of.__getitem__, sigs)))
+        plan = plans[sheet] = list(zip(cells, keys, fields, map(memo_of.__getitem__, sigs)))
     return plan
+
+
+def _own(f: InputField, key: Hashable, addr: str) -> InputField:
+    """The input's own field (a plan holds one InputColumn for a grid field's rows)."""
+    return f.at(key, addr) if type(f) is InputColumn else f
 
 
 def _same_as_base(v: Any, b: Any) -> bool:
@@ -294,7 +299,7 @@ def _check_inputs_raw(file: str, plan: list[tuple[str, Hashable, InputField, dic
             if type(b) is str and inner == _inline_xml(b):
                 values[key] = b
                 continue
-            _judge_in_full(file, f, key, cells[addr], base, values, problems)
+            _judge_in_full(file, _own(f, key, addr), key, cells[addr], base, values, problems)
             continue
         if t == "s":
             # a shared string: the verdict depends on the text, not on its index
@@ -302,21 +307,21 @@ def _check_inputs_raw(file: str, plan: list[tuple[str, Hashable, InputField, dic
                 sst = cells._x.shared_strings
             idx = inner[3:-4]
             if inner[:3] != "<v>" or inner[-4:] != "</v>" or not idx.isdigit() or int(idx) >= len(sst):
-                _judge_in_full(file, f, key, cells[addr], base, values, problems)
+                _judge_in_full(file, _own(f, key, addr), key, cells[addr], base, values, problems)
                 continue
             mk = ("s", sst[int(idx)])
         elif "<f" in inner:
-            _judge_in_full(file, f, key, cells[addr], base, values, problems)
+            _judge_in_full(file, _own(f, key, addr), key, cells[addr], base, values, problems)
             continue
         else:
             mk = inner if not t or t == "n" else (t, inner)     # a plain number: its XML is the key
         verdict = memo.get(mk, _MISS)
         if verdict is _MISS:
-            verdict = _fresh_verdict(file, f, t, inner, cells, addr)
+            verdict = _fresh_verdict(file, _own(f, key, addr), t, inner, cells, addr)
             if f.kind != "text":             # names and other texts rarely repeat
                 _remember(memo, mk, verdict)
         if verdict is _REFUSED:
-            _judge_in_full(file, f, key, cells[addr], base, values, problems)
+            _judge_in_full(file, _own(f, key, addr), key, cells[addr], base, values, problems)
         else:
             values[key] = verdict
 

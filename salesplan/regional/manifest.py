@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from functools import partial
-from itertools import chain, compress, repeat
+from itertools import chain, compress, product, repeat
 from operator import is_not, itemgetter
 from typing import Any, Hashable, Iterable, Mapping, NamedTuple
 
@@ -229,15 +229,86 @@ class SplitManifest:
     def drop_lookups(self) -> None:
         """Forget the lookup tables built for checking a file (a run keeps every merged
         region's record until it is saved; the tables would double its memory)."""
-        for name in ("_index", "_input_plans"):
+        for name in ("_index", "_input_plans", "_input_layout"):
             self.__dict__.pop(name, None)
+
+    # The inputs are held as runs: the list given to the constructor (one run), or, for
+    # a record loaded from format 3, its grids and columns, whose InputFields are built
+    # only when ``inputs`` is read. Keys, cells and the check plan come from the runs.
+    def _get_inputs(self) -> list[InputField]:
+        d = self.__dict__
+        fs = d.get("_inputs")
+        if fs is None:
+            fs = d["_inputs"] = _inputs_of_runs(d["_runs"], self._all_keys())
+            d["_runs"] = [fs]                   # (a caller may change the list in place)
+        return fs
+
+    def _set_inputs(self, fs: list[InputField]) -> None:
+        self._set_runs([fs])
+        self.__dict__["_inputs"] = fs
+
+    def _set_runs(self, runs: list["list[InputField] | _GridRun"]) -> None:
+        d = self.__dict__
+        for name in ("_inputs", "_every_key", "_input_keys", "_index", "_input_plans", "_input_layout"):
+            d.pop(name, None)
+        d["_runs"] = runs
+
+    def _input_count(self) -> int:
+        return sum(map(len, self.__dict__["_runs"]))
+
+    def _all_keys(self) -> list[Hashable]:
+        """Every input's key in registry order, repeats included (built once, cached)."""
+        cached = self.__dict__.get("_every_key")
+        n = self._input_count()
+        if cached is None or cached[0] != n:
+            cached = self.__dict__["_every_key"] = (n, _keys_of_runs(self.__dict__["_runs"]))
+        return cached[1]
 
     def input_keys(self) -> list[Hashable]:
         """The inputs' distinct keys in registry order (built once, cached)."""
         cached = self.__dict__.get("_input_keys")
-        if cached is None or cached[0] != len(self.inputs):
-            cached = self.__dict__["_input_keys"] = (len(self.inputs), list(dict.fromkeys(map(_KEY, self.inputs))))
+        n = self._input_count()
+        if cached is None or cached[0] != n:
+            cached = self.__dict__["_input_keys"] = (n, list(dict.fromkeys(self._all_keys())))
         return cached[1]
+
+    def input_layout(self) -> dict[str, tuple[list[str], list[Hashable], list[InputField]]]:
+        """sheet → (cells, keys, fields) of its inputs in registry order, cells normalised
+        (``"B5"``), one entry per cell (a repeated cell: the later input, as in a dict).
+        A grid's fields are its :class:`InputColumn`\\ s, one per field repeated for every
+        row (:meth:`InputColumn.at` gives the row's own field). Built once, cached."""
+        cached = self.__dict__.get("_input_layout")
+        if cached is not None and cached[0] == self._input_count():
+            return cached[1]
+        keys = self._all_keys()
+        out: dict[str, tuple[list[str], list[Hashable], list[InputField]]] = {}
+
+        def extend(sheet: str, cells: list[str], ks: list[Hashable], fs: list[InputField]) -> None:
+            entry = out.setdefault(sheet, ([], [], []))
+            entry[0].extend(cells)
+            entry[1].extend(ks)
+            entry[2].extend(fs)
+
+        at = 0
+        for r in self.__dict__["_runs"]:
+            n = len(r)
+            rk = keys[at:at + n]
+            at += n
+            if type(r) is _GridRun:
+                extend(r.sheet, r.cells(), rk, r.columns() * len(r.rows))
+                continue
+            sheets, cells = list(map(_SHEET, r)), _normal_cells(list(map(_CELL, r)))
+            if len(set(sheets)) == 1:           # the usual run: one sheet
+                extend(sheets[0], cells, rk, r)
+            else:
+                for sheet, cell, key, f in zip(sheets, cells, rk, r):
+                    extend(sheet, [cell], [key], [f])
+        for sheet, (cells, ks, fs) in out.items():
+            if len(set(cells)) != len(cells):       # a cell registered twice: the later input
+                by_cell = dict(zip(cells, zip(ks, fs)))
+                out[sheet] = (list(by_cell), [k for k, _ in by_cell.values()], [f for _, f in by_cell.values()])
+        self.__dict__["_input_layout"] = (self._input_count(), out)
+        return out
 
     def input_by_key(self) -> dict[Hashable, InputField]:
         return {f.key: f for f in self.inputs}
@@ -267,11 +338,13 @@ class SplitManifest:
         of inputs is ~4× smaller than in format 2 and parses that much faster)."""
         d: dict[str, Any] = {"format": MANIFEST_FORMAT, "format_version": MANIFEST_VERSION, "digest": self.digest}
         d.update(self._meta())
-        d["inputs"] = _runs_to_json(self.inputs)
+        d["inputs"] = [x for r in self.__dict__["_runs"]
+                       for x in ([r.to_json()] if type(r) is _GridRun else _runs_to_json(r))]
         # the current base (moves after each consolidation; see merge.MergeResult.new_base),
         # aligned with the inputs; keys that are no input (none, normally) listed apart
-        keys = {f.key for f in self.inputs}
-        d["base"] = [encode(self.base.get(f.key)) for f in self.inputs]
+        all_keys = self._all_keys()
+        keys = set(all_keys)
+        d["base"] = [encode(self.base.get(k)) for k in all_keys]
         d["other_base"] = [[key_to_json(k), encode(v)] for k, v in self.base.items() if k not in keys]
         d["history"] = self.history
         return d
@@ -284,9 +357,18 @@ class SplitManifest:
         if version > MANIFEST_VERSION:
             raise ValueError(f"manifest format {d.get('format_version')} is newer than this salesplan")
         if version >= 2:
-            # format 3: runs (grids and columns); format 2: one set of columns
-            inputs = _runs_from_json(d["inputs"]) if version >= 3 else _columns_from_json(d["inputs"])
-            base = _base_from_json(d, list(map(_KEY, inputs)))
+            # format 3: runs (grids and columns; a grid's InputFields are built only when
+            # asked for); format 2: one set of columns
+            runs = _runs_from_json(d["inputs"]) if version >= 3 else [_columns_from_json(d["inputs"])]
+            m = cls(d["split_id"], d["month"], d["region"], d["plan_version"], d["layout_version"],
+                    d["split_time"], d.get("master", ""), d.get("regional_file", ""), [], {},
+                    {s: dict(c) for s, c in d.get("formulas", {}).items()},
+                    {s: dict(c) for s, c in d.get("cells", {}).items()},
+                    {s: list(c) for s, c in d.get("unlocked", {}).items()},
+                    list(d.get("sheets", [])), list(d.get("history", [])), d.get("digest", ""))
+            m._set_runs(runs)
+            m.base = _base_from_json(d, m._all_keys())
+            return m
         else:
             inputs = [InputField.from_json(x) for x in d["inputs"]]
             base = {f.key: decode(x.get("base")) for f, x in zip(inputs, d["inputs"])}
@@ -456,21 +538,92 @@ def _runs_to_json(fs: list[InputField]) -> list[dict[str, Any]]:
     return runs
 
 
-def _runs_from_json(runs: Any) -> list[InputField]:
+def _runs_from_json(runs: Any) -> list["list[InputField] | _GridRun"]:
+    """The runs of a format-3 record: a list of inputs for a ``columns`` run, a
+    :class:`_GridRun` (inputs not built yet) for a ``grid``."""
     if type(runs) is not list:
         raise ValueError("split record: inputs are no list of runs")
-    out: list[InputField] = []
+    out: list[list[InputField] | _GridRun] = []
     for run in runs:
         if type(run) is dict and "columns" in run:
-            out.extend(_columns_from_json(run["columns"]))
+            out.append(_columns_from_json(run["columns"]))
         elif type(run) is dict and "grid" in run:
-            out.extend(_grid_from_json(run["grid"]))
+            out.append(_grid_from_json(run["grid"]))
         else:
             raise ValueError(f"split record: an input run that is no grid and no columns: {str(run)[:80]!r}")
     return out
 
 
-def _grid_from_json(g: Mapping[str, Any]) -> list[InputField]:
+def _keys_of_runs(runs: list["list[InputField] | _GridRun"]) -> list[Hashable]:
+    """Every input's key, in registry order."""
+    return list(chain.from_iterable(r.keys() if type(r) is _GridRun else map(_KEY, r) for r in runs))
+
+
+def _inputs_of_runs(runs: list["list[InputField] | _GridRun"], keys: list[Hashable]) -> list[InputField]:
+    out: list[InputField] = []
+    at = 0
+    for r in runs:
+        n = len(r)
+        out.extend(r.inputs(keys[at:at + n]) if type(r) is _GridRun else r)
+        at += n
+    return out
+
+
+class InputColumn(InputField):
+    """A grid field's validation without its row: ``key`` and ``cell`` are None. A check
+    plan holds one per field for all the grid's rows; :meth:`at` gives the row's own
+    :class:`InputField` when a cell needs judging in full."""
+
+    __slots__ = ()
+
+    def at(self, key: Hashable, cell: str, slot: int | None = None) -> InputField:
+        return tuple.__new__(InputField, (key, self.sheet, cell, self.kind, self.minimum, self.maximum,
+                                          self.choices, self.label, slot))
+
+
+class _GridRun:
+    """A format-3 grid as loaded: its inputs (one :class:`InputField` each) are built only
+    when something asks for them; checking and merging a file need only its keys, cells
+    and one :class:`InputColumn` per field."""
+
+    __slots__ = ("sheet", "prefix", "rows", "first_row", "first_slot", "fields")
+
+    def __init__(self, sheet: str, prefix: tuple[Any, ...], rows: list[Any], first_row: int,
+                 first_slot: int | None, fields: list[tuple[Any, ...]]):
+        self.sheet, self.prefix, self.rows = sheet, prefix, rows
+        self.first_row, self.first_slot, self.fields = first_row, first_slot, fields
+
+    def __len__(self) -> int:
+        return len(self.rows) * len(self.fields)
+
+    def keys(self) -> list[tuple[Any, ...]]:
+        """prefix + (row id, field) of each input, rows × fields (built in C by product)."""
+        return list(product(*[(x,) for x in self.prefix], self.rows, [f[0] for f in self.fields]))
+
+    def cells(self) -> list[str]:
+        cols = [f[1] for f in self.fields]
+        return [c + r for r in map(str, range(self.first_row, self.first_row + len(self.rows))) for c in cols]
+
+    def columns(self) -> list[InputColumn]:
+        return [tuple.__new__(InputColumn, (None, self.sheet, None, kind, lo, hi, ch, label, None))
+                for _, _, kind, lo, hi, ch, label in self.fields]
+
+    def inputs(self, keys: list[Hashable]) -> list[InputField]:
+        """The grid's inputs, with ``keys`` (those of :meth:`keys`, so they are the same objects)."""
+        width, cols, cells = len(self.fields), self.columns(), self.cells()
+        slots = [None] * len(self.rows) if self.first_slot is None else \
+            range(self.first_slot, self.first_slot + len(self.rows))
+        return [cols[i % width].at(key, cell, slots[i // width]) for i, (key, cell) in enumerate(zip(keys, cells))]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"grid": {
+            "sheet": self.sheet, "prefix": list(self.prefix), "first_row": self.first_row,
+            "first_slot": self.first_slot, "rows": list(self.rows),
+            "fields": [[name, col, kind, None if lo is None else str(lo), None if hi is None else str(hi),
+                        list(ch) if ch else None, label] for name, col, kind, lo, hi, ch, label in self.fields]}}
+
+
+def _grid_from_json(g: Mapping[str, Any]) -> _GridRun:
     sheet, prefix, rows, row0, slot0 = g["sheet"], g["prefix"], g["rows"], g["first_row"], g["first_slot"]
     scalars = set(_SCALARS)
     if (type(sheet) is not str or type(prefix) is not list or not set(map(type, prefix)) <= scalars
@@ -483,12 +636,7 @@ def _grid_from_json(g: Mapping[str, Any]) -> list[InputField]:
         if type(name) not in scalars or type(col) is not str or not col.isalpha() or kind not in KINDS:
             raise ValueError(f"split record: a malformed input grid field {x!r}")
         fields.append((name, col, kind, _dec(lo), _dec(hi), tuple(ch) if ch else (), label or ""))
-    prefix = tuple(prefix)
-    slots = [None] * len(rows) if slot0 is None else range(slot0, slot0 + len(rows))
-    make = partial(tuple.__new__, InputField)
-    return [make((prefix + (who, name), sheet, col + row, kind, lo, hi, ch, label, slot))
-            for who, row, slot in zip(rows, map(str, range(row0, row0 + len(rows))), slots)
-            for name, col, kind, lo, hi, ch, label in fields]
+    return _GridRun(sheet, tuple(prefix), rows, row0, slot0, fields)
 
 
 def _keys_from_json(col: list[Any]) -> list[Hashable]:
@@ -504,23 +652,42 @@ _CELL = itemgetter(2)
 
 
 class ManifestIndex:
+    """Lookup tables for checking a file: the sheets, each sheet's unlocked non-input cells
+    and every cell the split knows (inputs, formulas, fixed values); ``inputs`` (sheet →
+    cell → :class:`InputField`) is built on first use — the fast checks need only
+    :meth:`SplitManifest.input_layout`."""
+
     def __init__(self, m: SplitManifest):
-        self.inputs: dict[str, dict[str, InputField]] = {}
-        fields = m.inputs
-        cells = list(map(_CELL, fields))
-        joined = "".join(cells)
-        if "$" in joined or not joined.isupper():    # some "$B$5" or "b5": normalise each
-            cells = [c.replace("$", "").upper() for c in cells]
-        sheets = set(map(_SHEET, fields))
-        if len(sheets) == 1:                        # the usual record: one region tab
-            self.inputs[sheets.pop()] = dict(zip(cells, fields))
-        else:
-            for cell, f in zip(cells, fields):
-                self.inputs.setdefault(f.sheet, {})[cell] = f
-        self.sheets: list[str] = m.sheets or sorted(set(m.formulas) | set(m.cells) | set(self.inputs))
+        self._m = m
+        layout = m.input_layout()
+        self.sheets: list[str] = m.sheets or sorted(set(m.formulas) | set(m.cells) | set(layout))
         self.unlocked = {s: frozenset(v) for s, v in m.unlocked.items()}
-        self.known = {s: frozenset(self.inputs.get(s, {})) | frozenset(m.formulas.get(s, {}))
+        self.known = {s: frozenset(layout[s][0] if s in layout else ()) | frozenset(m.formulas.get(s, {}))
                       | frozenset(m.cells.get(s, {})) for s in self.sheets}
+
+    @property
+    def inputs(self) -> dict[str, dict[str, InputField]]:
+        got = self.__dict__.get("_inputs")
+        if got is None:
+            m = self._m
+            fields = m.inputs
+            cells = _normal_cells(list(map(_CELL, fields)))
+            got = self.__dict__["_inputs"] = {}
+            for cell, f in zip(cells, fields):
+                got.setdefault(f.sheet, {})[cell] = f
+        return got
+
+
+SplitManifest.inputs = property(SplitManifest._get_inputs, SplitManifest._set_inputs,  # type: ignore[assignment]
+                                doc="Every input (InputField), in registry order.")
+
+
+def _normal_cells(cells: list[str]) -> list[str]:
+    """``"$B$5"`` / ``"b5"`` → ``"B5"`` (checked in one step: usually all are normal already)."""
+    joined = "".join(cells)
+    if "$" in joined or not joined.isupper():
+        return [c.replace("$", "").upper() for c in cells]
+    return cells
 
 
 def write_stamp(workbook: Any, stamp: Stamp) -> None:
