@@ -48,9 +48,73 @@ def test_a_reader_without_it_reads_the_same(tmp_path, monkeypatch):
     from salesplan.regional.synthetic import write_region_file
 
     write_region_file(tmp_path / "r.xlsx", "华东区", "张明", 12, values={("reps", "华东区", 1, "kpi:reads"): 1.25})
-    with xlsxread.XlsxFile(tmp_path / "r.xlsx") as x:
-        with_c = {s: dict(x.read_sheet(s)) for s in x.sheet_names}
+    def read() -> tuple[dict, dict]:
+        with xlsxread.XlsxFile(tmp_path / "r.xlsx") as x:
+            lazy = {s: x.read_sheet_lazy(s) for s in x.sheet_names}
+            return ({s: dict(x.read_sheet(s)) for s in x.sheet_names},
+                    {s: (dict(c._raw), dict(c)) for s, c in lazy.items()})
+
+    with_c = read()
     monkeypatch.setattr(xlsxread, "_scan_cells", None)
-    with xlsxread.XlsxFile(tmp_path / "r.xlsx") as x:
-        without = {s: dict(x.read_sheet(s)) for s in x.sheet_names}
-    assert with_c == without and len(with_c["华东区"]) > 100
+    monkeypatch.setattr(xlsxread, "_scan_sheet", None)
+    without = read()
+    assert with_c == without and len(with_c[0]["华东区"]) > 100
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(PIECES + [' t="shared"', "<c", "<c>", "<c/>", ' x="s=1"']), max_size=40))
+def test_scan_sheet_is_the_fast_path_by_address(pieces):
+    """scan_sheet: None exactly where _fast_scan refuses the layout, else its cells by address."""
+    text = "<sheetData>" + "".join(pieces)
+    found = xlsxread.XlsxFile._fast_scan(text)          # the regex path (no bytes given)
+    want = None if found is None else dict(zip([m[0] for m in found], found))
+    assert cellscan.scan_sheet(text.encode("utf-8")) == want
+
+
+# The preflight's worksheet scan (sheet_refs) against its regular expressions.
+_USUAL_REFS = ['<row', '<row r="', '<rows r="', ' r="', ' r="A', ' spans="1:3"', '"', '>', '/>', "A", "XFD", "XFE",
+               "YAA", "XGA", "ABCD", "Z", "1", "5", "0", "1048576", "1048577", "12345678", "0000001",
+               "1234567890123456789", "<c", ' s="2"', "<v>3</v>", "</c>", "</row>", " ", "=", "r", "中", "_",
+               '<row r="7">', '<c r="B7"', '<c r="XFE7"', '<c r="C12345678"']
+_UNUSUAL_REFS = ["'", "\t", "\n", ":", ":row", ":c ", "x:c>", "9" * 25]
+REF_PIECES = _USUAL_REFS * 8 + _UNUSUAL_REFS       # an unusual spelling now and then
+
+
+@settings(max_examples=4000, deadline=None)
+@given(st.lists(st.sampled_from(REF_PIECES), max_size=40))
+def test_sheet_refs_agree_with_the_preflight_regexes(pieces):
+    from salesplan.deals.preflight import _sheet_refs_re
+
+    window = "".join(pieces).encode("utf-8")
+    got = cellscan.sheet_refs(window)
+    if got is None:        # the regexes decide: an unusual spelling, or a number over 18 digits
+        assert xlsxread_unusual(window) or any(len(d) > 18 for d in _digit_runs(window))
+    else:
+        assert got == _sheet_refs_re(window)
+
+
+def xlsxread_unusual(window: bytes) -> bool:
+    from salesplan.deals.preflight import _unusual
+
+    return _unusual(window)
+
+
+def _digit_runs(window: bytes) -> list[bytes]:
+    import re
+
+    return re.findall(rb"\d+", window)
+
+
+def test_sheet_refs_on_a_real_sheet_and_a_hostile_one(tmp_path):
+    from salesplan.deals.preflight import _sheet_refs_re
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in range(1, 60):
+        ws.append([r, f"销售员{r}", f"=A{r}*2"])
+    wb.save(tmp_path / "a.xlsx")
+    with zipfile.ZipFile(tmp_path / "a.xlsx") as z:
+        data = z.read("xl/worksheets/sheet1.xml")
+    assert cellscan.sheet_refs(data) == _sheet_refs_re(data) == (59, False, 0)
+    hostile = data.replace(b'<c r="C59"', b'<c r="C2000000"').replace(b'<c r="B59"', b'<c r="XFE59"')
+    assert cellscan.sheet_refs(hostile) == _sheet_refs_re(hostile) == (59, True, 2000000)

@@ -133,6 +133,31 @@ _SHEET_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?worksheet\s*>\s*\Z")
 _XML_DECL_ENC = re.compile(rb"^<\?xml[^>]*\bencoding\s*=\s*[\"']([^\"']+)[\"']")
 
 
+def _sheet_refs_re(window: bytes) -> tuple[int, bool, int]:
+    """(top row of the row tags, a cell reference beyond XFD?, top row of a cell reference
+    of 7+ digits) of a window of worksheet XML; 0 for none."""
+    fast = not _unusual(window)
+    row_r, col_beyond, big_row = ((_ROW_R_FAST, _CELL_COL_BEYOND_FAST, _CELL_BIG_ROW_FAST) if fast
+                                  else (_ROW_R, _CELL_COL_BEYOND, _CELL_BIG_ROW))
+    rows = row_r.findall(window)
+    top = max(map(int, rows)) if rows else 0
+    if fast and not _CELL_SUSPECT_FAST.search(window):
+        return top, False, 0
+    big = big_row.findall(window)
+    return top, col_beyond.search(window) is not None, max(map(int, big)) if big else 0
+
+
+try:   # the same scan in one pass of C (salesplan/regional/_cellscan.c; None: the regexes decide)
+    from salesplan.regional._cellscan import sheet_refs as _sheet_refs_c
+except ImportError:  # pragma: no cover - the C part is optional
+    _sheet_refs_c = None
+
+
+def _sheet_refs(window: bytes) -> tuple[int, bool, int]:
+    got = _sheet_refs_c(window) if _sheet_refs_c is not None else None
+    return got if got is not None else _sheet_refs_re(window)
+
+
 def _is_xml_part(name: str) -> bool:
     low = name.lower()
     return low.endswith((".xml", ".rels", ".vml")) or low == "[content_types].xml"
@@ -426,28 +451,22 @@ def _stream_part(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[
                 if b"!" in window and _DTD.search(window):
                     raise UnsafeFileError(path, "xml_entities", f"{name!r} declares a DOCTYPE/ENTITY")
                 if sheet:
-                    fast = not _unusual(window)
-                    row_r, col_beyond, big_row = ((_ROW_R_FAST, _CELL_COL_BEYOND_FAST, _CELL_BIG_ROW_FAST) if fast
-                                                  else (_ROW_R, _CELL_COL_BEYOND, _CELL_BIG_ROW))
                     m = _DIMENSION.search(window) if b"dimension" in window else None
                     if m:
                         _dims(path, name, m.group(1), max_rows, max_cells)
-                    rows = row_r.findall(window)
-                    if rows:
-                        max_row = max(max_row, max(map(int, rows)))
+                    top, beyond, top_big = _sheet_refs(window)
+                    if top:
+                        max_row = max(max_row, top)
                         if max_row > min(max_rows, EXCEL_MAX_ROWS):
                             _limit(path, name, f"row {max_row:,}", max_row, 1, max_rows, max_cells)
-                    if not fast or _CELL_SUSPECT_FAST.search(window):
-                        if col_beyond.search(window):
-                            raise UnsafeFileError(path, "absurd_dimensions",
-                                                  f"{name}: a cell reference beyond column XFD")
-                        big = big_row.findall(window)
-                        if big:
-                            max_row = max(max_row, max(map(int, big)))
-                            if max_row > min(max_rows, EXCEL_MAX_ROWS):
-                                _limit(path, name, f"cell in row {max_row:,}", max_row, 1, max_rows, max_cells)
+                    if beyond:
+                        raise UnsafeFileError(path, "absurd_dimensions", f"{name}: a cell reference beyond column XFD")
+                    if top_big:
+                        max_row = max(max_row, top_big)
+                        if max_row > min(max_rows, EXCEL_MAX_ROWS):
+                            _limit(path, name, f"cell in row {max_row:,}", max_row, 1, max_rows, max_cells)
                     if data is None:                 # streamed: the widest column chunk by chunk
-                        max_col = _widest(window, max_col, fast)
+                        max_col = _widest(window, max_col, not _unusual(window))
                 tail = window[-512:]
     except UnsafeFileError:
         raise
