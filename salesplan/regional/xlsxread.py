@@ -54,9 +54,9 @@ from lxml import etree
 from salesplan.deals.preflight import UnsafeFileError, preflight_xlsx
 
 try:  # the optional C tokenizer (setup.py); without it, the same results by regex
-    from salesplan.regional._cellscan import scan_cells as _scan_cells
+    from salesplan.regional._cellscan import scan_cells as _scan_cells, scan_sheet as _scan_sheet
 except ImportError:  # pragma: no cover - exercised where no compiler built it
-    _scan_cells = None
+    _scan_cells = _scan_sheet = None
 
 __all__ = [
     "Cell",
@@ -573,10 +573,16 @@ class XlsxFile:
         Falls back to an eager read when the sheet needs lxml or has shared formulas.
         """
         part = self.sheet_info(sheet).part
-        text, found = self._fast_found_text(part)
-        if found is None or ('t="shared"' in text and any('t="shared"' in m[4] for m in found if "<f" in m[4])):
+        if _scan_sheet is not None:
+            # in C: the cells by address, None where the fast layout does not hold (as _fast_scan)
+            data, text = self._sheet_bytes_text(part)
+            raw = _scan_sheet(data[3:] if data[:3] == b"\xef\xbb\xbf" else data) if "<sheetData" in text else None
+        else:
+            text, found = self._fast_found_text(part)
+            raw = None if found is None else dict(zip(map(_FIRST, found), found))
+        if raw is None or ('t="shared"' in text and any('t="shared"' in m[4] for m in raw.values() if "<f" in m[4])):
             return self.read_sheet(sheet)
-        return LazySheet(self, sheet, dict(zip(map(_FIRST, found), found)))
+        return LazySheet(self, sheet, raw)
 
     def _lxml_cells(self, sheet: str, part: str, rows: set[int] | None, max_row: int | None
                     ) -> Iterator[tuple[str, Cell]]:
