@@ -113,8 +113,15 @@ def test_merge_aligned_is_three_way_merge(table):
     master = {k: v[1] for k, v in table.items()}
     regional = {k: v[2] for k, v in table.items() if v[2] is not NOT_SENT}
     ref = three_way_merge(base, master, regional)
-    got = merge_aligned(ks, [v[0] for v in table.values()], [v[1] for v in table.values()],
-                        [v[2] for v in table.values()])
+    asked = []
+
+    def master_of(k):
+        asked.append(k)
+        return master[k]
+
+    got = merge_aligned(ks, [v[0] for v in table.values()], master_of, [v[2] for v in table.values()])
+    # the master is asked only about what the file changed (sent, and not equal to the base)
+    assert asked == [k for k in ks if k not in set(ref.kept)]
     assert got.kept == len(ref.kept)
     assert (got.applied, got.converged, got.conflicts) == (ref.applied, ref.converged, ref.conflicts)
     assert got.applied_values == ref.updates

@@ -276,12 +276,16 @@ def _consolidate_one(path: Path, report: ConsolidationReport, updates: dict, man
             m = rr.manifest
             assert m is not None
             keys = m.input_keys()
-            now = list(map(master_values.get, keys))
-            if updates and not updates.keys().isdisjoint(keys):
-                # this run's earlier files win over the master
-                now = [updates.get(k, v) for k, v in zip(keys, now)]
-            res = merge_aligned(keys, list(map(m.base.get, keys)), now,
-                                list(map(rr.values.get, keys, repeat(NOT_SENT))))
+            base = list(map(m.base.get, keys))
+            sent = list(map(rr.values.get, keys, repeat(NOT_SENT)))
+            res = merge_aligned(keys, base, master_values.get, sent)
+            if updates and not updates.keys().isdisjoint(res.changed_keys()):
+                # the region came twice in this run: its earlier file's values are the master's now
+                def master(key: Hashable, master_get=master_values.get, updates_get=updates.get) -> Any:
+                    v = updates_get(key, NOT_SENT)
+                    return master_get(key) if v is NOT_SENT else v
+
+                res = merge_aligned(keys, base, master, sent)
             outcome.status = "merged"
             outcome.inputs_read = len(rr.values)
             outcome.kept = res.kept

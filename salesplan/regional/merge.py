@@ -33,7 +33,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
-from typing import Any, Hashable, Mapping, NamedTuple, Sequence
+from itertools import chain
+from operator import itemgetter
+from typing import Any, Callable, Hashable, Iterator, Mapping, NamedTuple, Sequence
 
 from salesplan.regional.values import canon
 
@@ -54,6 +56,7 @@ class Change(NamedTuple):
 # Change((key, base, master, regional)) without the generated __new__'s Python frame:
 # the merge builds one per changed input, hundreds of thousands in a big run.
 _new_change = partial(tuple.__new__, Change)
+_KEY = itemgetter(0)          # of a Change
 
 
 @dataclass
@@ -132,18 +135,24 @@ class AlignedMerge:
     conflicts: list[Change]
     applied_values: dict[Hashable, Any]      # key -> regional value taken (what the master must get)
 
+    def changed_keys(self) -> Iterator[Hashable]:
+        """The keys the file changed (those the merge asked the master about)."""
+        return chain(self.applied_values, map(_KEY, self.converged), map(_KEY, self.conflicts))
+
     @property
     def moved(self) -> dict[Hashable, Any]:
         """key -> new base: the applied and converged keys move to the regional value."""
         return {**self.applied_values, **{c.key: c.regional for c in self.converged}}
 
 
-def merge_aligned(keys: Sequence[Hashable], base: Sequence[Any], master: Sequence[Any],
+def merge_aligned(keys: Sequence[Hashable], base: Sequence[Any], master: Callable[[Hashable], Any],
                   regional: Sequence[Any]) -> AlignedMerge:
     """:func:`three_way_merge` over aligned sequences (``base[i]`` is the base of ``keys[i]``…),
-    for consolidation's hot path: one pass, no hashing, nothing built for the kept keys.
+    for consolidation's hot path: one pass, nothing built for the kept keys.
 
     ``regional[i]`` is :data:`NOT_SENT` when the file did not send ``keys[i]`` (kept).
+    ``master(key)`` gives the master's current value; it is asked only for the keys the
+    file changed (a lookup in the master's big table is the costly step of a merge).
     The buckets and values are exactly those of :func:`three_way_merge` on the same
     data; the new base is the old one updated with :attr:`AlignedMerge.moved`.
     """
@@ -152,7 +161,7 @@ def merge_aligned(keys: Sequence[Hashable], base: Sequence[Any], master: Sequenc
     conflicts: list[Change] = []
     applied_values: dict[Hashable, Any] = {}
     kept = 0
-    for key, b, m, r in zip(keys, base, master, regional):
+    for key, b, r in zip(keys, base, regional):
         if r is _ABSENT or r is b:           # not sent, or the very object of the base
             kept += 1
             continue
@@ -164,6 +173,7 @@ def merge_aligned(keys: Sequence[Hashable], base: Sequence[Any], master: Sequenc
                 r is not None and r == b and (type(r) is bool) == (type(b) is bool)):
             kept += 1
             continue
+        m = master(key)
         if type(m) not in _CANONICAL:
             m = canon(m)
         if (m is None if b is None else
