@@ -86,6 +86,7 @@ def test_a_loaded_record_checks_what_its_inputs_say(fs):
     back = SplitManifest.from_json(json.loads(json.dumps(m.to_json(), ensure_ascii=False)))
     assert "_inputs" not in back.__dict__ or not any("grid" in r for r in m.to_json()["inputs"])
     assert back.input_keys() == m.input_keys()
+    assert list(map(repr, back.input_slots())) == [repr((f.key, f.slot)) for f in fs]
     lazy, full = back.input_layout(), m.input_layout()
     assert list(lazy) == list(full)
     for sheet, (cells, keys, fields) in full.items():

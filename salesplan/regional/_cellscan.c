@@ -53,6 +53,42 @@ slice(const char *buf, Py_ssize_t a, Py_ssize_t b)
     return PyUnicode_DecodeUTF8(buf + a, b - a, "strict");
 }
 
+/* The few style ids and cell types a sheet repeats on every cell: one string object each
+   (fewer allocations; equal strings either way). */
+#define STYLE_CACHE 1000
+static PyObject *STYLES[STYLE_CACHE];
+static const char *const TYPES[] = {"n", "s", "str", "b", "e", "d", "inlineStr"};
+#define N_TYPES (sizeof TYPES / sizeof TYPES[0])
+static PyObject *TYPE_OBJ[N_TYPES];
+
+static PyObject *
+style_slice(const char *buf, Py_ssize_t a, Py_ssize_t b)
+{
+    const Py_ssize_t m = b - a;
+    if (a >= 0 && m >= 1 && m <= 3 && (m == 1 || buf[a] != '0')) {
+        int v = 0;
+        for (Py_ssize_t i = a; i < b; i++)
+            v = v * 10 + (buf[i] - '0');
+        if (STYLES[v] == NULL && (STYLES[v] = PyUnicode_DecodeUTF8(buf + a, m, "strict")) == NULL)
+            return NULL;
+        Py_INCREF(STYLES[v]);
+        return STYLES[v];
+    }
+    return slice(buf, a, b);
+}
+
+static PyObject *
+type_slice(const char *buf, Py_ssize_t a, Py_ssize_t b)
+{
+    if (a >= 0)
+        for (size_t t = 0; t < N_TYPES; t++)
+            if ((Py_ssize_t)strlen(TYPES[t]) == b - a && memcmp(buf + a, TYPES[t], (size_t)(b - a)) == 0) {
+                Py_INCREF(TYPE_OBJ[t]);
+                return TYPE_OBJ[t];
+            }
+    return slice(buf, a, b);
+}
+
 static int
 is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 static int
@@ -131,7 +167,8 @@ scan_into(const char *buf, Py_ssize_t n, PyObject *out, Py_ssize_t *count, int *
         PyObject *tup = PyTuple_New(5);
         if (tup == NULL)
             return -1;
-        PyObject *items[5] = {slice(buf, r0, r1), slice(buf, s0, s1), slice(buf, t0, t1), slice(buf, e0, e1),
+        PyObject *items[5] = {slice(buf, r0, r1), style_slice(buf, s0, s1), type_slice(buf, t0, t1),
+                              slice(buf, e0, e1),
                               in0 < 0 ? (Py_INCREF(EMPTY), EMPTY) : slice(buf, in0, in1)};
         for (int f = 0; f < 5; f++) {
             if (items[f] == NULL) {
@@ -364,5 +401,8 @@ PyInit__cellscan(void)
     EMPTY = PyUnicode_FromStringAndSize("", 0);
     if (EMPTY == NULL)
         return NULL;
+    for (size_t t = 0; t < N_TYPES; t++)
+        if ((TYPE_OBJ[t] = PyUnicode_InternFromString(TYPES[t])) == NULL)
+            return NULL;
     return PyModule_Create(&module);
 }

@@ -32,7 +32,7 @@ import datetime as _dt
 import re
 from decimal import Decimal
 from operator import itemgetter
-from typing import Any, Callable, Hashable, Mapping
+from typing import Any, Callable, Hashable, Iterable, Iterator, Mapping
 
 from salesplan.errors import Problem
 from salesplan.regional.manifest import InputColumn, InputField, SplitManifest, Stamp
@@ -163,10 +163,10 @@ _VALUE_HASHES: dict[tuple[str, str], str | None] = {}    # (t, inner XML) -> val
 def clear_caches() -> None:
     """Forget every memoised verdict (and the reader's parsed structural parts): a
     benchmark round then starts as cold as a fresh process."""
-    from salesplan.regional import values, xlsxread
+    from salesplan.regional import manifest, values, xlsxread
 
     for memo in (*_INPUT_VERDICTS.values(), _FORMULA_HASHES_BY_XML, _VALUE_HASHES, values._FORMULA_HASHES,
-                 xlsxread._STRUCT_CACHE):
+                 xlsxread._STRUCT_CACHE, manifest._GRID_CELLS):
         memo.clear()
 
 
@@ -184,18 +184,15 @@ def _remember(memo: dict, key: Any, verdict: Any) -> None:
     memo[key] = verdict
 
 
-def _input_plan(manifest: SplitManifest, sheet: str) -> list[tuple[str, Hashable, InputField, dict]]:
-    """(address, key, field, verdict memo) of the sheet's inputs, built once per manifest
-    (a grid's field is its :class:`InputColumn`: see :func:`_own`)."""
-    plans = manifest.__dict__.setdefault("_input_plans", {})
-    plan = plans.get(sheet)
-    if plan is None:
-        cells, keys, fields = manifest.input_layout().get(sheet, ((), (), ()))
-        sigs = list(map(_SIGNATURE, fields))
-        memo_of = {sig: _verdicts_of(sig) for sig in set(sigs)}     # a handful of signatures
-        # built with builtins: no Python frame per input
-        plan = plans[sheet] = list(zip(cells, keys, fields, map(memo_of.__getitem__, sigs)))
-    return plan
+def _input_plan(manifest: SplitManifest, sheet: str) -> Iterator[tuple[str, Hashable, InputField, dict]]:
+    """(address, key, field, verdict memo) of the sheet's inputs (a grid's field is its
+    :class:`InputColumn`: see :func:`_own`), as an iterator: a file's check reads it once."""
+    cells, keys, fields = manifest.input_layout().get(sheet, ((), (), ()))
+    # one memo per distinct field object — a grid repeats its handful of columns on every
+    # row — found by identity: hashing each field's signature costs 3× more
+    by_id = dict(zip(map(id, fields), fields))
+    memo_of = {i: _verdicts_of(_SIGNATURE(f)) for i, f in by_id.items()}
+    return zip(cells, keys, fields, map(memo_of.__getitem__, map(id, fields)))
 
 
 def _own(f: InputField, key: Hashable, addr: str) -> InputField:
@@ -239,8 +236,7 @@ def check_cells(file: str, manifest: SplitManifest, sheets: Mapping[str, Mapping
         _check_formulas(file, sheet, manifest.formulas.get(sheet, {}), cells, raw, problems)
         _check_fixed(file, sheet, manifest.cells.get(sheet, {}), index.unlocked.get(sheet, frozenset()),
                      cells, raw, problems)
-        known = index.known.get(sheet, frozenset())
-        unknown = (raw if raw is not None else cells).keys() - known   # usually empty
+        unknown = index.unknown_cells(sheet, raw if raw is not None else cells)     # usually none
         if not unknown:
             nonblank: list[str] = []
         elif raw is not None:
@@ -269,7 +265,7 @@ def _check_inputs(file: str, inputs: Mapping[str, InputField], cells: Mapping[st
         _judge_in_full(file, f, f.key, get(addr), base, values, problems)
 
 
-def _check_inputs_raw(file: str, plan: list[tuple[str, Hashable, InputField, dict]], cells: Any,
+def _check_inputs_raw(file: str, plan: Iterable[tuple[str, Hashable, InputField, dict]], cells: Any,
                       raw: Mapping[str, tuple[str, str, str, str, str]], base: Mapping[Hashable, Any],
                       values: dict, problems: list) -> None:
     """Inputs of a :class:`LazySheet`, judged from their stored XML.

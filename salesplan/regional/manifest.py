@@ -36,7 +36,7 @@ from pathlib import Path
 from functools import partial
 from itertools import chain, compress, product, repeat
 from operator import is_not, itemgetter
-from typing import Any, Hashable, Iterable, Mapping, NamedTuple
+from typing import Any, Hashable, Iterable, Iterator, Mapping, NamedTuple
 
 from salesplan.regional.values import canon, decode, encode, formula_hash, value_hash
 
@@ -229,7 +229,7 @@ class SplitManifest:
     def drop_lookups(self) -> None:
         """Forget the lookup tables built for checking a file (a run keeps every merged
         region's record until it is saved; the tables would double its memory)."""
-        for name in ("_index", "_input_plans", "_input_layout"):
+        for name in ("_index", "_input_layout"):
             self.__dict__.pop(name, None)
 
     # The inputs are held as runs: the list given to the constructor (one run), or, for
@@ -249,7 +249,7 @@ class SplitManifest:
 
     def _set_runs(self, runs: list["list[InputField] | _GridRun"]) -> None:
         d = self.__dict__
-        for name in ("_inputs", "_every_key", "_input_keys", "_index", "_input_plans", "_input_layout"):
+        for name in ("_inputs", "_every_key", "_input_keys", "_index", "_input_layout"):
             d.pop(name, None)
         d["_runs"] = runs
 
@@ -309,6 +309,12 @@ class SplitManifest:
                 out[sheet] = (list(by_cell), [k for k, _ in by_cell.values()], [f for _, f in by_cell.values()])
         self.__dict__["_input_layout"] = (self._input_count(), out)
         return out
+
+    def input_slots(self) -> Iterator[tuple[Hashable, int | None]]:
+        """(key, slot) of every input in registry order, without building the InputFields."""
+        runs = self.__dict__["_runs"]
+        slots = chain.from_iterable(r.slots() if type(r) is _GridRun else map(_SLOT, r) for r in runs)
+        return zip(self._all_keys(), slots)
 
     def input_by_key(self) -> dict[Hashable, InputField]:
         return {f.key: f for f in self.inputs}
@@ -581,6 +587,9 @@ class InputColumn(InputField):
                                           self.choices, self.label, slot))
 
 
+_GRID_CELLS: dict[tuple[tuple[str, ...], int, int], list[str]] = {}   # (columns, first row, rows) -> cells
+
+
 class _GridRun:
     """A format-3 grid as loaded: its inputs (one :class:`InputField` each) are built only
     when something asks for them; checking and merging a file need only its keys, cells
@@ -601,8 +610,24 @@ class _GridRun:
         return list(product(*[(x,) for x in self.prefix], self.rows, [f[0] for f in self.fields]))
 
     def cells(self) -> list[str]:
-        cols = [f[1] for f in self.fields]
-        return [c + r for r in map(str, range(self.first_row, self.first_row + len(self.rows))) for c in cols]
+        """Each input's cell, rows × fields (a shared list: do not change it)."""
+        cols = tuple(f[1] for f in self.fields)
+        geometry = (cols, self.first_row, len(self.rows))
+        cells = _GRID_CELLS.get(geometry)
+        if cells is None:
+            # every region of a split has the same table layout: its cells are built once
+            if len(_GRID_CELLS) >= 64:
+                _GRID_CELLS.clear()
+            cells = _GRID_CELLS[geometry] = [
+                c + r for r in map(str, range(self.first_row, self.first_row + len(self.rows))) for c in cols]
+        return cells
+
+    def slots(self) -> Iterator[int | None]:
+        """Each input's slot (its table row), rows × fields."""
+        width = len(self.fields)
+        if self.first_slot is None:
+            return repeat(None, len(self))
+        return chain.from_iterable(repeat(s, width) for s in range(self.first_slot, self.first_slot + len(self.rows)))
 
     def columns(self) -> list[InputColumn]:
         return [tuple.__new__(InputColumn, (None, self.sheet, None, kind, lo, hi, ch, label, None))
@@ -649,6 +674,7 @@ def _keys_from_json(col: list[Any]) -> list[Hashable]:
 _KEY = itemgetter(0)       # of an InputField
 _SHEET = itemgetter(1)
 _CELL = itemgetter(2)
+_SLOT = itemgetter(8)
 
 
 class ManifestIndex:
@@ -659,11 +685,26 @@ class ManifestIndex:
 
     def __init__(self, m: SplitManifest):
         self._m = m
-        layout = m.input_layout()
-        self.sheets: list[str] = m.sheets or sorted(set(m.formulas) | set(m.cells) | set(layout))
+        self.sheets: list[str] = m.sheets or sorted(set(m.formulas) | set(m.cells) | set(m.input_layout()))
         self.unlocked = {s: frozenset(v) for s, v in m.unlocked.items()}
-        self.known = {s: frozenset(layout[s][0] if s in layout else ()) | frozenset(m.formulas.get(s, {}))
-                      | frozenset(m.cells.get(s, {})) for s in self.sheets}
+
+    def unknown_cells(self, sheet: str, present: Iterable[str]) -> set[str]:
+        """The cells of ``present`` that the split wrote nothing into (usually none)."""
+        m = self._m
+        out = set(present)
+        layout = m.input_layout().get(sheet)
+        if layout is not None:
+            out.difference_update(layout[0])
+        out.difference_update(m.formulas.get(sheet, ()))
+        out.difference_update(m.cells.get(sheet, ()))
+        return out
+
+    @property
+    def known(self) -> dict[str, frozenset[str]]:
+        """sheet → every cell the split wrote: inputs, formulas, fixed values."""
+        layout = self._m.input_layout()
+        return {s: frozenset(layout[s][0] if s in layout else ()) | frozenset(self._m.formulas.get(s, {}))
+                | frozenset(self._m.cells.get(s, {})) for s in self.sheets}
 
     @property
     def inputs(self) -> dict[str, dict[str, InputField]]:

@@ -198,10 +198,11 @@ class MasterValues(Mapping):
         self.slots: dict[Hashable, _Slot | None] = {}
         self.hints: dict[Hashable, int] = {}      # key -> table row at split time
 
-    def hint(self, fields: Iterable[InputField]) -> None:
-        for f in fields:
-            if f.slot is not None:
-                self.hints.setdefault(f.key, f.slot)
+    def hint(self, slots: Iterable[tuple[Hashable, int | None]]) -> None:
+        """Remember each key's table row at split time (``(key, slot)`` pairs; the first wins)."""
+        for key, slot in slots:
+            if slot is not None:
+                self.hints.setdefault(key, slot)
 
     def slot(self, key: Hashable) -> _Slot | None:
         if key not in self.slots:
@@ -357,7 +358,7 @@ def consolidate(plan_path: str | os.PathLike, region_files: Iterable[str | os.Pa
             m = SplitManifest.load(p)
         except (ValueError, KeyError, TypeError, OSError):
             return None
-        master.hint(m.inputs)
+        master.hint(m.input_slots())
         return m
 
     res = consolidate_snapshots(region_files, master_values=master, find_manifest=find_manifest,
