@@ -118,3 +118,20 @@ def test_sheet_refs_on_a_real_sheet_and_a_hostile_one(tmp_path):
     assert cellscan.sheet_refs(data) == _sheet_refs_re(data) == (59, False, 0)
     hostile = data.replace(b'<c r="C59"', b'<c r="C2000000"').replace(b'<c r="B59"', b'<c r="XFE59"')
     assert cellscan.sheet_refs(hostile) == _sheet_refs_re(hostile) == (59, True, 2000000)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.binary(max_size=300), st.lists(st.sampled_from([p.encode() for p in _USUAL_REFS]), max_size=12))
+def test_the_c_scanners_take_any_bytes(noise, pieces):
+    """Untrusted bytes (the preflight runs sheet_refs before any parser): never a crash,
+    the regexes' answer, and a clean UnicodeDecodeError for cells that are not UTF-8."""
+    from salesplan.deals.preflight import _sheet_refs_re
+
+    data = noise[: len(noise) // 2] + b"".join(pieces) + noise[len(noise) // 2:]
+    got = cellscan.sheet_refs(data)
+    assert got is None or got == _sheet_refs_re(data)
+    for scan in (cellscan.scan_cells, cellscan.scan_sheet):
+        try:
+            scan(data)
+        except UnicodeDecodeError:
+            pass
