@@ -125,6 +125,11 @@ def three_way_merge(base: Mapping[Hashable, Any], master: Mapping[Hashable, Any]
 
 NOT_SENT = _ABSENT     # in merge_aligned's ``regional``: the file did not send this key
 
+try:  # the merge loop in C (salesplan/regional/_cellscan.c; optional, like the cell tokenizer)
+    from salesplan.regional._cellscan import merge_aligned as _merge_aligned_c
+except ImportError:  # pragma: no cover - exercised where no compiler built it
+    _merge_aligned_c = None
+
 
 @dataclass
 class AlignedMerge:
@@ -156,6 +161,15 @@ def merge_aligned(keys: Sequence[Hashable], base: Sequence[Any], master: Callabl
     The buckets and values are exactly those of :func:`three_way_merge` on the same
     data; the new base is the old one updated with :attr:`AlignedMerge.moved`.
     """
+    if _merge_aligned_c is not None and type(keys) is list and type(base) is list and type(regional) is list \
+            and len(keys) == len(base) == len(regional):
+        return AlignedMerge(*_merge_aligned_c(keys, base, master, regional, _ABSENT, Decimal, canon, Change))
+    return _merge_aligned_py(keys, base, master, regional)
+
+
+def _merge_aligned_py(keys: Sequence[Hashable], base: Sequence[Any], master: Callable[[Hashable], Any],
+                      regional: Sequence[Any]) -> AlignedMerge:
+    """The merge loop in Python (the C helper in _cellscan does the same, statement for statement)."""
     applied: list[Change] = []
     converged: list[Change] = []
     conflicts: list[Change] = []
