@@ -359,11 +359,17 @@ def test_report_json_and_summary(split):
     assert "files read: 3" in res.report.summary()
 
 
-def test_raw_shortcuts_judge_exactly_like_decoded_cells(tmp_path):
+@pytest.mark.parametrize("native", [True, False], ids=["with-C", "python-only"])
+def test_raw_shortcuts_judge_exactly_like_decoded_cells(tmp_path, monkeypatch, native):
     """check_cells on lazily read sheets (raw-XML shortcuts) gives the same values and the
-    same problems, in the same order, as on fully decoded cells."""
+    same problems, in the same order, as on fully decoded cells — with the C helpers for
+    the common cases, and without them."""
+    from salesplan.regional import checks
     from salesplan.regional.checks import check_cells
     from salesplan.regional.xlsxread import XlsxFile
+
+    if not native:
+        monkeypatch.setattr(checks, "_judge_inputs_c", None)
 
     sp = Split(tmp_path, n_regions=2, n_reps=20)
     rnd = random.Random(7)

@@ -32,7 +32,7 @@ import datetime as _dt
 import re
 from decimal import Decimal
 from operator import itemgetter
-from typing import Any, Callable, Hashable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Hashable, Iterable, Mapping
 
 from salesplan.errors import Problem
 from salesplan.regional.manifest import InputColumn, InputField, SplitManifest, Stamp
@@ -148,6 +148,11 @@ _KEY = itemgetter(0)                    # of an InputField
 _SIGNATURE = itemgetter(3, 4, 5, 6)     # of an InputField: (kind, minimum, maximum, choices)
 _MISS = object()
 _REFUSED = object()            # memo verdict: the value is not valid for the field
+
+try:  # the input loop's common cases in C (salesplan/regional/_cellscan.c; optional)
+    from salesplan.regional._cellscan import judge_inputs as _judge_inputs_c
+except ImportError:  # pragma: no cover - exercised where no compiler built it
+    _judge_inputs_c = None
 _MEMO_MAX = 200_000
 # Verdicts memoised across cells and files. Each depends only on its key: a cell's
 # stored XML (type + inner XML, or the resolved shared string) and, for inputs, the
@@ -184,15 +189,15 @@ def _remember(memo: dict, key: Any, verdict: Any) -> None:
     memo[key] = verdict
 
 
-def _input_plan(manifest: SplitManifest, sheet: str) -> Iterator[tuple[str, Hashable, InputField, dict]]:
-    """(address, key, field, verdict memo) of the sheet's inputs (a grid's field is its
-    :class:`InputColumn`: see :func:`_own`), as an iterator: a file's check reads it once."""
-    cells, keys, fields = manifest.input_layout().get(sheet, ((), (), ()))
+def _input_plan(manifest: SplitManifest, sheet: str) -> tuple[list[str], list[Hashable], list[InputField],
+                                                              dict[int, dict]]:
+    """(cells, keys, fields, memo_of) of the sheet's inputs: a grid's field is its
+    :class:`InputColumn` (see :func:`_own`); ``memo_of[id(field)]`` is its verdict memo."""
+    cells, keys, fields = manifest.input_layout().get(sheet, ([], [], []))
     # one memo per distinct field object — a grid repeats its handful of columns on every
     # row — found by identity: hashing each field's signature costs 3× more
     by_id = dict(zip(map(id, fields), fields))
-    memo_of = {i: _verdicts_of(_SIGNATURE(f)) for i, f in by_id.items()}
-    return zip(cells, keys, fields, map(memo_of.__getitem__, map(id, fields)))
+    return cells, keys, fields, {i: _verdicts_of(_SIGNATURE(f)) for i, f in by_id.items()}
 
 
 def _own(f: InputField, key: Hashable, addr: str) -> InputField:
@@ -265,7 +270,7 @@ def _check_inputs(file: str, inputs: Mapping[str, InputField], cells: Mapping[st
         _judge_in_full(file, f, f.key, get(addr), base, values, problems)
 
 
-def _check_inputs_raw(file: str, plan: Iterable[tuple[str, Hashable, InputField, dict]], cells: Any,
+def _check_inputs_raw(file: str, plan: tuple[list[str], list[Hashable], list[InputField], dict[int, dict]], cells: Any,
                       raw: Mapping[str, tuple[str, str, str, str, str]], base: Mapping[Hashable, Any],
                       values: dict, problems: list) -> None:
     """Inputs of a :class:`LazySheet`, judged from their stored XML.
@@ -278,9 +283,17 @@ def _check_inputs_raw(file: str, plan: Iterable[tuple[str, Hashable, InputField,
     * a refused value the manager did not change since the split is kept (it was the
       master's, not the manager's); anything else refused is reported.
     """
+    addrs, keys, fields, memo_of = plan
+    if _judge_inputs_c is not None and type(raw) is dict and type(base) is dict and type(values) is dict:
+        # the common cases in C (blank, text kept as split, a memoised verdict); the rest below
+        left: Iterable[int] = _judge_inputs_c(addrs, keys, fields, memo_of, raw, base, values, _REFUSED)
+    else:
+        left = range(len(addrs))
     raw_get = raw.get
     sst = None
-    for addr, key, f, memo in plan:
+    for i in left:
+        addr, key, f = addrs[i], keys[i], fields[i]
+        memo = memo_of[id(f)]
         m = raw_get(addr)
         if m is None:
             values[key] = None
