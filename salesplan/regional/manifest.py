@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from functools import partial
-from itertools import chain, compress, product, repeat
-from operator import is_not, itemgetter
+from itertools import chain, product, repeat
+from operator import itemgetter
 from typing import Any, Hashable, Iterable, Iterator, Mapping, NamedTuple
 
 from salesplan.regional.values import canon, decode, encode, formula_hash, value_hash
@@ -373,7 +373,10 @@ class SplitManifest:
                     {s: list(c) for s, c in d.get("unlocked", {}).items()},
                     list(d.get("sheets", [])), list(d.get("history", [])), d.get("digest", ""))
             m._set_runs(runs)
-            m.base = _base_from_json(d, m._all_keys())
+            keys = m._all_keys()
+            m.base, distinct = _base_from_json(d, keys)
+            if distinct:                    # (the usual record) the distinct keys without hashing them again
+                m.__dict__["_input_keys"] = (len(keys), keys)
             return m
         else:
             inputs = [InputField.from_json(x) for x in d["inputs"]]
@@ -441,17 +444,38 @@ def _columns_from_json(cols: Mapping[str, Any]) -> list[InputField]:
         [tuple(x) if x else () for x in cols["choices"]], [x or "" for x in cols["label"]], cols["slot"])))
 
 
-def _base_from_json(d: Mapping[str, Any], keys: list[Hashable]) -> dict[Hashable, Any]:
-    """The current base: ``base`` (aligned with the inputs), then ``other_base``."""
+def _base_from_json(d: Mapping[str, Any], keys: list[Hashable]) -> tuple[dict[Hashable, Any], bool]:
+    """(the current base: ``base`` aligned with the inputs, then ``other_base``; whether
+    ``keys`` are all distinct)."""
     col = d["base"]
-    if len(col) != len(keys):
+    if type(col) is not list or len(col) != len(keys):
         raise ValueError("split record: base and inputs of different lengths")
-    base = dict(zip(keys, col))
-    for k, v in compress(zip(keys, col), map(is_not, col, repeat(None))):    # the blanks need no decoding
-        base[k] = decode(v)
+    base = dict(zip(keys, _decode_column(col)))
+    distinct = len(base) == len(keys)
     for k, v in d.get("other_base", ()):
         base[key_from_json(k)] = decode(v)
-    return base
+    return base, distinct
+
+
+def _decode_column(col: list[Any]) -> list[Any]:
+    """``list(map(decode, col))``, the usual shapes inline: blank (None), text, and
+    numbers (``{"n": "1"}``; equal ones become one Decimal object)."""
+    numbers: dict[str, Decimal] = {}
+    out: list[Any] = []
+    append = out.append
+    for v in col:
+        if v is None:
+            append(None)
+        elif type(v) is str:
+            append(v if v.strip() else None)          # canon(): blank text is None
+        elif type(v) is dict and len(v) == 1 and type(v.get("n")) is str:
+            n = numbers.get(v["n"])
+            if n is None:
+                n = numbers[v["n"]] = decode(v)
+            append(n)
+        else:
+            append(decode(v))
+    return out
 
 
 # --- format 3: the inputs as runs ---------------------------------------------------------
