@@ -135,3 +135,40 @@ def test_the_c_scanners_take_any_bytes(noise, pieces):
             scan(data)
         except UnicodeDecodeError:
             pass
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(max_size=12), st.one_of(st.none(), st.text(max_size=12)),
+       st.sampled_from(["inlineStr", "str", "n", "", "s"]), st.sampled_from(["text", "number", "choice"]))
+def test_judge_inputs_takes_only_what_python_would(text, other, t, kind):
+    """judge_inputs settles a cell only where _check_inputs_raw's own rule does (a text
+    kept exactly as openpyxl writes its base; a memoised verdict; a blank) and leaves
+    everything else, untouched, to the Python loop."""
+    from salesplan.regional.checks import _REFUSED, _inline_xml
+    from salesplan.regional.manifest import InputField
+
+    base_text = text
+    inner = _inline_xml(other if other is not None else text) or ("<is><t>" + text + "</t></is>")
+    f = InputField(("reps", "R", 1, "name"), "R", "B5", kind)
+    memo = {inner: "memo-hit", ("str", inner): _REFUSED}
+    raw = {"B5": ("B5", "", t, "", inner)}
+    values: dict = {}
+    left = cellscan.judge_inputs(["B5"], [f.key], [f], {id(f): memo}, raw, {f.key: base_text}, values, _REFUSED)
+    if t == "inlineStr" and kind == "text":
+        # ("" is never a base — canon makes it None — and C leaves it to Python)
+        want = base_text if base_text and inner == _inline_xml(base_text) else None
+    elif t == "s" or "<f" in inner:
+        want = None
+    else:
+        mk = inner if t in ("", "n") else (t, inner)
+        v = memo.get(mk)
+        want = v if v is not None and v is not _REFUSED else None
+    if want is None:
+        assert values == {} and left == [0]
+    else:
+        assert values == {f.key: want} and left == []
+    # blank and absent cells are None, settled in C
+    values = {}
+    raw = {"B5": ("B5", "", t, "", "")}
+    assert cellscan.judge_inputs(["B5", "B6"], [f.key, "k2"], [f, f], {id(f): memo}, raw, {}, values, _REFUSED) == []
+    assert values == {f.key: None, "k2": None}

@@ -276,26 +276,29 @@ static int
 is_word(char c) { return is_alpha(c) || is_digit(c) || c == '_'; }
 
 /* Any spelling the fast patterns do not cover (preflight._UNUSUAL): whitespace before an
-   attribute, spaces around '=', single quotes, prefixed elements. */
+   attribute ("\tr", "\nr", "\rr"), spaces around '=' or a single quote after "r=" ("r =",
+   "r= ", "r='"), prefixed elements (":row", ":c ", ":c>"). One memchr pass per byte that
+   starts or centres a token, checking the neighbours at each hit. */
 static int
 unusual(const char *buf, Py_ssize_t n)
 {
-    static const char *const plain[] = {"\tr", "\nr", "\rr", ":row", ":c ", ":c>"};
-    for (size_t t = 0; t < sizeof plain / sizeof plain[0]; t++)
-        if (find(buf, n, plain[t], (Py_ssize_t)strlen(plain[t])) != NULL)
-            return 1;
-    /* "r='", "r =", "r= ": found by their rarer second and third bytes */
-    static const char *const after_r[] = {"='", " =", "= "};
-    for (size_t t = 0; t < 3; t++) {
-        const char *h = buf;
-        Py_ssize_t left = n;
-        const char *q;
-        while ((q = find(h, left, after_r[t], 2)) != NULL) {
-            if (q > buf && q[-1] == 'r')
+    const char *end = buf + n, *p;
+    static const char ws[] = {'\t', '\n', '\r'};
+    for (int w = 0; w < 3; w++)
+        for (p = buf; (p = memchr(p, ws[w], (size_t)(end - p))) != NULL; p++)
+            if (p + 1 < end && p[1] == 'r')
                 return 1;
-            left -= (q - h) + 1;
-            h = q + 1;
-        }
+    for (p = buf; (p = memchr(p, ':', (size_t)(end - p))) != NULL; p++) {
+        if (end - p >= 4 && memcmp(p + 1, "row", 3) == 0)
+            return 1;
+        if (end - p >= 3 && p[1] == 'c' && (p[2] == ' ' || p[2] == '>'))
+            return 1;
+    }
+    for (p = buf; (p = memchr(p, '=', (size_t)(end - p))) != NULL; p++) {
+        if (p - buf >= 2 && p[-1] == ' ' && p[-2] == 'r')                       /* "r =" */
+            return 1;
+        if (p - buf >= 1 && p[-1] == 'r' && p + 1 < end && (p[1] == ' ' || p[1] == '\''))  /* "r= ", "r='" */
+            return 1;
     }
     return 0;
 }
@@ -381,11 +384,331 @@ sheet_refs(PyObject *self, PyObject *arg)
     return res;
 }
 
+/* ---- judging input cells (salesplan.regional.checks._check_inputs_raw) ---------------- */
+
+/* inner == checks._inline_xml(text): "<is><t>" + text with & < > escaped and every
+   non-ASCII character as &#N; + "</t></is>", for a text without "_x" whose first and last
+   characters are no whitespace (else _inline_xml gives None: 0 here). */
+static int
+inline_matches(PyObject *inner, PyObject *text)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), m = PyUnicode_GET_LENGTH(inner);
+    if (n == 0 || !PyUnicode_IS_ASCII(inner) || m < 16)
+        return 0;
+    const int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    if (Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, 0)) || Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, n - 1)))
+        return 0;
+    const char *in = (const char *)PyUnicode_DATA(inner);
+    if (memcmp(in, "<is><t>", 7) != 0 || memcmp(in + m - 9, "</t></is>", 9) != 0)
+        return 0;
+    Py_ssize_t j = 7;
+    const Py_ssize_t end = m - 9;
+    Py_UCS4 prev = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (prev == '_' && c == 'x')
+            return 0;                                   /* "_x": _inline_xml gives None */
+        prev = c;
+        char esc[16];
+        const char *want;
+        Py_ssize_t len;
+        if (c == '&') { want = "&amp;"; len = 5; }
+        else if (c == '<') { want = "&lt;"; len = 4; }
+        else if (c == '>') { want = "&gt;"; len = 4; }
+        else if (c < 128) { esc[0] = (char)c; want = esc; len = 1; }
+        else { len = snprintf(esc, sizeof esc, "&#%u;", (unsigned)c); want = esc; }
+        if (j + len > end || memcmp(in + j, want, (size_t)len) != 0)
+            return 0;
+        j += len;
+    }
+    return j == end;
+}
+
+static PyObject *S_INLINE, *S_TEXT, *S_SHARED, *S_N, *S_F;
+
+/* "<f" in a str (a formula element in a cell's inner XML) */
+static int
+has_formula(PyObject *inner)
+{
+    if (PyUnicode_KIND(inner) == PyUnicode_1BYTE_KIND) {
+        const char *d = (const char *)PyUnicode_DATA(inner);
+        const Py_ssize_t n = PyUnicode_GET_LENGTH(inner);
+        return find(d, n, "<f", 2) != NULL;
+    }
+    Py_ssize_t at = PyUnicode_Find(inner, S_F, 0, PyUnicode_GET_LENGTH(inner), 1);
+    return at == -2 ? -1 : at >= 0;
+}
+
+#define FIELD_CACHE 32
+
+/*
+ * judge_inputs(cells, keys, fields, memo_of, raw, base, values, refused) -> [indices left]
+ * The common cases of _check_inputs_raw's loop over the sheet's inputs (cells[i], keys[i],
+ * fields[i], and memo_of[id(fields[i])] the field's verdict memo): a blank or absent cell
+ * (None), a text input still holding its base as openpyxl writes it, a cell whose verdict
+ * is memoised (and not refused). Everything else — shared strings, formulas, memo misses,
+ * refused values — is returned, in order, for the Python loop to judge in full as before.
+ */
+static PyObject *
+judge_inputs(PyObject *self, PyObject *args)
+{
+    PyObject *cells, *keys, *fields, *memo_of, *raw, *base, *values, *refused;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!O!O", &PyList_Type, &cells, &PyList_Type, &keys, &PyList_Type, &fields,
+                          &PyDict_Type, &memo_of, &PyDict_Type, &raw, &PyDict_Type, &base, &PyDict_Type, &values,
+                          &refused))
+        return NULL;
+    PyObject *todo = PyList_New(0);
+    if (todo == NULL)
+        return NULL;
+    PyObject *seen_field[FIELD_CACHE], *seen_memo[FIELD_CACHE];   /* borrowed (memo_of holds them) */
+    int n_seen = 0;
+    for (Py_ssize_t i = 0;; i++) {
+        if (i >= PyList_GET_SIZE(cells) || i >= PyList_GET_SIZE(keys) || i >= PyList_GET_SIZE(fields))
+            break;
+        PyObject *addr = PyList_GET_ITEM(cells, i), *key = PyList_GET_ITEM(keys, i);
+        PyObject *f = PyList_GET_ITEM(fields, i);
+        PyObject *value = NULL;      /* borrowed: what values[key] becomes; NULL: left for Python */
+        PyObject *mk = NULL;
+        PyObject *m = PyDict_GetItemWithError(raw, addr);
+        if (m == NULL && PyErr_Occurred())
+            goto fail;
+        if (m == NULL) {
+            value = Py_None;
+        } else if (PyTuple_Check(m) && PyTuple_GET_SIZE(m) == 5 && PyTuple_Check(f) && PyTuple_GET_SIZE(f) >= 4
+                   && PyUnicode_Check(PyTuple_GET_ITEM(m, 4)) && PyUnicode_Check(PyTuple_GET_ITEM(m, 2))) {
+            PyObject *inner = PyTuple_GET_ITEM(m, 4), *t = PyTuple_GET_ITEM(m, 2);
+            PyObject *kind = PyTuple_GET_ITEM(f, 3);
+            if (PyUnicode_GET_LENGTH(inner) == 0) {
+                value = Py_None;
+            } else if (PyUnicode_Compare(t, S_INLINE) == 0 && PyUnicode_Check(kind)
+                       && PyUnicode_Compare(kind, S_TEXT) == 0) {
+                PyObject *b = PyDict_GetItemWithError(base, key);
+                if (b == NULL && PyErr_Occurred())
+                    goto fail;
+                if (b != NULL && PyUnicode_CheckExact(b) && inline_matches(inner, b))
+                    value = b;
+            } else if (PyUnicode_Compare(t, S_SHARED) != 0) {
+                int hf = has_formula(inner);
+                if (hf < 0)
+                    goto fail;
+                if (!hf) {
+                    PyObject *memo = NULL;
+                    for (int k = 0; k < n_seen; k++)
+                        if (seen_field[k] == f) { memo = seen_memo[k]; break; }
+                    if (memo == NULL) {
+                        PyObject *id = PyLong_FromVoidPtr(f);
+                        if (id == NULL)
+                            goto fail;
+                        memo = PyDict_GetItemWithError(memo_of, id);
+                        Py_DECREF(id);
+                        if (memo == NULL && PyErr_Occurred())
+                            goto fail;
+                        if (memo != NULL && n_seen < FIELD_CACHE) {
+                            seen_field[n_seen] = f;
+                            seen_memo[n_seen++] = memo;
+                        }
+                    }
+                    if (memo != NULL && PyDict_Check(memo)) {
+                        if (PyUnicode_GET_LENGTH(t) == 0 || PyUnicode_Compare(t, S_N) == 0) {
+                            mk = inner;
+                            Py_INCREF(mk);
+                        } else if ((mk = PyTuple_Pack(2, t, inner)) == NULL) {
+                            goto fail;
+                        }
+                        PyObject *v = PyDict_GetItemWithError(memo, mk);
+                        Py_CLEAR(mk);
+                        if (v == NULL && PyErr_Occurred())
+                            goto fail;
+                        if (v != NULL && v != refused)
+                            value = v;
+                    }
+                }
+            }
+        }
+        if (value != NULL) {
+            if (PyDict_SetItem(values, key, value) < 0)
+                goto fail;
+        } else {
+            PyObject *ix = PyLong_FromSsize_t(i);
+            if (ix == NULL || PyList_Append(todo, ix) < 0) {
+                Py_XDECREF(ix);
+                goto fail;
+            }
+            Py_DECREF(ix);
+        }
+    }
+    return todo;
+
+fail:
+    Py_DECREF(todo);
+    return NULL;
+}
+
+/* ---- consolidation's three-way merge (salesplan.regional.merge.merge_aligned) ---------- */
+
+/* canon(v) unless v is already canonical (None, bool, Decimal): a new reference */
+static PyObject *
+canonical(PyObject *v, PyObject *decimal, PyObject *canon)
+{
+    if (v == Py_None || PyBool_Check(v) || Py_IS_TYPE(v, (PyTypeObject *)decimal)) {
+        Py_INCREF(v);
+        return v;
+    }
+    return PyObject_CallOneArg(canon, v);
+}
+
+/* merge._same on canonical values: None only to None, a bool only to a bool, else ==
+   (no identity shortcut: Python's == decides, NaN included). -1 on error. */
+static int
+same(PyObject *a, PyObject *b)
+{
+    if (b == Py_None)
+        return a == Py_None;
+    if (a == Py_None)
+        return 0;
+    PyObject *eq = PyObject_RichCompare(a, b, Py_EQ);
+    if (eq == NULL)
+        return -1;
+    int t = PyObject_IsTrue(eq);
+    Py_DECREF(eq);
+    if (t <= 0)
+        return t;
+    return PyBool_Check(a) == PyBool_Check(b);
+}
+
+static PyObject *
+new_change(PyTypeObject *change, PyObject *key, PyObject *b, PyObject *m, PyObject *r)
+{
+    PyObject *c = change->tp_alloc(change, 4);
+    if (c == NULL)
+        return NULL;
+    PyObject *items[4] = {key, b, m, r};
+    for (int i = 0; i < 4; i++) {
+        Py_INCREF(items[i]);
+        PyTuple_SET_ITEM(c, i, items[i]);
+    }
+    return c;
+}
+
+/*
+ * merge_aligned(keys, base, master, regional, absent, Decimal, canon, Change)
+ *     -> (kept, applied, converged, conflicts, applied_values)
+ * The loop of merge.merge_aligned, statement for statement (tests/test_regional_merge.py
+ * runs both against three_way_merge).
+ */
+static PyObject *
+merge_aligned(PyObject *self, PyObject *args)
+{
+    PyObject *keys, *base, *master, *regional, *absent, *decimal, *canon, *change_obj;
+    if (!PyArg_ParseTuple(args, "O!O!OO!OOOO", &PyList_Type, &keys, &PyList_Type, &base, &master,
+                          &PyList_Type, &regional, &absent, &decimal, &canon, &change_obj))
+        return NULL;
+    if (!PyType_Check(change_obj) || !PyType_IsSubtype((PyTypeObject *)change_obj, &PyTuple_Type)
+            || !PyType_Check(decimal)) {
+        PyErr_SetString(PyExc_TypeError, "merge_aligned: Change must be a tuple type, Decimal a type");
+        return NULL;
+    }
+    PyTypeObject *change = (PyTypeObject *)change_obj;
+    Py_ssize_t n = PyList_GET_SIZE(keys);
+    if (PyList_GET_SIZE(base) < n)
+        n = PyList_GET_SIZE(base);
+    if (PyList_GET_SIZE(regional) < n)
+        n = PyList_GET_SIZE(regional);
+    PyObject *applied = PyList_New(0), *converged = PyList_New(0), *conflicts = PyList_New(0);
+    PyObject *values = PyDict_New();
+    PyObject *b = NULL, *r = NULL, *m = NULL;
+    Py_ssize_t kept = 0;
+    if (applied == NULL || converged == NULL || conflicts == NULL || values == NULL)
+        goto fail;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        /* canon() and master() run Python code: check the lists, hold what we use */
+        if (i >= PyList_GET_SIZE(keys) || i >= PyList_GET_SIZE(base) || i >= PyList_GET_SIZE(regional)) {
+            PyErr_SetString(PyExc_RuntimeError, "merge_aligned: a list changed size during the merge");
+            goto fail;
+        }
+        PyObject *key = PyList_GET_ITEM(keys, i);
+        PyObject *r0 = PyList_GET_ITEM(regional, i), *b0 = PyList_GET_ITEM(base, i);
+        if (r0 == absent || r0 == b0) {
+            kept++;
+            continue;
+        }
+        Py_INCREF(key);
+        Py_INCREF(r0);
+        b = canonical(b0, decimal, canon);
+        r = b == NULL ? NULL : canonical(r0, decimal, canon);
+        Py_DECREF(r0);
+        if (r == NULL)
+            goto fail_key;
+        int rb = same(r, b);
+        if (rb < 0)
+            goto fail_key;
+        if (rb) {
+            kept++;
+            Py_CLEAR(b);
+            Py_CLEAR(r);
+            Py_DECREF(key);
+            continue;
+        }
+        PyObject *m0 = PyObject_CallOneArg(master, key);
+        if (m0 == NULL)
+            goto fail_key;
+        m = canonical(m0, decimal, canon);
+        Py_DECREF(m0);
+        if (m == NULL)
+            goto fail_key;
+        int mb = same(m, b);
+        if (mb < 0)
+            goto fail_key;
+        PyObject *bucket;
+        if (mb) {
+            bucket = applied;
+            if (PyDict_SetItem(values, key, r) < 0)
+                goto fail_key;
+        } else {
+            int mr = same(m, r);
+            if (mr < 0)
+                goto fail_key;
+            bucket = mr ? converged : conflicts;
+        }
+        PyObject *c = new_change(change, key, b, m, r);
+        if (c == NULL)
+            goto fail_key;
+        int bad = PyList_Append(bucket, c);
+        Py_DECREF(c);
+        if (bad < 0)
+            goto fail_key;
+        Py_CLEAR(b);
+        Py_CLEAR(r);
+        Py_CLEAR(m);
+        Py_DECREF(key);
+        continue;
+    fail_key:
+        Py_DECREF(key);
+        goto fail;
+    }
+    return Py_BuildValue("(nNNNN)", kept, applied, converged, conflicts, values);
+
+fail:
+    Py_XDECREF(b);
+    Py_XDECREF(r);
+    Py_XDECREF(m);
+    Py_XDECREF(applied);
+    Py_XDECREF(converged);
+    Py_XDECREF(conflicts);
+    Py_XDECREF(values);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"scan_cells", scan_cells, METH_O,
      "scan_cells(data: bytes) -> list of (r, s, t, extra, inner): the raw reader's cell tokenizer."},
     {"scan_sheet", scan_sheet, METH_O,
      "scan_sheet(data: bytes) -> {address: (r, s, t, extra, inner)} | None: the lazy reader's fast path."},
+    {"judge_inputs", judge_inputs, METH_VARARGS,
+     "judge_inputs(cells, keys, fields, memo_of, raw, base, values, refused) -> indices left for Python."},
+    {"merge_aligned", merge_aligned, METH_VARARGS,
+     "merge_aligned(keys, base, master, regional, absent, Decimal, canon, Change): merge.merge_aligned's loop."},
     {"sheet_refs", sheet_refs, METH_O,
      "sheet_refs(window: bytes) -> (top row, beyond XFD, top big cell row) | None: the preflight's sheet scan."},
     {NULL, NULL, 0, NULL},
@@ -404,5 +727,9 @@ PyInit__cellscan(void)
     for (size_t t = 0; t < N_TYPES; t++)
         if ((TYPE_OBJ[t] = PyUnicode_InternFromString(TYPES[t])) == NULL)
             return NULL;
+    if ((S_INLINE = PyUnicode_InternFromString("inlineStr")) == NULL || (S_TEXT = PyUnicode_InternFromString("text")) == NULL
+            || (S_SHARED = PyUnicode_InternFromString("s")) == NULL || (S_N = PyUnicode_InternFromString("n")) == NULL
+            || (S_F = PyUnicode_InternFromString("<f")) == NULL)
+        return NULL;
     return PyModule_Create(&module);
 }
