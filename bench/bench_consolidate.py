@@ -114,6 +114,7 @@ def measure_round_robin(fns: dict[str, "callable"], repeat: int) -> dict[str, di
     result: dict[str, object] = {}
     for _ in range(repeat):
         for k, fn in fns.items():
+            result.pop(k, None)         # the previous round's result is not kept alive during this one
             gc.collect()
             c0, t0 = time.process_time(), time.perf_counter()
             result[k] = fn()
