@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salesplan.regional.manifest import (InputColumn, InputField, SplitManifest, _columns_to_json,
-                                         _inputs_of_runs, _keys_of_runs, _runs_from_json, _runs_to_json)
+                                         _inputs_of_runs, _keys_of_runs, _runs_from_json, _runs_to_json,
+                                         key_family)
 from salesplan.regional.synthetic import region_names, write_region_file
 
 _FIELDS = [("name", "text", None, None, (), "姓名"), ("weight", "number", Decimal(0), Decimal(100), (), "权重"),
@@ -86,6 +87,7 @@ def test_a_loaded_record_checks_what_its_inputs_say(fs):
     back = SplitManifest.from_json(json.loads(json.dumps(m.to_json(), ensure_ascii=False)))
     assert "_inputs" not in back.__dict__ or not any("grid" in r for r in m.to_json()["inputs"])
     assert back.input_keys() == m.input_keys()
+    assert back.key_families() == m.key_families() == {key_family(k) for k in m.input_keys()}
     assert list(map(repr, back.input_slots())) == [repr((f.key, f.slot)) for f in fs]
     lazy, full = back.input_layout(), m.input_layout()
     assert list(lazy) == list(full)
@@ -96,6 +98,8 @@ def test_a_loaded_record_checks_what_its_inputs_say(fs):
                for f, k, c in zip(lfields, lkeys, lcells)]
         want = [f._replace(slot=None, cell=c) for f, c in zip(fields, cells)]
         assert list(map(repr, own)) == list(map(repr, want))
+    for sheet, (cells, keys, fields) in lazy.items():     # the checks' memo keys cover every field
+        assert {id(f) for f in fields} <= {id(f) for f in back.layout_fields(sheet)}
     assert back.index().known == m.index().known and back.index().sheets == m.index().sheets
     assert back.to_json() == m.to_json()
     assert list(map(repr, back.inputs)) == list(map(repr, fs)) and back.index().inputs == m.index().inputs

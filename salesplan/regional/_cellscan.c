@@ -417,7 +417,19 @@ inline_matches(PyObject *inner, PyObject *text)
         else if (c == '<') { want = "&lt;"; len = 4; }
         else if (c == '>') { want = "&gt;"; len = 4; }
         else if (c < 128) { esc[0] = (char)c; want = esc; len = 1; }
-        else { len = snprintf(esc, sizeof esc, "&#%u;", (unsigned)c); want = esc; }
+        else {                                          /* "&#" + decimal + ";" */
+            char digits[12];
+            int nd = 0;
+            for (Py_UCS4 v = c; v; v /= 10)
+                digits[nd++] = (char)('0' + v % 10);
+            esc[0] = '&';
+            esc[1] = '#';
+            for (int d = 0; d < nd; d++)
+                esc[2 + d] = digits[nd - 1 - d];
+            esc[2 + nd] = ';';
+            len = 3 + nd;
+            want = esc;
+        }
         if (j + len > end || memcmp(in + j, want, (size_t)len) != 0)
             return 0;
         j += len;

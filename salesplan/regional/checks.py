@@ -194,10 +194,9 @@ def _input_plan(manifest: SplitManifest, sheet: str) -> tuple[list[str], list[Ha
     """(cells, keys, fields, memo_of) of the sheet's inputs: a grid's field is its
     :class:`InputColumn` (see :func:`_own`); ``memo_of[id(field)]`` is its verdict memo."""
     cells, keys, fields = manifest.input_layout().get(sheet, ([], [], []))
-    # one memo per distinct field object — a grid repeats its handful of columns on every
-    # row — found by identity: hashing each field's signature costs 3× more
-    by_id = dict(zip(map(id, fields), fields))
-    return cells, keys, fields, {i: _verdicts_of(_SIGNATURE(f)) for i, f in by_id.items()}
+    # one memo per field object — a grid repeats its handful of columns on every row —
+    # found by identity: hashing each input's signature costs 3× more
+    return cells, keys, fields, {id(f): _verdicts_of(_SIGNATURE(f)) for f in manifest.layout_fields(sheet)}
 
 
 def _own(f: InputField, key: Hashable, addr: str) -> InputField:

@@ -212,6 +212,7 @@ def consolidate_snapshots(files: Iterable[str | os.PathLike], *, master_values: 
     progress = progress or NullProgress()
     progress.start(len(files), "合并区域文件 consolidate")
     updates: dict[Hashable, Any] = {}               # this run's applied values, over the master's
+    applied_families: set[Hashable] = set()         # key families of the records that applied values
     manifests: dict[str, SplitManifest] = {}
     report = ConsolidationReport()
 
@@ -222,7 +223,7 @@ def consolidate_snapshots(files: Iterable[str | os.PathLike], *, master_values: 
 
     with _gc_paused():
         for path in files:
-            _consolidate_one(path, report, updates, manifests, master_values, lookup,
+            _consolidate_one(path, report, updates, applied_families, manifests, master_values, lookup,
                              month=month, plan_version=plan_version, layout_version=layout_version,
                              check_version=check_version)
             progress.advance(1, path.name)
@@ -251,8 +252,9 @@ def _gc_paused():
             gc.enable()
 
 
-def _consolidate_one(path: Path, report: ConsolidationReport, updates: dict, manifests: dict,
-                     master_values: Mapping[Hashable, Any], lookup: Callable[[Stamp], SplitManifest | None], *,
+def _consolidate_one(path: Path, report: ConsolidationReport, updates: dict, applied_families: set,
+                     manifests: dict, master_values: Mapping[Hashable, Any],
+                     lookup: Callable[[Stamp], SplitManifest | None], *,
                      month: str | None, plan_version: str | None, layout_version: str | None,
                      check_version: bool) -> None:
     """Read, check and merge one file into the run's state (never raises for a bad file)."""
@@ -279,7 +281,8 @@ def _consolidate_one(path: Path, report: ConsolidationReport, updates: dict, man
             base = list(map(m.base.get, keys))
             sent = list(map(rr.values.get, keys, repeat(NOT_SENT)))
             res = merge_aligned(keys, base, master_values.get, sent)
-            if updates and not updates.keys().isdisjoint(res.changed_keys()):
+            families = m.key_families()
+            if not families.isdisjoint(applied_families) and not updates.keys().isdisjoint(res.changed_keys()):
                 # the region came twice in this run: its earlier file's values are the master's now
                 def master(key: Hashable, master_get=master_values.get, updates_get=updates.get) -> Any:
                     v = updates_get(key, NOT_SENT)
@@ -291,6 +294,9 @@ def _consolidate_one(path: Path, report: ConsolidationReport, updates: dict, man
             outcome.kept = res.kept
             outcome.applied, outcome.converged, outcome.conflicts = res.applied, res.converged, res.conflicts
             updates.update(res.applied_values)      # dict.update(dict) reuses the key hashes
+            if res.applied_values:
+                # a later file can hit these keys only if its record shares one of these families
+                applied_families.update(families)
             moved = res.moved
             if moved:
                 m.base = {**m.base, **moved}

@@ -57,6 +57,11 @@ def key_to_json(key: Hashable) -> Any:
     return list(key) if isinstance(key, tuple) else key
 
 
+def key_family(key: Hashable) -> Hashable:
+    """A key's first two parts (a key that is no tuple: itself); see SplitManifest.key_families."""
+    return key[:2] if type(key) is tuple else key
+
+
 def key_from_json(obj: Any) -> Hashable:
     if type(obj) is not list:
         return obj
@@ -229,7 +234,7 @@ class SplitManifest:
     def drop_lookups(self) -> None:
         """Forget the lookup tables built for checking a file (a run keeps every merged
         region's record until it is saved; the tables would double its memory)."""
-        for name in ("_index", "_input_layout"):
+        for name in ("_index", "_input_layout", "_layout_fields"):
             self.__dict__.pop(name, None)
 
     # The inputs are held as runs: the list given to the constructor (one run), or, for
@@ -249,7 +254,7 @@ class SplitManifest:
 
     def _set_runs(self, runs: list["list[InputField] | _GridRun"]) -> None:
         d = self.__dict__
-        for name in ("_inputs", "_every_key", "_input_keys", "_index", "_input_layout"):
+        for name in ("_inputs", "_every_key", "_input_keys", "_index", "_input_layout", "_layout_fields"):
             d.pop(name, None)
         d["_runs"] = runs
 
@@ -282,12 +287,15 @@ class SplitManifest:
             return cached[1]
         keys = self._all_keys()
         out: dict[str, tuple[list[str], list[Hashable], list[InputField]]] = {}
+        distinct: dict[str, list[InputField]] = {}      # sheet -> its field objects, each once
 
-        def extend(sheet: str, cells: list[str], ks: list[Hashable], fs: list[InputField]) -> None:
+        def extend(sheet: str, cells: list[str], ks: list[Hashable], fs: list[InputField],
+                   new_fields: list[InputField]) -> None:
             entry = out.setdefault(sheet, ([], [], []))
             entry[0].extend(cells)
             entry[1].extend(ks)
             entry[2].extend(fs)
+            distinct.setdefault(sheet, []).extend(new_fields)
 
         at = 0
         for r in self.__dict__["_runs"]:
@@ -295,20 +303,42 @@ class SplitManifest:
             rk = keys[at:at + n]
             at += n
             if type(r) is _GridRun:
-                extend(r.sheet, r.cells(), rk, r.columns() * len(r.rows))
+                cols = r.columns()
+                extend(r.sheet, r.cells(), rk, cols * len(r.rows), cols)
                 continue
             sheets, cells = list(map(_SHEET, r)), _normal_cells(list(map(_CELL, r)))
             if len(set(sheets)) == 1:           # the usual run: one sheet
-                extend(sheets[0], cells, rk, r)
+                extend(sheets[0], cells, rk, r, r)
             else:
                 for sheet, cell, key, f in zip(sheets, cells, rk, r):
-                    extend(sheet, [cell], [key], [f])
+                    extend(sheet, [cell], [key], [f], [f])
         for sheet, (cells, ks, fs) in out.items():
             if len(set(cells)) != len(cells):       # a cell registered twice: the later input
                 by_cell = dict(zip(cells, zip(ks, fs)))
                 out[sheet] = (list(by_cell), [k for k, _ in by_cell.values()], [f for _, f in by_cell.values()])
         self.__dict__["_input_layout"] = (self._input_count(), out)
+        self.__dict__["_layout_fields"] = distinct
         return out
+
+    def layout_fields(self, sheet: str) -> list[InputField]:
+        """The field objects of :meth:`input_layout` for ``sheet``, each listed once or a few
+        times (a grid's columns, the loose inputs' own fields): what the checks key their
+        verdict memos on, without walking every input."""
+        self.input_layout()
+        return self.__dict__["_layout_fields"].get(sheet, [])
+
+    def key_families(self) -> frozenset[Hashable]:
+        """The families of the inputs' keys (a key's first two parts; a key that is no
+        tuple is its own family): two records can share a key only if they share a family
+        — one family per table of a region, so a run checks overlaps in a handful of
+        steps instead of one lookup per key."""
+        fams: set[Hashable] = set()
+        for r in self.__dict__["_runs"]:
+            if type(r) is _GridRun and len(r.prefix) >= 2:
+                fams.add(r.prefix[:2])
+            else:
+                fams.update(map(key_family, r.keys() if type(r) is _GridRun else map(_KEY, r)))
+        return frozenset(fams)
 
     def input_slots(self) -> Iterator[tuple[Hashable, int | None]]:
         """(key, slot) of every input in registry order, without building the InputFields."""
