@@ -39,6 +39,11 @@ from salesplan.regional.manifest import InputColumn, InputField, SplitManifest, 
 from salesplan.regional.values import canon, formula_hash, value_hash
 from salesplan.regional.xlsxread import simple_formula
 
+try:  # the input loop's common cases in C (salesplan/regional/_cellscan.c; optional)
+    from salesplan.regional._cellscan import judge_inputs as _judge_inputs_c
+except ImportError:  # pragma: no cover - exercised where no compiler built it
+    _judge_inputs_c = None
+
 __all__ = ["REJECT_CODES", "WARNING_CODES", "check_stamp", "check_cells", "validate_input", "clear_caches"]
 
 REJECT_CODES = frozenset({"not_regional", "no_manifest", "split_mismatch", "region_mismatch", "month_mismatch",
@@ -149,10 +154,6 @@ _SIGNATURE = itemgetter(3, 4, 5, 6)     # of an InputField: (kind, minimum, maxi
 _MISS = object()
 _REFUSED = object()            # memo verdict: the value is not valid for the field
 
-try:  # the input loop's common cases in C (salesplan/regional/_cellscan.c; optional)
-    from salesplan.regional._cellscan import judge_inputs as _judge_inputs_c
-except ImportError:  # pragma: no cover - exercised where no compiler built it
-    _judge_inputs_c = None
 _MEMO_MAX = 200_000
 # Verdicts memoised across cells and files. Each depends only on its key: a cell's
 # stored XML (type + inner XML, or the resolved shared string) and, for inputs, the
