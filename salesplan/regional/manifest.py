@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from functools import partial
-from itertools import chain, product, repeat
+from itertools import chain, cycle, product, repeat
 from operator import itemgetter
 from typing import Any, Hashable, Iterable, Iterator, Mapping, NamedTuple
 
@@ -689,10 +689,8 @@ class _GridRun:
 
     def inputs(self, keys: list[Hashable]) -> list[InputField]:
         """The grid's inputs, with ``keys`` (those of :meth:`keys`, so they are the same objects)."""
-        width, cols, cells = len(self.fields), self.columns(), self.cells()
-        slots = [None] * len(self.rows) if self.first_slot is None else \
-            range(self.first_slot, self.first_slot + len(self.rows))
-        return [cols[i % width].at(key, cell, slots[i // width]) for i, (key, cell) in enumerate(zip(keys, cells))]
+        return [col.at(key, cell, slot)
+                for key, cell, col, slot in zip(keys, self.cells(), cycle(self.columns()), self.slots())]
 
     def to_json(self) -> dict[str, Any]:
         return {"grid": {
