@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salesplan.regional import xlsxread
+from salesplan.regional.merge import NOT_SENT
 
 try:
     from salesplan.regional import _cellscan as cellscan
@@ -152,8 +153,9 @@ def test_judge_inputs_takes_only_what_python_would(text, other, t, kind):
     f = InputField(("reps", "R", 1, "name"), "R", "B5", kind)
     memo = {inner: "memo-hit", ("str", inner): _REFUSED}
     raw = {"B5": ("B5", "", t, "", inner)}
-    values: dict = {}
-    left = cellscan.judge_inputs(["B5"], [f.key], [f], {id(f): memo}, raw, {f.key: base_text}, values, _REFUSED)
+    # values and base are aligned with the record's input keys; the input's key is at 1
+    values = [NOT_SENT, NOT_SENT]
+    left = cellscan.judge_inputs(["B5"], [1], [f], {id(f): memo}, raw, ["other", base_text], values, _REFUSED)
     if t == "inlineStr" and kind == "text":
         # ("" is never a base — canon makes it None — and C leaves it to Python)
         want = base_text if base_text and inner == _inline_xml(base_text) else None
@@ -164,11 +166,15 @@ def test_judge_inputs_takes_only_what_python_would(text, other, t, kind):
         v = memo.get(mk)
         want = v if v is not None and v is not _REFUSED else None
     if want is None:
-        assert values == {} and left == [0]
+        assert values == [NOT_SENT, NOT_SENT] and left == [0]
     else:
-        assert values == {f.key: want} and left == []
+        assert values == [NOT_SENT, want] and left == []
     # blank and absent cells are None, settled in C
-    values = {}
+    values = [NOT_SENT, NOT_SENT, NOT_SENT]
     raw = {"B5": ("B5", "", t, "", "")}
-    assert cellscan.judge_inputs(["B5", "B6"], [f.key, "k2"], [f, f], {id(f): memo}, raw, {}, values, _REFUSED) == []
-    assert values == {f.key: None, "k2": None}
+    assert cellscan.judge_inputs(["B5", "B6"], [2, 0], [f, f], {id(f): memo}, raw, [None] * 3, values,
+                                 _REFUSED) == []
+    assert values == [None, NOT_SENT, None]
+    # a position outside the lists is an error, not a write anywhere
+    with pytest.raises(IndexError):
+        cellscan.judge_inputs(["B5"], [3], [f], {id(f): memo}, raw, [None] * 3, values, _REFUSED)

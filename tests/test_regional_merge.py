@@ -130,10 +130,16 @@ def test_merge_aligned_is_three_way_merge(impl, table):
     # the master is asked only about what the file changed (sent, and not equal to the base)
     assert asked == [k for k in ks if k not in set(ref.kept)]
     assert got.kept == len(ref.kept)
+    assert got.not_sent == sum(v[2] is NOT_SENT for v in table.values())
     assert (got.applied, got.converged, got.conflicts) == (ref.applied, ref.converged, ref.conflicts)
     assert got.applied_values == ref.updates
     # (a manifest's base is canonical already; three_way_merge canonicalises it on the way)
     assert {**{k: canon(v) for k, v in base.items()}, **got.moved} == ref.new_base
+    # the new base aligned with the keys: the old one where nothing moved (None: none did)
+    if got.moved:
+        assert got.new_base == [got.moved[k] if k in got.moved else v[0] for k, v in table.items()]
+    else:
+        assert got.new_base is None
 
 
 @pytest.mark.parametrize("a,b,same", [

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salesplan.regional.manifest import (InputColumn, InputField, SplitManifest, _columns_to_json,
-                                         _inputs_of_runs, _keys_of_runs, _runs_from_json, _runs_to_json,
-                                         key_family)
+                                         _distinct_keys, _inputs_of_runs, _keys_of_runs, _runs_from_json,
+                                         _runs_to_json, key_family)
 from salesplan.regional.synthetic import region_names, write_region_file
 
 _FIELDS = [("name", "text", None, None, (), "姓名"), ("weight", "number", Decimal(0), Decimal(100), (), "权重"),
@@ -70,6 +70,8 @@ def test_runs_load_back_the_same_inputs_in_order(fs):
     loaded = _runs_from_json(json.loads(json.dumps(runs, ensure_ascii=False)))
     back = _inputs_of_runs(loaded, _keys_of_runs(loaded))
     assert list(map(repr, back)) == list(map(repr, fs))         # equal, and of the same types (1 is not True)
+    keys = _keys_of_runs(loaded)
+    assert _distinct_keys(loaded, keys) == (len(set(keys)) == len(keys))     # decided without hashing, mostly
     # every input is in exactly one run; a grid has two rows or more
     assert sum(len(r["grid"]["rows"]) * len(r["grid"]["fields"]) if "grid" in r else len(r["columns"]["key"])
                for r in runs) == len(fs)
@@ -82,7 +84,8 @@ def test_a_loaded_record_checks_what_its_inputs_say(fs):
     """A record loaded from runs builds its InputFields only when asked; until then its
     keys, check layout (cells, keys, fields per sheet) and lookup tables are those of the
     inputs themselves, and it saves back unchanged."""
-    m = SplitManifest("id", "2025-07", "R", "v", "1", "t", "", "", fs, {f.key: None for f in fs},
+    m = SplitManifest("id", "2025-07", "R", "v", "1", "t", "", "", fs,
+                      {f.key: Decimal(i) if i % 3 else None for i, f in enumerate(fs)},
                       {"S": {"A1": "h"}}, {"华东": {"A2": "h"}})
     back = SplitManifest.from_json(json.loads(json.dumps(m.to_json(), ensure_ascii=False)))
     assert "_inputs" not in back.__dict__ or not any("grid" in r for r in m.to_json()["inputs"])
@@ -101,7 +104,19 @@ def test_a_loaded_record_checks_what_its_inputs_say(fs):
     for sheet, (cells, keys, fields) in lazy.items():     # the checks' memo keys cover every field
         assert {id(f) for f in fields} <= {id(f) for f in back.layout_fields(sheet)}
     assert back.index().known == m.index().known and back.index().sheets == m.index().sheets
+    # where each checked input's value goes (its key's place in input_keys), and the base there
+    keys = back.input_keys()
+    for sheet, (cells, lkeys, _) in lazy.items():
+        assert [keys[p] for p in back.layout_positions(sheet)] == lkeys
+        assert back.layout_positions(sheet) == m.layout_positions(sheet)
+    assert back.base_aligned() == m.base_aligned() == [m.base[k] for k in keys]
     assert back.to_json() == m.to_json()
+    # a moved base (as consolidation sets it) is the record's base, and saves and loads back
+    moved = [Decimal(-i) for i in range(len(keys))]
+    again = SplitManifest.from_json(json.loads(json.dumps(m.to_json(), ensure_ascii=False)))
+    again.set_base_aligned(moved)
+    assert again.base == {**m.base, **dict(zip(keys, moved))}
+    assert SplitManifest.from_json(json.loads(json.dumps(again.to_json()))).base_aligned() == moved
     assert list(map(repr, back.inputs)) == list(map(repr, fs)) and back.index().inputs == m.index().inputs
 
 

@@ -89,6 +89,52 @@ type_slice(const char *buf, Py_ssize_t a, Py_ssize_t b)
     return slice(buf, a, b);
 }
 
+/* Cell addresses and short values ("<v>12</v>") repeat from file to file of one split:
+   a slice of at most CACHED_MAX ASCII bytes comes from a small table by content (one
+   string object, its hash computed once, so the dict inserts and the lookups by address
+   or by value that follow hash nothing). A slot holds the last string cut there. */
+#define SLICE_CACHE 8192
+#define CACHED_MAX 24
+static PyObject *SLICES[SLICE_CACHE];
+
+static PyObject *
+cached_slice(const char *buf, Py_ssize_t a, Py_ssize_t b)
+{
+    const Py_ssize_t m = b - a;
+    if (a < 0 || m <= 0 || m > CACHED_MAX)
+        return slice(buf, a, b);
+    unsigned int h = 2166136261u;                 /* FNV-1a */
+    for (Py_ssize_t i = a; i < b; i++) {
+        if ((unsigned char)buf[i] >= 0x80)
+            return slice(buf, a, b);              /* ASCII only: its str data are its bytes */
+        h = (h ^ (unsigned char)buf[i]) * 16777619u;
+    }
+    PyObject **slot = &SLICES[h & (SLICE_CACHE - 1)];
+    PyObject *s = *slot;
+    if (s != NULL && PyUnicode_GET_LENGTH(s) == m && memcmp(PyUnicode_DATA(s), buf + a, (size_t)m) == 0) {
+        Py_INCREF(s);
+        return s;
+    }
+    PyObject *fresh = slice(buf, a, b);
+    if (fresh == NULL)
+        return NULL;
+    if (PyObject_Hash(fresh) == -1) {
+        Py_DECREF(fresh);
+        return NULL;
+    }
+    Py_INCREF(fresh);
+    Py_XSETREF(*slot, fresh);
+    return fresh;
+}
+
+static PyObject *
+clear_cache(PyObject *self, PyObject *unused)
+{
+    for (size_t i = 0; i < SLICE_CACHE; i++)
+        Py_CLEAR(SLICES[i]);
+    Py_RETURN_NONE;
+}
+
 static int
 is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 static int
@@ -167,9 +213,9 @@ scan_into(const char *buf, Py_ssize_t n, PyObject *out, Py_ssize_t *count, int *
         PyObject *tup = PyTuple_New(5);
         if (tup == NULL)
             return -1;
-        PyObject *items[5] = {slice(buf, r0, r1), style_slice(buf, s0, s1), type_slice(buf, t0, t1),
+        PyObject *items[5] = {cached_slice(buf, r0, r1), style_slice(buf, s0, s1), type_slice(buf, t0, t1),
                               slice(buf, e0, e1),
-                              in0 < 0 ? (Py_INCREF(EMPTY), EMPTY) : slice(buf, in0, in1)};
+                              in0 < 0 ? (Py_INCREF(EMPTY), EMPTY) : cached_slice(buf, in0, in1)};
         for (int f = 0; f < 5; f++) {
             if (items[f] == NULL) {
                 for (int g = 0; g < 5; g++) Py_XDECREF(items[g]);
@@ -455,9 +501,11 @@ has_formula(PyObject *inner)
 #define FIELD_CACHE 32
 
 /*
- * judge_inputs(cells, keys, fields, memo_of, raw, base, values, refused) -> [indices left]
- * The common cases of _check_inputs_raw's loop over the sheet's inputs (cells[i], keys[i],
- * fields[i], and memo_of[id(fields[i])] the field's verdict memo): a blank or absent cell
+ * judge_inputs(cells, positions, fields, memo_of, raw, base, values, refused) -> [indices left]
+ * The common cases of _check_inputs_raw's loop over the sheet's inputs (cells[i],
+ * fields[i], memo_of[id(fields[i])] the field's verdict memo; p = positions[i] the place
+ * of the input's key, whose base is base[p] and whose value goes to values[p], both lists
+ * aligned with the record's input keys): a blank or absent cell
  * (None), a text input still holding its base as openpyxl writes it, a cell whose verdict
  * is memoised (and not refused). Everything else — shared strings, formulas, memo misses,
  * refused values — is returned, in order, for the Python loop to judge in full as before.
@@ -465,10 +513,10 @@ has_formula(PyObject *inner)
 static PyObject *
 judge_inputs(PyObject *self, PyObject *args)
 {
-    PyObject *cells, *keys, *fields, *memo_of, *raw, *base, *values, *refused;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!O!O", &PyList_Type, &cells, &PyList_Type, &keys, &PyList_Type, &fields,
-                          &PyDict_Type, &memo_of, &PyDict_Type, &raw, &PyDict_Type, &base, &PyDict_Type, &values,
-                          &refused))
+    PyObject *cells, *positions, *fields, *memo_of, *raw, *base, *values, *refused;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!O!O", &PyList_Type, &cells, &PyList_Type, &positions,
+                          &PyList_Type, &fields, &PyDict_Type, &memo_of, &PyDict_Type, &raw, &PyList_Type, &base,
+                          &PyList_Type, &values, &refused))
         return NULL;
     PyObject *todo = PyList_New(0);
     if (todo == NULL)
@@ -476,10 +524,17 @@ judge_inputs(PyObject *self, PyObject *args)
     PyObject *seen_field[FIELD_CACHE], *seen_memo[FIELD_CACHE];   /* borrowed (memo_of holds them) */
     int n_seen = 0;
     for (Py_ssize_t i = 0;; i++) {
-        if (i >= PyList_GET_SIZE(cells) || i >= PyList_GET_SIZE(keys) || i >= PyList_GET_SIZE(fields))
+        if (i >= PyList_GET_SIZE(cells) || i >= PyList_GET_SIZE(positions) || i >= PyList_GET_SIZE(fields))
             break;
-        PyObject *addr = PyList_GET_ITEM(cells, i), *key = PyList_GET_ITEM(keys, i);
-        PyObject *f = PyList_GET_ITEM(fields, i);
+        PyObject *addr = PyList_GET_ITEM(cells, i), *f = PyList_GET_ITEM(fields, i);
+        const Py_ssize_t p = PyLong_Check(PyList_GET_ITEM(positions, i))
+                             ? PyLong_AsSsize_t(PyList_GET_ITEM(positions, i)) : -1;
+        if (p == -1 && PyErr_Occurred())
+            goto fail;
+        if (p < 0 || p >= PyList_GET_SIZE(base) || p >= PyList_GET_SIZE(values)) {
+            PyErr_SetString(PyExc_IndexError, "judge_inputs: a position outside base or values");
+            goto fail;
+        }
         PyObject *value = NULL;      /* borrowed: what values[key] becomes; NULL: left for Python */
         PyObject *mk = NULL;
         PyObject *m = PyDict_GetItemWithError(raw, addr);
@@ -495,10 +550,8 @@ judge_inputs(PyObject *self, PyObject *args)
                 value = Py_None;
             } else if (PyUnicode_Compare(t, S_INLINE) == 0 && PyUnicode_Check(kind)
                        && PyUnicode_Compare(kind, S_TEXT) == 0) {
-                PyObject *b = PyDict_GetItemWithError(base, key);
-                if (b == NULL && PyErr_Occurred())
-                    goto fail;
-                if (b != NULL && PyUnicode_CheckExact(b) && inline_matches(inner, b))
+                PyObject *b = PyList_GET_ITEM(base, p);
+                if (PyUnicode_CheckExact(b) && inline_matches(inner, b))
                     value = b;
             } else if (PyUnicode_Compare(t, S_SHARED) != 0) {
                 int hf = has_formula(inner);
@@ -539,7 +592,8 @@ judge_inputs(PyObject *self, PyObject *args)
             }
         }
         if (value != NULL) {
-            if (PyDict_SetItem(values, key, value) < 0)
+            Py_INCREF(value);
+            if (PyList_SetItem(values, p, value) < 0)   /* (steals value, releases the old item) */
                 goto fail;
         } else {
             PyObject *ix = PyLong_FromSsize_t(i);
@@ -629,8 +683,9 @@ merge_aligned(PyObject *self, PyObject *args)
         n = PyList_GET_SIZE(regional);
     PyObject *applied = PyList_New(0), *converged = PyList_New(0), *conflicts = PyList_New(0);
     PyObject *values = PyDict_New();
+    PyObject *new_base = NULL;       /* a copy of base once a key moves (applied, converged) */
     PyObject *b = NULL, *r = NULL, *m = NULL;
-    Py_ssize_t kept = 0;
+    Py_ssize_t kept = 0, not_sent = 0;
     if (applied == NULL || converged == NULL || conflicts == NULL || values == NULL)
         goto fail;
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -643,6 +698,7 @@ merge_aligned(PyObject *self, PyObject *args)
         PyObject *r0 = PyList_GET_ITEM(regional, i), *b0 = PyList_GET_ITEM(base, i);
         if (r0 == absent || r0 == b0) {
             kept++;
+            not_sent += r0 == absent;
             continue;
         }
         Py_INCREF(key);
@@ -683,6 +739,17 @@ merge_aligned(PyObject *self, PyObject *args)
                 goto fail_key;
             bucket = mr ? converged : conflicts;
         }
+        if (bucket != conflicts) {
+            if (new_base == NULL && (new_base = PyList_GetSlice(base, 0, PyList_GET_SIZE(base))) == NULL)
+                goto fail_key;
+            if (i >= PyList_GET_SIZE(new_base)) {
+                PyErr_SetString(PyExc_RuntimeError, "merge_aligned: a list changed size during the merge");
+                goto fail_key;
+            }
+            Py_INCREF(r);
+            if (PyList_SetItem(new_base, i, r) < 0)
+                goto fail_key;
+        }
         PyObject *c = new_change(change, key, b, m, r);
         if (c == NULL)
             goto fail_key;
@@ -699,7 +766,11 @@ merge_aligned(PyObject *self, PyObject *args)
         Py_DECREF(key);
         goto fail;
     }
-    return Py_BuildValue("(nNNNN)", kept, applied, converged, conflicts, values);
+    if (new_base == NULL) {
+        Py_INCREF(Py_None);
+        new_base = Py_None;
+    }
+    return Py_BuildValue("(nNNNNNn)", kept, applied, converged, conflicts, values, new_base, not_sent);
 
 fail:
     Py_XDECREF(b);
@@ -709,6 +780,7 @@ fail:
     Py_XDECREF(converged);
     Py_XDECREF(conflicts);
     Py_XDECREF(values);
+    Py_XDECREF(new_base);
     return NULL;
 }
 
@@ -718,9 +790,11 @@ static PyMethodDef methods[] = {
     {"scan_sheet", scan_sheet, METH_O,
      "scan_sheet(data: bytes) -> {address: (r, s, t, extra, inner)} | None: the lazy reader's fast path."},
     {"judge_inputs", judge_inputs, METH_VARARGS,
-     "judge_inputs(cells, keys, fields, memo_of, raw, base, values, refused) -> indices left for Python."},
+     "judge_inputs(cells, positions, fields, memo_of, raw, base, values, refused) -> indices left for Python."},
     {"merge_aligned", merge_aligned, METH_VARARGS,
      "merge_aligned(keys, base, master, regional, absent, Decimal, canon, Change): merge.merge_aligned's loop."},
+    {"clear_cache", clear_cache, METH_NOARGS,
+     "clear_cache(): forget the strings kept for reuse (a benchmark round starts cold)."},
     {"sheet_refs", sheet_refs, METH_O,
      "sheet_refs(window: bytes) -> (top row, beyond XFD, top big cell row) | None: the preflight's sheet scan."},
     {NULL, NULL, 0, NULL},

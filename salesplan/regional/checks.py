@@ -36,6 +36,7 @@ from typing import Any, Callable, Hashable, Iterable, Mapping
 
 from salesplan.errors import Problem
 from salesplan.regional.manifest import InputColumn, InputField, SplitManifest, Stamp
+from salesplan.regional.merge import NOT_SENT
 from salesplan.regional.values import canon, formula_hash, value_hash
 from salesplan.regional.xlsxread import simple_formula
 
@@ -44,7 +45,8 @@ try:  # the input loop's common cases in C (salesplan/regional/_cellscan.c; opti
 except ImportError:  # pragma: no cover - exercised where no compiler built it
     _judge_inputs_c = None
 
-__all__ = ["REJECT_CODES", "WARNING_CODES", "check_stamp", "check_cells", "validate_input", "clear_caches"]
+__all__ = ["REJECT_CODES", "WARNING_CODES", "check_stamp", "check_cells", "check_cells_aligned", "validate_input",
+           "clear_caches"]
 
 REJECT_CODES = frozenset({"not_regional", "no_manifest", "split_mismatch", "region_mismatch", "month_mismatch",
                           "version_mismatch", "layout_mismatch", "sheet_missing"})
@@ -172,8 +174,13 @@ def clear_caches() -> None:
     from salesplan.regional import manifest, values, xlsxread
 
     for memo in (*_INPUT_VERDICTS.values(), _FORMULA_HASHES_BY_XML, _VALUE_HASHES, values._FORMULA_HASHES,
-                 xlsxread._STRUCT_CACHE, manifest._GRID_CELLS):
+                 xlsxread._STRUCT_CACHE, manifest._GRID_CELLS, manifest._GRID_CELL_SETS):
         memo.clear()
+    try:
+        from salesplan.regional._cellscan import clear_cache
+    except ImportError:  # pragma: no cover - no compiler built it
+        return
+    clear_cache()              # the addresses and short values the scanner keeps for reuse
 
 
 def _verdicts_of(sig: tuple[Any, ...]) -> dict[Any, Any]:
@@ -190,14 +197,16 @@ def _remember(memo: dict, key: Any, verdict: Any) -> None:
     memo[key] = verdict
 
 
-def _input_plan(manifest: SplitManifest, sheet: str) -> tuple[list[str], list[Hashable], list[InputField],
+def _input_plan(manifest: SplitManifest, sheet: str) -> tuple[list[str], list[int], list[InputField],
                                                               dict[int, dict]]:
-    """(cells, keys, fields, memo_of) of the sheet's inputs: a grid's field is its
+    """(cells, positions, fields, memo_of) of the sheet's inputs: ``positions[i]`` is the
+    index of the input's key in ``manifest.input_keys()``; a grid's field is its
     :class:`InputColumn` (see :func:`_own`); ``memo_of[id(field)]`` is its verdict memo."""
-    cells, keys, fields = manifest.input_layout().get(sheet, ([], [], []))
+    cells, _, fields = manifest.input_layout().get(sheet, ([], [], []))
     # one memo per field object — a grid repeats its handful of columns on every row —
     # found by identity: hashing each input's signature costs 3× more
-    return cells, keys, fields, {id(f): _verdicts_of(_SIGNATURE(f)) for f in manifest.layout_fields(sheet)}
+    return (cells, manifest.layout_positions(sheet), fields,
+            {id(f): _verdicts_of(_SIGNATURE(f)) for f in manifest.layout_fields(sheet)})
 
 
 def _own(f: InputField, key: Hashable, addr: str) -> InputField:
@@ -217,27 +226,38 @@ def check_cells(file: str, manifest: SplitManifest, sheets: Mapping[str, Mapping
 
     ``sheets`` maps sheet name → ``{address: Cell}`` (from the raw reader). Returns the
     accepted input values keyed like the manifest's inputs, and every problem found.
+    (:func:`check_cells_aligned` gives the values aligned with the manifest's input keys.)
+    """
+    sent, problems = check_cells_aligned(file, manifest, sheets, is_locked)
+    return {k: v for k, v in zip(manifest.input_keys(), sent) if v is not NOT_SENT}, problems
+
+
+def check_cells_aligned(file: str, manifest: SplitManifest, sheets: Mapping[str, Mapping[str, Any]],
+                        is_locked: Callable[[int], bool]) -> tuple[list[Any], list[Problem]]:
+    """:func:`check_cells` with the accepted values aligned with ``manifest.input_keys()``
+    (:data:`NOT_SENT` where the file gives none: an invalid input, a missing sheet), as
+    the merge takes them — no key is hashed to put a value in its place.
 
     With a :class:`~salesplan.regional.xlsxread.LazySheet` the cells are judged from
     their stored XML through memoised verdicts (see ``_INPUT_VERDICTS``) and decoded
     only on a miss; anything unusual (formulas in inputs, rich text …) is decoded in full.
     """
     problems: list[Problem] = []
-    values: dict[Hashable, Any] = {}
     index = manifest.index()
+    values: list[Any] = [NOT_SENT] * len(manifest.input_keys())
     for sheet in index.sheets:
         if sheet not in sheets:
             problems.append(Problem(f"{file}: {sheet}", None, f"the sheet {sheet!r} of the split", "sheet_missing"))
     if problems:
         return values, problems
-    base = manifest.base
+    base = manifest.base_aligned()
     for sheet in index.sheets:
         cells = sheets[sheet]
         raw = getattr(cells, "_raw", None)     # LazySheet: judge from the stored XML
         if raw is not None:
-            _check_inputs_raw(file, _input_plan(manifest, sheet), cells, raw, base, values, problems)
+            _check_inputs_raw(file, manifest, _input_plan(manifest, sheet), cells, raw, base, values, problems)
         else:
-            _check_inputs(file, index.inputs.get(sheet, {}), cells, base, values, problems)
+            _check_inputs(file, manifest, index.inputs.get(sheet, {}), cells, base, values, problems)
         _check_formulas(file, sheet, manifest.formulas.get(sheet, {}), cells, raw, problems)
         _check_fixed(file, sheet, manifest.cells.get(sheet, {}), index.unlocked.get(sheet, frozenset()),
                      cells, raw, problems)
@@ -262,18 +282,24 @@ def check_cells(file: str, manifest: SplitManifest, sheets: Mapping[str, Mapping
     return values, problems
 
 
-def _check_inputs(file: str, inputs: Mapping[str, InputField], cells: Mapping[str, Any],
-                  base: Mapping[Hashable, Any], values: dict, problems: list) -> None:
+def _check_inputs(file: str, manifest: SplitManifest, inputs: Mapping[str, InputField], cells: Mapping[str, Any],
+                  base: list[Any], values: list[Any], problems: list) -> None:
     """Inputs of a fully decoded sheet (``{address: Cell}``)."""
+    where: dict[Hashable, int] = {}
+    for i, k in enumerate(manifest.input_keys()):
+        where.setdefault(k, i)
     get = cells.get
     for addr, f in inputs.items():
-        _judge_in_full(file, f, f.key, get(addr), base, values, problems)
+        p = where[f.key]
+        _judge_in_full(file, f, get(addr), base[p], values, p, problems)
 
 
-def _check_inputs_raw(file: str, plan: tuple[list[str], list[Hashable], list[InputField], dict[int, dict]], cells: Any,
-                      raw: Mapping[str, tuple[str, str, str, str, str]], base: Mapping[Hashable, Any],
-                      values: dict, problems: list) -> None:
-    """Inputs of a :class:`LazySheet`, judged from their stored XML.
+def _check_inputs_raw(file: str, manifest: SplitManifest,
+                      plan: tuple[list[str], list[int], list[InputField], dict[int, dict]], cells: Any,
+                      raw: Mapping[str, tuple[str, str, str, str, str]], base: list[Any],
+                      values: list[Any], problems: list) -> None:
+    """Inputs of a :class:`LazySheet`, judged from their stored XML (``values[p]`` gets the
+    accepted value of the input whose key is ``input_keys()[p]``; ``base[p]`` is its base).
 
     * a text input still holding its base, written the way openpyxl writes it (the
       split's own files, managers' scripts), is recognised without decoding;
@@ -283,32 +309,33 @@ def _check_inputs_raw(file: str, plan: tuple[list[str], list[Hashable], list[Inp
     * a refused value the manager did not change since the split is kept (it was the
       master's, not the manager's); anything else refused is reported.
     """
-    addrs, keys, fields, memo_of = plan
-    if _judge_inputs_c is not None and type(raw) is dict and type(base) is dict and type(values) is dict:
+    addrs, positions, fields, memo_of = plan
+    if _judge_inputs_c is not None and type(raw) is dict:
         # the common cases in C (blank, text kept as split, a memoised verdict); the rest below
-        left: Iterable[int] = _judge_inputs_c(addrs, keys, fields, memo_of, raw, base, values, _REFUSED)
+        left: Iterable[int] = _judge_inputs_c(addrs, positions, fields, memo_of, raw, base, values, _REFUSED)
     else:
         left = range(len(addrs))
+    keys = manifest.input_keys()
     raw_get = raw.get
     sst = None
     for i in left:
-        addr, key, f = addrs[i], keys[i], fields[i]
+        addr, p, f = addrs[i], positions[i], fields[i]
         memo = memo_of[id(f)]
         m = raw_get(addr)
         if m is None:
-            values[key] = None
+            values[p] = None
             continue
         inner = m[4]
         if not inner:
-            values[key] = None
+            values[p] = None
             continue
         t = m[2]
         if t == "inlineStr" and f.kind == "text":
-            b = base.get(key)
+            b = base[p]
             if type(b) is str and inner == _inline_xml(b):
-                values[key] = b
+                values[p] = b
                 continue
-            _judge_in_full(file, _own(f, key, addr), key, cells[addr], base, values, problems)
+            _judge_in_full(file, _own(f, keys[p], addr), cells[addr], b, values, p, problems)
             continue
         if t == "s":
             # a shared string: the verdict depends on the text, not on its index
@@ -316,23 +343,23 @@ def _check_inputs_raw(file: str, plan: tuple[list[str], list[Hashable], list[Inp
                 sst = cells._x.shared_strings
             idx = inner[3:-4]
             if inner[:3] != "<v>" or inner[-4:] != "</v>" or not idx.isdigit() or int(idx) >= len(sst):
-                _judge_in_full(file, _own(f, key, addr), key, cells[addr], base, values, problems)
+                _judge_in_full(file, _own(f, keys[p], addr), cells[addr], base[p], values, p, problems)
                 continue
             mk = ("s", sst[int(idx)])
         elif "<f" in inner:
-            _judge_in_full(file, _own(f, key, addr), key, cells[addr], base, values, problems)
+            _judge_in_full(file, _own(f, keys[p], addr), cells[addr], base[p], values, p, problems)
             continue
         else:
             mk = inner if not t or t == "n" else (t, inner)     # a plain number: its XML is the key
         verdict = memo.get(mk, _MISS)
         if verdict is _MISS:
-            verdict = _fresh_verdict(file, _own(f, key, addr), t, inner, cells, addr)
+            verdict = _fresh_verdict(file, _own(f, keys[p], addr), t, inner, cells, addr)
             if f.kind != "text":             # names and other texts rarely repeat
                 _remember(memo, mk, verdict)
         if verdict is _REFUSED:
-            _judge_in_full(file, _own(f, key, addr), key, cells[addr], base, values, problems)
+            _judge_in_full(file, _own(f, keys[p], addr), cells[addr], base[p], values, p, problems)
         else:
-            values[key] = verdict
+            values[p] = verdict
 
 
 def _inline_xml(text: str) -> str | None:
@@ -358,21 +385,21 @@ def _fresh_verdict(file: str, f: InputField, t: str, inner: str, cells: Any, add
     return _REFUSED if problem is not None else value
 
 
-def _judge_in_full(file: str, f: InputField, key: Hashable, c: Any, base: Mapping[Hashable, Any],
-                   values: dict, problems: list) -> None:
-    """One decoded input cell (``c`` None: not stored, blank)."""
+def _judge_in_full(file: str, f: InputField, c: Any, b: Any, values: list[Any], p: int, problems: list) -> None:
+    """One decoded input cell (``c`` None: not stored, blank; ``b`` its base; the
+    accepted value goes to ``values[p]``)."""
     if c is None or (c.value is None and c.formula is None):
-        values[key] = None
+        values[p] = None
         return
     v, formula = c.value, c.formula
-    if formula is None and _same_as_base(v, base.get(key)):
-        values[key] = base[key]        # unchanged since the split: valid then, nothing to check now
+    if formula is None and _same_as_base(v, b):
+        values[p] = b                  # unchanged since the split: valid then, nothing to check now
         return
     value, problem = validate_input(file, f, v, formula)
     if problem is not None:
         problems.append(problem)
     else:
-        values[key] = value
+        values[p] = value
 
 
 def _check_formulas(file: str, sheet: str, formulas: Mapping[str, str], cells: Mapping[str, Any],

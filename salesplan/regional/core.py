@@ -26,13 +26,12 @@ import gc
 import hashlib
 import os
 from dataclasses import dataclass, field
-from itertools import repeat
 from pathlib import Path
 from typing import Any, Callable, Hashable, Iterable, Mapping
 
 from salesplan.errors import Problem
 from salesplan.progress import NullProgress, Progress
-from salesplan.regional.checks import REJECT_CODES, WARNING_CODES, check_cells, check_stamp
+from salesplan.regional.checks import REJECT_CODES, WARNING_CODES, check_cells_aligned, check_stamp
 from salesplan.regional.manifest import SplitManifest, Stamp, now_iso, read_stamp
 from salesplan.regional.merge import NOT_SENT, Change, merge_aligned
 from salesplan.regional.xlsxread import UnsafeFileError, XlsxFile
@@ -169,7 +168,7 @@ class ConsolidationResult:
 class RegionalRead:
     stamp: Stamp | None
     manifest: SplitManifest | None
-    values: dict[Hashable, Any]
+    values: list[Any]                # aligned with manifest.input_keys(); NOT_SENT: none accepted
     problems: list[Problem]
     digest: str
 
@@ -193,11 +192,11 @@ def read_regional_file(path: str | os.PathLike, find_manifest: Callable[[Stamp],
         problems = check_stamp(name, stamp, manifest, month=month, plan_version=plan_version,
                                layout_version=layout_version, check_version=check_version)
         if problems:
-            return RegionalRead(stamp, manifest, {}, problems, "")
+            return RegionalRead(stamp, manifest, [], problems, "")
         assert manifest is not None
         present = set(x.sheet_names)
         sheets = {s: x.read_sheet_lazy(s) for s in (manifest.sheets or present) if s in present}
-        values, problems = check_cells(name, manifest, sheets, x.is_locked)
+        values, problems = check_cells_aligned(name, manifest, sheets, x.is_locked)
         manifest.drop_lookups()
         digest = x.sha256[:32] if x.sha256 else _file_digest(path)
     return RegionalRead(stamp, manifest, values, problems, digest)
@@ -221,9 +220,10 @@ def consolidate_snapshots(files: Iterable[str | os.PathLike], *, master_values: 
         m = manifests.get(stamp.region)
         return m if m is not None else find_manifest(stamp)
 
+    run_time = now_iso()                            # the history's time of every file of this run
     with _gc_paused():
         for path in files:
-            _consolidate_one(path, report, updates, applied_families, manifests, master_values, lookup,
+            _consolidate_one(path, report, updates, applied_families, manifests, master_values, lookup, run_time,
                              month=month, plan_version=plan_version, layout_version=layout_version,
                              check_version=check_version)
             progress.advance(1, path.name)
@@ -254,7 +254,7 @@ def _gc_paused():
 
 def _consolidate_one(path: Path, report: ConsolidationReport, updates: dict, applied_families: set,
                      manifests: dict, master_values: Mapping[Hashable, Any],
-                     lookup: Callable[[Stamp], SplitManifest | None], *,
+                     lookup: Callable[[Stamp], SplitManifest | None], run_time: str, *,
                      month: str | None, plan_version: str | None, layout_version: str | None,
                      check_version: bool) -> None:
     """Read, check and merge one file into the run's state (never raises for a bad file)."""
@@ -278,8 +278,8 @@ def _consolidate_one(path: Path, report: ConsolidationReport, updates: dict, app
             m = rr.manifest
             assert m is not None
             keys = m.input_keys()
-            base = list(map(m.base.get, keys))
-            sent = list(map(rr.values.get, keys, repeat(NOT_SENT)))
+            base = m.base_aligned()
+            sent = rr.values
             res = merge_aligned(keys, base, master_values.get, sent)
             families = m.key_families()
             if not families.isdisjoint(applied_families) and not updates.keys().isdisjoint(res.changed_keys()):
@@ -290,17 +290,16 @@ def _consolidate_one(path: Path, report: ConsolidationReport, updates: dict, app
 
                 res = merge_aligned(keys, base, master, sent)
             outcome.status = "merged"
-            outcome.inputs_read = len(rr.values)
+            outcome.inputs_read = len(sent) - res.not_sent
             outcome.kept = res.kept
             outcome.applied, outcome.converged, outcome.conflicts = res.applied, res.converged, res.conflicts
             updates.update(res.applied_values)      # dict.update(dict) reuses the key hashes
             if res.applied_values:
                 # a later file can hit these keys only if its record shares one of these families
                 applied_families.update(families)
-            moved = res.moved
-            if moved:
-                m.base = {**m.base, **moved}
-            m.history.append({"time": now_iso(), "file": path.name, "sha256": rr.digest,
+            if res.new_base is not None:
+                m.set_base_aligned(res.new_base)
+            m.history.append({"time": run_time, "file": path.name, "sha256": rr.digest,
                               "applied": len(res.applied), "conflicts": len(res.conflicts),
                               "errors": len([p for p in rr.problems if p.code not in WARNING_CODES])})
             manifests[m.region] = m

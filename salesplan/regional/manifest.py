@@ -234,7 +234,7 @@ class SplitManifest:
     def drop_lookups(self) -> None:
         """Forget the lookup tables built for checking a file (a run keeps every merged
         region's record until it is saved; the tables would double its memory)."""
-        for name in ("_index", "_input_layout", "_layout_fields"):
+        for name in ("_index", "_input_layout", "_layout_fields", "_layout_positions"):
             self.__dict__.pop(name, None)
 
     # The inputs are held as runs: the list given to the constructor (one run), or, for
@@ -254,7 +254,10 @@ class SplitManifest:
 
     def _set_runs(self, runs: list["list[InputField] | _GridRun"]) -> None:
         d = self.__dict__
-        for name in ("_inputs", "_every_key", "_input_keys", "_index", "_input_layout", "_layout_fields"):
+        if "_base_col" in d:
+            self._get_base()                    # (the column is aligned with the old inputs)
+        for name in ("_inputs", "_every_key", "_input_keys", "_index", "_input_layout", "_layout_fields",
+                     "_layout_positions"):
             d.pop(name, None)
         d["_runs"] = runs
 
@@ -286,17 +289,9 @@ class SplitManifest:
         if cached is not None and cached[0] == self._input_count():
             return cached[1]
         keys = self._all_keys()
-        out: dict[str, tuple[list[str], list[Hashable], list[InputField]]] = {}
+        # sheet -> its runs' (cells, keys, fields, the grid if its cells are distinct, first key's index)
+        pieces: dict[str, list[tuple[list[str], list[Hashable], list[InputField], _GridRun | None, int]]] = {}
         distinct: dict[str, list[InputField]] = {}      # sheet -> its field objects, each once
-
-        def extend(sheet: str, cells: list[str], ks: list[Hashable], fs: list[InputField],
-                   new_fields: list[InputField]) -> None:
-            entry = out.setdefault(sheet, ([], [], []))
-            entry[0].extend(cells)
-            entry[1].extend(ks)
-            entry[2].extend(fs)
-            distinct.setdefault(sheet, []).extend(new_fields)
-
         at = 0
         for r in self.__dict__["_runs"]:
             n = len(r)
@@ -304,21 +299,58 @@ class SplitManifest:
             at += n
             if type(r) is _GridRun:
                 cols = r.columns()
-                extend(r.sheet, r.cells(), rk, cols * len(r.rows), cols)
+                # a grid's cells are distinct (one per row × column) unless two fields share a column
+                fcols = [f[1] for f in r.fields]
+                pieces.setdefault(r.sheet, []).append((r.cells(), rk, cols * len(r.rows),
+                                                       r if len(set(fcols)) == len(fcols) else None, at - n))
+                distinct.setdefault(r.sheet, []).extend(cols)
                 continue
             sheets, cells = list(map(_SHEET, r)), _normal_cells(list(map(_CELL, r)))
             if len(set(sheets)) == 1:           # the usual run: one sheet
-                extend(sheets[0], cells, rk, r, r)
+                pieces.setdefault(sheets[0], []).append((cells, rk, r, None, at - n))
+                distinct.setdefault(sheets[0], []).extend(r)
             else:
                 for sheet, cell, key, f in zip(sheets, cells, rk, r):
-                    extend(sheet, [cell], [key], [f], [f])
-        for sheet, (cells, ks, fs) in out.items():
-            if len(set(cells)) != len(cells):       # a cell registered twice: the later input
+                    pieces.setdefault(sheet, []).append(([cell], [key], [f], None, -1))
+                    distinct.setdefault(sheet, []).append(f)
+        out: dict[str, tuple[list[str], list[Hashable], list[InputField]]] = {}
+        positions: dict[str, list[int]] = {}
+        distinct_keys = self.input_keys() is keys
+        for sheet, ps in pieces.items():
+            if len(ps) == 1 and ps[0][3] is not None:
+                # one grid on the sheet (the usual region tab): its lists as they are (the
+                # cells list is shared by every record of the layout: nobody changes it)
+                out[sheet] = ps[0][:3]
+                if distinct_keys:
+                    positions[sheet] = list(range(ps[0][4], ps[0][4] + len(ps[0][1])))
+                continue
+            cells = [c for p in ps for c in p[0]]
+            ks = [k for p in ps for k in p[1]]
+            fs = [f for p in ps for f in p[2]]
+            if not _distinct_cells(ps):             # a cell registered twice: the later input
                 by_cell = dict(zip(cells, zip(ks, fs)))
-                out[sheet] = (list(by_cell), [k for k, _ in by_cell.values()], [f for _, f in by_cell.values()])
+                cells, ks, fs = list(by_cell), [k for k, _ in by_cell.values()], [f for _, f in by_cell.values()]
+            elif distinct_keys and all(p[4] >= 0 for p in ps):
+                positions[sheet] = [i for p in ps for i in range(p[4], p[4] + len(p[1]))]
+            out[sheet] = (cells, ks, fs)
+        if len(positions) < len(out):
+            # where each sheet's input keys are among input_keys() (a key's first place)
+            where: dict[Hashable, int] = {}
+            for i, k in enumerate(self.input_keys()):
+                where.setdefault(k, i)
+            for sheet, (_, ks, _) in out.items():
+                if sheet not in positions:
+                    positions[sheet] = list(map(where.__getitem__, ks))
         self.__dict__["_input_layout"] = (self._input_count(), out)
         self.__dict__["_layout_fields"] = distinct
+        self.__dict__["_layout_positions"] = positions
         return out
+
+    def layout_positions(self, sheet: str) -> list[int]:
+        """For each input of :meth:`input_layout`'s ``sheet``, the index of its key in
+        :meth:`input_keys` (where the checks put its value and find its base)."""
+        self.input_layout()
+        return self.__dict__["_layout_positions"].get(sheet, [])
 
     def layout_fields(self, sheet: str) -> list[InputField]:
         """The field objects of :meth:`input_layout` for ``sheet``, each listed once or a few
@@ -345,6 +377,45 @@ class SplitManifest:
         runs = self.__dict__["_runs"]
         slots = chain.from_iterable(r.slots() if type(r) is _GridRun else map(_SLOT, r) for r in runs)
         return zip(self._all_keys(), slots)
+
+    # The base: a dict (key -> canonical value), or — for a loaded record, until someone
+    # reads ``base`` — the record's column aligned with the inputs, so a clean consolidation
+    # hashes no key to find a base value (see base_aligned / set_base_aligned).
+    def _get_base(self) -> dict[Hashable, Any]:
+        d = self.__dict__
+        b = d.get("_base")
+        if b is None:
+            col, other = d.pop("_base_col"), d.pop("_other_base")
+            b = dict(zip(self._all_keys(), col))
+            b.update(other)
+            d["_base"] = b
+        return b
+
+    def _set_base(self, base: dict[Hashable, Any]) -> None:
+        d = self.__dict__
+        d.pop("_base_col", None)
+        d.pop("_other_base", None)
+        d["_base"] = base
+
+    def base_aligned(self) -> list[Any]:
+        """The base value of each of :meth:`input_keys` (a list the caller must not change)."""
+        d = self.__dict__
+        col = d.get("_base_col")
+        keys = self.input_keys()
+        if col is not None and keys is self._all_keys():      # distinct keys: the column itself
+            return col
+        return list(map(self._get_base().get, keys))
+
+    def set_base_aligned(self, values: list[Any]) -> None:
+        """Set the base of each of :meth:`input_keys` (``values`` aligned with them)."""
+        d = self.__dict__
+        keys = self.input_keys()
+        if len(values) != len(keys):
+            raise ValueError("set_base_aligned: one value per input key")
+        if "_base_col" in d and keys is self._all_keys():
+            d["_base_col"] = values
+        else:
+            self._set_base({**self._get_base(), **dict(zip(keys, values))})
 
     def input_by_key(self) -> dict[Hashable, InputField]:
         return {f.key: f for f in self.inputs}
@@ -404,9 +475,17 @@ class SplitManifest:
                     list(d.get("sheets", [])), list(d.get("history", [])), d.get("digest", ""))
             m._set_runs(runs)
             keys = m._all_keys()
-            m.base, distinct = _base_from_json(d, keys)
-            if distinct:                    # (the usual record) the distinct keys without hashing them again
+            col, other, distinct = _base_from_json(d, runs, keys)
+            if distinct:
+                # (the usual record) the distinct keys without hashing them again, and the
+                # base kept as its column until someone reads ``base``
                 m.__dict__["_input_keys"] = (len(keys), keys)
+                m.__dict__.pop("_base", None)
+                m.__dict__["_base_col"], m.__dict__["_other_base"] = col, other
+            else:
+                base = dict(zip(keys, col))
+                base.update(other)
+                m.base = base
             return m
         else:
             inputs = [InputField.from_json(x) for x in d["inputs"]]
@@ -474,17 +553,41 @@ def _columns_from_json(cols: Mapping[str, Any]) -> list[InputField]:
         [tuple(x) if x else () for x in cols["choices"]], [x or "" for x in cols["label"]], cols["slot"])))
 
 
-def _base_from_json(d: Mapping[str, Any], keys: list[Hashable]) -> tuple[dict[Hashable, Any], bool]:
-    """(the current base: ``base`` aligned with the inputs, then ``other_base``; whether
+def _base_from_json(d: Mapping[str, Any], runs: list["list[InputField] | _GridRun"],
+                    keys: list[Hashable]) -> tuple[list[Any], list[tuple[Hashable, Any]], bool]:
+    """(the base column aligned with ``keys``, decoded; the ``other_base`` pairs; whether
     ``keys`` are all distinct)."""
     col = d["base"]
     if type(col) is not list or len(col) != len(keys):
         raise ValueError("split record: base and inputs of different lengths")
-    base = dict(zip(keys, _decode_column(col)))
-    distinct = len(base) == len(keys)
-    for k, v in d.get("other_base", ()):
-        base[key_from_json(k)] = decode(v)
-    return base, distinct
+    other = [(key_from_json(k), decode(v)) for k, v in d.get("other_base", ())]
+    return _decode_column(col), other, _distinct_keys(runs, keys)
+
+
+def _distinct_cells(pieces: list[tuple[list[str], list[Hashable], list[Any], "_GridRun | None", int]]) -> bool:
+    """Whether the cells of a sheet's pieces (see input_layout) are all distinct: one
+    grid's (distinct by construction) and a few loose cells outside it, or by a set."""
+    grids = [p[3] for p in pieces if p[3] is not None]
+    if len(grids) <= 1:
+        loose = [c for p in pieces if p[3] is None for c in p[0]]
+        if len(set(loose)) == len(loose) and (not grids or grids[0].cell_set().isdisjoint(loose)):
+            return True
+    cells = [c for p in pieces for c in p[0]]
+    return len(set(cells)) == len(cells)
+
+
+def _distinct_keys(runs: list["list[InputField] | _GridRun"], keys: list[Hashable]) -> bool:
+    """Whether ``keys`` (those of ``runs``) are all distinct. Grids alone decide without
+    hashing a key: a grid's keys are distinct when its row ids and field names are, and
+    two grids' keys never meet when their prefixes differ."""
+    grids = [r for r in runs if type(r) is _GridRun]
+    prefixes = [g.prefix for g in grids]
+    if len(set(prefixes)) == len(prefixes) and all(g.distinct_keys() for g in grids):
+        # the loose inputs' keys (a few): distinct among themselves and in no grid
+        loose = [f[0] for r in runs if type(r) is not _GridRun for f in r]
+        if len(set(loose)) == len(loose) and not any(g.has_key(k) for g in grids for k in loose):
+            return True
+    return len(set(keys)) == len(keys)
 
 
 def _decode_column(col: list[Any]) -> list[Any]:
@@ -642,6 +745,7 @@ class InputColumn(InputField):
 
 
 _GRID_CELLS: dict[tuple[tuple[str, ...], int, int], list[str]] = {}   # (columns, first row, rows) -> cells
+_GRID_CELL_SETS: dict[int, tuple[list[str], frozenset[str]]] = {}     # id(cells) -> (cells, as a set)
 
 
 class _GridRun:
@@ -662,6 +766,27 @@ class _GridRun:
     def keys(self) -> list[tuple[Any, ...]]:
         """prefix + (row id, field) of each input, rows × fields (built in C by product)."""
         return list(product(*[(x,) for x in self.prefix], self.rows, [f[0] for f in self.fields]))
+
+    def has_key(self, key: Hashable) -> bool:
+        """Whether ``key`` is one of the grid's keys."""
+        n = len(self.prefix)
+        return (type(key) is tuple and len(key) == n + 2 and key[:n] == self.prefix
+                and key[n] in set(self.rows) and key[n + 1] in {f[0] for f in self.fields})
+
+    def cell_set(self) -> frozenset[str]:
+        """:meth:`cells` as a set (shared by the records of one layout, like the list)."""
+        cells = self.cells()
+        got = _GRID_CELL_SETS.get(id(cells))
+        if got is None or got[0] is not cells:
+            if len(_GRID_CELL_SETS) >= 64:
+                _GRID_CELL_SETS.clear()
+            got = _GRID_CELL_SETS[id(cells)] = (cells, frozenset(cells))
+        return got[1]
+
+    def distinct_keys(self) -> bool:
+        """Whether the grid's keys are all distinct (its row ids and field names are)."""
+        names = [f[0] for f in self.fields]
+        return len(set(self.rows)) == len(self.rows) and len(set(names)) == len(names)
 
     def cells(self) -> list[str]:
         """Each input's cell, rows × fields (a shared list: do not change it)."""
@@ -773,6 +898,8 @@ class ManifestIndex:
 
 SplitManifest.inputs = property(SplitManifest._get_inputs, SplitManifest._set_inputs,  # type: ignore[assignment]
                                 doc="Every input (InputField), in registry order.")
+SplitManifest.base = property(SplitManifest._get_base, SplitManifest._set_base,  # type: ignore[assignment]
+                              doc="key -> canonical value at the split (moved by each consolidation).")
 
 
 def _normal_cells(cells: list[str]) -> list[str]:

@@ -139,6 +139,8 @@ class AlignedMerge:
     converged: list[Change]
     conflicts: list[Change]
     applied_values: dict[Hashable, Any]      # key -> regional value taken (what the master must get)
+    new_base: list[Any] | None = None        # the base aligned with the keys after the merge (None: unmoved)
+    not_sent: int = 0                        # keys the file did not send (NOT_SENT; counted in kept)
 
     def changed_keys(self) -> Iterator[Hashable]:
         """The keys the file changed (those the merge asked the master about)."""
@@ -159,7 +161,8 @@ def merge_aligned(keys: Sequence[Hashable], base: Sequence[Any], master: Callabl
     ``master(key)`` gives the master's current value; it is asked only for the keys the
     file changed (a lookup in the master's big table is the costly step of a merge).
     The buckets and values are exactly those of :func:`three_way_merge` on the same
-    data; the new base is the old one updated with :attr:`AlignedMerge.moved`.
+    data; the new base is the old one updated with :attr:`AlignedMerge.moved`
+    (:attr:`AlignedMerge.new_base`: that base aligned with ``keys``, None when none moved).
     """
     if _merge_aligned_c is not None and type(keys) is list and type(base) is list and type(regional) is list \
             and len(keys) == len(base) == len(regional):
@@ -174,10 +177,13 @@ def _merge_aligned_py(keys: Sequence[Hashable], base: Sequence[Any], master: Cal
     converged: list[Change] = []
     conflicts: list[Change] = []
     applied_values: dict[Hashable, Any] = {}
+    new_base: list[Any] | None = None
     kept = 0
-    for key, b, r in zip(keys, base, regional):
+    not_sent = 0
+    for i, (key, b, r) in enumerate(zip(keys, base, regional)):
         if r is _ABSENT or r is b:           # not sent, or the very object of the base
             kept += 1
+            not_sent += r is _ABSENT
             continue
         if type(b) not in _CANONICAL:
             b = canon(b)
@@ -199,7 +205,11 @@ def _merge_aligned_py(keys: Sequence[Hashable], base: Sequence[Any], master: Cal
             converged.append(_new_change((key, b, m, r)))
         else:
             conflicts.append(_new_change((key, b, m, r)))
-    return AlignedMerge(kept, applied, converged, conflicts, applied_values)
+            continue
+        if new_base is None:
+            new_base = list(base)
+        new_base[i] = r
+    return AlignedMerge(kept, applied, converged, conflicts, applied_values, new_base, not_sent)
 
 
 def _same(a: Any, b: Any) -> bool:
