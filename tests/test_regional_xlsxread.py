@@ -287,11 +287,16 @@ def test_shortcut_decoders_agree_with_the_full_decoder(tmp_path, maker):
 
 @pytest.mark.parametrize("maker", [openpyxl_file, excel_style_file])
 def test_parts_kept_from_the_preflight_read_like_parts_read_again(tmp_path, maker):
-    """The reader takes the parts the preflight already inflated; with nothing kept
-    (keep_max=0) it reads them from the zip — the same result either way."""
+    """The reader takes the parts the preflight already inflated (and the structural
+    parts it parsed); with nothing kept (keep_max=0) it reads them from the zip — the
+    same result either way."""
+    from salesplan.regional import xlsxread
+
+    xlsxread._STRUCT_CACHE.clear()
     p = maker(tmp_path / "f.xlsx")
     with XlsxFile(p) as kept, XlsxFile(p, keep_max=0) as again, XlsxFile(p, preflight=False) as bare:
         assert kept._parts and not again._parts
+        assert {"xl/workbook.xml", "xl/_rels/workbook.xml.rels"} <= set(kept._trees) and not bare._trees
         for x in (again, bare):
             assert x.sheets == kept.sheets and x.defined_names == kept.defined_names
             assert x.custom_properties == kept.custom_properties
@@ -300,3 +305,18 @@ def test_parts_kept_from_the_preflight_read_like_parts_read_again(tmp_path, make
         import hashlib
         assert kept.sha256 == hashlib.sha256(p.read_bytes()).hexdigest()
         assert again.sha256 is None and bare.sha256 is None      # not held: the caller hashes the file
+
+
+def test_the_safe_parser_is_one_per_thread():
+    """lxml parsers may not be shared between threads: each thread gets its own, reused."""
+    import threading
+
+    from salesplan.deals.preflight import xml_parser
+
+    mine = xml_parser()
+    other = []
+    t = threading.Thread(target=lambda: other.append(xml_parser()))
+    t.start()
+    t.join()
+    assert xml_parser() is mine and other[0] is not mine
+    assert mine.resolvers is not None        # (an lxml XMLParser)

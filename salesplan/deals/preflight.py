@@ -41,11 +41,14 @@ import io
 import os
 import posixpath
 import re
+import threading
 import zipfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from xml.etree import ElementTree as ET
+from typing import Any
+
+from lxml import etree
 
 from salesplan.deals.leanzip import LeanZip
 from salesplan.errors import SalesPlanError
@@ -81,10 +84,28 @@ class UnsafeFileError(SalesPlanError):
 
 class Inflated(dict):
     """``{part name: bytes}`` of the parts a preflight kept; ``names``: every entry, in order;
-    ``sha256``: of the whole file as it was read (None when the file was too large to hold)."""
+    ``sha256``: of the whole file as it was read (None when the file was too large to hold);
+    ``trees``: the structural parts it parsed (``{name: lxml root}``, by :func:`xml_parser`)."""
 
     names: tuple[str, ...] = ()
     sha256: str | None = None
+    trees: dict[str, Any] = {}
+
+
+# entity expansion, DTD loading and network access are off; huge_tree stays off so
+# libxml2's own depth / text-size limits apply as a second line behind the preflight.
+XML_PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                          dtd_validation=False, remove_comments=True, remove_pis=True)
+_LOCAL = threading.local()
+
+
+def xml_parser() -> etree.XMLParser:
+    """This thread's safe lxml parser (one per thread, reused: making one per part costs
+    as much as parsing a small part; lxml parsers may not be shared between threads)."""
+    p = getattr(_LOCAL, "parser", None)
+    if p is None:
+        p = _LOCAL.parser = etree.XMLParser(**XML_PARSER_OPTIONS)
+    return p
 
 
 def _col_number(letters: bytes) -> int:
@@ -246,7 +267,10 @@ def preflight_xlsx(
                 kept.sha256 = hashlib.sha256(whole).hexdigest()
         _check_archive(path, zf, max_uncompressed, max_ratio, max_entries)
         read: dict[str, bytes] = {}      # structural parts already inflated (and DTD-checked)
-        sheets = _check_structure(path, zf, read)
+        trees: dict[str, Any] = {}       # ... and parsed
+        sheets = _check_structure(path, zf, read, trees)
+        if kept is not None:
+            kept.trees = trees
         budget = [max_uncompressed]
         room = keep_max
         for info in zf.infolist():
@@ -307,26 +331,30 @@ def _read_small(path, zf: zipfile.ZipFile, name: str, cap: int = 16 * 1024 * 102
     return data
 
 
-def _parse(path, name: str, data: bytes) -> ET.Element:
+def _parse(path, name: str, data: bytes) -> Any:
     try:
-        return ET.fromstring(data)  # no DTD can be present: checked by _read_small
-    except ET.ParseError as exc:
+        return etree.fromstring(data, xml_parser())  # no DTD can be present: checked by _read_small
+    except etree.XMLSyntaxError as exc:
         raise UnsafeFileError(path, "corrupt", f"{name!r} is not well-formed XML: {exc}") from None
 
 
-def _check_structure(path, zf: zipfile.ZipFile, read: dict[str, bytes] | None = None) -> set[str]:
+def _check_structure(path, zf: zipfile.ZipFile, read: dict[str, bytes] | None = None,
+                     trees: dict[str, Any] | None = None) -> set[str]:
     """Required parts exist; returns the worksheet part names the workbook references.
 
     The structural parts it inflates are put into ``read`` (so they are not inflated
-    twice; :func:`_stream_part` still runs every check on them)."""
+    twice; :func:`_stream_part` still runs every check on them), those it parses into
+    ``trees`` (so a reader need not parse them again)."""
     read = {} if read is None else read
+    trees = {} if trees is None else trees
     names = {i.filename for i in zf.infolist()}
     for required in ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
         if required not in names:
             raise UnsafeFileError(path, "missing_part", f"{required} is missing")
     read["[Content_Types].xml"] = _read_small(path, zf, "[Content_Types].xml")
     read["xl/_rels/workbook.xml.rels"] = _read_small(path, zf, "xl/_rels/workbook.xml.rels")
-    rels = _parse(path, "xl/_rels/workbook.xml.rels", read["xl/_rels/workbook.xml.rels"])
+    rels = trees["xl/_rels/workbook.xml.rels"] = _parse(path, "xl/_rels/workbook.xml.rels",
+                                                        read["xl/_rels/workbook.xml.rels"])
     targets: dict[str, str] = {}
     for rel in rels.iter(f"{{{_NS_REL}}}Relationship"):
         if rel.get("TargetMode") == "External":
@@ -340,7 +368,7 @@ def _check_structure(path, zf: zipfile.ZipFile, read: dict[str, bytes] | None = 
             raise UnsafeFileError(path, "path_traversal", f"relationship target {target!r}")
         targets[rel.get("Id") or ""] = resolved
     read["xl/workbook.xml"] = _read_small(path, zf, "xl/workbook.xml")
-    wb = _parse(path, "xl/workbook.xml", read["xl/workbook.xml"])
+    wb = trees["xl/workbook.xml"] = _parse(path, "xl/workbook.xml", read["xl/workbook.xml"])
     sheets: set[str] = set()
     sheet_elems = list(wb.iter(f"{{{_NS_MAIN}}}sheet"))
     if not sheet_elems:

@@ -51,7 +51,7 @@ from typing import Any, Iterable, Iterator, NamedTuple
 
 from lxml import etree
 
-from salesplan.deals.preflight import UnsafeFileError, preflight_xlsx
+from salesplan.deals.preflight import XML_PARSER_OPTIONS, UnsafeFileError, preflight_xlsx, xml_parser
 
 try:  # the optional C tokenizer (setup.py); without it, the same results by regex
     from salesplan.regional._cellscan import scan_cells as _scan_cells, scan_sheet as _scan_sheet
@@ -81,10 +81,8 @@ REL_STYLES = "http://schemas.openxmlformats.org/officeDocument/2006/relationship
 _M = "{%s}" % NS_MAIN
 _C, _ROW, _V, _F, _IS, _T, _R, _RPH, _SI = (_M + t for t in ("c", "row", "v", "f", "is", "t", "r", "rPh", "si"))
 
-# entity expansion, DTD loading and network access are off; huge_tree stays off so
-# libxml2's own depth / text-size limits apply as a second line behind the preflight.
-_PARSER_KW = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                  dtd_validation=False, remove_comments=True, remove_pis=True)
+# the preflight's safe parser options (entities, DTDs and the network off; see preflight)
+_PARSER_KW = XML_PARSER_OPTIONS
 
 _INT = re.compile(r"^[+-]?\d+$")
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -237,9 +235,11 @@ class XlsxFile:
         # the preflight inflates and checks every part; the parts this reader reads are
         # kept from that pass instead of being opened and inflated a second time
         self._parts: dict[str, bytes] = {}
+        self._trees: dict[str, Any] = {}       # structural parts the preflight parsed
         if preflight:
             kept = preflight_xlsx(path, keep=_reader_part, **preflight_limits)
             self._parts = kept
+            self._trees = kept.trees
             self._names = set(kept.names)
             self.sha256 = kept.sha256
         else:
@@ -267,6 +267,7 @@ class XlsxFile:
         if self._zip_ is not None:
             self._zip_.close()
         self._parts = {}
+        self._trees = {}
 
     def __enter__(self) -> "XlsxFile":
         return self
@@ -317,7 +318,7 @@ class XlsxFile:
 
     def _parse_bytes(self, name: str, data: bytes):
         try:
-            return etree.fromstring(data, etree.XMLParser(**_PARSER_KW))
+            return etree.fromstring(data, xml_parser())
         except etree.XMLSyntaxError as exc:
             raise UnsafeFileError(self.path, "corrupt", f"{name!r} is not well-formed XML: {exc}") from None
 
@@ -330,7 +331,8 @@ class XlsxFile:
             hit = _STRUCT_CACHE.get(key)
             if hit is not None:
                 return hit
-        result = extract(self._parse_bytes(name, data))
+        tree = self._trees.get(name)
+        result = extract(tree if tree is not None else self._parse_bytes(name, data))
         if key is not None:
             if len(_STRUCT_CACHE) >= 256:
                 _STRUCT_CACHE.clear()
