@@ -110,6 +110,12 @@ def test_a_loaded_record_checks_what_its_inputs_say(fs):
         assert [keys[p] for p in back.layout_positions(sheet)] == lkeys
         assert back.layout_positions(sheet) == m.layout_positions(sheet)
     assert back.base_aligned() == m.base_aligned() == [m.base[k] for k in keys]
+    # cells the split wrote nothing into, from a sheet's stored cells (a dict) or a list
+    known = back.index().known
+    for sheet in back.index().sheets:
+        present = dict.fromkeys(sorted(known[sheet])[:3] + ["ZZ99", "A1", "C3"])
+        want = set(present) - known[sheet]
+        assert back.index().unknown_cells(sheet, present) == want == m.index().unknown_cells(sheet, list(present))
     assert back.to_json() == m.to_json()
     # a moved base (as consolidation sets it) is the record's base, and saves and loads back
     moved = [Decimal(-i) for i in range(len(keys))]

@@ -234,7 +234,7 @@ class SplitManifest:
     def drop_lookups(self) -> None:
         """Forget the lookup tables built for checking a file (a run keeps every merged
         region's record until it is saved; the tables would double its memory)."""
-        for name in ("_index", "_input_layout", "_layout_fields", "_layout_positions"):
+        for name in ("_index", "_input_layout", "_layout_fields", "_layout_positions", "_layout_cover"):
             self.__dict__.pop(name, None)
 
     # The inputs are held as runs: the list given to the constructor (one run), or, for
@@ -257,7 +257,7 @@ class SplitManifest:
         if "_base_col" in d:
             self._get_base()                    # (the column is aligned with the old inputs)
         for name in ("_inputs", "_every_key", "_input_keys", "_index", "_input_layout", "_layout_fields",
-                     "_layout_positions"):
+                     "_layout_positions", "_layout_cover"):
             d.pop(name, None)
         d["_runs"] = runs
 
@@ -315,6 +315,10 @@ class SplitManifest:
                     distinct.setdefault(sheet, []).append(f)
         out: dict[str, tuple[list[str], list[Hashable], list[InputField]]] = {}
         positions: dict[str, list[int]] = {}
+        # sheet -> (its grids' cell sets, shared by a layout's records; the other input cells)
+        cover: dict[str, tuple[list[frozenset[str]], list[str]]] = {
+            sheet: ([p[3].cell_set() for p in ps if p[3] is not None],
+                    list(chain.from_iterable(p[0] for p in ps if p[3] is None))) for sheet, ps in pieces.items()}
         distinct_keys = self.input_keys() is keys
         for sheet, ps in pieces.items():
             if len(ps) == 1 and ps[0][3] is not None:
@@ -324,14 +328,14 @@ class SplitManifest:
                 if distinct_keys:
                     positions[sheet] = list(range(ps[0][4], ps[0][4] + len(ps[0][1])))
                 continue
-            cells = [c for p in ps for c in p[0]]
-            ks = [k for p in ps for k in p[1]]
-            fs = [f for p in ps for f in p[2]]
+            cells = list(chain.from_iterable(p[0] for p in ps))
+            ks = list(chain.from_iterable(p[1] for p in ps))
+            fs = list(chain.from_iterable(p[2] for p in ps))
             if not _distinct_cells(ps):             # a cell registered twice: the later input
                 by_cell = dict(zip(cells, zip(ks, fs)))
                 cells, ks, fs = list(by_cell), [k for k, _ in by_cell.values()], [f for _, f in by_cell.values()]
             elif distinct_keys and all(p[4] >= 0 for p in ps):
-                positions[sheet] = [i for p in ps for i in range(p[4], p[4] + len(p[1]))]
+                positions[sheet] = list(chain.from_iterable(range(p[4], p[4] + len(p[1])) for p in ps))
             out[sheet] = (cells, ks, fs)
         if len(positions) < len(out):
             # where each sheet's input keys are among input_keys() (a key's first place)
@@ -344,6 +348,7 @@ class SplitManifest:
         self.__dict__["_input_layout"] = (self._input_count(), out)
         self.__dict__["_layout_fields"] = distinct
         self.__dict__["_layout_positions"] = positions
+        self.__dict__["_layout_cover"] = cover
         return out
 
     def layout_positions(self, sheet: str) -> list[int]:
@@ -868,10 +873,15 @@ class ManifestIndex:
     def unknown_cells(self, sheet: str, present: Iterable[str]) -> set[str]:
         """The cells of ``present`` that the split wrote nothing into (usually none)."""
         m = self._m
-        out = set(present)
-        layout = m.input_layout().get(sheet)
-        if layout is not None:
-            out.difference_update(layout[0])
+        m.input_layout()
+        grids, loose = m.__dict__["_layout_cover"].get(sheet, ((), ()))
+        # a grid's cells are a set already (shared by the layout's records): the first
+        # difference makes a set of the few cells left, not of every cell present
+        out = set(present) if not grids else (present.keys() if isinstance(present, Mapping)
+                                              else set(present)) - grids[0]
+        for g in grids[1:]:
+            out.difference_update(g)
+        out.difference_update(loose)
         out.difference_update(m.formulas.get(sheet, ()))
         out.difference_update(m.cells.get(sheet, ()))
         return out
