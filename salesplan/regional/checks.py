@@ -37,7 +37,7 @@ from typing import Any, Callable, Hashable, Iterable, Mapping
 from salesplan.errors import Problem
 from salesplan.regional.manifest import InputColumn, InputField, SplitManifest, Stamp
 from salesplan.regional.merge import NOT_SENT
-from salesplan.regional.values import canon, formula_hash, value_hash
+from salesplan.regional.values import canon, canon_number, formula_hash, value_hash
 from salesplan.regional.xlsxread import simple_formula
 
 try:  # the input loop's common cases in C (salesplan/regional/_cellscan.c; optional)
@@ -353,7 +353,7 @@ def _check_inputs_raw(file: str, manifest: SplitManifest,
             mk = inner if not t or t == "n" else (t, inner)     # a plain number: its XML is the key
         verdict = memo.get(mk, _MISS)
         if verdict is _MISS:
-            verdict = _fresh_verdict(file, _own(f, keys[p], addr), t, inner, cells, addr)
+            verdict = _fresh_verdict(file, f, keys[p], t, inner, cells, addr)
             if f.kind != "text":             # names and other texts rarely repeat
                 _remember(memo, mk, verdict)
         if verdict is _REFUSED:
@@ -371,17 +371,19 @@ def _inline_xml(text: str) -> str | None:
         .encode("ascii", "xmlcharrefreplace").decode("ascii") + "</t></is>"
 
 
-def _fresh_verdict(file: str, f: InputField, t: str, inner: str, cells: Any, addr: str) -> Any:
-    """The verdict for one cell not seen before: its canonical value, or ``_REFUSED``."""
+def _fresh_verdict(file: str, f: InputField, key: Hashable, t: str, inner: str, cells: Any, addr: str) -> Any:
+    """The verdict for one cell not seen before: its canonical value, or ``_REFUSED``
+    (``f`` may be a grid's InputColumn: the input's own field is built only to validate
+    in full)."""
     if (not t or t == "n") and inner[:3] == "<v>" and inner[-4:] == "</v>" and inner.count("<") == 2 \
             and f.kind in _NUMBER_KINDS:
         # a plain number in a number field: what _decode + validate_input would do
         rv = inner[3:-4]
         if not rv:
             return None
-        cv = canon(int(rv) if _INT.match(rv) else float(rv))
+        cv = Decimal(int(rv)) if _INT.match(rv) else canon_number(float(rv))     # = canon(the number)
         return cv if _number_fits(f, cv) else _REFUSED
-    value, problem = validate_input(file, f, cells[addr].value, None)
+    value, problem = validate_input(file, _own(f, key, addr), cells[addr].value, None)
     return _REFUSED if problem is not None else value
 
 
