@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 import tempfile
 import uuid
 from dataclasses import dataclass, field
@@ -842,8 +843,15 @@ def _grid_from_json(g: Mapping[str, Any]) -> _GridRun:
         name, col, kind, lo, hi, ch, label = x
         if type(name) not in scalars or type(col) is not str or not col.isalpha() or kind not in KINDS:
             raise ValueError(f"split record: a malformed input grid field {x!r}")
-        fields.append((name, col, kind, _dec(lo), _dec(hi), tuple(ch) if ch else (), label or ""))
-    return _GridRun(sheet, tuple(prefix), rows, row0, slot0, fields)
+        fields.append((_intern(name), col, kind, _dec(lo), _dec(hi), tuple(ch) if ch else (), label or ""))
+    # the key parts every input of the grid shares, interned: a key then equals the same
+    # key of another record, or of the master, by identity of its parts (a lookup in the
+    # master's table compares no text)
+    return _GridRun(sheet, tuple(map(_intern, prefix)), rows, row0, slot0, fields)
+
+
+def _intern(x: Any) -> Any:
+    return sys.intern(x) if type(x) is str else x
 
 
 def _keys_from_json(col: list[Any]) -> list[Hashable]:
