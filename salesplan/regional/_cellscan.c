@@ -23,6 +23,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <string.h>
+#include <stdint.h>
 
 static PyObject *EMPTY;   /* the shared "" for groups that did not take part */
 
@@ -103,12 +104,15 @@ cached_slice(const char *buf, Py_ssize_t a, Py_ssize_t b)
     const Py_ssize_t m = b - a;
     if (a < 0 || m <= 0 || m > CACHED_MAX)
         return slice(buf, a, b);
-    unsigned int h = 2166136261u;                 /* FNV-1a */
-    for (Py_ssize_t i = a; i < b; i++) {
-        if ((unsigned char)buf[i] >= 0x80)
-            return slice(buf, a, b);              /* ASCII only: its str data are its bytes */
-        h = (h ^ (unsigned char)buf[i]) * 16777619u;
-    }
+    /* the bytes as three 8-byte words (zero-padded): ASCII test and hash a word at a time */
+    uint64_t w[3] = {0, 0, 0};
+    memcpy(w, buf + a, (size_t)m);
+    if ((w[0] | w[1] | w[2]) & 0x8080808080808080ull)
+        return slice(buf, a, b);                  /* ASCII only: its str data are its bytes */
+    uint64_t h = (uint64_t)m * 0x9E3779B97F4A7C15ull;
+    for (int k = 0; k < 3; k++)
+        h = (h ^ w[k]) * 0xFF51AFD7ED558CCDull;
+    h ^= h >> 29;
     PyObject **slot = &SLICES[h & (SLICE_CACHE - 1)];
     PyObject *s = *slot;
     if (s != NULL && PyUnicode_GET_LENGTH(s) == m && memcmp(PyUnicode_DATA(s), buf + a, (size_t)m) == 0) {
@@ -280,10 +284,12 @@ scan_sheet(PyObject *self, PyObject *arg)
     const Py_ssize_t n = view.len;
     Py_ssize_t count = 0;
     int odd = 0;
-    PyObject *out = PyDict_New();
+    /* sized for every "<c" up front (no rehashing while it fills) */
+    const Py_ssize_t tags = count_of(buf, n, "<c");
+    PyObject *out = _PyDict_NewPresized(tags);
     if (out != NULL && scan_into(buf, n, out, &count, &odd) < 0)
         Py_CLEAR(out);
-    if (out != NULL && (odd || (count_of(buf, n, "<c") != count
+    if (out != NULL && (odd || (tags != count
                                 && count != count_of(buf, n, "<c ") + count_of(buf, n, "<c>")
                                             + count_of(buf, n, "<c/>")))) {
         Py_DECREF(out);
