@@ -30,7 +30,8 @@ def test_instruction_count_benchmark_runs():
         if os.environ.get("CI"):
             raise AssertionError("CI installs valgrind: it is missing")
         pytest.skip("valgrind is not installed")
-    r = subprocess.run([sys.executable, "-m", "bench.instructions_consolidate", "--files", "3", "--reps", "5"],
-                       cwd=ROOT, capture_output=True, text=True, timeout=600)
+    r = subprocess.run([sys.executable, "-m", "bench.instructions_consolidate", "--files", "3", "--reps", "5",
+                        "--cache"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "× calamine" in r.stdout and " M" in r.stdout
+    assert "cycle estimate ratio:" in r.stdout           # the cache simulation's misses and estimate
