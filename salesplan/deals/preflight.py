@@ -41,6 +41,7 @@ import io
 import os
 import posixpath
 import re
+import stat
 import threading
 import zipfile
 import zlib
@@ -231,7 +232,7 @@ def preflight_xlsx(
         st = p.stat()
     except OSError:
         raise UnsafeFileError(path, "missing", "no such file") from None
-    if not p.is_file():
+    if not stat.S_ISREG(st.st_mode):          # (the stat above, not a second one)
         raise UnsafeFileError(path, "missing", "not a regular file")
     if st.st_size == 0:
         raise UnsafeFileError(path, "empty", "the file has 0 bytes")
