@@ -284,9 +284,10 @@ scan_sheet(PyObject *self, PyObject *arg)
     const Py_ssize_t n = view.len;
     Py_ssize_t count = 0;
     int odd = 0;
-    /* sized for every "<c" up front (no rehashing while it fills) */
+    /* sized for every "<c" up front (no rehashing while it fills), up to a bound: the
+       count is of untrusted bytes, and a huge sheet's dict may as well grow as it fills */
     const Py_ssize_t tags = count_of(buf, n, "<c");
-    PyObject *out = _PyDict_NewPresized(tags);
+    PyObject *out = _PyDict_NewPresized(tags < 65536 ? tags : 65536);
     if (out != NULL && scan_into(buf, n, out, &count, &odd) < 0)
         Py_CLEAR(out);
     if (out != NULL && (odd || (tags != count
