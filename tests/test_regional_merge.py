@@ -216,3 +216,28 @@ def test_merge_agrees_with_the_reference(base, master, regional, same_keys):
     for c in res.applied + res.converged + res.conflicts:     # built by the fast constructor
         same = Change(c.key, c.base, c.master, c.regional)
         assert c == same and repr(c) == repr(same) and type(c) is Change
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(st.tuples(st.sampled_from("ABC"), st.integers(0, 4)), st.integers(0, 9),
+                                max_size=5), max_size=6))
+def test_run_updates_are_the_files_values_later_files_winning(files):
+    """A run's applied values kept file by file read like one dict updated file after file:
+    the same items (each key once, its latest value), length, lookups and membership —
+    whether or not files share keys (consolidation says when they may: a shared family)."""
+    from salesplan.regional.core import RunUpdates
+    from salesplan.regional.manifest import key_family
+
+    run, want, seen_families = RunUpdates(), {}, set()
+    for values in files:
+        families = {key_family(k) for k in values}
+        run.add(dict(values), may_overlap=not families.isdisjoint(seen_families))
+        if values:
+            seen_families |= families
+        want.update(values)
+    assert dict(run.items()) == want and run == want and len(run) == len(want)
+    assert sorted(run, key=repr) == sorted(want, key=repr)          # each key once
+    assert len(list(run.items())) == len(want)
+    for k, v in want.items():
+        assert k in run and run[k] == v and run.get(k) == v
+    assert ("Z", 0) not in run and run.get(("Z", 0)) is None

@@ -27,7 +27,9 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Hashable, Iterable, Mapping
+from collections.abc import ItemsView
+from itertools import chain
+from typing import Any, Callable, Hashable, Iterable, Iterator, Mapping
 
 from salesplan.errors import Problem
 from salesplan.progress import NullProgress, Progress
@@ -157,10 +159,69 @@ def _key_text(key: Hashable) -> str:
     return str(key)
 
 
+_MISSING = object()
+
+
+class RunUpdates(Mapping):
+    """A run's applied values (key -> value to write into the master), kept file by file:
+    each merged file's own dict, a later file winning where two hold a key (the same
+    region sent twice). Iterating gives each key once; when no two files may share a key
+    (their key families never met) that is the files' dicts one after another, so a run
+    of hundreds of files never builds one table of all its values — the caller filters
+    and applies them as it goes. A lookup builds that table once (later files win)."""
+
+    def __init__(self) -> None:
+        self._parts: list[dict[Hashable, Any]] = []
+        self._may_overlap = False
+        self._merged: dict[Hashable, Any] | None = None
+
+    def add(self, values: dict[Hashable, Any], may_overlap: bool) -> None:
+        """One more file's applied values (``may_overlap``: it may hold a key of an earlier file)."""
+        if values:
+            self._parts.append(values)
+            self._may_overlap = self._may_overlap or may_overlap
+            self._merged = None
+
+    def _table(self) -> dict[Hashable, Any]:
+        if self._merged is None:
+            merged: dict[Hashable, Any] = {}
+            for part in self._parts:
+                merged.update(part)
+            self._merged = merged
+        return self._merged
+
+    def __getitem__(self, key: Hashable) -> Any:
+        return self._table()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._table()
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self._table()) if self._may_overlap else chain.from_iterable(self._parts)
+
+    def __len__(self) -> int:
+        return len(self._table()) if self._may_overlap else sum(map(len, self._parts))
+
+    def items(self):  # type: ignore[override]
+        if self._may_overlap:
+            return self._table().items()
+        return _Items(self)
+
+    def __repr__(self) -> str:
+        return f"RunUpdates({dict(self.items())!r})"
+
+
+class _Items(ItemsView):
+    """The items of a RunUpdates whose files share no key: each file's, in order."""
+
+    def __iter__(self) -> Iterator[tuple[Hashable, Any]]:
+        return chain.from_iterable(part.items() for part in self._mapping._parts)
+
+
 @dataclass
 class ConsolidationResult:
     report: ConsolidationReport
-    updates: dict[Hashable, Any]                  # key -> value to write into the master
+    updates: RunUpdates                           # key -> value to write into the master (a Mapping)
     manifests: dict[str, SplitManifest]           # region -> manifest with moved base + history
 
 
@@ -210,8 +271,9 @@ def consolidate_snapshots(files: Iterable[str | os.PathLike], *, master_values: 
     files = [Path(f) for f in files]
     progress = progress or NullProgress()
     progress.start(len(files), "合并区域文件 consolidate")
-    updates: dict[Hashable, Any] = {}               # this run's applied values, over the master's
-    applied_families: set[Hashable] = set()         # key families of the records that applied values
+    updates = RunUpdates()                          # this run's applied values, over the master's
+    # family -> [(file's place in the run, its applied values)] of the files with keys of that family
+    applied_by_family: dict[Hashable, list[tuple[int, dict[Hashable, Any]]]] = {}
     manifests: dict[str, SplitManifest] = {}
     report = ConsolidationReport()
 
@@ -223,12 +285,20 @@ def consolidate_snapshots(files: Iterable[str | os.PathLike], *, master_values: 
     run_time = now_iso()                            # the history's time of every file of this run
     with _gc_paused():
         for path in files:
-            _consolidate_one(path, report, updates, applied_families, manifests, master_values, lookup, run_time,
+            _consolidate_one(path, report, updates, applied_by_family, manifests, master_values, lookup, run_time,
                              month=month, plan_version=plan_version, layout_version=layout_version,
                              check_version=check_version)
             progress.advance(1, path.name)
     progress.finish(report.summary())
     return ConsolidationResult(report, updates, manifests)
+
+
+def _earlier_values(families: frozenset, applied_by_family: dict) -> list[dict[Hashable, Any]]:
+    """The applied values of this run's earlier files that share a key family with
+    ``families``, oldest first, each file's once (``applied_by_family``: family ->
+    [(the file's place in the run, its applied values)])."""
+    found = {n: part for fam in families for n, part in applied_by_family.get(fam, ())}
+    return [found[n] for n in sorted(found)]
 
 
 @contextlib.contextmanager
@@ -252,7 +322,7 @@ def _gc_paused():
             gc.enable()
 
 
-def _consolidate_one(path: Path, report: ConsolidationReport, updates: dict, applied_families: set,
+def _consolidate_one(path: Path, report: ConsolidationReport, updates: RunUpdates, applied_by_family: dict,
                      manifests: dict, master_values: Mapping[Hashable, Any],
                      lookup: Callable[[Stamp], SplitManifest | None], run_time: str, *,
                      month: str | None, plan_version: str | None, layout_version: str | None,
@@ -282,21 +352,28 @@ def _consolidate_one(path: Path, report: ConsolidationReport, updates: dict, app
             sent = rr.values
             res = merge_aligned(keys, base, master_values.get, sent)
             families = m.key_families()
-            if not families.isdisjoint(applied_families) and not updates.keys().isdisjoint(res.changed_keys()):
-                # the region came twice in this run: its earlier file's values are the master's now
-                def master(key: Hashable, master_get=master_values.get, updates_get=updates.get) -> Any:
-                    v = updates_get(key, NOT_SENT)
-                    return master_get(key) if v is NOT_SENT else v
+            # a later file can hit an earlier file's keys only if they share a key family
+            earlier = _earlier_values(families, applied_by_family)
+            if earlier:
+                changed = set(res.changed_keys())
+                if any(not part.keys().isdisjoint(changed) for part in earlier):
+                    # the region came twice in this run: its earlier file's values are the master's now
+                    def master(key: Hashable, master_get=master_values.get, newest_first=earlier[::-1]) -> Any:
+                        for part in newest_first:
+                            v = part.get(key, NOT_SENT)
+                            if v is not NOT_SENT:
+                                return v
+                        return master_get(key)
 
-                res = merge_aligned(keys, base, master, sent)
+                    res = merge_aligned(keys, base, master, sent)
             outcome.status = "merged"
             outcome.inputs_read = len(sent) - res.not_sent
             outcome.kept = res.kept
             outcome.applied, outcome.converged, outcome.conflicts = res.applied, res.converged, res.conflicts
-            updates.update(res.applied_values)      # dict.update(dict) reuses the key hashes
+            updates.add(res.applied_values, may_overlap=bool(earlier))
             if res.applied_values:
-                # a later file can hit these keys only if its record shares one of these families
-                applied_families.update(families)
+                for fam in families:
+                    applied_by_family.setdefault(fam, []).append((len(report.files), res.applied_values))
             if res.new_base is not None:
                 m.set_base_aligned(res.new_base)
             m.history.append({"time": run_time, "file": path.name, "sha256": rr.digest,
