@@ -25,10 +25,10 @@ import contextlib
 import gc
 import hashlib
 import os
-from dataclasses import dataclass, field
-from pathlib import Path
 from collections.abc import ItemsView
+from dataclasses import dataclass, field
 from itertools import chain
+from pathlib import Path
 from typing import Any, Callable, Hashable, Iterable, Iterator, Mapping
 
 from salesplan.errors import Problem
@@ -157,9 +157,6 @@ def _key_text(key: Hashable) -> str:
     if isinstance(key, tuple):
         return "/".join("" if k is None else str(k) for k in key)
     return str(key)
-
-
-_MISSING = object()
 
 
 class RunUpdates(Mapping):
