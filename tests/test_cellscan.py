@@ -3,7 +3,9 @@ expression finds — on random fragments built from the pattern's own pieces (wh
 backtracking could differ) and on real sheets."""
 from __future__ import annotations
 
+import math
 import os
+import re
 import zipfile
 
 import openpyxl
@@ -178,3 +180,72 @@ def test_judge_inputs_takes_only_what_python_would(text, other, t, kind):
     # a position outside the lists is an error, not a write anywhere
     with pytest.raises(IndexError):
         cellscan.judge_inputs(["B5"], [3], [f], {id(f): memo}, raw, [None] * 3, values, _REFUSED)
+
+
+_NUMBER_SPELLINGS = st.one_of(
+    st.from_regex(r"[+-]?[0-9]{0,22}(\.[0-9]{0,22})?([eE][+-]?[0-9]{1,4})?", fullmatch=True),
+    st.integers(-10**25, 10**25).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.text(alphabet="0123456789+-.eE _xn\n", max_size=14),
+    st.sampled_from(["0", "-0", "+5", "007", "-0.0", "1e400", "-1e400", "1e-400", "1.", ".5", "1e5", "2.5E-3",
+                     "9223372036854775808", "9223372036854775807.0", "1e19", "1_000", " 1", "1 ", "nan", "inf",
+                     "0x10", "1" * 70]))
+_BOUNDS = st.sampled_from([None, "0", "1", "-5", "100", "0.5", "2500.5"])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_NUMBER_SPELLINGS, st.sampled_from(["number", "integer", "percent", "date", "text", "bool", "choice"]),
+       _BOUNDS, _BOUNDS, st.sampled_from(["", "n", "str"]))
+def test_judge_inputs_numbers_as_python_judges_them(text, kind, lo, hi, t):
+    """A plain number the memo has not seen is judged in C exactly as _fresh_verdict does
+    (same Decimal, same refusals, remembered in the memo), or left to Python untouched;
+    the usual spellings of finite numbers are always judged in C."""
+    from decimal import Decimal
+
+    from salesplan.regional.checks import _MEMO_MAX, _REFUSED, _fresh_verdict
+    from salesplan.regional.manifest import InputField
+
+    f = InputField(("reps", "R", 1, "kpi"), "R", "B5", kind, None if lo is None else Decimal(lo),
+                   None if hi is None else Decimal(hi), ("a", "b") if kind == "choice" else ())
+    inner = "<v>" + text + "</v>"
+    memo: dict = {}
+    raw = {"B5": ("B5", "", t, "", inner)}
+    values = [NOT_SENT]
+    left = cellscan.judge_inputs(["B5"], [0], [f], {id(f): memo}, raw, [None], values, _REFUSED, Decimal, _MEMO_MAX)
+    if not memo:                         # left to Python, nothing written
+        assert left == [0] and values == [NOT_SENT]
+        strict = (t in ("", "n") and kind in ("number", "integer", "percent", "date") and len(text) <= 64
+                  and re.fullmatch(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", text) is not None
+                  and math.isfinite(float(text)))
+        assert not strict, "a plain finite number must be judged in C"
+        return
+    assert list(memo) == [inner]
+    want = _fresh_verdict("f.xlsx", f, f.key, t, inner, None, "B5")
+    got = memo[inner]
+    if want is _REFUSED:
+        assert got is _REFUSED and left == [0] and values == [NOT_SENT]
+    else:
+        assert type(got) is type(want) and repr(got) == repr(want)
+        assert left == [] and values == [got]
+
+
+def test_judge_inputs_number_memo_is_emptied_when_full():
+    """As checks._remember: a memo that holds memo_max verdicts is emptied before the next."""
+    from decimal import Decimal
+
+    from salesplan.regional.checks import _REFUSED
+    from salesplan.regional.manifest import InputField
+
+    f = InputField(("reps", "R", 1, "kpi"), "R", "B5", "number")
+    memo = {"<v>1</v>": Decimal(1), "<v>2</v>": Decimal(2)}
+    raw = {"B5": ("B5", "", "", "", "<v>3</v>"), "B6": ("B6", "", "n", "", "<v>2</v>")}
+    values = [NOT_SENT, NOT_SENT]
+    assert cellscan.judge_inputs(["B5", "B6"], [0, 1], [f, f], {id(f): memo}, raw, [None, None], values, _REFUSED,
+                                 Decimal, 2) == []
+    assert values == [Decimal(3), Decimal(2)]
+    assert memo == {"<v>3</v>": Decimal(3), "<v>2</v>": Decimal(2)}     # emptied, then both remembered
+    # without Decimal (the old call), a miss is left to Python as before
+    memo.clear()
+    values = [NOT_SENT, NOT_SENT]
+    assert cellscan.judge_inputs(["B5"], [0], [f], {id(f): memo}, raw, [None, None], values, _REFUSED) == [0]
+    assert memo == {} and values == [NOT_SENT, NOT_SENT]

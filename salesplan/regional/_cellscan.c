@@ -24,6 +24,7 @@
 #include <Python.h>
 #include <string.h>
 #include <stdint.h>
+#include <math.h>
 
 static PyObject *EMPTY;   /* the shared "" for groups that did not take part */
 
@@ -506,30 +507,149 @@ has_formula(PyObject *inner)
 }
 
 #define FIELD_CACHE 32
+#define NUMBER_MAX 64      /* longer numbers are left to Python (int() has a digit limit) */
+
+static PyObject *S_NUMBER, *S_INTEGER, *S_PERCENT, *S_DATE;
 
 /*
- * judge_inputs(cells, positions, fields, memo_of, raw, base, values, refused) -> [indices left]
+ * The verdict on a plain number in a number field, as checks._fresh_verdict's first
+ * branch gives it: inner is "<v>" + text + "</v>" with no other "<", the field's kind
+ * is a number kind. The value is Decimal(int(text)) for an integer text, else
+ * canon_number(float(text)); the verdict is that value, or ``refused`` when it breaks
+ * the field's rules (whole for "integer", within minimum and maximum). Only the
+ * spelling [+-]digits[.digits][e[+-]digits] of a finite number is judged here; for
+ * anything else (or text too long) NULL is returned with no error set: Python judges.
+ */
+static PyObject *
+number_verdict(PyObject *inner, PyObject *f, PyObject *decimal, PyObject *refused)
+{
+    if (!PyUnicode_IS_ASCII(inner) || !PyTuple_Check(f) || PyTuple_GET_SIZE(f) < 6)
+        return NULL;
+    PyObject *kind = PyTuple_GET_ITEM(f, 3);
+    if (!PyUnicode_Check(kind))
+        return NULL;
+    const int is_integer = PyUnicode_Compare(kind, S_INTEGER) == 0;
+    if (!is_integer && PyUnicode_Compare(kind, S_NUMBER) != 0 && PyUnicode_Compare(kind, S_PERCENT) != 0
+            && PyUnicode_Compare(kind, S_DATE) != 0)
+        return NULL;
+    const char *in = (const char *)PyUnicode_DATA(inner);
+    const Py_ssize_t m = PyUnicode_GET_LENGTH(inner);
+    if (m < 7 || memcmp(in, "<v>", 3) != 0 || memcmp(in + m - 4, "</v>", 4) != 0)
+        return NULL;
+    const char *text = in + 3;
+    const Py_ssize_t n = m - 7;
+    if (n == 0) {                                   /* "<v></v>": blank */
+        Py_INCREF(Py_None);
+        return Py_None;
+    }
+    if (n > NUMBER_MAX)
+        return NULL;
+    /* [+-]? digits* (. digits*)? ([eE] [+-]? digits+)?, with a digit before the exponent */
+    Py_ssize_t i = 0, int_digits = 0, frac_digits = 0;
+    if (text[i] == '+' || text[i] == '-')
+        i++;
+    while (i < n && is_digit(text[i])) { i++; int_digits++; }
+    const int plain_integer = i == n && int_digits > 0;
+    if (!plain_integer) {
+        if (i < n && text[i] == '.') {
+            i++;
+            while (i < n && is_digit(text[i])) { i++; frac_digits++; }
+        }
+        if (int_digits + frac_digits == 0)
+            return NULL;
+        if (i < n && (text[i] == 'e' || text[i] == 'E')) {
+            i++;
+            if (i < n && (text[i] == '+' || text[i] == '-'))
+                i++;
+            Py_ssize_t exp_digits = 0;
+            while (i < n && is_digit(text[i])) { i++; exp_digits++; }
+            if (exp_digits == 0)
+                return NULL;
+        }
+        if (i != n)
+            return NULL;
+    }
+    char copy[NUMBER_MAX + 1];
+    memcpy(copy, text, (size_t)n);
+    copy[n] = '\0';
+    PyObject *number = NULL;        /* what Decimal() is given: an int, or the float's repr */
+    int integral = 1;
+    if (plain_integer) {
+        number = PyLong_FromString(copy, NULL, 10);
+    } else {
+        char *end = NULL;
+        const double x = PyOS_string_to_double(copy, &end, NULL);
+        if (x == -1.0 && PyErr_Occurred()) {
+            PyErr_Clear();
+            return NULL;
+        }
+        if (end != copy + n || !isfinite(x))
+            return NULL;                            /* (Python names what is wrong) */
+        if (x == floor(x) && fabs(x) < 9223372036854775808.0) {
+            number = PyLong_FromDouble(x);          /* Decimal(int(x)) */
+        } else {
+            integral = x == floor(x);
+            char *r = PyOS_double_to_string(x, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);    /* repr(x) */
+            if (r == NULL)
+                return NULL;
+            number = PyUnicode_FromString(r);
+            PyMem_Free(r);
+        }
+    }
+    if (number == NULL)
+        return NULL;
+    PyObject *v = PyObject_CallOneArg(decimal, number);
+    Py_DECREF(number);
+    if (v == NULL)
+        return NULL;
+    int bad = is_integer && !integral;
+    PyObject *lo = PyTuple_GET_ITEM(f, 4), *hi = PyTuple_GET_ITEM(f, 5);
+    if (!bad && lo != Py_None && (bad = PyObject_RichCompareBool(v, lo, Py_LT)) < 0)
+        goto fail;
+    if (!bad && hi != Py_None && (bad = PyObject_RichCompareBool(v, hi, Py_GT)) < 0)
+        goto fail;
+    if (bad) {
+        Py_DECREF(v);
+        Py_INCREF(refused);
+        return refused;
+    }
+    return v;
+fail:
+    Py_DECREF(v);
+    return NULL;
+}
+
+/*
+ * judge_inputs(cells, positions, fields, memo_of, raw, base, values, refused[, Decimal, memo_max])
+ *     -> [indices left]
  * The common cases of _check_inputs_raw's loop over the sheet's inputs (cells[i],
  * fields[i], memo_of[id(fields[i])] the field's verdict memo; p = positions[i] the place
  * of the input's key, whose base is base[p] and whose value goes to values[p], both lists
  * aligned with the record's input keys): a blank or absent cell
  * (None), a text input still holding its base as openpyxl writes it, a cell whose verdict
- * is memoised (and not refused). Everything else — shared strings, formulas, memo misses,
- * refused values — is returned, in order, for the Python loop to judge in full as before.
+ * is memoised (and not refused), and — given ``Decimal`` — a plain number in a number
+ * field the memo has not seen (judged by number_verdict and remembered, the memo emptied
+ * once it holds ``memo_max`` verdicts, as checks._remember does). Everything else —
+ * shared strings, formulas, other misses, refused values — is returned, in order, for
+ * the Python loop to judge in full as before.
  */
 static PyObject *
 judge_inputs(PyObject *self, PyObject *args)
 {
-    PyObject *cells, *positions, *fields, *memo_of, *raw, *base, *values, *refused;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!O!O", &PyList_Type, &cells, &PyList_Type, &positions,
+    PyObject *cells, *positions, *fields, *memo_of, *raw, *base, *values, *refused, *decimal = NULL;
+    Py_ssize_t memo_max = 0;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!O!O|On", &PyList_Type, &cells, &PyList_Type, &positions,
                           &PyList_Type, &fields, &PyDict_Type, &memo_of, &PyDict_Type, &raw, &PyList_Type, &base,
-                          &PyList_Type, &values, &refused))
+                          &PyList_Type, &values, &refused, &decimal, &memo_max))
         return NULL;
+    if (decimal == Py_None)
+        decimal = NULL;
     PyObject *todo = PyList_New(0);
     if (todo == NULL)
         return NULL;
     PyObject *seen_field[FIELD_CACHE], *seen_memo[FIELD_CACHE];   /* borrowed (memo_of holds them) */
     int n_seen = 0;
+    PyObject *mk = NULL;         /* the memo key being looked up (released on every path) */
     for (Py_ssize_t i = 0;; i++) {
         if (i >= PyList_GET_SIZE(cells) || i >= PyList_GET_SIZE(positions) || i >= PyList_GET_SIZE(fields))
             break;
@@ -543,7 +663,7 @@ judge_inputs(PyObject *self, PyObject *args)
             goto fail;
         }
         PyObject *value = NULL;      /* borrowed: what values[key] becomes; NULL: left for Python */
-        PyObject *mk = NULL;
+        mk = NULL;
         PyObject *m = PyDict_GetItemWithError(raw, addr);
         if (m == NULL && PyErr_Occurred())
             goto fail;
@@ -582,16 +702,33 @@ judge_inputs(PyObject *self, PyObject *args)
                         }
                     }
                     if (memo != NULL && PyDict_Check(memo)) {
-                        if (PyUnicode_GET_LENGTH(t) == 0 || PyUnicode_Compare(t, S_N) == 0) {
+                        const int plain = PyUnicode_GET_LENGTH(t) == 0 || PyUnicode_Compare(t, S_N) == 0;
+                        if (plain) {
                             mk = inner;
                             Py_INCREF(mk);
                         } else if ((mk = PyTuple_Pack(2, t, inner)) == NULL) {
                             goto fail;
                         }
                         PyObject *v = PyDict_GetItemWithError(memo, mk);
-                        Py_CLEAR(mk);
                         if (v == NULL && PyErr_Occurred())
                             goto fail;
+                        if (v == NULL && plain && decimal != NULL) {
+                            /* a miss on a plain number: judged here and remembered as
+                               checks._remember does (the memo emptied when full) */
+                            PyObject *fresh = number_verdict(inner, f, decimal, refused);
+                            if (fresh == NULL && PyErr_Occurred())
+                                goto fail;
+                            if (fresh != NULL) {
+                                if (PyDict_GET_SIZE(memo) >= memo_max)
+                                    PyDict_Clear(memo);
+                                int bad = PyDict_SetItem(memo, mk, fresh);
+                                Py_DECREF(fresh);      /* (the memo holds it) */
+                                if (bad < 0)
+                                    goto fail;
+                                v = fresh;
+                            }
+                        }
+                        Py_CLEAR(mk);
                         if (v != NULL && v != refused)
                             value = v;
                     }
@@ -614,6 +751,7 @@ judge_inputs(PyObject *self, PyObject *args)
     return todo;
 
 fail:
+    Py_XDECREF(mk);
     Py_DECREF(todo);
     return NULL;
 }
@@ -797,7 +935,7 @@ static PyMethodDef methods[] = {
     {"scan_sheet", scan_sheet, METH_O,
      "scan_sheet(data: bytes) -> {address: (r, s, t, extra, inner)} | None: the lazy reader's fast path."},
     {"judge_inputs", judge_inputs, METH_VARARGS,
-     "judge_inputs(cells, positions, fields, memo_of, raw, base, values, refused) -> indices left for Python."},
+     "judge_inputs(cells, positions, fields, memo_of, raw, base, values, refused[, Decimal, memo_max]) -> indices left for Python."},
     {"merge_aligned", merge_aligned, METH_VARARGS,
      "merge_aligned(keys, base, master, regional, absent, Decimal, canon, Change): merge.merge_aligned's loop."},
     {"clear_cache", clear_cache, METH_NOARGS,
@@ -822,7 +960,11 @@ PyInit__cellscan(void)
             return NULL;
     if ((S_INLINE = PyUnicode_InternFromString("inlineStr")) == NULL || (S_TEXT = PyUnicode_InternFromString("text")) == NULL
             || (S_SHARED = PyUnicode_InternFromString("s")) == NULL || (S_N = PyUnicode_InternFromString("n")) == NULL
-            || (S_F = PyUnicode_InternFromString("<f")) == NULL)
+            || (S_F = PyUnicode_InternFromString("<f")) == NULL
+            || (S_NUMBER = PyUnicode_InternFromString("number")) == NULL
+            || (S_INTEGER = PyUnicode_InternFromString("integer")) == NULL
+            || (S_PERCENT = PyUnicode_InternFromString("percent")) == NULL
+            || (S_DATE = PyUnicode_InternFromString("date")) == NULL)
         return NULL;
     return PyModule_Create(&module);
 }

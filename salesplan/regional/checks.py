@@ -311,8 +311,10 @@ def _check_inputs_raw(file: str, manifest: SplitManifest,
     """
     addrs, positions, fields, memo_of = plan
     if _judge_inputs_c is not None and type(raw) is dict:
-        # the common cases in C (blank, text kept as split, a memoised verdict); the rest below
-        left: Iterable[int] = _judge_inputs_c(addrs, positions, fields, memo_of, raw, base, values, _REFUSED)
+        # the common cases in C (blank, text kept as split, a memoised verdict, a plain
+        # number not seen before); the rest below
+        left: Iterable[int] = _judge_inputs_c(addrs, positions, fields, memo_of, raw, base, values, _REFUSED,
+                                              Decimal, _MEMO_MAX)
     else:
         left = range(len(addrs))
     keys = manifest.input_keys()
