@@ -249,3 +249,63 @@ def test_judge_inputs_number_memo_is_emptied_when_full():
     values = [NOT_SENT, NOT_SENT]
     assert cellscan.judge_inputs(["B5"], [0], [f], {id(f): memo}, raw, [None, None], values, _REFUSED) == [0]
     assert memo == {} and values == [NOT_SENT, NOT_SENT]
+
+
+_CELL_XML = st.sampled_from(["<v>1</v>", "<v>2</v>", "<f>A1*2</f><v>2</v>", "<is><t>x</t></is>", "<v>0</v>", ""])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.dictionaries(st.sampled_from(["A1", "A2", "B1", "B2", "C7"]), st.sampled_from(["h1", "h2"])),
+       st.dictionaries(st.sampled_from(["A1", "A2", "B1", "B2", "C7"]),
+                       st.tuples(st.sampled_from(["", "n", "s", "str", "b"]), _CELL_XML)),
+       st.dictionaries(st.one_of(_CELL_XML, st.tuples(st.sampled_from(["", "n", "s", "str"]), _CELL_XML)),
+                       st.sampled_from(["h1", "h2", None])),
+       st.booleans())
+def test_unsettled_leaves_exactly_what_the_memo_does_not_settle(expected, cells, memo, by_type):
+    """unsettled() returns, in order, the cells the memo loop of _check_formulas (memo by
+    inner XML) or _check_fixed (by (type, inner XML), not for shared strings or formulas)
+    would not pass as unchanged on a memo hit; it writes nothing."""
+    raw = {a: (a, "", t, "", inner) for a, (t, inner) in cells.items()}
+    want = []
+    for addr, h in expected.items():
+        m = raw.get(addr)
+        if m is not None:
+            t, inner = m[2], m[4]
+            if not by_type:
+                mk = inner
+            else:
+                mk = (t, inner) if t != "s" and "<f" not in inner else None
+            if mk is not None and mk in memo and memo[mk] == h:
+                continue
+        want.append(addr)
+    before = dict(memo)
+    assert cellscan.unsettled(expected, raw, memo, by_type) == want
+    assert memo == before
+
+
+_ENCODED = st.one_of(
+    st.none(), st.text(alphabet=" \t\u3000ab是", max_size=4),
+    st.builds(lambda t: {"n": t}, st.sampled_from(["1", "1.50", "-0", "1E+3", "2", "1"])),
+    st.sampled_from([{"n": 1}, {"n": "x"}, {"m": "1"}, {"n": "1", "x": 2}, {}, 3, 2.5, True, [1]]))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_ENCODED, max_size=12))
+def test_decode_column_as_python(col):
+    """The C column decoder gives what the Python one gives — equal values of the same
+    types, equal numbers as one object — and the same error for a bad number."""
+    from salesplan.regional import manifest
+    from salesplan.regional.values import decode
+
+    try:
+        want = manifest._decode_column_py(col)
+    except Exception as exc:  # noqa: BLE001 - the same error is expected from C
+        with pytest.raises(type(exc)):
+            cellscan.decode_column(col, decode)
+        return
+    got = cellscan.decode_column(col, decode)
+    assert [(type(x), repr(x)) for x in got] == [(type(x), repr(x)) for x in want]
+    firsts: dict = {}
+    for enc, x in zip(col, got):
+        if type(enc) is dict and len(enc) == 1 and type(enc.get("n")) is str:
+            assert firsts.setdefault(enc["n"], x) is x

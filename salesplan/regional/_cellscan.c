@@ -929,6 +929,145 @@ fail:
     return NULL;
 }
 
+/* ---- locked cells judged by memo (checks._check_formulas / _check_fixed) ------------- */
+
+/*
+ * unsettled(expected, raw, memo, by_type) -> [addresses]: the cells of ``expected``
+ * (address -> hash the split recorded) whose stored XML the memo does not already show
+ * unchanged: no cell at the address, a memo miss, or a remembered hash that differs —
+ * plus, with ``by_type`` (fixed values: the memo is keyed by (type, inner XML)), a shared
+ * string or a formula. The Python loop judges those, as before, and remembers misses.
+ */
+static PyObject *
+unsettled(PyObject *self, PyObject *args)
+{
+    PyObject *expected, *raw, *memo;
+    int by_type;
+    if (!PyArg_ParseTuple(args, "O!O!O!p", &PyDict_Type, &expected, &PyDict_Type, &raw, &PyDict_Type, &memo,
+                          &by_type))
+        return NULL;
+    PyObject *left = PyList_New(0);
+    if (left == NULL)
+        return NULL;
+    Py_ssize_t pos = 0;
+    PyObject *addr, *h;
+    while (PyDict_Next(expected, &pos, &addr, &h)) {
+        int settled = 0;
+        PyObject *m = PyDict_GetItemWithError(raw, addr);
+        if (m == NULL && PyErr_Occurred())
+            goto fail;
+        if (m != NULL && PyTuple_Check(m) && PyTuple_GET_SIZE(m) == 5 && PyUnicode_Check(PyTuple_GET_ITEM(m, 4))
+                && PyUnicode_Check(PyTuple_GET_ITEM(m, 2))) {
+            PyObject *t = PyTuple_GET_ITEM(m, 2), *inner = PyTuple_GET_ITEM(m, 4);
+            PyObject *mk = NULL;
+            if (!by_type) {
+                mk = inner;
+                Py_INCREF(mk);
+            } else {
+                int hf = has_formula(inner);
+                if (hf < 0)
+                    goto fail;
+                if (!hf && PyUnicode_Compare(t, S_SHARED) != 0 && (mk = PyTuple_Pack(2, t, inner)) == NULL)
+                    goto fail;
+            }
+            if (mk != NULL) {
+                PyObject *got = PyDict_GetItemWithError(memo, mk);
+                Py_DECREF(mk);
+                if (got == NULL && PyErr_Occurred())
+                    goto fail;
+                if (got != NULL) {
+                    Py_INCREF(got);
+                    settled = PyObject_RichCompareBool(got, h, Py_EQ);
+                    Py_DECREF(got);
+                    if (settled < 0)
+                        goto fail;
+                }
+            }
+        }
+        if (!settled && PyList_Append(left, addr) < 0)
+            goto fail;
+    }
+    return left;
+fail:
+    Py_DECREF(left);
+    return NULL;
+}
+
+/* ---- the split record's base column (manifest._decode_column) ------------------------ */
+
+/* str.strip() would leave nothing */
+static int
+all_space(PyObject *text)
+{
+    const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (!Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i)))
+            return 0;
+    return 1;
+}
+
+/*
+ * decode_column(col, decode) -> list: manifest._decode_column, the usual shapes in C —
+ * blank (None), text (None when only whitespace), a number {"n": text} (decode() once
+ * per distinct text, equal numbers one object); anything else goes to decode().
+ */
+static PyObject *
+decode_column(PyObject *self, PyObject *args)
+{
+    PyObject *col, *decode;
+    if (!PyArg_ParseTuple(args, "O!O", &PyList_Type, &col, &decode))
+        return NULL;
+    PyObject *numbers = PyDict_New();
+    PyObject *out = numbers == NULL ? NULL : PyList_New(0);
+    if (out == NULL)
+        goto fail;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(col); i++) {
+        PyObject *v = PyList_GET_ITEM(col, i), *d = NULL;
+        Py_INCREF(v);
+        if (v == Py_None) {
+            d = v;
+            Py_INCREF(d);
+        } else if (PyUnicode_CheckExact(v)) {
+            d = all_space(v) ? Py_None : v;
+            Py_INCREF(d);
+        } else if (PyDict_CheckExact(v) && PyDict_GET_SIZE(v) == 1) {
+            PyObject *text = PyDict_GetItemWithError(v, S_N);
+            if (text == NULL && PyErr_Occurred()) {
+                Py_DECREF(v);
+                goto fail;
+            }
+            if (text != NULL && PyUnicode_CheckExact(text)) {
+                d = PyDict_GetItemWithError(numbers, text);
+                if (d != NULL) {
+                    Py_INCREF(d);
+                } else if (!PyErr_Occurred() && (d = PyObject_CallOneArg(decode, v)) != NULL
+                           && PyDict_SetItem(numbers, text, d) < 0) {
+                    Py_CLEAR(d);
+                }
+            } else {
+                d = PyObject_CallOneArg(decode, v);
+            }
+        } else {
+            d = PyObject_CallOneArg(decode, v);
+        }
+        Py_DECREF(v);
+        if (d == NULL)
+            goto fail;
+        int bad = PyList_Append(out, d);
+        Py_DECREF(d);
+        if (bad < 0)
+            goto fail;
+    }
+    Py_DECREF(numbers);
+    return out;
+fail:
+    Py_XDECREF(numbers);
+    Py_XDECREF(out);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"scan_cells", scan_cells, METH_O,
      "scan_cells(data: bytes) -> list of (r, s, t, extra, inner): the raw reader's cell tokenizer."},
@@ -938,6 +1077,10 @@ static PyMethodDef methods[] = {
      "judge_inputs(cells, positions, fields, memo_of, raw, base, values, refused[, Decimal, memo_max]) -> indices left for Python."},
     {"merge_aligned", merge_aligned, METH_VARARGS,
      "merge_aligned(keys, base, master, regional, absent, Decimal, canon, Change): merge.merge_aligned's loop."},
+    {"unsettled", unsettled, METH_VARARGS,
+     "unsettled(expected, raw, memo, by_type) -> addresses the memo does not show unchanged."},
+    {"decode_column", decode_column, METH_VARARGS,
+     "decode_column(col, decode) -> list: the split record's base column decoded."},
     {"clear_cache", clear_cache, METH_NOARGS,
      "clear_cache(): forget the strings kept for reuse (a benchmark round starts cold)."},
     {"sheet_refs", sheet_refs, METH_O,

@@ -42,8 +42,9 @@ from salesplan.regional.xlsxread import simple_formula
 
 try:  # the input loop's common cases in C (salesplan/regional/_cellscan.c; optional)
     from salesplan.regional._cellscan import judge_inputs as _judge_inputs_c
+    from salesplan.regional._cellscan import unsettled as _unsettled_c
 except ImportError:  # pragma: no cover - exercised where no compiler built it
-    _judge_inputs_c = None
+    _judge_inputs_c = _unsettled_c = None
 
 __all__ = ["REJECT_CODES", "WARNING_CODES", "check_stamp", "check_cells", "check_cells_aligned", "validate_input",
            "clear_caches"]
@@ -413,7 +414,7 @@ def _check_formulas(file: str, sheet: str, formulas: Mapping[str, str], cells: M
         raw_get = raw.get
         memo = _FORMULA_HASHES_BY_XML
         memo_get = memo.get
-        for addr, h in formulas.items():
+        for addr, h in _unsettled(formulas, raw, memo, False):
             m = raw_get(addr)
             if m is None:
                 _formula_problem(file, sheet, addr, h, cells, problems)
@@ -429,6 +430,15 @@ def _check_formulas(file: str, sheet: str, formulas: Mapping[str, str], cells: M
         return
     for addr, h in formulas.items():
         _formula_problem(file, sheet, addr, h, cells, problems)
+
+
+def _unsettled(expected: Mapping[str, str], raw: Mapping[str, tuple[str, str, str, str, str]], memo: dict,
+               by_type: bool) -> Iterable[tuple[str, str]]:
+    """The (address, hash) of ``expected`` for the loops below to judge: in C, only those
+    the memo does not already show unchanged (usually none); else all of them."""
+    if _unsettled_c is not None and type(expected) is dict and type(raw) is dict:
+        return [(a, expected[a]) for a in _unsettled_c(expected, raw, memo, by_type)]
+    return expected.items()
 
 
 def _formula_problem(file: str, sheet: str, addr: str, h: str, cells: Mapping[str, Any], problems: list) -> None:
@@ -449,7 +459,7 @@ def _check_fixed(file: str, sheet: str, fixed: Mapping[str, str], unlocked: froz
     raw_get = raw.get if raw is not None else None
     memo = _VALUE_HASHES
     memo_get = memo.get
-    for addr, h in fixed.items():
+    for addr, h in (_unsettled(fixed, raw, memo, True) if raw is not None else fixed.items()):
         if raw_get is not None:
             m = raw_get(addr)
             if m is not None:

@@ -41,6 +41,11 @@ from typing import Any, Hashable, Iterable, Iterator, Mapping, NamedTuple
 
 from salesplan.regional.values import canon, decode, encode, formula_hash, value_hash
 
+try:  # the base column's decoding in C (salesplan/regional/_cellscan.c; optional)
+    from salesplan.regional._cellscan import decode_column as _decode_column_c
+except ImportError:  # pragma: no cover - exercised where no compiler built it
+    _decode_column_c = None
+
 __all__ = [
     "LAYOUT_VERSION_DEFAULT", "MANIFEST_FORMAT", "STAMP_PREFIX", "InputField", "Stamp", "SplitManifest",
     "plan_version", "sidecar_dir", "sidecar_path", "write_stamp", "read_stamp", "fingerprint_file",
@@ -599,6 +604,13 @@ def _distinct_keys(runs: list["list[InputField] | _GridRun"], keys: list[Hashabl
 def _decode_column(col: list[Any]) -> list[Any]:
     """``list(map(decode, col))``, the usual shapes inline: blank (None), text, and
     numbers (``{"n": "1"}``; equal ones become one Decimal object)."""
+    if _decode_column_c is not None and type(col) is list:
+        return _decode_column_c(col, decode)
+    return _decode_column_py(col)
+
+
+def _decode_column_py(col: list[Any]) -> list[Any]:
+    """:func:`_decode_column` in Python (the C helper in _cellscan does the same)."""
     numbers: dict[str, Decimal] = {}
     out: list[Any] = []
     append = out.append
