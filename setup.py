@@ -1,8 +1,12 @@
-"""Only the optional C tokenizer lives here; everything else is in pyproject.toml.
+"""Only the optional C helpers live here; everything else is in pyproject.toml.
 
-``optional=True``: where no C compiler is at hand the build goes on without it and the
-raw reader uses its regular expression instead (same results, slower).
+``optional=True``: where no C compiler (or, for _leanzip, no zlib headers) is at hand
+the build goes on without them and the pure-Python code runs instead (same results,
+slower).
 """
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("salesplan.regional._cellscan", ["salesplan/regional/_cellscan.c"], optional=True)])
+setup(ext_modules=[
+    Extension("salesplan.regional._cellscan", ["salesplan/regional/_cellscan.c"], optional=True),
+    Extension("salesplan.deals._leanzip", ["salesplan/deals/_leanzip.c"], libraries=["z"], optional=True),
+])

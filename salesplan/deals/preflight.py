@@ -51,8 +51,13 @@ from typing import Any
 
 from lxml import etree
 
-from salesplan.deals.leanzip import LeanZip
+from salesplan.deals.leanzip import LeanEntry, LeanZip
 from salesplan.errors import SalesPlanError
+
+try:  # the in-memory path's archive and part checks in C (salesplan/deals/_leanzip.c; optional)
+    from salesplan.deals._leanzip import inflate_checked as _inflate_checked
+except ImportError:  # pragma: no cover - exercised where no compiler (or zlib header) built it
+    _inflate_checked = None
 
 __all__ = [
     "UnsafeFileError",
@@ -253,6 +258,12 @@ def preflight_xlsx(
                               "an OLE2 compound file (old .xls?); save it as .xlsx or CSV")
     if not head.startswith(b"PK"):
         raise UnsafeFileError(path, "not_zip", "not a zip archive, so not an .xlsx")
+    if whole is not None and _inflate_checked is not None:
+        fast = _preflight_in_memory(path, whole, max_uncompressed=max_uncompressed, max_ratio=max_ratio,
+                                    max_entries=max_entries, max_rows=max_rows, max_cells=max_cells, keep=keep,
+                                    keep_max=keep_max)
+        if fast is not None:
+            return fast if keep is not None else None
     try:
         # the plain layout of a file in memory is read by LeanZip (~10× less overhead);
         # anything else by zipfile, which also names what is wrong with a broken archive
@@ -283,6 +294,47 @@ def preflight_xlsx(
             if want and data is not None and len(data) <= room:
                 kept[name] = data
                 room -= len(data)
+    return kept
+
+
+def _preflight_in_memory(path, whole: bytes, *, max_uncompressed: int, max_ratio: float, max_entries: int,
+                         max_rows: int, max_cells: int, keep: Callable[[str], bool] | None,
+                         keep_max: int) -> Inflated | None:
+    """:func:`preflight_xlsx` for a file held in memory, its archive and generic part
+    checks in one C call (``_leanzip.inflate_checked``: the zip's layout, names, sizes,
+    ratios, CRCs, UTF-8 and DTDs of every XML part, every entry inflated once). None when
+    C did not pass everything: the caller then runs the whole preflight, which names what
+    is wrong. The structural and worksheet checks are the ones below, on the same bytes
+    and in the same order as the full preflight, so a file is refused for the same reason."""
+    got = _inflate_checked(whole, max_entries, max_uncompressed, max_ratio)
+    if got is None:
+        return None
+    names, compress_sizes, contents = got
+    data = dict(zip(names, contents))
+    read: dict[str, bytes] = {}
+    for name in _STRUCTURAL:
+        part = data.get(name)
+        if part is not None:
+            if len(part) > _SMALL_CAP:
+                return None                      # (the full preflight names it)
+            read[name] = part
+    trees: dict[str, Any] = {}
+    sheets = _check_structure(path, None, read, trees, names=frozenset(names))
+    budget = [max_uncompressed]
+    for name, csize, part in zip(names, compress_sizes, contents):
+        if name in sheets:
+            entry = LeanEntry(name, len(part), csize, 0, 8, 0, 0)
+            _stream_part(path, None, entry, budget, max_ratio, is_xml=True, sheet=True, max_rows=max_rows,
+                         max_cells=max_cells, data=part)
+    kept = Inflated()
+    kept.names = names
+    kept.sha256 = hashlib.sha256(whole).hexdigest()
+    kept.trees = trees
+    room = keep_max
+    for name, part in zip(names, contents):
+        if keep is not None and keep(name) and len(part) <= room:
+            kept[name] = part
+            room -= len(part)
     return kept
 
 
@@ -317,13 +369,20 @@ def _check_archive(path, zf: zipfile.ZipFile, max_uncompressed: int, max_ratio: 
                                   f"{info.filename!r} expands {info.file_size / max(info.compress_size, 1):,.0f}×")
 
 
-def _read_small(path, zf: zipfile.ZipFile, name: str, cap: int = 16 * 1024 * 1024) -> bytes:
-    """A structural part, size-capped and checked for DTDs before any XML parsing."""
-    try:
-        with zf.open(name) as fh:
-            data = fh.read(cap + 1)
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
-        raise UnsafeFileError(path, "corrupt", f"{name!r}: {exc}") from None
+_SMALL_CAP = 16 * 1024 * 1024
+_STRUCTURAL = ("[Content_Types].xml", "xl/_rels/workbook.xml.rels", "xl/workbook.xml")
+
+
+def _read_small(path, zf: zipfile.ZipFile | None, name: str, cap: int = _SMALL_CAP,
+                data: bytes | None = None) -> bytes:
+    """A structural part, size-capped and checked for DTDs before any XML parsing
+    (``data``: its bytes, already inflated)."""
+    if data is None:
+        try:
+            with zf.open(name) as fh:
+                data = fh.read(cap + 1)
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
+            raise UnsafeFileError(path, "corrupt", f"{name!r}: {exc}") from None
     if len(data) > cap:
         raise UnsafeFileError(path, "zip_bomb", f"{name!r} is over {cap:,} bytes")
     _check_xml_head(path, name, data)
@@ -339,21 +398,23 @@ def _parse(path, name: str, data: bytes) -> Any:
         raise UnsafeFileError(path, "corrupt", f"{name!r} is not well-formed XML: {exc}") from None
 
 
-def _check_structure(path, zf: zipfile.ZipFile, read: dict[str, bytes] | None = None,
-                     trees: dict[str, Any] | None = None) -> set[str]:
+def _check_structure(path, zf: zipfile.ZipFile | None, read: dict[str, bytes] | None = None,
+                     trees: dict[str, Any] | None = None, names: frozenset[str] | None = None) -> set[str]:
     """Required parts exist; returns the worksheet part names the workbook references.
 
     The structural parts it inflates are put into ``read`` (so they are not inflated
     twice; :func:`_stream_part` still runs every check on them), those it parses into
-    ``trees`` (so a reader need not parse them again)."""
+    ``trees`` (so a reader need not parse them again). Parts already in ``read`` (with
+    ``names``, every entry's name, and no ``zf``) are taken from there, checked the same."""
     read = {} if read is None else read
     trees = {} if trees is None else trees
-    names = {i.filename for i in zf.infolist()}
+    if names is None:
+        names = frozenset(i.filename for i in zf.infolist())
     for required in ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
         if required not in names:
             raise UnsafeFileError(path, "missing_part", f"{required} is missing")
-    read["[Content_Types].xml"] = _read_small(path, zf, "[Content_Types].xml")
-    read["xl/_rels/workbook.xml.rels"] = _read_small(path, zf, "xl/_rels/workbook.xml.rels")
+    for part in ("[Content_Types].xml", "xl/_rels/workbook.xml.rels"):
+        read[part] = _read_small(path, zf, part, data=read.get(part))
     rels = trees["xl/_rels/workbook.xml.rels"] = _parse(path, "xl/_rels/workbook.xml.rels",
                                                         read["xl/_rels/workbook.xml.rels"])
     targets: dict[str, str] = {}
@@ -368,7 +429,7 @@ def _check_structure(path, zf: zipfile.ZipFile, read: dict[str, bytes] | None = 
         if resolved.startswith("../") or resolved == "..":
             raise UnsafeFileError(path, "path_traversal", f"relationship target {target!r}")
         targets[rel.get("Id") or ""] = resolved
-    read["xl/workbook.xml"] = _read_small(path, zf, "xl/workbook.xml")
+    read["xl/workbook.xml"] = _read_small(path, zf, "xl/workbook.xml", data=read.get("xl/workbook.xml"))
     wb = trees["xl/workbook.xml"] = _parse(path, "xl/workbook.xml", read["xl/workbook.xml"])
     sheets: set[str] = set()
     sheet_elems = list(wb.iter(f"{{{_NS_MAIN}}}sheet"))
