@@ -146,10 +146,11 @@ xml_ok(const unsigned char *d, Py_ssize_t n)
             k = w;
         }
     }
-    for (const unsigned char *p = d; (p = memchr(p, '<', (size_t)(d + n - p))) != NULL; p++) {
-        if (p + 1 >= d + n || p[1] != '!')
+    /* "<!": found by its '!', which is rare in XML (a memchr for every '<' is not) */
+    for (const unsigned char *p = d + 1; p < d + n && (p = memchr(p, '!', (size_t)(d + n - p))) != NULL; p++) {
+        if (p[-1] != '<')
             continue;
-        const unsigned char *q = p + 2;
+        const unsigned char *q = p + 1;
         while (q < d + n && is_space(*q)) q++;
         if ((d + n - q >= 7 && ascii_lower_equal(q, (const unsigned char *)"doctype", 7))
             || (d + n - q >= 6 && ascii_lower_equal(q, (const unsigned char *)"entity", 6)))
