@@ -309,3 +309,20 @@ def test_decode_column_as_python(col):
     for enc, x in zip(col, got):
         if type(enc) is dict and len(enc) == 1 and type(enc.get("n")) is str:
             assert firsts.setdefault(enc["n"], x) is x
+
+
+_ADDRS = st.sampled_from(["A1", "A2", "B1", "B2", "C3", "D4", "E5"])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_ADDRS, unique=True), st.lists(st.frozensets(_ADDRS), max_size=3), st.sets(_ADDRS),
+       st.dictionaries(_ADDRS, st.just("h")))
+def test_unknown_addresses_is_the_set_difference(present, grids, loose, formulas):
+    """unknown_addresses gives the present cells in none of the known containers, in order."""
+    raw = {a: (a, "", "", "", "") for a in present}
+    known = (*grids, frozenset(loose), formulas)
+    want = [a for a in present if not any(a in c for c in known)]
+    assert cellscan.unknown_addresses(raw, known) == want
+    assert set(want) == set(raw.keys()).difference(*known)
+    with pytest.raises(TypeError):
+        cellscan.unknown_addresses(raw, (["A1"],))

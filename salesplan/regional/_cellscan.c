@@ -1068,6 +1068,50 @@ fail:
     return NULL;
 }
 
+/* ---- cells the split did not write (manifest.ManifestIndex.unknown_cells) ------------ */
+
+/*
+ * unknown_addresses(present, known) -> [addresses]: the keys of the dict ``present`` (a
+ * sheet's cells by address) found in none of ``known`` (a tuple of sets, frozensets or
+ * dicts: the input cells, formulas and fixed values the split wrote), in order —
+ * ``present.keys() - known[0] - known[1] ...`` without building the sets between.
+ */
+static PyObject *
+unknown_addresses(PyObject *self, PyObject *args)
+{
+    PyObject *present, *known;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyDict_Type, &present, &PyTuple_Type, &known))
+        return NULL;
+    const Py_ssize_t n = PyTuple_GET_SIZE(known);
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *c = PyTuple_GET_ITEM(known, k);
+        if (!PyAnySet_Check(c) && !PyDict_Check(c)) {
+            PyErr_SetString(PyExc_TypeError, "unknown_addresses: known must hold sets or dicts");
+            return NULL;
+        }
+    }
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    Py_ssize_t pos = 0;
+    PyObject *addr, *unused;
+    while (PyDict_Next(present, &pos, &addr, &unused)) {
+        int found = 0;
+        for (Py_ssize_t k = 0; k < n && !found; k++) {
+            PyObject *c = PyTuple_GET_ITEM(known, k);
+            found = PyDict_Check(c) ? PyDict_Contains(c, addr) : PySet_Contains(c, addr);
+            if (found < 0)
+                goto fail;
+        }
+        if (!found && PyList_Append(out, addr) < 0)
+            goto fail;
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"scan_cells", scan_cells, METH_O,
      "scan_cells(data: bytes) -> list of (r, s, t, extra, inner): the raw reader's cell tokenizer."},
@@ -1081,6 +1125,8 @@ static PyMethodDef methods[] = {
      "unsettled(expected, raw, memo, by_type) -> addresses the memo does not show unchanged."},
     {"decode_column", decode_column, METH_VARARGS,
      "decode_column(col, decode) -> list: the split record's base column decoded."},
+    {"unknown_addresses", unknown_addresses, METH_VARARGS,
+     "unknown_addresses(present, known) -> the addresses of present in none of known."},
     {"clear_cache", clear_cache, METH_NOARGS,
      "clear_cache(): forget the strings kept for reuse (a benchmark round starts cold)."},
     {"sheet_refs", sheet_refs, METH_O,

@@ -41,10 +41,11 @@ from typing import Any, Hashable, Iterable, Iterator, Mapping, NamedTuple
 
 from salesplan.regional.values import canon, decode, encode, formula_hash, value_hash
 
-try:  # the base column's decoding in C (salesplan/regional/_cellscan.c; optional)
+try:  # the base column's decoding, the unknown cells in C (salesplan/regional/_cellscan.c; optional)
     from salesplan.regional._cellscan import decode_column as _decode_column_c
+    from salesplan.regional._cellscan import unknown_addresses as _unknown_addresses_c
 except ImportError:  # pragma: no cover - exercised where no compiler built it
-    _decode_column_c = None
+    _decode_column_c = _unknown_addresses_c = None
 
 __all__ = [
     "LAYOUT_VERSION_DEFAULT", "MANIFEST_FORMAT", "STAMP_PREFIX", "InputField", "Stamp", "SplitManifest",
@@ -895,6 +896,11 @@ class ManifestIndex:
         m = self._m
         m.input_layout()
         grids, loose = m.__dict__["_layout_cover"].get(sheet, ((), ()))
+        formulas, fixed = m.formulas.get(sheet, {}), m.cells.get(sheet, {})
+        if _unknown_addresses_c is not None and type(present) is dict and type(formulas) is dict \
+                and type(fixed) is dict:
+            # in C, in one pass over the present cells (usually every one is known)
+            return set(_unknown_addresses_c(present, (*grids, frozenset(loose), formulas, fixed)))
         # a grid's cells are a set already (shared by the layout's records): the first
         # difference makes a set of the few cells left, not of every cell present
         out = set(present) if not grids else (present.keys() if isinstance(present, Mapping)
@@ -902,8 +908,8 @@ class ManifestIndex:
         for g in grids[1:]:
             out.difference_update(g)
         out.difference_update(loose)
-        out.difference_update(m.formulas.get(sheet, ()))
-        out.difference_update(m.cells.get(sheet, ()))
+        out.difference_update(formulas)
+        out.difference_update(fixed)
         return out
 
     @property
