@@ -192,9 +192,15 @@ def main(argv: list[str] | None = None) -> int:
         def verdict(a: dict, b: dict) -> str:
             return "met" if a["wall"] <= 2 * b["wall"] else "NOT met"
 
+        def rounds(a: dict, b: dict) -> str:
+            # each round's own ratio: a machine whose speed drifts between rounds moves both alike
+            rs = sorted(x / y for x, y in zip(a["walls"], b["walls"]))
+            return f"per round {' '.join(f'{v:.2f}' for v in rs)} (median {statistics.median(rs):.2f})"
+
         print("\ntarget consolidate ≤ 2× the raw read (wall):")
         print(f"  one process vs calamine:               {verdict(con, cal)} ({x(con, cal)})")
         print(f"  one process vs preflight + calamine:   {verdict(con, pc)} ({x(con, pc)})")
+        print(f"  wall ratio to calamine, {rounds(con, cal)}")
         return 0
 
 

@@ -22,6 +22,8 @@ def test_benchmark_runs(args):
     r = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     assert " ms" in r.stdout or " s " in r.stdout or "×" in r.stdout
+    if args[0] == "bench.bench_consolidate":
+        assert "per round" in r.stdout and "target consolidate" in r.stdout
 
 
 def test_instruction_count_benchmark_runs():
