@@ -1,6 +1,6 @@
 """Benchmark: consolidate 500 regional files of 100 reps each vs a raw read of the same files.
 
-    python -m bench.bench_consolidate [--files 500] [--reps 100] [--repeat 5] [--dir DIR]
+    python -m bench.bench_consolidate [--files 500] [--reps 100] [--repeat 5] [--dir DIR] [--in-process]
 
 The files are small synthetic region workbooks (salesplan.regional.synthetic) written
 once with openpyxl (inline strings, as ``split``'s openpyxl output has them) and stamped
@@ -18,8 +18,12 @@ Rows (same run, same files, warm page cache):
                               loaded → every cell checked (formulas, locked cells,
                               validation) → three-way merge
 
-Every consolidation round starts cold: ``clear_caches()`` forgets the memoised verdicts
-and parsed parts, and the split records are read from disk again. The rows are measured
+The files are written first; the rows are then measured in a fresh process (the
+writer's heap — 500 workbooks written with openpyxl — made consolidation run ~20%
+slower after it; ``--in-process`` measures there anyway). The master's values are the
+records' bases with keys of their own string objects, as a master read from the plan
+workbook has them. Every consolidation round starts cold: ``clear_caches()`` forgets
+the memoised verdicts and parsed parts, and the split records are read from disk again. The rows are measured
 round-robin so that load from other processes falls on all of them alike. Reported: the
 median wall time and the median CPU time (``time.process_time``) of ``--repeat`` rounds
 and the ratio of the medians; peak memory is Python's (tracemalloc) during one more
@@ -33,6 +37,7 @@ import argparse
 import gc
 import random
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -136,72 +141,106 @@ def row(label: str, m: dict, extra: str = "") -> str:
     return f"{label:<42} {m['wall'] * 1000:>9.0f} ms {m['cpu'] * 1000:>9.0f} ms {m['peak']:>8.1f} MiB  {extra}"
 
 
+def master_of(d: Path) -> dict:
+    """The master's values for the run: every split record's base, its keys rebuilt with
+    their own string objects — a master read from the plan workbook shares none with the
+    records consolidation loads (so its lookups compare text, as in a real run)."""
+    def fresh(x):
+        return "".join(list(x)) if type(x) is str else x
+
+    master = {}
+    for p in sorted((d / "sidecars").glob("*.json")):
+        for k, v in SplitManifest.load(p).base.items():
+            master[tuple(map(fresh, k)) if type(k) is tuple else k] = v
+    return master
+
+
+def measure_and_report(d: Path, files: list[Path], master: dict, args: argparse.Namespace) -> None:
+    size = sum(p.stat().st_size for p in files)
+    sidecars = d / "sidecars"
+
+    def find_manifest(stamp) -> SplitManifest | None:
+        # as `salesplan consolidate` does: each file's split record is read from its sidecar
+        p = sidecars / f"{stamp.region}.json"
+        return SplitManifest.load(p) if p.is_file() else None
+
+    def run_consolidate():
+        clear_caches()                          # every round as cold as a fresh process
+        return consolidate_snapshots(files, master_values=master, find_manifest=find_manifest,
+                                     month=MONTH, plan_version=VERSION, layout_version="1")
+
+    for fn in (calamine_raw, preflight_calamine, xlsxread_raw):    # warm the page cache
+        fn(files[:5])
+    fns = {"cal": lambda: calamine_raw(files), "pc": lambda: preflight_calamine(files),
+           "raw": lambda: xlsxread_raw(files), "con": run_consolidate}
+    # what consolidation takes from a record: the identity, the input keys and the base
+    # (a grid's InputFields are built only when asked for, which a clean merge never does)
+    fns["man"] = lambda: sum(len(SplitManifest.load(p).input_keys()) for p in sorted(sidecars.glob("*.json")))
+    ms = measure_round_robin(fns, args.repeat)
+    cal, pc, raw, con, man = ms["cal"], ms["pc"], ms["raw"], ms["con"], ms["man"]
+    r = con["result"].report
+
+    def x(a: dict, b: dict) -> str:
+        return f"{a['wall'] / b['wall']:.2f}× wall, {a['cpu'] / b['cpu']:.2f}× CPU"
+
+    where = "in the process that wrote the files" if args.in_process else "in a fresh process"
+    print(f"\n{len(files)} files × {args.reps} reps, {size / 2**20:.1f} MiB on disk; "
+          f"{cal['result']:,} calamine rows, {raw['result']:,} stored cells; "
+          f"medians of {args.repeat} interleaved rounds, measured {where}")
+    print(f"{'':<42} {'wall':>12} {'CPU':>12} {'peak':>12}")
+    print(row("calamine raw (values only)", cal))
+    print(row("preflight + calamine (safe raw read)", pc, f"{x(pc, cal)} calamine"))
+    print(row("xlsxread raw (values+formulas+styles)", raw, f"{x(raw, cal)} calamine"))
+    print(row("consolidate (preflight+read+check+merge)", con, f"{x(con, cal)} calamine"))
+    print(f"{'':<42} {'':>12} {'':>12} {'':>12}  {x(con, pc)} the safe raw read")
+    print(row("the split records alone (sidecar → keys, base)", man, f"{x(man, cal)} calamine"))
+    print(f"\nconsolidation: {r.summary()}")
+    print(f"per file: calamine {cal['wall'] / len(files) * 1000:.2f} ms, "
+          f"consolidate {con['wall'] / len(files) * 1000:.2f} ms (wall)")
+
+    def verdict(a: dict, b: dict) -> str:
+        return "met" if a["wall"] <= 2 * b["wall"] else "NOT met"
+
+    def rounds(a: dict, b: dict) -> str:
+        # each round's own ratio: a machine whose speed drifts between rounds moves both alike
+        rs = sorted(x / y for x, y in zip(a["walls"], b["walls"]))
+        return f"per round {' '.join(f'{v:.2f}' for v in rs)} (median {statistics.median(rs):.2f})"
+
+    print("\ntarget consolidate ≤ 2× the raw read (wall):")
+    print(f"  one process vs calamine:               {verdict(con, cal)} ({x(con, cal)})")
+    print(f"  one process vs preflight + calamine:   {verdict(con, pc)} ({x(con, pc)})")
+    print(f"  wall ratio to calamine, {rounds(con, cal)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--files", type=int, default=500)
     ap.add_argument("--reps", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--dir", type=Path, help="keep the generated files here (default: a temp dir, removed)")
+    ap.add_argument("--in-process", action="store_true",
+                    help="measure in the process that wrote the files (its heap holds what writing left)")
+    ap.add_argument("--measure", type=Path, help=argparse.SUPPRESS)   # the child: measure the files of DIR
     args = ap.parse_args(argv)
+    if args.measure is not None:
+        files = sorted(args.measure.glob("plan.*.xlsx"))
+        measure_and_report(args.measure, files, master_of(args.measure), args)
+        return 0
     with work_dir(args.dir, "salesplan-bench-consolidate-") as d:
         print(f"writing {args.files} regional files × {args.reps} reps into {d} …", file=sys.stderr)
         files, manifests = build(d, args.files, args.reps)
-        size = sum(p.stat().st_size for p in files)
-        master = {k: v for m in manifests.values() for k, v in m.base.items()}
-
-        sidecars = d / "sidecars"
-
-        def find_manifest(stamp) -> SplitManifest | None:
-            # as `salesplan consolidate` does: each file's split record is read from its sidecar
-            p = sidecars / f"{stamp.region}.json"
-            return SplitManifest.load(p) if p.is_file() else None
-
-        def run_consolidate():
-            clear_caches()                          # every round as cold as a fresh process
-            return consolidate_snapshots(files, master_values=master, find_manifest=find_manifest,
-                                         month=MONTH, plan_version=VERSION, layout_version="1")
-
-        for fn in (calamine_raw, preflight_calamine, xlsxread_raw):    # warm the page cache
-            fn(files[:5])
-        fns = {"cal": lambda: calamine_raw(files), "pc": lambda: preflight_calamine(files),
-               "raw": lambda: xlsxread_raw(files), "con": run_consolidate}
-        # what consolidation takes from a record: the identity, the input keys and the base
-        # (a grid's InputFields are built only when asked for, which a clean merge never does)
-        fns["man"] = lambda: sum(len(SplitManifest.load(p).input_keys()) for p in sorted(sidecars.glob("*.json")))
-        ms = measure_round_robin(fns, args.repeat)
-        cal, pc, raw, con, man = ms["cal"], ms["pc"], ms["raw"], ms["con"], ms["man"]
-        r = con["result"].report
-
-        def x(a: dict, b: dict) -> str:
-            return f"{a['wall'] / b['wall']:.2f}× wall, {a['cpu'] / b['cpu']:.2f}× CPU"
-
-        print(f"\n{args.files} files × {args.reps} reps, {size / 2**20:.1f} MiB on disk; "
-              f"{cal['result']:,} calamine rows, {raw['result']:,} stored cells; "
-              f"medians of {args.repeat} interleaved rounds")
-        print(f"{'':<42} {'wall':>12} {'CPU':>12} {'peak':>12}")
-        print(row("calamine raw (values only)", cal))
-        print(row("preflight + calamine (safe raw read)", pc, f"{x(pc, cal)} calamine"))
-        print(row("xlsxread raw (values+formulas+styles)", raw, f"{x(raw, cal)} calamine"))
-        print(row("consolidate (preflight+read+check+merge)", con, f"{x(con, cal)} calamine"))
-        print(f"{'':<42} {'':>12} {'':>12} {'':>12}  {x(con, pc)} the safe raw read")
-        print(row("the split records alone (sidecar → keys, base)", man, f"{x(man, cal)} calamine"))
-        print(f"\nconsolidation: {r.summary()}")
-        print(f"per file: calamine {cal['wall'] / args.files * 1000:.2f} ms, "
-              f"consolidate {con['wall'] / args.files * 1000:.2f} ms (wall)")
-
-        def verdict(a: dict, b: dict) -> str:
-            return "met" if a["wall"] <= 2 * b["wall"] else "NOT met"
-
-        def rounds(a: dict, b: dict) -> str:
-            # each round's own ratio: a machine whose speed drifts between rounds moves both alike
-            rs = sorted(x / y for x, y in zip(a["walls"], b["walls"]))
-            return f"per round {' '.join(f'{v:.2f}' for v in rs)} (median {statistics.median(rs):.2f})"
-
-        print("\ntarget consolidate ≤ 2× the raw read (wall):")
-        print(f"  one process vs calamine:               {verdict(con, cal)} ({x(con, cal)})")
-        print(f"  one process vs preflight + calamine:   {verdict(con, pc)} ({x(con, pc)})")
-        print(f"  wall ratio to calamine, {rounds(con, cal)}")
-        return 0
+        if args.in_process:
+            measure_and_report(d, files, master_of(d), args)
+            return 0
+        del manifests
+        sys.stdout.flush()
+        # measured in a fresh process: writing 500 workbooks with openpyxl leaves a heap of
+        # freed and half-used memory that slows what runs after it (consolidation ~20%,
+        # its many small objects scattered), so the numbers would depend on the generator
+        r = subprocess.run([sys.executable, "-m", "bench.bench_consolidate", "--measure", str(d),
+                            "--reps", str(args.reps), "--repeat", str(args.repeat)],
+                           cwd=Path(__file__).parent.parent)
+        return r.returncode
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ ROOT = Path(__file__).parent.parent
     ["bench.bench_udfs", "--rows", "1000", "--repeat", "1"],
     ["bench.bench_generate", "--quick"],
     ["bench.bench_consolidate", "--files", "20", "--reps", "10", "--repeat", "1"],
+    ["bench.bench_consolidate", "--files", "5", "--reps", "5", "--repeat", "1", "--in-process"],
 ])
 def test_benchmark_runs(args):
     r = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
