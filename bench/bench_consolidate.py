@@ -21,13 +21,14 @@ Rows (same run, same files, warm page cache):
 The files are written first; the rows are then measured in a fresh process (the
 writer's heap — 500 workbooks written with openpyxl — made consolidation run ~20%
 slower after it; ``--in-process`` measures there anyway). The master's values are the
-records' bases with keys of their own string objects, as a master read from the plan
-workbook has them. Every consolidation round starts cold: ``clear_caches()`` forgets
-the memoised verdicts and parsed parts, and the split records are read from disk again. The rows are measured
+records' bases under keys built apart from the records consolidation loads (no key or
+string object shared: each lookup compares the stored key's text, the harder case).
+Every consolidation round starts cold: ``clear_caches()`` forgets the memoised verdicts
+and parsed parts, and the split records are read from disk again. The rows are measured
 round-robin so that load from other processes falls on all of them alike. Reported: the
 median wall time and the median CPU time (``time.process_time``) of ``--repeat`` rounds
-and the ratio of the medians; peak memory is Python's (tracemalloc) during one more
-run of each.
+and the ratio of the medians, each round's own ratio of consolidation to calamine; peak
+memory is Python's (tracemalloc) during one more run of each.
 
 Target (issue 6): consolidate within 2× of the raw read.
 """
@@ -143,8 +144,8 @@ def row(label: str, m: dict, extra: str = "") -> str:
 
 def master_of(d: Path) -> dict:
     """The master's values for the run: every split record's base, its keys rebuilt with
-    their own string objects — a master read from the plan workbook shares none with the
-    records consolidation loads (so its lookups compare text, as in a real run)."""
+    string objects of their own — shared with nothing consolidation loads, so every lookup
+    compares the stored key's text (a source of values kept apart from the records)."""
     def fresh(x):
         return "".join(list(x)) if type(x) is str else x
 
