@@ -327,12 +327,14 @@ def _preflight_in_memory(path, whole: bytes, *, max_uncompressed: int, max_ratio
             _stream_part(path, None, entry, budget, max_ratio, is_xml=True, sheet=True, max_rows=max_rows,
                          max_cells=max_cells, data=part)
     kept = Inflated()
+    if keep is None:
+        return kept                              # (passed; the caller returns nothing)
     kept.names = names
     kept.sha256 = hashlib.sha256(whole).hexdigest()
     kept.trees = trees
     room = keep_max
     for name, part in zip(names, contents):
-        if keep is not None and keep(name) and len(part) <= room:
+        if keep(name) and len(part) <= room:
             kept[name] = part
             room -= len(part)
     return kept

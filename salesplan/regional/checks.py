@@ -435,7 +435,8 @@ def _check_formulas(file: str, sheet: str, formulas: Mapping[str, str], cells: M
 def _unsettled(expected: Mapping[str, str], raw: Mapping[str, tuple[str, str, str, str, str]], memo: dict,
                by_type: bool) -> Iterable[tuple[str, str]]:
     """The (address, hash) of ``expected`` for the loops below to judge: in C, only those
-    the memo does not already show unchanged (usually none); else all of them."""
+    the memo does not already show unchanged (usually none); else (no C helper, or no
+    stored XML: ``raw`` None) all of them."""
     if _unsettled_c is not None and type(expected) is dict and type(raw) is dict:
         return [(a, expected[a]) for a in _unsettled_c(expected, raw, memo, by_type)]
     return expected.items()
@@ -459,7 +460,7 @@ def _check_fixed(file: str, sheet: str, fixed: Mapping[str, str], unlocked: froz
     raw_get = raw.get if raw is not None else None
     memo = _VALUE_HASHES
     memo_get = memo.get
-    for addr, h in (_unsettled(fixed, raw, memo, True) if raw is not None else fixed.items()):
+    for addr, h in _unsettled(fixed, raw, memo, True):
         if raw_get is not None:
             m = raw_get(addr)
             if m is not None:
