@@ -481,3 +481,35 @@ def test_split_record_round_trips_and_reads_the_first_format(tmp_path):
           "current_base": [[key_to_json(k), encode(v)] for k, v in m.base.items()], "history": m.history}
     old = SplitManifest.from_json(json.loads(json.dumps(v1, ensure_ascii=False)))
     assert old.to_json() == m.to_json() and old.inputs == m.inputs and old.base == m.base
+
+
+@pytest.mark.parametrize("stored", ["1e999", "-1E400", "nan", "inf"])
+def test_a_number_no_spreadsheet_can_hold_is_an_invalid_input_not_a_corrupt_file(tmp_path, stored):
+    """A hand-edited file whose number input stores an infinite or NaN value (Excel can
+    write neither): that input is reported invalid, naming its cell; the file is read
+    and its other inputs are kept (it used to be refused whole as "corrupt")."""
+    import re as _re
+
+    from salesplan.regional.checks import check_cells
+    from salesplan.regional.xlsxread import XlsxFile
+
+    region, manager = region_names(0)
+    src, path = tmp_path / "src.xlsx", tmp_path / "r.xlsx"
+    key = ("reps", region, 2, "kpi:retention")
+    m = write_region_file(src, region, manager, 3, values={key: 5, ("reps", region, 1, "kpi:retention"): 7})
+    addr = cell_of(m, key)
+    with zipfile.ZipFile(src) as z:
+        part = next(n for n in z.namelist() if n.startswith("xl/worksheets/") and
+                    f'<c r="{addr}"'.encode() in z.read(n))
+        xml = z.read(part)
+    xml, n = _re.subn(rb'(<c r="' + addr.encode() + rb'"[^>]*>)<v>5</v>', rb"\g<1><v>" + stored.encode() + b"</v>", xml)
+    assert n == 1
+    _rewrite(src, path, replace={part: xml})
+    for _ in range(2):                                # cold, then warm verdicts
+        clear_caches()
+        with XlsxFile(path) as x:
+            values, problems = check_cells("r.xlsx", m, {s: x.read_sheet_lazy(s) for s in x.sheet_names},
+                                           x.is_locked)
+        assert [(p.where, p.code) for p in problems] == [(f"r.xlsx: {region}!{addr}", "invalid_input")]
+        assert problems[0].value in ("inf", "-inf", "nan")             # as text: JSON has no infinity
+        assert key not in values and values[("reps", region, 1, "kpi:retention")] == 7

@@ -98,7 +98,10 @@ def validate_input(file: str, f: InputField, value: Any, formula: str | None) ->
     if formula is not None:
         return None, Problem(_where(file, f), "=" + formula, f.expected() + " typed as a value, not a formula",
                              "invalid_input")
-    v = canon(value)
+    try:
+        v = canon(value)
+    except ValueError:          # an infinite or NaN number (no spreadsheet stores one): invalid,
+        return None, _invalid(file, f, str(value))      # shown as text ("inf": JSON has no infinity)
     if v is None:
         return None, None
     kind = f.kind
@@ -384,7 +387,10 @@ def _fresh_verdict(file: str, f: InputField, key: Hashable, t: str, inner: str, 
         rv = inner[3:-4]
         if not rv:
             return None
-        cv = Decimal(int(rv)) if _INT.match(rv) else canon_number(float(rv))     # = canon(the number)
+        try:
+            cv = Decimal(int(rv)) if _INT.match(rv) else canon_number(float(rv))     # = canon(the number)
+        except (ValueError, OverflowError):
+            return _REFUSED                  # judged in full, which names what is wrong
         return cv if _number_fits(f, cv) else _REFUSED
     value, problem = validate_input(file, _own(f, key, addr), cells[addr].value, None)
     return _REFUSED if problem is not None else value
