@@ -1,6 +1,8 @@
 """Three-way merge and exact value comparison (tables of cases + properties)."""
 from __future__ import annotations
 
+from functools import partial
+
 import datetime as dt
 from decimal import Decimal
 
@@ -104,14 +106,14 @@ def test_encode_round_trip(v):
     assert decode(encode(v)) == canon(v)
 
 
-@pytest.mark.parametrize("impl", ["c", "python"])
+@pytest.mark.parametrize("impl", ["c", "c-distinct", "python"])
 @settings(max_examples=400, deadline=None)
 @given(st.dictionaries(keys, st.tuples(values, values, st.one_of(values, st.just(NOT_SENT))), max_size=20))
 def test_merge_aligned_is_three_way_merge(impl, table):
     """Consolidation's one-pass merge over aligned lists gives the same buckets, changes,
     updates and new base as three_way_merge (NOT_SENT = a key the file did not send) —
     in C (_cellscan) and in Python alike."""
-    if impl == "c" and merge_module._merge_aligned_c is None:
+    if impl.startswith("c") and merge_module._merge_aligned_c is None:
         pytest.skip("the C helpers were not built")
     ks = list(table)
     base = {k: v[0] for k, v in table.items()}
@@ -124,7 +126,8 @@ def test_merge_aligned_is_three_way_merge(impl, table):
         asked.append(k)
         return master[k]
 
-    run = merge_aligned if impl == "c" else merge_module._merge_aligned_py
+    run = {"c": merge_aligned, "c-distinct": partial(merge_aligned, distinct_keys=True),
+           "python": merge_module._merge_aligned_py}[impl]
     got = run(ks, [v[0] for v in table.values()], master_of, [v[2] for v in table.values()])
     assert type(got.applied) is list and all(type(c) is Change for c in got.applied + got.conflicts)
     # the master is asked only about what the file changed (sent, and not equal to the base)
@@ -133,6 +136,11 @@ def test_merge_aligned_is_three_way_merge(impl, table):
     assert got.not_sent == sum(v[2] is NOT_SENT for v in table.values())
     assert (got.applied, got.converged, got.conflicts) == (ref.applied, ref.converged, ref.conflicts)
     assert got.applied_values == ref.updates
+    # read as a dict would be, in order, lazily or not (c-distinct: from the changes)
+    assert list(got.applied_values.items()) == list(ref.updates.items())
+    assert list(got.applied_values) == list(ref.updates) and len(got.applied_values) == len(ref.updates)
+    assert bool(got.applied_values) == bool(ref.updates)
+    assert all(k in got.applied_values and got.applied_values[k] == v for k, v in ref.updates.items())
     # (a manifest's base is canonical already; three_way_merge canonicalises it on the way)
     assert {**{k: canon(v) for k, v in base.items()}, **got.moved} == ref.new_base
     # the new base aligned with the keys: the old one where nothing moved (None: none did)
@@ -241,3 +249,18 @@ def test_run_updates_are_the_files_values_later_files_winning(files):
     for k, v in want.items():
         assert k in run and run[k] == v and run.get(k) == v
     assert ("Z", 0) not in run and run.get(("Z", 0)) is None
+
+
+def test_applied_values_of_repeated_keys_read_like_a_dict():
+    """Changes whose keys repeat (not a record's distinct keys): the later one wins, as in
+    a dict, whether or not the mapping was told its keys are distinct-free."""
+    from salesplan.regional.merge import AppliedValues
+
+    changes = [Change(("a",), None, None, 1), Change(("b",), None, None, 2), Change(("a",), None, None, 3)]
+    got = AppliedValues(changes, distinct=False)
+    assert dict(got) == {("a",): 3, ("b",): 2} and list(got) == [("a",), ("b",)] and len(got) == 2
+    assert list(got.items()) == [(("a",), 3), (("b",), 2)] and got[("a",)] == 3 and ("c",) not in got
+    lazy = AppliedValues(changes[:2], distinct=True)
+    assert list(lazy.items()) == [(("a",), 1), (("b",), 2)] and lazy._table is None     # nothing built
+    assert lazy.get(("b",)) == 2 and lazy._table is not None and list(lazy) == [("a",), ("b",)]
+    assert repr(lazy) == "AppliedValues({('a',): 1, ('b',): 2})" and not AppliedValues([], True)

@@ -803,17 +803,19 @@ new_change(PyTypeObject *change, PyObject *key, PyObject *b, PyObject *m, PyObje
 }
 
 /*
- * merge_aligned(keys, base, master, regional, absent, Decimal, canon, Change)
- *     -> (kept, applied, converged, conflicts, applied_values)
+ * merge_aligned(keys, base, master, regional, absent, Decimal, canon, Change[, want_values])
+ *     -> (kept, applied, converged, conflicts, applied_values, new_base, not_sent)
  * The loop of merge.merge_aligned, statement for statement (tests/test_regional_merge.py
- * runs both against three_way_merge).
+ * runs both against three_way_merge). ``want_values`` false: applied_values is None (the
+ * caller reads them from the applied changes; no dict of their keys is built here).
  */
 static PyObject *
 merge_aligned(PyObject *self, PyObject *args)
 {
     PyObject *keys, *base, *master, *regional, *absent, *decimal, *canon, *change_obj;
-    if (!PyArg_ParseTuple(args, "O!O!OO!OOOO", &PyList_Type, &keys, &PyList_Type, &base, &master,
-                          &PyList_Type, &regional, &absent, &decimal, &canon, &change_obj))
+    int want_values = 1;
+    if (!PyArg_ParseTuple(args, "O!O!OO!OOOO|p", &PyList_Type, &keys, &PyList_Type, &base, &master,
+                          &PyList_Type, &regional, &absent, &decimal, &canon, &change_obj, &want_values))
         return NULL;
     if (!PyType_Check(change_obj) || !PyType_IsSubtype((PyTypeObject *)change_obj, &PyTuple_Type)
             || !PyType_Check(decimal)) {
@@ -827,7 +829,7 @@ merge_aligned(PyObject *self, PyObject *args)
     if (PyList_GET_SIZE(regional) < n)
         n = PyList_GET_SIZE(regional);
     PyObject *applied = PyList_New(0), *converged = PyList_New(0), *conflicts = PyList_New(0);
-    PyObject *values = PyDict_New();
+    PyObject *values = want_values ? PyDict_New() : (Py_INCREF(Py_None), Py_None);
     PyObject *new_base = NULL;       /* a copy of base once a key moves (applied, converged) */
     PyObject *b = NULL, *r = NULL, *m = NULL;
     Py_ssize_t kept = 0, not_sent = 0;
@@ -876,7 +878,7 @@ merge_aligned(PyObject *self, PyObject *args)
         PyObject *bucket;
         if (mb) {
             bucket = applied;
-            if (PyDict_SetItem(values, key, r) < 0)
+            if (values != Py_None && PyDict_SetItem(values, key, r) < 0)
                 goto fail_key;
         } else {
             int mr = same(m, r);

@@ -347,7 +347,8 @@ def _consolidate_one(path: Path, report: ConsolidationReport, updates: RunUpdate
             keys = m.input_keys()
             base = m.base_aligned()
             sent = rr.values
-            res = merge_aligned(keys, base, master_values.get, sent)
+            # (a record's input keys are distinct: the applied values are read from the changes)
+            res = merge_aligned(keys, base, master_values.get, sent, distinct_keys=True)
             families = m.key_families()
             # a later file can hit an earlier file's keys only if they share a key family
             earlier = _earlier_values(families, applied_by_family)
@@ -362,7 +363,7 @@ def _consolidate_one(path: Path, report: ConsolidationReport, updates: RunUpdate
                                 return v
                         return master_get(key)
 
-                    res = merge_aligned(keys, base, master, sent)
+                    res = merge_aligned(keys, base, master, sent, distinct_keys=True)
             outcome.status = "merged"
             outcome.inputs_read = len(sent) - res.not_sent
             outcome.kept = res.kept

@@ -35,11 +35,12 @@ from decimal import Decimal
 from functools import partial
 from itertools import chain
 from operator import itemgetter
-from typing import Any, Callable, Hashable, Iterator, Mapping, NamedTuple, Sequence
+from collections.abc import ItemsView, Mapping
+from typing import Any, Callable, Hashable, Iterator, NamedTuple, Sequence
 
 from salesplan.regional.values import canon
 
-__all__ = ["Change", "MergeResult", "three_way_merge", "AlignedMerge", "merge_aligned", "NOT_SENT"]
+__all__ = ["Change", "MergeResult", "three_way_merge", "AlignedMerge", "AppliedValues", "merge_aligned", "NOT_SENT"]
 
 _ABSENT = object()
 _CANONICAL = frozenset({type(None), bool, Decimal})   # canon() returns these unchanged
@@ -131,6 +132,63 @@ except ImportError:  # pragma: no cover - exercised where no compiler built it
     _merge_aligned_c = None
 
 
+class AppliedValues(Mapping):
+    """key -> regional value of a merge's applied changes (what the master must get), read
+    from the changes themselves: no table of their keys is built unless someone looks a
+    key up (a run of hundreds of files only iterates them, and a key's hash is costly).
+
+    ``distinct``: the changes' keys are known to be distinct (the merge ran over a
+    record's distinct input keys), so iterating the changes is iterating the mapping;
+    otherwise the table (a later change winning, as in a dict) is built for that too."""
+
+    __slots__ = ("_changes", "_distinct", "_table")
+
+    def __init__(self, changes: list[Change], distinct: bool):
+        self._changes = changes
+        self._distinct = distinct
+        self._table: dict[Hashable, Any] | None = None
+
+    def _dict(self) -> dict[Hashable, Any]:
+        if self._table is None:
+            self._table = {c[0]: c[3] for c in self._changes}
+        return self._table
+
+    def __getitem__(self, key: Hashable) -> Any:
+        return self._dict()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._dict()
+
+    def __iter__(self) -> Iterator[Hashable]:
+        if self._table is None and self._distinct:
+            return map(_KEY, self._changes)
+        return iter(self._dict())
+
+    def __len__(self) -> int:
+        return len(self._changes) if self._table is None and self._distinct else len(self._dict())
+
+    def __bool__(self) -> bool:
+        return bool(self._changes)
+
+    def items(self):  # type: ignore[override]
+        if self._table is None and self._distinct:
+            return _ChangeItems(self)
+        return self._dict().items()
+
+    def __repr__(self) -> str:
+        return f"AppliedValues({dict(self.items())!r})"
+
+
+class _ChangeItems(ItemsView):
+    """(key, regional value) of each applied change, in order (distinct keys)."""
+
+    def __iter__(self) -> Iterator[tuple[Hashable, Any]]:
+        return map(_KEY_REGIONAL, self._mapping._changes)
+
+
+_KEY_REGIONAL = itemgetter(0, 3)     # of a Change: (key, regional)
+
+
 @dataclass
 class AlignedMerge:
     """:func:`merge_aligned`'s result: counts and changes, no merged copy of the inputs."""
@@ -138,7 +196,7 @@ class AlignedMerge:
     applied: list[Change]
     converged: list[Change]
     conflicts: list[Change]
-    applied_values: dict[Hashable, Any]      # key -> regional value taken (what the master must get)
+    applied_values: Mapping[Hashable, Any]   # key -> regional value taken (what the master must get)
     new_base: list[Any] | None = None        # the base aligned with the keys after the merge (None: unmoved)
     not_sent: int = 0                        # keys the file did not send (NOT_SENT; counted in kept)
 
@@ -153,7 +211,7 @@ class AlignedMerge:
 
 
 def merge_aligned(keys: Sequence[Hashable], base: Sequence[Any], master: Callable[[Hashable], Any],
-                  regional: Sequence[Any]) -> AlignedMerge:
+                  regional: Sequence[Any], *, distinct_keys: bool = False) -> AlignedMerge:
     """:func:`three_way_merge` over aligned sequences (``base[i]`` is the base of ``keys[i]``…),
     for consolidation's hot path: one pass, nothing built for the kept keys.
 
@@ -163,10 +221,17 @@ def merge_aligned(keys: Sequence[Hashable], base: Sequence[Any], master: Callabl
     The buckets and values are exactly those of :func:`three_way_merge` on the same
     data; the new base is the old one updated with :attr:`AlignedMerge.moved`
     (:attr:`AlignedMerge.new_base`: that base aligned with ``keys``, None when none moved).
+    ``distinct_keys``: the caller knows ``keys`` are distinct (a record's input keys), so
+    :attr:`AlignedMerge.applied_values` is read from the applied changes (an
+    :class:`AppliedValues`) instead of being built as a dict.
     """
     if _merge_aligned_c is not None and type(keys) is list and type(base) is list and type(regional) is list \
             and len(keys) == len(base) == len(regional):
-        return AlignedMerge(*_merge_aligned_c(keys, base, master, regional, _ABSENT, Decimal, canon, Change))
+        res = AlignedMerge(*_merge_aligned_c(keys, base, master, regional, _ABSENT, Decimal, canon, Change,
+                                             not distinct_keys))
+        if distinct_keys:
+            res.applied_values = AppliedValues(res.applied, True)
+        return res
     return _merge_aligned_py(keys, base, master, regional)
 
 
