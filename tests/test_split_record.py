@@ -148,6 +148,28 @@ def test_a_region_record_is_one_grid_and_small(tmp_path):
         assert x.inputs == m.inputs and x.base == m.base and x.to_json() == m.to_json()
 
 
+def test_records_of_one_split_share_their_layout_lists(tmp_path):
+    """Two regions' records with the same table geometry share the input cells and
+    positions (built once); each still has its own keys and fields, and the shared lists
+    equal what a cold build gives."""
+    from salesplan.regional.checks import clear_caches
+
+    recs = []
+    for i in (0, 1):
+        region, manager = region_names(i)
+        write_region_file(tmp_path / f"r{i}.xlsx", region, manager, 30).save(tmp_path / f"m{i}.json")
+        recs.append(SplitManifest.load(tmp_path / f"m{i}.json"))
+    (s0, (c0, k0, f0)), = recs[0].input_layout().items()
+    (s1, (c1, k1, f1)), = recs[1].input_layout().items()
+    assert s0 != s1 and c0 is c1 and recs[0].layout_positions(s0) is recs[1].layout_positions(s1)
+    assert k0 != k1 and k0 == [f.key for f in recs[0].inputs] and k1 == [f.key for f in recs[1].inputs]
+    assert recs[0].layout_positions(s0) == list(range(len(k0))) and f0[0].sheet == s0 and f1[0].sheet == s1
+    clear_caches()
+    cold = SplitManifest.load(tmp_path / "m1.json")
+    assert cold.input_layout() == recs[1].input_layout() and cold.input_layout()[s1][0] is not c1
+    assert cold.layout_positions(s1) == recs[1].layout_positions(s1)
+
+
 @pytest.mark.parametrize("damage", [
     lambda r: r.__setitem__("inputs", {"key": []}),
     lambda r: r["inputs"].append({"table": 1}),
@@ -165,3 +187,61 @@ def test_a_damaged_record_is_refused(tmp_path, damage):
     damage(d)
     with pytest.raises(ValueError):
         SplitManifest.from_json(d)
+
+
+# --- the record's JSON is parsed by orjson when installed: same values as json, always ----
+
+_JSON_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-(10 ** 30), max_value=10 ** 30),
+    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=8),
+    st.sampled_from(["销售员", "\ud800", "a\u2028b", "\x00", "1e5"]))
+_JSON_DOCS = st.recursive(_JSON_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=4), inner, max_size=4)), max_leaves=20)
+
+
+@settings(max_examples=600, deadline=None)
+@given(doc=_JSON_DOCS, compact=st.booleans())
+def test_load_json_gives_what_json_gives(doc, compact):
+    from salesplan.regional.manifest import load_json
+
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":") if compact else None)
+    data = text.encode("utf-8", "surrogatepass")
+    try:
+        want = json.loads(data)
+    except ValueError:
+        # (a lone surrogate written as UTF-8 bytes: json refuses it, and so must load_json)
+        with pytest.raises(ValueError):
+            load_json(data)
+        return
+    got = load_json(data)
+    assert repr(got) == repr(want)          # repr: 1 and 1.0 and True differ, -0.0 is kept
+
+
+@pytest.mark.parametrize("text", [
+    '{"a": 123456789012345678901234567890}',       # beyond 64 bits: orjson would give a float
+    '[18446744073709551615, -9223372036854775809]',
+    '[NaN, Infinity, -Infinity]',                    # json's extensions
+    '"\\ud800"', '{"a": 1, "a": 2}', '[1e400, -0.0, 1.5e-320, 0.1]', '\ufeff{"a": 1}', ' [1] ',
+])
+def test_load_json_edge_cases(text):
+    from salesplan.regional.manifest import load_json
+
+    data = text.encode("utf-8")
+    assert repr(load_json(data)) == repr(json.loads(data))
+
+
+@pytest.mark.parametrize("text", ['{bad', '[1,]', '', '{"a": 1} x', "[1e5"])
+def test_load_json_refuses_what_json_refuses(text):
+    from salesplan.regional.manifest import load_json
+
+    with pytest.raises(ValueError):
+        json.loads(text.encode())
+    with pytest.raises(ValueError):
+        load_json(text.encode())
+
+
+def test_orjson_is_what_parses_records_here():
+    """The speed-up is in place where the test dependencies are (pyproject lists orjson)."""
+    from salesplan.regional import manifest
+
+    assert manifest._orjson is not None

@@ -178,7 +178,7 @@ def clear_caches() -> None:
     from salesplan.regional import manifest, values, xlsxread
 
     for memo in (*_INPUT_VERDICTS.values(), _FORMULA_HASHES_BY_XML, _VALUE_HASHES, values._FORMULA_HASHES,
-                 xlsxread._STRUCT_CACHE, manifest._GRID_CELLS, manifest._GRID_CELL_SETS):
+                 xlsxread._STRUCT_CACHE, manifest._GRID_CELLS, manifest._GRID_CELL_SETS, manifest._SHEET_GEOMETRY):
         memo.clear()
     try:
         from salesplan.regional._cellscan import clear_cache
