@@ -78,7 +78,9 @@ def test_scan_sheet_is_the_fast_path_by_address(pieces):
 _USUAL_REFS = ['<row', '<row r="', '<rows r="', ' r="', ' r="A', ' spans="1:3"', '"', '>', '/>', "A", "XFD", "XFE",
                "YAA", "XGA", "ABCD", "Z", "1", "5", "0", "1048576", "1048577", "12345678", "0000001",
                "1234567890123456789", "<c", ' s="2"', "<v>3</v>", "</c>", "</row>", " ", "=", "r", "中", "_",
-               '<row r="7">', '<c r="B7"', '<c r="XFE7"', '<c r="C12345678"']
+               '<row r="7">', '<c r="B7"', '<c r="XFE7"', '<c r="C12345678"',
+               # the one-pass scan's own edges: a row tag closed or not, its number found or not
+               '<row>', '<rowx r="5"', '<row/>', '<row r="12"><c r="A12"', '<row r="0012"', ' r=""', ' r="5x"', '>"']
 _UNUSUAL_REFS = ["'", "\t", "\n", ":", ":row", ":c ", "x:c>", "9" * 25]
 REF_PIECES = _USUAL_REFS * 8 + _UNUSUAL_REFS       # an unusual spelling now and then
 

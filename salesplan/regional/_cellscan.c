@@ -329,42 +329,35 @@ digits_value(const char *a, Py_ssize_t n)
 static int
 is_word(char c) { return is_alpha(c) || is_digit(c) || c == '_'; }
 
-/* Any spelling the fast patterns do not cover (preflight._UNUSUAL): whitespace before an
-   attribute ("\tr", "\nr", "\rr"), spaces around '=' or a single quote after "r=" ("r =",
-   "r= ", "r='"), prefixed elements (":row", ":c ", ":c>"). One memchr pass per byte that
-   starts or centres a token, checking the neighbours at each hit. */
-static int
-unusual(const char *buf, Py_ssize_t n)
-{
-    const char *end = buf + n, *p;
-    static const char ws[] = {'\t', '\n', '\r'};
-    for (int w = 0; w < 3; w++)
-        for (p = buf; (p = memchr(p, ws[w], (size_t)(end - p))) != NULL; p++)
-            if (p + 1 < end && p[1] == 'r')
-                return 1;
-    for (p = buf; (p = memchr(p, ':', (size_t)(end - p))) != NULL; p++) {
-        if (end - p >= 4 && memcmp(p + 1, "row", 3) == 0)
-            return 1;
-        if (end - p >= 3 && p[1] == 'c' && (p[2] == ' ' || p[2] == '>'))
-            return 1;
-    }
-    for (p = buf; (p = memchr(p, '=', (size_t)(end - p))) != NULL; p++) {
-        if (p - buf >= 2 && p[-1] == ' ' && p[-2] == 'r')                       /* "r =" */
-            return 1;
-        if (p - buf >= 1 && p[-1] == 'r' && p + 1 < end && (p[1] == ' ' || p[1] == '\''))  /* "r= ", "r='" */
-            return 1;
-    }
-    return 0;
-}
-
 /*
  * For a window of worksheet XML in the usual spelling, what the preflight's fast
  * patterns find:
  *   top row      max of  <row\b[^>]*? r="(\d+)"          (0: none)
  *   beyond       any     ' r="(?:[A-Z]{4,}|[YZ][A-Z]{2}|X[G-Z][A-Z]|XF[E-Z])\d'
  *   top big row  max of  ' r="[A-Z]{1,3}(\d{7,})'          (0: none)
- * None when the window has an unusual spelling or a number of more than 18 digits.
+ * None when the window has an unusual spelling (preflight._UNUSUAL: whitespace before an
+ * attribute "\tr" "\nr" "\rr", spaces around '=' or a single quote after "r=" — "r =",
+ * "r= ", "r='" — or a prefixed element ":row", ":c ", ":c>") or a number of more than
+ * 18 digits.
+ *
+ * One pass over the bytes, stopping only at the seven that matter (SPECIAL): every
+ * spelling above turns on one of them. A row tag's number is the first ' r="digits"'
+ * after "<row\b" and before the tag's '>' (the lazy [^>]*?): a "<row" opens, a '>' or
+ * that number closes (findall resumes after the match, so a "<row" inside it is
+ * consumed — an open row stays open). Every ' r="' is also a cell reference, whose
+ * letters and digits decide "beyond" and "big" (tests/test_cellscan.py checks this
+ * against the regexes on thousands of random windows).
  */
+static unsigned char SPECIAL[256];
+
+static void
+init_special(void)
+{
+    static const char bytes[] = {'\t', '\n', '\r', ':', '=', '<', '>'};
+    for (size_t i = 0; i < sizeof bytes; i++)
+        SPECIAL[(unsigned char)bytes[i]] = 1;
+}
+
 static PyObject *
 sheet_refs(PyObject *self, PyObject *arg)
 {
@@ -373,65 +366,71 @@ sheet_refs(PyObject *self, PyObject *arg)
         return NULL;
     const char *buf = (const char *)view.buf;
     const Py_ssize_t n = view.len;
-    if (unusual(buf, n)) {
-        PyBuffer_Release(&view);
-        Py_RETURN_NONE;
-    }
     const char *top = NULL, *big = NULL;
     Py_ssize_t ntop = 0, nbig = 0;
-    int beyond = 0, too_long = 0;
-
-    /* row tags: the first ' r="digits"' before the tag's '>' */
+    int beyond = 0, too_long = 0, unusual = 0, row_open = 0;
     Py_ssize_t i = 0;
-    const char *p;
-    while (i < n && (p = find(buf + i, n - i, "<row", 4)) != NULL) {
-        Py_ssize_t j = (p - buf) + 4;
-        i = (p - buf) + 1;
-        if (j < n && is_word(buf[j]))
-            continue;                                   /* <rows…: no \b */
-        for (; j + 4 <= n && buf[j] != '>'; j++) {
-            if (memcmp(buf + j, " r=\"", 4) != 0)
-                continue;
-            Py_ssize_t k = j + 4;
-            const Py_ssize_t d0 = k;
-            while (k < n && is_digit(buf[k])) k++;
-            if (k == d0 || k >= n || buf[k] != '"')
-                continue;                               /* the lazy [^>]*? moves on */
-            if (k - d0 > MAX_DIGITS)
-                too_long = 1;
-            else if (top == NULL || digits_greater(buf + d0, k - d0, top, ntop)) {
-                top = buf + d0;
-                ntop = k - d0;
-            }
-            i = k + 1;                                  /* findall resumes after the match */
+    while (i < n) {
+        while (i < n && !SPECIAL[(unsigned char)buf[i]])
+            i++;
+        if (i >= n)
             break;
-        }
-    }
-    /* cell references */
-    i = 0;
-    while (i < n && (p = find(buf + i, n - i, " r=\"", 4)) != NULL) {
-        Py_ssize_t k = (p - buf) + 4;
-        i = k;
-        const Py_ssize_t l0 = k;
-        while (k < n && is_upper(buf[k])) k++;
-        const Py_ssize_t nl = k - l0;
-        const Py_ssize_t d0 = k;
-        while (k < n && is_digit(buf[k])) k++;
-        const Py_ssize_t nd = k - d0;
-        if (nd == 0)
-            continue;
-        if (nl >= 4 || (nl == 3 && memcmp(buf + l0, "XFD", 3) > 0))
-            beyond = 1;
-        if (nl >= 1 && nl <= 3 && nd >= 7) {
-            if (nd > MAX_DIGITS)
-                too_long = 1;
-            else if (big == NULL || digits_greater(buf + d0, nd, big, nbig)) {
-                big = buf + d0;
-                nbig = nd;
+        const char c = buf[i];
+        if (c == '>') {
+            row_open = 0;
+        } else if (c == '<') {
+            if (n - i >= 4 && memcmp(buf + i + 1, "row", 3) == 0 && !(i + 4 < n && is_word(buf[i + 4])))
+                row_open = 1;
+        } else if (c == '\t' || c == '\n' || c == '\r') {
+            if (i + 1 < n && buf[i + 1] == 'r') { unusual = 1; break; }
+        } else if (c == ':') {
+            if (n - i >= 4 && memcmp(buf + i + 1, "row", 3) == 0) { unusual = 1; break; }
+            if (n - i >= 3 && buf[i + 1] == 'c' && (buf[i + 2] == ' ' || buf[i + 2] == '>')) { unusual = 1; break; }
+        } else {                                    /* '=' */
+            if (i >= 2 && buf[i - 1] == ' ' && buf[i - 2] == 'r') { unusual = 1; break; }     /* "r =" */
+            if (i >= 1 && buf[i - 1] == 'r' && i + 1 < n && (buf[i + 1] == ' ' || buf[i + 1] == '\'')) {
+                unusual = 1;                                                                /* "r= ", "r='" */
+                break;
+            }
+            if (i >= 2 && buf[i - 1] == 'r' && buf[i - 2] == ' ' && i + 1 < n && buf[i + 1] == '"') {
+                /* ' r="' : a cell reference, and perhaps the number of an open row tag */
+                Py_ssize_t k = i + 2;
+                const Py_ssize_t l0 = k;
+                while (k < n && is_upper(buf[k])) k++;
+                const Py_ssize_t nl = k - l0;
+                const Py_ssize_t d0 = k;
+                while (k < n && is_digit(buf[k])) k++;
+                const Py_ssize_t nd = k - d0;
+                if (nd > 0) {
+                    if (nl >= 4 || (nl == 3 && memcmp(buf + l0, "XFD", 3) > 0))
+                        beyond = 1;
+                    if (nl >= 1 && nl <= 3 && nd >= 7) {
+                        if (nd > MAX_DIGITS)
+                            too_long = 1;
+                        else if (big == NULL || digits_greater(buf + d0, nd, big, nbig)) {
+                            big = buf + d0;
+                            nbig = nd;
+                        }
+                    }
+                    if (row_open && nl == 0 && k < n && buf[k] == '"') {
+                        if (nd > MAX_DIGITS)
+                            too_long = 1;
+                        else if (top == NULL || digits_greater(buf + d0, nd, top, ntop)) {
+                            top = buf + d0;
+                            ntop = nd;
+                        }
+                        row_open = 0;
+                        i = k + 1;                  /* (the closing quote is no special byte) */
+                        continue;
+                    }
+                }
+                i = k;                              /* letters and digits hold no special byte */
+                continue;
             }
         }
+        i++;
     }
-    PyObject *res = too_long ? (Py_INCREF(Py_None), Py_None)
+    PyObject *res = (too_long || unusual) ? (Py_INCREF(Py_None), Py_None)
         : Py_BuildValue("(LOL)", top ? digits_value(top, ntop) : 0LL, beyond ? Py_True : Py_False,
                         big ? digits_value(big, nbig) : 0LL);
     PyBuffer_Release(&view);
@@ -1143,6 +1142,7 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__cellscan(void)
 {
+    init_special();
     EMPTY = PyUnicode_FromStringAndSize("", 0);
     if (EMPTY == NULL)
         return NULL;
