@@ -24,7 +24,7 @@ def test_benchmark_runs(args):
     assert r.returncode == 0, r.stderr[-2000:]
     assert " ms" in r.stdout or " s " in r.stdout or "×" in r.stdout
     if args[0] == "bench.bench_consolidate":
-        assert "per round" in r.stdout and "target consolidate" in r.stdout
+        assert "per round" in r.stdout and "target consolidate" in r.stdout and "fastest rounds" in r.stdout
 
 
 def test_instruction_count_benchmark_runs():
