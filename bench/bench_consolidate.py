@@ -29,8 +29,12 @@ round-robin so that load from other processes falls on all of them alike. Report
 median wall time and the median CPU time (``time.process_time``) of ``--repeat`` rounds
 and the ratio of the medians, each round's own ratio of consolidation to calamine, and
 the ratio of each row's fastest round (timeit's rule: other processes only add time, so
-the fastest round is the least disturbed); peak memory is Python's (tracemalloc) during
-one more run of each.
+the fastest round is the least disturbed). Peak memory twice: Python's (tracemalloc,
+during one more run of each: it does not see what calamine's Rust or lxml's C allocate)
+and the growth of the peak resident set (each row run once in a fresh process after a
+two-file warm-up: VmHWM after it minus the RSS before it — every allocator's memory, so
+0 for a reader that frees each file before the next; Linux only, else n/a). The
+header names the CPU: the ratio moves from machine to machine.
 
 Target (issue 6): consolidate within 2× of the raw read.
 """
@@ -38,6 +42,8 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
+import platform
 import random
 import statistics
 import subprocess
@@ -141,7 +147,9 @@ def measure_round_robin(fns: dict[str, "callable"], repeat: int) -> dict[str, di
 
 
 def row(label: str, m: dict, extra: str = "") -> str:
-    return f"{label:<42} {m['wall'] * 1000:>9.0f} ms {m['cpu'] * 1000:>9.0f} ms {m['peak']:>8.1f} MiB  {extra}"
+    rss = "n/a" if m.get("rss") is None else f"{m['rss']:.1f} MiB"
+    return (f"{label:<42} {m['wall'] * 1000:>9.0f} ms {m['cpu'] * 1000:>9.0f} ms {m['peak']:>8.1f} MiB "
+            f"{rss:>12}  {extra}")
 
 
 def master_of(d: Path) -> dict:
@@ -158,8 +166,8 @@ def master_of(d: Path) -> dict:
     return master
 
 
-def measure_and_report(d: Path, files: list[Path], master: dict, args: argparse.Namespace) -> None:
-    size = sum(p.stat().st_size for p in files)
+def row_functions(d: Path, files: list[Path], master: dict) -> dict[str, "callable"]:
+    """The measured rows, by key: cal, pc, raw, con, man."""
     sidecars = d / "sidecars"
 
     def find_manifest(stamp) -> SplitManifest | None:
@@ -172,25 +180,82 @@ def measure_and_report(d: Path, files: list[Path], master: dict, args: argparse.
         return consolidate_snapshots(files, master_values=master, find_manifest=find_manifest,
                                      month=MONTH, plan_version=VERSION, layout_version="1")
 
+    return {"cal": lambda: calamine_raw(files), "pc": lambda: preflight_calamine(files),
+            "raw": lambda: xlsxread_raw(files), "con": run_consolidate,
+            # what consolidation takes from a record: the identity, the input keys and the base
+            # (a grid's InputFields are built only when asked for, which a clean merge never does)
+            "man": lambda: sum(len(SplitManifest.load(p).input_keys()) for p in sorted(sidecars.glob("*.json")))}
+
+
+def _status_kib(field: str) -> int | None:
+    """A field of /proc/self/status in KiB (VmRSS, VmHWM), None off Linux."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def peak_rss_of(fn: "callable") -> float | None:
+    """MiB the process's resident set grew to above where it stood before ``fn`` ran:
+    Rust's, C's and Python's memory alike (tracemalloc sees only Python's — calamine's
+    arrays are invisible to it). The high-water mark is reset first (Linux's
+    /proc/self/clear_refs "5"); None where that cannot be done."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+            fh.write("5")
+    except OSError:
+        return None
+    before = _status_kib("VmRSS")
+    fn()
+    hwm = _status_kib("VmHWM")
+    return None if before is None or hwm is None else max(hwm - before, 0) / 1024
+
+
+def peak_rss_in_child(d: Path, key: str, args: argparse.Namespace) -> float | None:
+    """peak_rss_of one row's function, run once in a fresh process (nothing else's heap)."""
+    r = subprocess.run([sys.executable, "-m", "bench.bench_consolidate", "--measure", str(d), "--rss-of", key],
+                       cwd=Path(__file__).parent.parent, capture_output=True, text=True)
+    try:
+        return float(r.stdout.strip().splitlines()[-1]) if r.returncode == 0 else None
+    except (ValueError, IndexError):
+        return None
+
+
+def machine() -> str:
+    """The CPU and Python the numbers were measured on (they move from machine to machine)."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
+            cpu = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+
+
+def measure_and_report(d: Path, files: list[Path], master: dict, args: argparse.Namespace) -> None:
+    size = sum(p.stat().st_size for p in files)
     for fn in (calamine_raw, preflight_calamine, xlsxread_raw):    # warm the page cache
         fn(files[:5])
-    fns = {"cal": lambda: calamine_raw(files), "pc": lambda: preflight_calamine(files),
-           "raw": lambda: xlsxread_raw(files), "con": run_consolidate}
-    # what consolidation takes from a record: the identity, the input keys and the base
-    # (a grid's InputFields are built only when asked for, which a clean merge never does)
-    fns["man"] = lambda: sum(len(SplitManifest.load(p).input_keys()) for p in sorted(sidecars.glob("*.json")))
+    fns = row_functions(d, files, master)
     ms = measure_round_robin(fns, args.repeat)
+    rss = {k: peak_rss_in_child(d, k, args) for k in fns}
     cal, pc, raw, con, man = ms["cal"], ms["pc"], ms["raw"], ms["con"], ms["man"]
     r = con["result"].report
 
     def x(a: dict, b: dict) -> str:
         return f"{a['wall'] / b['wall']:.2f}× wall, {a['cpu'] / b['cpu']:.2f}× CPU"
 
+    for k, m in ms.items():
+        m["rss"] = rss[k]
     where = "in the process that wrote the files" if args.in_process else "in a fresh process"
     print(f"\n{len(files)} files × {args.reps} reps, {size / 2**20:.1f} MiB on disk; "
           f"{cal['result']:,} calamine rows, {raw['result']:,} stored cells; "
-          f"medians of {args.repeat} interleaved rounds, measured {where}")
-    print(f"{'':<42} {'wall':>12} {'CPU':>12} {'peak':>12}")
+          f"medians of {args.repeat} interleaved rounds, measured {where}; on {machine()}")
+    print(f"{'':<42} {'wall':>12} {'CPU':>12} {'Python peak':>12} {'RSS growth':>12}")
     print(row("calamine raw (values only)", cal))
     print(row("preflight + calamine (safe raw read)", pc, f"{x(pc, cal)} calamine"))
     print(row("xlsxread raw (values+formulas+styles)", raw, f"{x(raw, cal)} calamine"))
@@ -232,9 +297,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--in-process", action="store_true",
                     help="measure in the process that wrote the files (its heap holds what writing left)")
     ap.add_argument("--measure", type=Path, help=argparse.SUPPRESS)   # the child: measure the files of DIR
+    ap.add_argument("--rss-of", choices=("cal", "pc", "raw", "con", "man"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.measure is not None:
         files = sorted(args.measure.glob("plan.*.xlsx"))
+        if args.rss_of is not None:        # the child of peak_rss_in_child: one row, once
+            fn = row_functions(args.measure, files, master_of(args.measure))[args.rss_of]
+            fn_warm = row_functions(args.measure, files[:2], master_of(args.measure))[args.rss_of]
+            fn_warm()                      # imports and first-use tables count as the baseline
+            gc.collect()
+            peak = peak_rss_of(fn)
+            print("n/a" if peak is None else f"{peak:.3f}")
+            return 0
         measure_and_report(args.measure, files, master_of(args.measure), args)
         return 0
     with work_dir(args.dir, "salesplan-bench-consolidate-") as d:

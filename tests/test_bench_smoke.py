@@ -25,6 +25,10 @@ def test_benchmark_runs(args):
     assert " ms" in r.stdout or " s " in r.stdout or "×" in r.stdout
     if args[0] == "bench.bench_consolidate":
         assert "per round" in r.stdout and "target consolidate" in r.stdout and "fastest rounds" in r.stdout
+        assert "RSS growth" in r.stdout and " CPUs, Python " in r.stdout
+        if sys.platform.startswith("linux"):    # every row's resident-set growth measured, none n/a
+            rows = [line for line in r.stdout.splitlines() if " ms " in line and "MiB" in line]
+            assert len(rows) == 5 and all(line.count("MiB") == 2 for line in rows), r.stdout
 
 
 def test_instruction_count_benchmark_runs():
