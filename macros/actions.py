@@ -257,7 +257,7 @@ class ImportDealsResult:
 
 
 def import_deals(book, files: Iterable[str | Path] | None = None, *, allow_other_months: bool | None = None,
-                 columns=None) -> ImportDealsResult:
+                 columns=None, progress=None) -> ImportDealsResult:
     """导入成交: read CRM export(s) and land them in the book's 成交明细 sheet.
 
     Every file is validated first; any problem (in any file) raises DealsError listing
@@ -265,8 +265,11 @@ def import_deals(book, files: Iterable[str | Path] | None = None, *, allow_other
     refused unless ``allow_other_months`` (``None``: ask; headless answer ``ui.yes``).
     The sheet is replaced by the imported deals through ``write_deals`` (atomic; every
     typed input kept): in Excel the book is saved, closed, rewritten and reopened.
+    Progress (one step a file, one for writing the sheet) goes to Excel's status bar
+    (``progress``: any :class:`salesplan.progress.Progress` instead).
     """
-    from salesplan.commands.deals import check_landable, land_deals, plan_month, read_deal_files
+    from salesplan.commands.deals import check_landable, import_steps, land_deals, plan_month, read_deal_files
+    from salesplan.progress import NullProgress, status_bar_progress
 
     path = _saved_path(book)
     month = plan_month(path)
@@ -277,17 +280,24 @@ def import_deals(book, files: Iterable[str | Path] | None = None, *, allow_other
             inform(book, result.summary())
             return result
     files = [Path(f) for f in files]
-    report = read_deal_files(files, columns, month=month)
-    check_landable(report, allow_other_months=True)          # file problems first, all at once
-    allow = allow_other_months
-    if report.other_month and allow is None:
-        shown = "\n".join(f"  {p.where}: {p.value}" for p in report.other_month[:10])
-        more = len(report.other_month) - 10
-        allow = confirm(book, f"{len(report.other_month)} 笔成交日期不在 {month} / deal(s) dated outside {month}:\n"
-                              f"{shown}" + (f"\n  … {more} more" if more > 0 else "")
-                              + "\n\n仍然导入？ Import them anyway?")
-    check_landable(report, allow_other_months=bool(allow))
-    landed = _rewrite_closed(book, path, lambda: land_deals(path, report, allow_other_months=bool(allow)))
+    if progress is None:
+        progress = status_bar_progress(book) if _is_excel(book) else NullProgress()
+    progress.start(import_steps(files, True), "导入成交 import deals")
+    try:
+        report = read_deal_files(files, columns, month=month, progress=progress)
+        check_landable(report, allow_other_months=True)          # file problems first, all at once
+        allow = allow_other_months
+        if report.other_month and allow is None:
+            shown = "\n".join(f"  {p.where}: {p.value}" for p in report.other_month[:10])
+            more = len(report.other_month) - 10
+            allow = confirm(book, f"{len(report.other_month)} 笔成交日期不在 {month} / deal(s) dated outside "
+                                  f"{month}:\n{shown}" + (f"\n  … {more} more" if more > 0 else "")
+                                  + "\n\n仍然导入？ Import them anyway?")
+        check_landable(report, allow_other_months=bool(allow))
+        landed = _rewrite_closed(book, path, lambda: land_deals(path, report, allow_other_months=bool(allow),
+                                                                progress=progress))
+    finally:
+        progress.finish()          # the status bar is Excel's again, also when the import stops
     result = ImportDealsResult(path, files, landed, report)
     inform(book, result.summary())
     return result

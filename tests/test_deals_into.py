@@ -225,3 +225,56 @@ def test_customer_region_english_header(tmp_path):
     path.write_text("date,rep,region,customer,product,amount,contract_id,stamped,Customer Region\n"
                     "2026-12-01,A,华东区,C,产品A,100,X1,yes,北方区\n", encoding="utf-8")
     assert list(import_deals(path).deals["customer_region"]) == ["北方区"]
+
+
+def test_progress_one_step_per_file_then_the_sheet(plan, files):
+    """Point 5 of the workflow: an import reports progress — a step per file, a step for
+    writing 成交明细 — to whatever watches (the CLI's bar, Excel's status bar)."""
+    from salesplan.commands.deals import import_steps, land_deals, plan_month, read_deal_files
+    from salesplan.progress import RecordingProgress
+
+    p = RecordingProgress()
+    p.start(import_steps(files, True), "导入成交")
+    report = read_deal_files(files, month=plan_month(plan), progress=p)
+    land_deals(plan, report, progress=p)
+    p.finish("done")
+    assert p.events[0] == ("start", 3) and p.events[-1] == ("finish", "done") and p.done == p.total == 3
+    notes = [note for kind, note in p.events if kind == "advance"]
+    assert notes == ["读取 reading crm-a.csv", "crm-a.csv: ok, 5 rows",
+                     "读取 reading crm-b.xlsx", "crm-b.xlsx: ok, 4 rows",
+                     "写入 成交明细 writing 5 deals into plan.xlsx", "plan.xlsx: 5 deals written"]
+
+
+def test_cli_draws_a_bar_on_a_terminal_and_keeps_stdout_clean(plan, files):
+    """`salesplan deals import` in a real terminal (a pseudo-terminal): the bar goes to
+    stderr and is wiped at the end; stdout holds the summary (and --json stays JSON)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    master, slave = pty.openpty()
+    try:
+        r = subprocess.run([sys.executable, "-m", "salesplan", "deals", "import", *map(str, files), "--into",
+                            str(plan), "--json"], stdout=subprocess.PIPE, stderr=slave, timeout=120)
+        os.close(slave)
+        slave = -1
+        err = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:          # the pty's other end is closed: everything is read
+                break
+            if not chunk:
+                break
+            err += chunk
+    finally:
+        os.close(master)
+        if slave != -1:
+            os.close(slave)
+    assert r.returncode == 0
+    doc = json.loads(r.stdout)
+    assert doc["into"]["landed"] == 5
+    text = err.decode("utf-8")
+    assert "导入成交 import deals" in text and "3/3" in text and "█" in text
+    assert text.endswith("\r\x1b[2K")                      # the bar is wiped when the import ends

@@ -316,3 +316,65 @@ def test_import_macro_validates_everything_before_writing(plan_dir, tmp_path):
     book = PathBook(plan, HeadlessUI(files=[other], yes=True))
     assert macros.run("import_deals", book=book, notify=lambda m, t: messages.append(m)) is True
     assert [d.contract_id for d in _deals(plan)[1]] == ["HT-1", "HT-3"]
+
+
+def test_import_deals_macro_reports_progress_as_status_bar_text(plan_dir, tmp_path):
+    """导入成交 in Excel shows its progress on the status bar: the same CallbackProgress
+    that status_bar_progress gives an xlwings book, here collecting the lines; the last
+    call (None) gives the status bar back to Excel."""
+    from salesplan.macros.actions import HeadlessUI, PathBook, import_deals
+    from salesplan.progress import CallbackProgress
+
+    import shutil
+
+    seen: list[str | None] = []
+    plan = shutil.copy(plan_dir / "plan.xlsx", tmp_path / "plan.xlsx")     # the shared plan stays as it is
+    import_deals(PathBook(plan, HeadlessUI()), [plan_dir / "crm.csv"], progress=CallbackProgress(seen.append,
+                                                                                                  interval=0))
+    assert seen[0].startswith("导入成交 import deals") and "0/2" in seen[0]
+    assert any("crm.csv" in s for s in seen[1:-1]) and any("写入 成交明细" in s for s in seen[1:-1])
+    assert "2/2" in seen[-2] and seen[-1] is None
+
+
+def test_status_bar_progress_sets_texts_and_gives_the_bar_back():
+    """status_bar_progress over an xlwings-shaped book (``book.app.status_bar``: xlwings'
+    App property; xlwings cannot start an App without Excel, so the app here is a plain
+    object with that one attribute): texts while it runs, ``False`` (Excel's own status
+    bar again) at the end, and a status bar that refuses never breaks the run."""
+    from salesplan.progress import status_bar_progress
+
+    class App:
+        def __init__(self):
+            self.shown = []
+
+        @property
+        def status_bar(self):
+            return self.shown[-1] if self.shown else False
+
+        @status_bar.setter
+        def status_bar(self, value):
+            self.shown.append(value)
+
+    book = types.SimpleNamespace(app=App())
+    p = status_bar_progress(book)
+    p.interval = 0
+    p.start(2, "合并区域文件")
+    p.advance(1, "a.xlsx")
+    p.advance(1, "b.xlsx")
+    p.finish("done")
+    assert book.app.shown[0].startswith("合并区域文件") and "a.xlsx" in book.app.shown[1]
+    assert "2/2" in book.app.shown[2] and book.app.shown[-1] is False
+
+    class Refusing:
+        @property
+        def status_bar(self):
+            return False
+
+        @status_bar.setter
+        def status_bar(self, value):
+            raise RuntimeError("Excel is busy")
+
+    q = status_bar_progress(types.SimpleNamespace(app=Refusing()))
+    q.start(1, "x")
+    q.advance(1)
+    q.finish()

@@ -24,6 +24,9 @@ contribute no deals: nothing is half-imported).
   the workbook is kept, and the save is atomic (``write_deals``: a failure leaves the
   file byte-identical). Input files are only read.
 
+Progress: a bar on stderr when it is a terminal (a step per file, one for writing the
+sheet; wiped at the end), nothing otherwise; the summary (or ``--json``) on stdout.
+
 ``--columns`` takes a TOML file with a ``[deals.columns]`` table (the plan
 configuration itself works) or a top-level ``[columns]`` table.
 ``--json`` prints one JSON document: per-file reports and the imported deals, with
@@ -46,6 +49,7 @@ from salesplan.deals.columns import ColumnMap
 from salesplan.deals.preflight import UnsafeFileError
 from salesplan.deals.reader import DEALS_COLUMNS, DealsImport, _contract_key, import_deals
 from salesplan.errors import ConfigError, DealsError, Problem, WorkbookError
+from salesplan.progress import CliProgress, NullProgress, Progress
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -177,19 +181,24 @@ class DealFiles:
 
 
 def read_deal_files(files: Sequence[str | Path], columns: ColumnMap | None = None, *,
-                    month: str | None = None) -> DealFiles:
+                    month: str | None = None, progress: Progress | None = None) -> DealFiles:
     """Read every file, in order, as one report; collect every problem, never raise for content.
 
     ``month`` (``YYYY-MM``) lists the deals dated outside it in ``other_month``.
+    ``progress`` advances one step per file (the caller starts and finishes it: landing
+    the deals is its last step, see :func:`import_steps`).
     """
     cmap = columns or ColumnMap.default()
+    progress = progress or NullProgress()
     entries: list[dict[str, Any]] = []
     frames: list[pd.DataFrame] = []
     problems: list[Problem] = []
     for raw in files:
         path = Path(raw)
+        progress.advance(0, f"读取 reading {path.name}")
         entry, result = _file_entry(path, cmap)
         entries.append(entry)
+        progress.advance(1, f"{path.name}: {entry['status']}, {entry.get('rows_read', 0):,} rows")
         status = entry["status"]
         if status == "refused":
             problems.append(Problem(path.name, entry["reason"], f"a readable CRM export ({entry['detail']})",
@@ -269,12 +278,20 @@ def check_landable(report: DealFiles, *, allow_other_months: bool = False) -> No
         raise DealsError(blocking, source=", ".join(Path(e["file"]).name for e in report.entries))
 
 
-def land_deals(plan: str | Path, report: DealFiles, *, allow_other_months: bool = False) -> LandResult:
+def import_steps(files: Sequence[Any], into: bool) -> int:
+    """The progress steps of an import: one per file, one more for landing the deals."""
+    return len(files) + (1 if into else 0)
+
+
+def land_deals(plan: str | Path, report: DealFiles, *, allow_other_months: bool = False,
+               progress: Progress | None = None) -> LandResult:
     """Write ``report.deals`` into the plan's deals sheet (atomic; typed inputs kept).
 
     Refuses (DealsError, nothing written) when any file had a problem, or when a deal is
-    dated outside the workbook's month and ``allow_other_months`` is false.
+    dated outside the workbook's month and ``allow_other_months`` is false. ``progress``
+    advances one step when the sheet is written.
     """
+    progress = progress or NullProgress()
     from salesplan.workbook_templates import write_deals
     from salesplan.workbook_templates.inputs import read_inputs
     from salesplan.workbook_templates.io import OpenpyxlReader
@@ -293,7 +310,9 @@ def land_deals(plan: str | Path, report: DealFiles, *, allow_other_months: bool 
         if region not in regions:
             warnings.append(Problem(f"{len(rows)} deal(s)", region, "a region of the plan (" + ", ".join(regions)
                                     + "); these deals earn no commission", "unknown_region"))
+    progress.advance(0, f"写入 成交明细 writing {len(report.deals):,} deals into {path.name}")
     write_deals(path, report.deals.drop(columns=["file"]))
+    progress.advance(1, f"{path.name}: {len(report.deals):,} deals written")
     return LandResult(path, month, len(report.deals), replaced, warnings)
 
 
@@ -301,15 +320,21 @@ def run_import(args: argparse.Namespace) -> int:
     cmap = load_columns(args.columns)
     into: Path | None = getattr(args, "into", None)
     month = plan_month(into) if into is not None else None
-    report = read_deal_files(args.files, cmap, month=month)
+    # a bar on stderr while it runs (a TTY only; --json keeps stdout clean either way)
+    progress = CliProgress(show_summary=False)
+    progress.start(import_steps(args.files, into is not None), "导入成交 import deals")
     landed: LandResult | None = None
     blocked: list[Problem] = []
-    if into is not None:
-        allow = bool(getattr(args, "allow_other_months", False))
-        try:
-            landed = land_deals(into, report, allow_other_months=allow)
-        except DealsError as exc:
-            blocked = exc.problems
+    try:
+        report = read_deal_files(args.files, cmap, month=month, progress=progress)
+        if into is not None:
+            allow = bool(getattr(args, "allow_other_months", False))
+            try:
+                landed = land_deals(into, report, allow_other_months=allow, progress=progress)
+            except DealsError as exc:
+                blocked = exc.problems
+    finally:
+        progress.finish()
     files = report.entries
     if args.json:
         doc: dict[str, Any] = {"files": files, "deals": _deals_json(report.deals),
