@@ -278,3 +278,23 @@ def test_cli_draws_a_bar_on_a_terminal_and_keeps_stdout_clean(plan, files):
     text = err.decode("utf-8")
     assert "导入成交 import deals" in text and "3/3" in text and "█" in text
     assert text.endswith("\r\x1b[2K")                      # the bar is wiped when the import ends
+
+
+def test_crm_strings_starting_with_tab_or_cr_land_as_text(plan, tmp_path, capsys):
+    """A CRM cell that starts with a tab or a carriage return before a formula-looking
+    text ("\\t=1+1", "\\r=2+2"): trimmed like every CRM field (so names and regions
+    match) and written as a text cell — never a formula, whatever follows the blank."""
+    rows = [["2026-12-01", "钱东一", "华东区", "\t=1+1", "否", "产品A", "100", "\tHT-T1", "是"],
+            ["2026-12-02", "吴南一", "华南区", "\r=2+2", "否", "产品B", "200", "HT-T2", "是"],
+            ["2026-12-03", "冯西一", "西南区", "\t\r@SUM(A1)", "否", "产品C", "300", "HT-T3", "是"],
+            ["2026-12-04", "褚北一", "北方区", "\r\n-1+1", "否", "产品A", "400", "HT-T4", "是"]]
+    src = write_csv(tmp_path / "blanks.csv", rows, encoding="utf-8")
+    assert main(["deals", "import", str(src), "--into", str(plan)]) == 0
+    capsys.readouterr()
+    _, deals = read_deals(plan)
+    assert [d.customer for d in deals] == ["=1+1", "=2+2", "@SUM(A1)", "-1+1"]
+    assert [d.contract_id for d in deals] == ["HT-T1", "HT-T2", "HT-T3", "HT-T4"]
+    ws = openpyxl.load_workbook(plan)["成交明细"]
+    cells = {c.value: c.data_type for row in ws.iter_rows() for c in row if c.value in ("=1+1", "=2+2", "@SUM(A1)",
+                                                                                         "-1+1")}
+    assert cells == {"=1+1": "s", "=2+2": "s", "@SUM(A1)": "s", "-1+1": "s"}
