@@ -257,3 +257,33 @@ def test_cli_summary_and_json(tmp_path):
     assert out["files"][0]["status"] == "errors"
     assert out["files"][0]["errors"][0]["where"] == "bad.csv: row 2, column 金额"
     assert len(out["deals"]) == 4  # only the clean file's deals
+
+
+def test_a_bom_followed_by_other_bytes_is_an_encoding_error_naming_the_byte(tmp_path):
+    """A GBK export saved with a UTF-8 byte-order mark: an encoding problem at the first
+    byte that breaks UTF-8 (file offset and value), not a "CSV structure" one."""
+    import codecs
+
+    from salesplan.deals.reader import detect_encoding
+
+    gbk = write_csv(tmp_path / "probe.csv", ROWS, "utf-8").read_text(encoding="utf-8").encode("gbk")
+    bad = tmp_path / "bom-gbk.csv"
+    bad.write_bytes(codecs.BOM_UTF8 + gbk)
+    first = next(i for i in range(len(gbk)) if gbk[i] >= 0x80)          # the first GBK byte after the BOM
+    with pytest.raises(DealsError) as e:
+        import_deals(bad)
+    p, = e.value.problems
+    assert (p.where, p.code) == ("bom-gbk.csv: encoding", "encoding")
+    assert p.value == f"byte {3 + first:,}: 0x{gbk[first]:02X}" and "UTF-8" in p.expected
+
+    # deep in a big file, after a character cut by the 1 MiB read boundary: the right offset
+    big = tmp_path / "big.csv"
+    body = codecs.BOM_UTF8 + b"a" * ((1 << 20) - 4) + "成".encode("utf-8") + b"b" * 10 + b"\xff" + b"c"
+    big.write_bytes(body)
+    with pytest.raises(DealsError) as e:
+        detect_encoding(big)
+    at = body.index(b"\xff")
+    assert e.value.problems[0].value == f"byte {at:,}: 0xFF"
+    # the same bytes without the bad one read as UTF-8 with its mark
+    big.write_bytes(body.replace(b"\xff", b""))
+    assert detect_encoding(big) == "utf-8-sig"

@@ -172,28 +172,46 @@ def detect_encoding(path: str | os.PathLike) -> str:
     """
     with open(path, "rb") as fh:
         head = fh.read(4)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                     (codecs.BOM_UTF16_BE, "utf-16")):
+        if head.startswith(bom):
+            # a BOM promises its encoding for the whole file: bytes that break it (a GBK
+            # file saved with a UTF-8 BOM by some tool) are an encoding problem, named here
+            bad = _first_bad_byte(path, enc)
+            if bad is not None:
+                raise DealsError([Problem(f"{Path(path).name}: encoding", f"byte {bad[0]:,}: 0x{bad[1]:02X}",
+                                          f"{_ENCODING_NAMES[enc]} text throughout, as the file's byte-order mark says "
+                                          "(save it again as UTF-8, or as GBK without the mark)", "encoding")],
+                                 source=str(path))
+            return enc
     for enc in ("utf-8", "gb18030"):
-        if _decodes(path, enc):
+        if _first_bad_byte(path, enc) is None:
             return enc
     raise DealsError([Problem(f"{Path(path).name}: encoding", "undecodable bytes",
                               "a CSV in UTF-8 (with or without BOM), UTF-16 or GBK/GB18030", "encoding")],
                      source=str(path))
 
 
-def _decodes(path, enc: str) -> bool:
+_ENCODING_NAMES = {"utf-8-sig": "UTF-8", "utf-16": "UTF-16"}
+
+
+def _first_bad_byte(path, enc: str) -> tuple[int, int] | None:
+    """(offset in the file, value) of the first byte ``enc`` cannot decode; None when it decodes."""
     dec = codecs.getincrementaldecoder(enc)(errors="strict")
-    try:
-        with open(path, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                dec.decode(chunk)
-        dec.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+    done = 0
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            try:
+                dec.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                # exc.start counts from the data the decoder held back plus this chunk
+                held = len(exc.object) - len(chunk)
+                at = done - held + exc.start
+                return at, exc.object[exc.start]
+            if not chunk:
+                return None
+            done += len(chunk)
 
 
 # --------------------------------------------------------------------------- reading
