@@ -156,6 +156,14 @@ def test_cli_split_and_consolidate(master, tmp_path, capsys):
     code = main(["consolidate", str(master), str(out), str(bad), "--config", str(toml)])
     printed = capsys.readouterr().out
     assert code == 1 and "files read: 2 (1 merged, 1 excluded)" in printed and "refused (not_zip)" in printed
+    # a folder with no regional file in it: said so, exit 2, the master untouched
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not a workbook")
+    before = _digest(master)
+    assert main(["consolidate", str(master), str(empty), "--config", str(toml)]) == 2
+    err = capsys.readouterr().err
+    assert f"nothing to consolidate: {empty} holds no regional file" in err and _digest(master) == before
 
 
 @pytest.mark.libreoffice

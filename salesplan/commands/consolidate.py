@@ -8,7 +8,8 @@ conflict and the master keeps its value. Re-running with the same files changes
 nothing. A directory argument means every ``*.xlsx`` in it.
 
 Exit status: 0 when every file merged cleanly, 1 when any file was excluded or had
-errors or conflicts, 2 on a usage or master-workbook error.
+errors or conflicts, 2 on a usage or master-workbook error — also when the arguments
+name no file at all (an empty folder: nothing to consolidate is not a clean merge).
 """
 from __future__ import annotations
 
@@ -53,7 +54,12 @@ def run(args: argparse.Namespace) -> int:
         from salesplan.config import load_config
         from salesplan.regional.workflow import workbook_month
         config = load_config(args.config, month=args.month or workbook_month(args.plan))
-    report = consolidate(args.plan, expand(args.files), config=config, write=not args.dry_run,
+    files = expand(args.files)
+    if not files:
+        print("nothing to consolidate: " + ", ".join(str(p) for p in args.files)
+              + " holds no regional file (*.xlsx, *.xlsm)", file=sys.stderr)
+        return 2
+    report = consolidate(args.plan, files, config=config, write=not args.dry_run,
                          check_version=not args.ignore_version, progress=CliProgress(show_summary=False))
     if args.json:
         json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=2, default=str)
