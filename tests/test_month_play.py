@@ -297,6 +297,27 @@ def test_deals_landed_in_report_order(month):
     assert [x.customer for x in deals] == [r.customer for r in expected]      # formula-looking text kept
 
 
+def test_regional_files_hold_no_other_regions_deals(month):
+    """Split after the import: every part of each region's zip is free of the other
+    regions' deals — contract numbers, customers, amounts with fen — not only of their
+    names; and the region's own deals are there."""
+    from salesplan.regional.scan import scan_for_names
+
+    deals = hand_deals()
+    for region, path in month["split"].files.items():
+        def marks(rows):
+            return {r.contract for r in rows} | {r.customer for r in rows} | {
+                str(r.amount) for r in rows if r.amount != r.amount.to_integral_value()}
+        own = marks(r for r in deals if r.region == region)
+        other = marks(r for r in deals if r.region != region)
+        # a mark that is also part of this region's own data could not be told apart
+        needles = sorted(n for n in other - own if len(n) >= 3 and not any(n in o for o in own))
+        assert len(needles) >= 6, (region, needles)
+        assert scan_for_names(path, needles) == [], region
+        mine = sorted(r.contract for r in deals if r.region == region)
+        assert {h.needle for h in scan_for_names(path, mine)} == set(mine), region
+
+
 def test_hundreds_of_random_manager_inputs_survive(month):
     from salesplan.workbook_templates.inputs import read_inputs
     from salesplan.workbook_templates.io import OpenpyxlReader
