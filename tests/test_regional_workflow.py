@@ -262,3 +262,36 @@ def test_generate_a_regional_file_directly(config, tmp_path):
     with pytest.raises(WorkbookError) as err:
         writer.generate_workbook(config, tmp_path / "x.xlsx", regions=["东北区"])
     assert err.value.problems[0].code == "unknown_region"
+
+
+def test_master_values_find_the_same_rep_rows_as_resolving_each_key_alone():
+    """MasterValues works a region's rep rows out once (not per key: n² for n reps); it
+    places every key — names, duplicated and blank names (#n), renamed reps found by
+    their split-time row, unknown regions and fields — where resolving each key on its
+    own from the rep table does."""
+    import random
+    import types
+
+    from salesplan.engine.actuals import RepRow
+    from salesplan.regional.workflow import MasterValues, _resolve, rep_whos
+
+    rng = random.Random(7)
+    for _ in range(300):
+        names = [rng.choice([None, "", " ", "张三", "李四", "王五", " 张三 ", "#2", "#9", "赵六", "钱七"])
+                 for _ in range(rng.randint(0, 8))]
+        regions = {"华东区": types.SimpleNamespace(reps=[RepRow(name=n, weight=i) for i, n in enumerate(names)],
+                                                 phases=[])}
+        inputs = types.SimpleNamespace(regions=regions)
+        whos = rep_whos(regions["华东区"].reps)
+        candidates = whos + ["张三", "李四", "无名", "#1", "#3", "#12"]
+        keys = [("reps", rng.choice(["华东区", "华东区", "华南区"]), rng.choice(candidates),
+                 rng.choice(["weight", "name", "kpi:reads", "nope"])) for _ in range(12)]
+        hints = {k: rng.randint(0, 9) for k in keys if rng.random() < 0.5}
+        mv = MasterValues(inputs)
+        mv.hint(hints.items())
+        for k in keys:
+            want = _resolve(inputs, k, hints.get(k))
+            got = mv.slot(k)
+            assert (got is None) == (want is None), (names, k)
+            if got is not None:
+                assert (got.obj is want.obj, got.attr, got.sub) == (True, want.attr, want.sub), (names, k)

@@ -149,12 +149,14 @@ class _Slot:
             setattr(self.obj, self.attr, value)
 
 
-def _resolve(inputs: Any, key: Hashable, slot: int | None = None) -> _Slot | None:
+def _resolve(inputs: Any, key: Hashable, slot: int | None = None,
+             who_index: Mapping[str, int] | None = None) -> _Slot | None:
     """The master's place for ``key`` (None when the master has no such region/rep/phase).
 
     A rep is found by its name; when no rep has that name any more (renamed through an
     earlier consolidation, or a ``#n`` slot that has been filled since), by the table
-    row it had at split time (``slot``).
+    row it had at split time (``slot``). ``who_index``: the region's ``rep_whos`` as
+    {who: row}, when the caller keeps it (else it is worked out here, from every rep).
     """
     if not isinstance(key, tuple) or not key:
         return None
@@ -168,9 +170,11 @@ def _resolve(inputs: Any, key: Hashable, slot: int | None = None) -> _Slot | Non
     if rin is None:
         return None
     if kind == "reps":
-        whos = rep_whos(rin.reps)
-        if who in whos:
-            row = rin.reps[whos.index(who)]
+        if who_index is None:
+            who_index = {w: i for i, w in reversed(list(enumerate(rep_whos(rin.reps))))}
+        at = who_index.get(who)
+        if at is not None:
+            row = rin.reps[at]
         else:
             if slot is None and isinstance(who, str) and who.startswith("#") and who[1:].isdigit():
                 slot = int(who[1:]) - 1
@@ -191,12 +195,19 @@ def _resolve(inputs: Any, key: Hashable, slot: int | None = None) -> _Slot | Non
 
 
 class MasterValues(Mapping):
-    """The master's current value for each input key (resolved once, before any update)."""
+    """The master's current value for each input key (resolved once, before any update).
+
+    Each region's rep rows by who (``rep_whos``) are worked out once, on the first key
+    of that region: working them out per key made a region of n reps cost n² (a
+    100-rep region: 90,000 name lists per file). Keys are resolved before any value is
+    set (``consolidate`` places every update first), so the index is the master's as read.
+    """
 
     def __init__(self, inputs: Any):
         self.inputs = inputs
         self.slots: dict[Hashable, _Slot | None] = {}
         self.hints: dict[Hashable, int] = {}      # key -> table row at split time
+        self._who_index: dict[Hashable, dict[str, int]] = {}
 
     def hint(self, slots: Iterable[tuple[Hashable, int | None]]) -> None:
         """Remember each key's table row at split time (``(key, slot)`` pairs; the first wins)."""
@@ -206,7 +217,14 @@ class MasterValues(Mapping):
 
     def slot(self, key: Hashable) -> _Slot | None:
         if key not in self.slots:
-            self.slots[key] = _resolve(self.inputs, key, self.hints.get(key))
+            index = None
+            if isinstance(key, tuple) and len(key) == 4 and key[0] == "reps":
+                index = self._who_index.get(key[1])
+                rin = self.inputs.regions.get(key[1]) if index is None else None
+                if rin is not None:
+                    # the first row of each who, as list.index found it
+                    index = self._who_index[key[1]] = {w: i for i, w in reversed(list(enumerate(rep_whos(rin.reps))))}
+            self.slots[key] = _resolve(self.inputs, key, self.hints.get(key), index)
         return self.slots[key]
 
     def __getitem__(self, key):
