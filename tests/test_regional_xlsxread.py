@@ -10,6 +10,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl.packaging.custom import IntProperty, StringProperty
 from openpyxl.styles import Protection
 from openpyxl.workbook.defined_name import DefinedName
@@ -320,3 +322,57 @@ def test_the_safe_parser_is_one_per_thread():
     t.join()
     assert xml_parser() is mine and other[0] is not mine
     assert mine.resolvers is not None        # (an lxml XMLParser)
+
+
+_ENTITY_PIECES = ["&lt;", "&gt;", "&amp;", "&quot;", "&apos;", "&", "#", ";", "a", "lt", "amp", "x", "X", "0",
+                  "9", "F", "&#60;", "&#x3C;", "&#x3c;", "&#X41;", "&#", "&#x", "&foo;", "&amp;lt;", "&amp;amp;",
+                  "&#25104;", "&#0000065;", "&#x10FFFF;", "&#1114111;", "&#0;", "&#xD800;", "\u534e", "\U0001F600",
+                  "é"]
+
+
+def _regex_unescape(text: str) -> str:
+    from salesplan.regional.xlsxread import _XML_ENT, _entity
+
+    return _XML_ENT.sub(_entity, text)
+
+
+@settings(max_examples=5000, deadline=None)
+@given(st.lists(st.sampled_from(_ENTITY_PIECES), max_size=14).map("".join))
+def test_xml_unescape_is_the_regex(text):
+    """The entity pass — in C when built, else the named-entity fast path (str.replace)
+    — gives what the single regex pass gives, on texts made of entity pieces."""
+    from salesplan.regional import xlsxread
+
+    want = _regex_unescape(text)
+    assert xlsxread._xml_unescape(text) == want
+    c = xlsxread._xml_unescape_c
+    if c is not None:
+        assert c(text) == want
+        # the Python path without C, too
+        saved, xlsxread._xml_unescape_c = c, None
+        try:
+            assert xlsxread._xml_unescape(text) == want
+        finally:
+            xlsxread._xml_unescape_c = saved
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(max_size=40))
+def test_xml_unescape_is_the_regex_on_any_text(text):
+    from salesplan.regional import xlsxread
+
+    assert xlsxread._xml_unescape(text) == _regex_unescape(text)
+
+
+def test_xml_unescape_refuses_what_chr_refuses():
+    """A reference beyond U+10FFFF: the C pass hands it back (None) and Python's chr()
+    raises, as the regex pass always did."""
+    from salesplan.regional import xlsxread
+
+    if xlsxread._xml_unescape_c is not None:
+        assert xlsxread._xml_unescape_c("a&#1114112;b") is None
+        assert xlsxread._xml_unescape_c("a&#x110000;") is None
+        assert xlsxread._xml_unescape_c("&#99999999999999999999;") is None
+        assert xlsxread._xml_unescape_c("&#99999999999999999999") == "&#99999999999999999999"   # no ";": kept
+    with pytest.raises(ValueError):
+        xlsxread._xml_unescape("a&#1114112;b")

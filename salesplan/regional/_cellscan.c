@@ -1113,6 +1113,122 @@ fail:
     return NULL;
 }
 
+/*
+ * xml_unescape(text: str) -> str | None: exactly
+ *
+ *     re.sub(r"&(#[0-9]+|#x[0-9A-Fa-f]+|lt|gt|amp|quot|apos);", entity, text)
+ *
+ * (xlsxread._xml_unescape's regex pass; entity: the named five, chr() of a decimal or
+ * hex character reference), in one pass. A formula of a split file spells every
+ * non-ASCII character as &#N; (a sheet name like 成交明细 is four), so the regex called
+ * back into Python for most characters. None when a reference names no character
+ * (beyond U+10FFFF): Python raises its own error for it.
+ */
+static int
+hex_value(Py_UCS4 c)
+{
+    if (c >= '0' && c <= '9') return (int)(c - '0');
+    if (c >= 'a' && c <= 'f') return (int)(c - 'a' + 10);
+    if (c >= 'A' && c <= 'F') return (int)(c - 'A' + 10);
+    return -1;
+}
+
+static int
+named_entity(int kind, const void *data, Py_ssize_t n, Py_ssize_t i, Py_UCS4 *out, Py_ssize_t *len)
+{
+    /* the text after '&' at i: lt; gt; amp; quot; apos; */
+    static const char *const names[] = {"lt;", "gt;", "amp;", "quot;", "apos;"};
+    static const Py_UCS4 chars[] = {'<', '>', '&', '"', '\''};
+    for (int k = 0; k < 5; k++) {
+        const Py_ssize_t m = (Py_ssize_t)strlen(names[k]);
+        if (i + m > n)
+            continue;
+        Py_ssize_t j = 0;
+        while (j < m && PyUnicode_READ(kind, data, i + j) == (Py_UCS4)(unsigned char)names[k][j])
+            j++;
+        if (j == m) {
+            *out = chars[k];
+            *len = m;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *
+xml_unescape(PyObject *self, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "xml_unescape: a str is needed");
+        return NULL;
+    }
+    const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    if (PyUnicode_FindChar(text, '&', 0, n, 1) < 0) {
+        Py_INCREF(text);
+        return text;
+    }
+    Py_UCS4 *buf = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(Py_UCS4));
+    if (buf == NULL)
+        return PyErr_NoMemory();
+    Py_ssize_t m = 0, i = 0;
+    while (i < n) {
+        const Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c != '&') {
+            buf[m++] = c;
+            i++;
+            continue;
+        }
+        Py_UCS4 ch;
+        Py_ssize_t len;
+        if (i + 1 < n && PyUnicode_READ(kind, data, i + 1) == '#') {
+            /* #digits; or #xhexdigits; */
+            Py_ssize_t j = i + 2;
+            const int hex = j < n && PyUnicode_READ(kind, data, j) == 'x';
+            if (hex)
+                j++;
+            const Py_ssize_t d0 = j;
+            uint32_t v = 0;
+            int too_big = 0;
+            while (j < n) {
+                const Py_UCS4 d = PyUnicode_READ(kind, data, j);
+                const int dv = hex ? hex_value(d) : (d >= '0' && d <= '9' ? (int)(d - '0') : -1);
+                if (dv < 0)
+                    break;
+                if (!too_big) {
+                    v = v * (hex ? 16u : 10u) + (uint32_t)dv;
+                    if (v > 0x10FFFF)
+                        too_big = 1;
+                }
+                j++;
+            }
+            if (j > d0 && j < n && PyUnicode_READ(kind, data, j) == ';') {
+                if (too_big) {
+                    PyMem_Free(buf);
+                    Py_RETURN_NONE;          /* chr() would refuse it: Python says so */
+                }
+                buf[m++] = (Py_UCS4)v;
+                i = j + 1;
+                continue;
+            }
+            buf[m++] = c;                    /* no reference here: '&' as it is */
+            i++;
+            continue;
+        }
+        if (named_entity(kind, data, n, i + 1, &ch, &len)) {
+            buf[m++] = ch;
+            i += 1 + len;
+            continue;
+        }
+        buf[m++] = c;
+        i++;
+    }
+    PyObject *out = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, m);
+    PyMem_Free(buf);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"scan_cells", scan_cells, METH_O,
      "scan_cells(data: bytes) -> list of (r, s, t, extra, inner): the raw reader's cell tokenizer."},
@@ -1130,6 +1246,8 @@ static PyMethodDef methods[] = {
      "unknown_addresses(present, known) -> the addresses of present in none of known."},
     {"clear_cache", clear_cache, METH_NOARGS,
      "clear_cache(): forget the strings kept for reuse (a benchmark round starts cold)."},
+    {"xml_unescape", xml_unescape, METH_O,
+     "xml_unescape(text: str) -> str | None: the raw reader's XML entity pass (None: Python decides)."},
     {"sheet_refs", sheet_refs, METH_O,
      "sheet_refs(window: bytes) -> (top row, beyond XFD, top big cell row) | None: the preflight's sheet scan."},
     {NULL, NULL, 0, NULL},

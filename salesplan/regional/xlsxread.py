@@ -57,6 +57,10 @@ try:  # the optional C tokenizer (setup.py); without it, the same results by reg
     from salesplan.regional._cellscan import scan_cells as _scan_cells, scan_sheet as _scan_sheet
 except ImportError:  # pragma: no cover - exercised where no compiler built it
     _scan_cells = _scan_sheet = None
+try:  # the XML entity pass in C (same module; the regex below without it)
+    from salesplan.regional._cellscan import xml_unescape as _xml_unescape_c
+except ImportError:  # pragma: no cover - exercised where no compiler built it
+    _xml_unescape_c = None
 
 __all__ = [
     "Cell",
@@ -758,6 +762,18 @@ def _entity(m: re.Match) -> str:
 def _xml_unescape(text: str) -> str:
     if "&" not in text:
         return text
+    if _xml_unescape_c is not None:
+        # in C, one pass (tests/test_regional_xlsxread.py compares it with the regex);
+        # None: a reference beyond U+10FFFF, for the regex's chr() to refuse
+        out = _xml_unescape_c(text)
+        if out is not None:
+            return out
+    if "&#" not in text:
+        # the five named entities only (a formula's &quot; and &amp;, mostly): one C
+        # pass each instead of a Python call per entity; "&amp;" last, so what it
+        # leaves ("&amp;lt;" -> "&lt;") is not read again — the regex's single pass
+        return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+                .replace("&apos;", "'").replace("&amp;", "&"))
     return _XML_ENT.sub(_entity, text)
 
 
