@@ -236,6 +236,38 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
 
 
+def x(a: dict, b: dict) -> str:
+    """Row a's medians as multiples of row b's (wall and CPU)."""
+    return f"{a['wall'] / b['wall']:.2f}× wall, {a['cpu'] / b['cpu']:.2f}× CPU"
+
+
+def verdict(a: dict, b: dict) -> str:
+    return "met" if a["wall"] <= 2 * b["wall"] else "NOT met"
+
+
+def rounds(a: dict, b: dict) -> str:
+    # each round's own ratio: a machine whose speed drifts between rounds moves both alike
+    rs = sorted(p / q for p, q in zip(a["walls"], b["walls"]))
+    return f"per round {' '.join(f'{v:.2f}' for v in rs)} (median {statistics.median(rs):.2f})"
+
+
+def best(a: dict, b: dict) -> str:
+    # each row's fastest round: the least disturbed run of it (timeit's rule — other
+    # processes only ever add time), so the ratio of the two is the machine's own
+    r = min(a["walls"]) / min(b["walls"])
+    return f"{'met' if r <= 2 else 'NOT met'} ({r:.2f}×: {min(a['walls']) * 1000:.0f} ms vs {min(b['walls']) * 1000:.0f} ms)"
+
+
+def print_target(con: dict, cal: dict, pc: dict) -> None:
+    """The issue's target, consolidation ≤ 2× the raw read, judged four ways."""
+    print("\ntarget consolidate ≤ 2× the raw read (wall):")
+    print(f"  one process vs calamine:               {verdict(con, cal)} ({x(con, cal)})")
+    print(f"  one process vs preflight + calamine:   {verdict(con, pc)} ({x(con, pc)})")
+    print(f"  wall ratio to calamine, {rounds(con, cal)}")
+    print(f"  fastest rounds, vs calamine:           {best(con, cal)}")
+    print(f"  fastest rounds, vs preflight+calamine: {best(con, pc)}")
+
+
 def measure_and_report(d: Path, files: list[Path], master: dict, args: argparse.Namespace) -> None:
     size = sum(p.stat().st_size for p in files)
     for fn in (calamine_raw, preflight_calamine, xlsxread_raw):    # warm the page cache
@@ -245,9 +277,6 @@ def measure_and_report(d: Path, files: list[Path], master: dict, args: argparse.
     rss = {k: peak_rss_in_child(d, k, args) for k in fns}
     cal, pc, raw, con, man = ms["cal"], ms["pc"], ms["raw"], ms["con"], ms["man"]
     r = con["result"].report
-
-    def x(a: dict, b: dict) -> str:
-        return f"{a['wall'] / b['wall']:.2f}× wall, {a['cpu'] / b['cpu']:.2f}× CPU"
 
     for k, m in ms.items():
         m["rss"] = rss[k]
@@ -266,26 +295,7 @@ def measure_and_report(d: Path, files: list[Path], master: dict, args: argparse.
     print(f"per file: calamine {cal['wall'] / len(files) * 1000:.2f} ms, "
           f"consolidate {con['wall'] / len(files) * 1000:.2f} ms (wall)")
 
-    def verdict(a: dict, b: dict) -> str:
-        return "met" if a["wall"] <= 2 * b["wall"] else "NOT met"
-
-    def rounds(a: dict, b: dict) -> str:
-        # each round's own ratio: a machine whose speed drifts between rounds moves both alike
-        rs = sorted(x / y for x, y in zip(a["walls"], b["walls"]))
-        return f"per round {' '.join(f'{v:.2f}' for v in rs)} (median {statistics.median(rs):.2f})"
-
-    def best(a: dict, b: dict) -> str:
-        # each row's fastest round: the least disturbed run of it (timeit's rule — other
-        # processes only ever add time), so the ratio of the two is the machine's own
-        r = min(a["walls"]) / min(b["walls"])
-        return f"{'met' if r <= 2 else 'NOT met'} ({r:.2f}×: {min(a['walls']) * 1000:.0f} ms vs {min(b['walls']) * 1000:.0f} ms)"
-
-    print("\ntarget consolidate ≤ 2× the raw read (wall):")
-    print(f"  one process vs calamine:               {verdict(con, cal)} ({x(con, cal)})")
-    print(f"  one process vs preflight + calamine:   {verdict(con, pc)} ({x(con, pc)})")
-    print(f"  wall ratio to calamine, {rounds(con, cal)}")
-    print(f"  fastest rounds, vs calamine:           {best(con, cal)}")
-    print(f"  fastest rounds, vs preflight+calamine: {best(con, pc)}")
+    print_target(con, cal, pc)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,17 +18,21 @@ ROOT = Path(__file__).parent.parent
     ["bench.bench_generate", "--quick"],
     ["bench.bench_consolidate", "--files", "20", "--reps", "10", "--repeat", "1"],
     ["bench.bench_consolidate", "--files", "5", "--reps", "5", "--repeat", "1", "--in-process"],
+    ["bench.bench_consolidate_real", "--regions", "2", "--reps", "3", "--repeat", "1"],
 ])
 def test_benchmark_runs(args):
     r = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     assert " ms" in r.stdout or " s " in r.stdout or "×" in r.stdout
-    if args[0] == "bench.bench_consolidate":
+    if args[0].startswith("bench.bench_consolidate"):
         assert "per round" in r.stdout and "target consolidate" in r.stdout and "fastest rounds" in r.stdout
         assert "RSS growth" in r.stdout and " CPUs, Python " in r.stdout
         if sys.platform.startswith("linux"):    # every row's resident-set growth measured, none n/a
             rows = [line for line in r.stdout.splitlines() if " ms " in line and "MiB" in line]
-            assert len(rows) == 5 and all(line.count("MiB") == 2 for line in rows), r.stdout
+            want = 4 if args[0].endswith("_real") else 5
+            assert len(rows) == want and all(line.count("MiB") == 2 for line in rows), r.stdout
+    if args[0] == "bench.bench_consolidate_real":       # every file merged, every typed input applied
+        assert "files read: 2 (2 merged, 0 excluded)" in r.stdout and "errors: 0; conflicts: 0" in r.stdout
 
 
 def test_instruction_count_benchmark_runs():
