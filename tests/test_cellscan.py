@@ -328,3 +328,60 @@ def test_unknown_addresses_is_the_set_difference(present, grids, loose, formulas
     assert set(want) == set(raw.keys()).difference(*known)
     with pytest.raises(TypeError):
         cellscan.unknown_addresses(raw, (["A1"],))
+
+
+_FORMULA_PIECES = ["SUM(", ")", "A1", "$B$2", ",", "+", "-", "*", "/", "&", "=", "<", ">", ":", "!", "'", "'成交明细'!",
+                   "测试01区", "“", "．", "１", "ａ", "Ａ", "é", "ß", "ﬁ", "ǅ", "Σ", "σ", "\u0345", "_xlfn.", "_XLFN.", "_x",
+                   "SP_Rate", "sp_rate", "if", "IF", " ", "  ", "\t", "\n", "\u3000", "\u00a0", '"', '""', '"a b"', "x", "1.5"]
+
+
+def _escape(text: str) -> str:
+    """The formula as a writer stores it: &, <, > and every non-ASCII character escaped."""
+    out = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return "".join(c if ord(c) < 128 else f"&#{ord(c)};" for c in out)
+
+
+@settings(max_examples=4000, deadline=None)
+@given(st.lists(st.sampled_from(_FORMULA_PIECES), max_size=12).map("".join), st.booleans(), st.booleans(),
+       st.sampled_from(["", "<v>3</v>", "<v></v>"]))
+def test_formula_text_is_pythons_normalised_formula(text, escaped, lead, value):
+    """formula_text in C gives normalize_formula(simple_formula(m)) — or None, and then
+    Python normalises it: never a different text. Formulas of a real split take the C path."""
+    from salesplan.regional.values import normalize_formula
+    from salesplan.regional.xlsxread import simple_formula
+
+    body = ("=" if lead else "") + text
+    inner = f"<f>{_escape(body) if escaped else body.replace('&', '&amp;').replace('<', '&lt;')}</f>{value}"
+    got = cellscan.formula_text(inner)
+    want_text = simple_formula(("A1", "", "", "", inner))
+    if got is not None:
+        assert want_text is not None and got == normalize_formula(want_text)
+
+
+def test_formula_text_takes_a_real_splits_formulas(tmp_path):
+    """Every formula of a regional file from a real split (names, sheet references and
+    texts in Chinese, &#N; escapes) is normalised in C, to what Python gives."""
+    from salesplan.config import load_config
+    from salesplan.regional.values import normalize_formula
+    from salesplan.regional.workflow import split_plan
+    from salesplan.regional.xlsxread import simple_formula
+    from salesplan.workbook_templates import generate_workbook
+
+    plan = tmp_path / "plan.xlsx"
+    generate_workbook(load_config(None, month="2026-12"), plan)
+    path = split_plan(plan, tmp_path / "regions").files["华东区"]
+    inners = []
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/"):
+                inners += re.findall(r"<c [^>]*>(<f>.*?)</c>", z.read(name).decode())
+    assert len(inners) > 500
+    for inner in inners:
+        got = cellscan.formula_text(inner)
+        assert got is not None and got == normalize_formula(simple_formula(("A1", "", "", "", inner))), inner
+    assert cellscan.formula_text("<f>sum(a1)</f>") == "SUM(A1)"
+    assert cellscan.formula_text("<f>=if(a1=&quot;x y&quot;,1,2)</f><v>1</v>") == 'IF(A1="x y",1,2)'
+    assert cellscan.formula_text("<f t=\"shared\" si=\"0\"/>") is None           # not a plain <f>
+    assert cellscan.formula_text("<f>_xlfn.CONCAT(a1)</f>") is None              # a prefix to drop: Python
+    assert cellscan.formula_text("<f>A1 B1</f>") is None                          # whitespace to fold: Python
+    assert cellscan.formula_text("<f>straße</f>") is None                         # upper() makes SS: Python

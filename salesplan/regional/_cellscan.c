@@ -1229,6 +1229,89 @@ xml_unescape(PyObject *self, PyObject *text)
     return out;
 }
 
+/*
+ * formula_text(inner: str) -> str | None: values.normalize_formula(xlsxread.simple_formula(m))
+ * for a cell whose inner XML is "<f>" + text + "</f>" (+ anything): the formula's entities
+ * unescaped (as xml_unescape), the leading "=" dropped and, outside string literals,
+ * letters upper-cased — in one pass, for the common formula: no whitespace and no "_x"
+ * outside its string literals (so no _xlfn. prefix to drop and no spaces to fold) and,
+ * outside them, only ASCII and characters no case mapping changes (CJK ideographs and
+ * symbols, full-width digits and punctuation). None for anything else: Python normalises
+ * it in full (tests/test_cellscan.py compares the two).
+ */
+static int
+caseless(Py_UCS4 c)
+{
+    return (c >= 0x3000 && c <= 0x303F) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF)
+           || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFF01 && c <= 0xFF20) || (c >= 0xFF3B && c <= 0xFF40)
+           || (c >= 0xFF5B && c <= 0xFF65);
+}
+
+static PyObject *
+formula_text(PyObject *self, PyObject *inner)
+{
+    if (!PyUnicode_Check(inner)) {
+        PyErr_SetString(PyExc_TypeError, "formula_text: a str is needed");
+        return NULL;
+    }
+    const Py_ssize_t n = PyUnicode_GET_LENGTH(inner);
+    const int kind = PyUnicode_KIND(inner);
+    const void *data = PyUnicode_DATA(inner);
+    if (n < 7 || PyUnicode_READ(kind, data, 0) != '<' || PyUnicode_READ(kind, data, 1) != 'f'
+            || PyUnicode_READ(kind, data, 2) != '>')
+        Py_RETURN_NONE;
+    const Py_ssize_t end = PyUnicode_FindChar(inner, '<', 3, n, 1);
+    if (end < 0 || end + 4 > n || PyUnicode_READ(kind, data, end + 1) != '/'
+            || PyUnicode_READ(kind, data, end + 2) != 'f' || PyUnicode_READ(kind, data, end + 3) != '>')
+        Py_RETURN_NONE;
+    PyObject *piece = PyUnicode_Substring(inner, 3, end);
+    if (piece == NULL)
+        return NULL;
+    PyObject *text = xml_unescape(NULL, piece);
+    Py_DECREF(piece);
+    if (text == NULL || text == Py_None)
+        return text;
+    const Py_ssize_t m = PyUnicode_GET_LENGTH(text);
+    const int tk = PyUnicode_KIND(text);
+    const void *td = PyUnicode_DATA(text);
+    if (m == 0 || Py_UNICODE_ISSPACE(PyUnicode_READ(tk, td, 0)) || Py_UNICODE_ISSPACE(PyUnicode_READ(tk, td, m - 1))) {
+        Py_DECREF(text);                    /* strip() has work to do (or nothing is left): Python */
+        Py_RETURN_NONE;
+    }
+    Py_ssize_t i = PyUnicode_READ(tk, td, 0) == '=' ? 1 : 0;
+    Py_UCS4 *buf = PyMem_Malloc((size_t)(m > 0 ? m : 1) * sizeof(Py_UCS4));
+    if (buf == NULL) {
+        Py_DECREF(text);
+        return PyErr_NoMemory();
+    }
+    Py_ssize_t k = 0;
+    int quoted = 0;
+    for (; i < m; i++) {
+        Py_UCS4 c = PyUnicode_READ(tk, td, i);
+        if (c == '"') {
+            quoted = !quoted;
+        } else if (!quoted) {
+            if (c >= 'a' && c <= 'z') {
+                c -= 'a' - 'A';
+            } else if (c == '_' && i + 1 < m && (PyUnicode_READ(tk, td, i + 1) == 'x'
+                                                 || PyUnicode_READ(tk, td, i + 1) == 'X')) {
+                goto python;                /* maybe a _xlfn. prefix to drop */
+            } else if (c >= 0x80 ? !caseless(c) : Py_UNICODE_ISSPACE(c)) {
+                goto python;                /* whitespace to fold, or a letter upper() may change */
+            }
+        }
+        buf[k++] = c;
+    }
+    Py_DECREF(text);
+    PyObject *out = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, k);
+    PyMem_Free(buf);
+    return out;
+python:
+    Py_DECREF(text);
+    PyMem_Free(buf);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"scan_cells", scan_cells, METH_O,
      "scan_cells(data: bytes) -> list of (r, s, t, extra, inner): the raw reader's cell tokenizer."},
@@ -1248,6 +1331,8 @@ static PyMethodDef methods[] = {
      "clear_cache(): forget the strings kept for reuse (a benchmark round starts cold)."},
     {"xml_unescape", xml_unescape, METH_O,
      "xml_unescape(text: str) -> str | None: the raw reader's XML entity pass (None: Python decides)."},
+    {"formula_text", formula_text, METH_O,
+     "formula_text(inner: str) -> str | None: a plain formula cell's normalised text (None: Python decides)."},
     {"sheet_refs", sheet_refs, METH_O,
      "sheet_refs(window: bytes) -> (top row, beyond XFD, top big cell row) | None: the preflight's sheet scan."},
     {NULL, NULL, 0, NULL},

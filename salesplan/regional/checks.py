@@ -37,7 +37,7 @@ from typing import Any, Callable, Hashable, Iterable, Mapping
 from salesplan.errors import Problem
 from salesplan.regional.manifest import InputColumn, InputField, SplitManifest, Stamp
 from salesplan.regional.merge import NOT_SENT
-from salesplan.regional.values import canon, canon_number, formula_hash, value_hash
+from salesplan.regional.values import canon, canon_number, formula_hash, formula_hash_of_normalized, value_hash
 from salesplan.regional.xlsxread import simple_formula
 
 try:  # the input loop's common cases in C (salesplan/regional/_cellscan.c; optional)
@@ -45,6 +45,10 @@ try:  # the input loop's common cases in C (salesplan/regional/_cellscan.c; opti
     from salesplan.regional._cellscan import unsettled as _unsettled_c
 except ImportError:  # pragma: no cover - exercised where no compiler built it
     _judge_inputs_c = _unsettled_c = None
+try:  # a plain formula cell's normalised text in one C pass (same module)
+    from salesplan.regional._cellscan import formula_text as _formula_text_c
+except ImportError:  # pragma: no cover - exercised where no compiler built it
+    _formula_text_c = None
 
 __all__ = ["REJECT_CODES", "WARNING_CODES", "check_stamp", "check_cells", "check_cells_aligned", "validate_input",
            "clear_caches"]
@@ -428,8 +432,14 @@ def _check_formulas(file: str, sheet: str, formulas: Mapping[str, str], cells: M
             inner = m[4]
             got = memo_get(inner, _MISS)
             if got is _MISS:
-                text = simple_formula(m)
-                got = formula_hash(text) if text is not None else None
+                # a region's formulas name the region: they rarely repeat from file to
+                # file, so this is the usual path — the common formula normalised in C
+                norm = _formula_text_c(inner) if _formula_text_c is not None else None
+                if norm is not None:
+                    got = formula_hash_of_normalized(norm)
+                else:
+                    text = simple_formula(m)
+                    got = formula_hash(text) if text is not None else None
                 _remember(memo, inner, got)
             if got != h:
                 _formula_problem(file, sheet, addr, h, cells, problems)

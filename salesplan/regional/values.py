@@ -160,12 +160,17 @@ def normalize_formula(formula: str) -> str:
 _FORMULA_HASHES: dict[str, str] = {}
 
 
+def formula_hash_of_normalized(normalized: str) -> str:
+    """formula_hash of a formula whose normalize_formula text is ``normalized``."""
+    return _h("f" + normalized)
+
+
 def formula_hash(formula: str) -> str:
     """Hash of the normalised formula text (memoised: every regional file of a split
     repeats the same formulas)."""
     h = _FORMULA_HASHES.get(formula)
     if h is None:
-        h = _h("f" + normalize_formula(formula))
+        h = formula_hash_of_normalized(normalize_formula(formula))
         if len(_FORMULA_HASHES) >= 200_000:
             _FORMULA_HASHES.clear()
         _FORMULA_HASHES[formula] = h
