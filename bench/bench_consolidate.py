@@ -215,9 +215,10 @@ def peak_rss_of(fn: "callable") -> float | None:
     return None if before is None or hwm is None else max(hwm - before, 0) / 1024
 
 
-def peak_rss_in_child(d: Path, key: str, args: argparse.Namespace) -> float | None:
-    """peak_rss_of one row's function, run once in a fresh process (nothing else's heap)."""
-    r = subprocess.run([sys.executable, "-m", "bench.bench_consolidate", "--measure", str(d), "--rss-of", key],
+def peak_rss_in_child(d: Path, key: str, module: str = "bench.bench_consolidate") -> float | None:
+    """peak_rss_of one row's function, run once in a fresh process (nothing else's heap):
+    ``python -m MODULE --measure D --rss-of KEY`` prints it."""
+    r = subprocess.run([sys.executable, "-m", module, "--measure", str(d), "--rss-of", key],
                        cwd=Path(__file__).parent.parent, capture_output=True, text=True)
     try:
         return float(r.stdout.strip().splitlines()[-1]) if r.returncode == 0 else None
@@ -258,6 +259,26 @@ def best(a: dict, b: dict) -> str:
     return f"{'met' if r <= 2 else 'NOT met'} ({r:.2f}×: {min(a['walls']) * 1000:.0f} ms vs {min(b['walls']) * 1000:.0f} ms)"
 
 
+def print_rows(cal: dict, pc: dict, con: dict, before: list[tuple[str, dict]] = (),
+               after: list[tuple[str, dict]] = ()) -> None:
+    """The table: calamine, the safe read, ``before``, consolidation (and its ratio to the
+    safe read), ``after`` — each row with its ratio to calamine."""
+    print(f"{'':<42} {'wall':>12} {'CPU':>12} {'Python peak':>12} {'RSS growth':>12}")
+    print(row("calamine raw (values only)", cal))
+    print(row("preflight + calamine (safe raw read)", pc, f"{x(pc, cal)} calamine"))
+    for label, m in before:
+        print(row(label, m, f"{x(m, cal)} calamine"))
+    print(row("consolidate (preflight+read+check+merge)", con, f"{x(con, cal)} calamine"))
+    print(f"{'':<42} {'':>12} {'':>12} {'':>12}  {x(con, pc)} the safe raw read")
+    for label, m in after:
+        print(row(label, m, f"{x(m, cal)} calamine"))
+
+
+def per_file(cal: dict, con: dict, n: int) -> str:
+    return (f"per file: calamine {cal['wall'] / n * 1000:.2f} ms, "
+            f"consolidate {con['wall'] / n * 1000:.2f} ms (wall)")
+
+
 def print_target(con: dict, cal: dict, pc: dict) -> None:
     """The issue's target, consolidation ≤ 2× the raw read, judged four ways."""
     print("\ntarget consolidate ≤ 2× the raw read (wall):")
@@ -274,7 +295,7 @@ def measure_and_report(d: Path, files: list[Path], master: dict, args: argparse.
         fn(files[:5])
     fns = row_functions(d, files, master)
     ms = measure_round_robin(fns, args.repeat)
-    rss = {k: peak_rss_in_child(d, k, args) for k in fns}
+    rss = {k: peak_rss_in_child(d, k) for k in fns}
     cal, pc, raw, con, man = ms["cal"], ms["pc"], ms["raw"], ms["con"], ms["man"]
     r = con["result"].report
 
@@ -284,16 +305,10 @@ def measure_and_report(d: Path, files: list[Path], master: dict, args: argparse.
     print(f"\n{len(files)} files × {args.reps} reps, {size / 2**20:.1f} MiB on disk; "
           f"{cal['result']:,} calamine rows, {raw['result']:,} stored cells; "
           f"medians of {args.repeat} interleaved rounds, measured {where}; on {machine()}")
-    print(f"{'':<42} {'wall':>12} {'CPU':>12} {'Python peak':>12} {'RSS growth':>12}")
-    print(row("calamine raw (values only)", cal))
-    print(row("preflight + calamine (safe raw read)", pc, f"{x(pc, cal)} calamine"))
-    print(row("xlsxread raw (values+formulas+styles)", raw, f"{x(raw, cal)} calamine"))
-    print(row("consolidate (preflight+read+check+merge)", con, f"{x(con, cal)} calamine"))
-    print(f"{'':<42} {'':>12} {'':>12} {'':>12}  {x(con, pc)} the safe raw read")
-    print(row("the split records alone (sidecar → keys, base)", man, f"{x(man, cal)} calamine"))
+    print_rows(cal, pc, con, [("xlsxread raw (values+formulas+styles)", raw)],
+               [("the split records alone (sidecar → keys, base)", man)])
     print(f"\nconsolidation: {r.summary()}")
-    print(f"per file: calamine {cal['wall'] / len(files) * 1000:.2f} ms, "
-          f"consolidate {con['wall'] / len(files) * 1000:.2f} ms (wall)")
+    print(per_file(cal, con, len(files)))
 
     print_target(con, cal, pc)
 

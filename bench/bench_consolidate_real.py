@@ -45,7 +45,8 @@ from pathlib import Path
 
 from bench._common import work_dir
 from bench.bench_consolidate import (
-    calamine_raw, machine, measure_round_robin, peak_rss_of, preflight_calamine, print_target, row, x,
+    calamine_raw, machine, measure_round_robin, peak_rss_in_child, peak_rss_of, per_file, preflight_calamine,
+    print_rows, print_target,
 )
 
 MONTH = "2026-12"
@@ -168,15 +169,6 @@ def row_functions(d: Path, files: list[Path]) -> dict[str, "callable"]:
             "e2e": end_to_end}
 
 
-def rss_in_child(d: Path, key: str) -> float | None:
-    r = subprocess.run([sys.executable, "-m", "bench.bench_consolidate_real", "--measure", str(d), "--rss-of", key],
-                       cwd=Path(__file__).parent.parent, capture_output=True, text=True)
-    try:
-        return float(r.stdout.strip().splitlines()[-1]) if r.returncode == 0 else None
-    except (ValueError, IndexError):
-        return None
-
-
 def measure_and_report(d: Path, args: argparse.Namespace) -> None:
     files = sorted((d / "plan.regions").glob("*.xlsx"))
     fns = row_functions(d, files)
@@ -184,21 +176,18 @@ def measure_and_report(d: Path, args: argparse.Namespace) -> None:
         fns[k]()
     ms = measure_round_robin(fns, args.repeat)
     for k, m in ms.items():
-        m["rss"] = rss_in_child(d, k)
+        m["rss"] = peak_rss_in_child(d, k, "bench.bench_consolidate_real")
     cal, pc, con, e2e = ms["cal"], ms["pc"], ms["con"], ms["e2e"]
     size = sum(p.stat().st_size for p in files)
-    print(f"\n{len(files)} real regional files (split from a plan of {len(files)} regions × {args.reps} rep rows, "
+    from salesplan.workbook_templates.writer import read_config_from_workbook
+
+    rep_rows = read_config_from_workbook(d / "plan.xlsx").workbook.rep_rows     # as built (a kept --dir may differ)
+    print(f"\n{len(files)} real regional files (split from a plan of {len(files)} regions × {rep_rows} rep rows, "
           f"every input typed), {size / 2**20:.1f} MiB on disk; medians of {args.repeat} interleaved rounds, "
           f"measured in a fresh process; on {machine()}")
-    print(f"{'':<42} {'wall':>12} {'CPU':>12} {'Python peak':>12} {'RSS growth':>12}")
-    print(row("calamine raw (values only)", cal))
-    print(row("preflight + calamine (safe raw read)", pc, f"{x(pc, cal)} calamine"))
-    print(row("consolidate (preflight+read+check+merge)", con, f"{x(con, cal)} calamine"))
-    print(f"{'':<42} {'':>12} {'':>12} {'':>12}  {x(con, pc)} the safe raw read")
-    print(row("end to end (+ read and rewrite the master)", e2e, f"{x(e2e, cal)} calamine"))
+    print_rows(cal, pc, con, after=[("end to end (+ read and rewrite the master)", e2e)])
     print(f"\nconsolidation: {con['result'].report.summary()}")
-    print(f"per file: calamine {cal['wall'] / len(files) * 1000:.2f} ms, "
-          f"consolidate {con['wall'] / len(files) * 1000:.2f} ms (wall); the master's read and rewrite: "
+    print(f"{per_file(cal, con, len(files))}; the master's read and rewrite: "
           f"{(e2e['wall'] - con['wall']) * 1000:.0f} ms a run, whatever the number of files")
     print_target(con, cal, pc)
 
