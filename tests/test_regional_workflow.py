@@ -295,3 +295,24 @@ def test_master_values_find_the_same_rep_rows_as_resolving_each_key_alone():
             assert (got is None) == (want is None), (names, k)
             if got is not None:
                 assert (got.obj is want.obj, got.attr, got.sub) == (True, want.attr, want.sub), (names, k)
+
+
+def test_a_sheet_the_manager_added_is_named_as_a_warning(master, config, tmp_path):
+    """A manager adds a scratch sheet and types in it: the file still merges (its inputs
+    are the manager's work), and the report says the added sheet's contents stay out of
+    the master (a warning, sheet_added) — nothing typed is dropped without a word."""
+    from salesplan.regional.workflow import consolidate, split_plan
+
+    res = split_plan(master, tmp_path / "out", config=config, regions=["华南区"])
+    path = res.files["华南区"]
+    m = SplitManifest.load(sidecar_path(master, "华南区"))
+    f = next(f for f in m.inputs if f.key == ("reps", "华南区", REPS["华南区"][0], "coaching"))
+    wb = openpyxl.load_workbook(path)
+    wb["华南区"][f.cell] = 4
+    wb.create_sheet("草稿")["B2"] = "下周拜访 20 家"
+    wb.save(path)
+    report = consolidate(master, [path], config=config)
+    assert report.ok and report.saved and report.rows_imported == 1, report.details()
+    (warning,) = [p for fr in report.files for p in fr.problems]
+    assert (warning.code, warning.where) == ("sheet_added", f"{path.name}: 草稿")
+    assert any("sheet_added" in line and "草稿" in line for line in report.details())

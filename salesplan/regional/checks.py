@@ -19,6 +19,7 @@ code                    severity  meaning
 ``locked_changed``      error     a locked non-input cell's value changed
 ``invalid_input``       error     an input violates its validation; the master keeps its value
 ``unregistered_edit``   warning   an unlocked cell that is no input was filled in; ignored
+``sheet_added``         warning   a sheet the split did not write; nothing in it is merged
 ======================  ========  =====================================================
 
 "reject" problems stop the file before merging. Errors do not block the file's valid
@@ -55,7 +56,7 @@ __all__ = ["REJECT_CODES", "WARNING_CODES", "check_stamp", "check_cells", "check
 
 REJECT_CODES = frozenset({"not_regional", "no_manifest", "split_mismatch", "region_mismatch", "month_mismatch",
                           "version_mismatch", "layout_mismatch", "sheet_missing"})
-WARNING_CODES = frozenset({"unregistered_edit"})
+WARNING_CODES = frozenset({"unregistered_edit", "sheet_added"})
 
 _YES = {"是", "yes", "y", "true", "1", "√", "✓", "对"}
 _NO = {"否", "no", "n", "false", "0", "×", "✗", "不"}

@@ -255,6 +255,11 @@ def read_regional_file(path: str | os.PathLike, find_manifest: Callable[[Stamp],
         present = set(x.sheet_names)
         sheets = {s: x.read_sheet_lazy(s) for s in (manifest.sheets or present) if s in present}
         values, problems = check_cells_aligned(name, manifest, sheets, x.is_locked)
+        if manifest.sheets:
+            # a sheet the manager added: what they typed there stays in their file only — say so
+            known = set(manifest.sheets)
+            problems += [Problem(f"{name}: {s}", None, "only the split's sheets: nothing typed in this added sheet "
+                                 "is merged into the master", "sheet_added") for s in x.sheet_names if s not in known]
         manifest.drop_lookups()
         digest = x.sha256[:32] if x.sha256 else _file_digest(path)
     return RegionalRead(stamp, manifest, values, problems, digest)
