@@ -46,3 +46,13 @@ def test_instruction_count_benchmark_runs():
     assert r.returncode == 0, r.stderr[-2000:]
     assert "× calamine" in r.stdout and " M" in r.stdout
     assert "cycle estimate ratio:" in r.stdout           # the cache simulation's misses and estimate
+
+
+def test_deals_import_benchmark_runs(tmp_path):
+    """bench.bench_deals_import, small: the raw read and the import of the same CSV and XLSX."""
+    r = subprocess.run([sys.executable, "-m", "bench.bench_deals_import", "--rows", "2000", "--xlsx-rows", "300",
+                        "--dir", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    measured = {tuple(line.split()[:2]) for line in r.stdout.splitlines() if line.startswith("deals_")}
+    assert measured == {("deals_2000.csv", "raw-csv"), ("deals_2000.csv", "import"), ("deals_300.xlsx", "raw-xlsx"),
+                        ("deals_300.xlsx", "preflight"), ("deals_300.xlsx", "import")}, r.stdout
