@@ -103,6 +103,11 @@ def rep_whos(reps: list[Any]) -> list[str]:
             for i, n in enumerate(names)]
 
 
+def who_rows(reps: list[Any]) -> dict[str, int]:
+    """{who: table row} of ``rep_whos`` (the first row of a who, as ``list.index`` finds it)."""
+    return {w: i for i, w in reversed(list(enumerate(rep_whos(reps))))}
+
+
 def region_fields(tables: Iterable[Any], region: str, inputs: Any) -> list[InputField]:
     """InputFields (key → sheet/cell/validation) of one region from the writer's registry tables."""
     out: list[InputField] = []
@@ -170,9 +175,7 @@ def _resolve(inputs: Any, key: Hashable, slot: int | None = None,
     if rin is None:
         return None
     if kind == "reps":
-        if who_index is None:
-            who_index = {w: i for i, w in reversed(list(enumerate(rep_whos(rin.reps))))}
-        at = who_index.get(who)
+        at = (who_index if who_index is not None else who_rows(rin.reps)).get(who)
         if at is not None:
             row = rin.reps[at]
         else:
@@ -222,8 +225,7 @@ class MasterValues(Mapping):
                 index = self._who_index.get(key[1])
                 rin = self.inputs.regions.get(key[1]) if index is None else None
                 if rin is not None:
-                    # the first row of each who, as list.index found it
-                    index = self._who_index[key[1]] = {w: i for i, w in reversed(list(enumerate(rep_whos(rin.reps))))}
+                    index = self._who_index[key[1]] = who_rows(rin.reps)
             self.slots[key] = _resolve(self.inputs, key, self.hints.get(key), index)
         return self.slots[key]
 
