@@ -2,7 +2,7 @@
 
     python -m bench.bench_consolidate [--files 500] [--reps 100] [--repeat 5] [--dir DIR] [--in-process]
 
-The files are small synthetic region workbooks (salesplan.regional.synthetic) written
+The files are small synthetic region workbooks (bench.synthetic) written
 once with openpyxl (inline strings, as ``split``'s openpyxl output has them) and stamped
 like ``split`` does, each with its split record in a sidecar JSON; every rep has its
 KPI actuals, coaching and churn filled in, and the split-time base has them blank, so
@@ -12,7 +12,7 @@ Rows (same run, same files, warm page cache):
 
 * ``calamine raw``            python-calamine, every sheet to Python lists (values only)
 * ``preflight + calamine``    what a *safe* raw read costs here: calamine may only see
-                              preflighted files (salesplan.deals.preflight)
+                              preflighted files (salesplan.xlsx.preflight)
 * ``xlsxread raw``            our reader, every sheet decoded: values + formulas + styles
 * ``consolidate``             one process: preflight → stamp → the sidecar split record
                               loaded → every cell checked (formulas, locked cells,
@@ -53,12 +53,12 @@ import tracemalloc
 from pathlib import Path
 
 from bench._common import work_dir
-from salesplan.deals.preflight import preflight_xlsx
+from salesplan.xlsx.preflight import preflight_xlsx
 from salesplan.regional.checks import clear_caches
 from salesplan.regional.core import consolidate_snapshots
 from salesplan.regional.manifest import SplitManifest
-from salesplan.regional.synthetic import region_names, rep_name, write_region_file
-from salesplan.regional.xlsxread import XlsxFile
+from bench.synthetic import region_names, rep_name, write_region_file
+from salesplan.xlsx.lxml_reader import XlsxFile
 
 MONTH, VERSION = "2025-07", "vbench"
 FILLED = ("kpi:retention", "kpi:followups", "kpi:reads", "coaching", "churn", "new_hire")

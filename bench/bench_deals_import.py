@@ -66,7 +66,7 @@ CHILD = {
     "raw-csv": "import pandas as pd; df = pd.read_csv(PATH, dtype=str, keep_default_na=False, na_filter=False); n = len(df)",
     "raw-xlsx": "import python_calamine as pc; rows = pc.load_workbook(PATH).get_sheet_by_index(0).to_python(); n = len(rows) - 1",
     "import": "from salesplan.deals.reader import import_deals; r = import_deals(PATH); n = r.report.imported",
-    "preflight": "from salesplan.deals.preflight import preflight_xlsx; preflight_xlsx(PATH); n = 0",
+    "preflight": "from salesplan.xlsx.preflight import preflight_xlsx; preflight_xlsx(PATH); n = 0",
 }
 
 

@@ -35,19 +35,6 @@ def test_benchmark_runs(args):
         assert "files read: 2 (2 merged, 0 excluded)" in r.stdout and "errors: 0; conflicts: 0" in r.stdout
 
 
-def test_instruction_count_benchmark_runs():
-    """bench.instructions_consolidate under valgrind (CI installs it; elsewhere skipped)."""
-    if shutil.which("valgrind") is None:
-        if os.environ.get("CI"):
-            raise AssertionError("CI installs valgrind: it is missing")
-        pytest.skip("valgrind is not installed")
-    r = subprocess.run([sys.executable, "-m", "bench.instructions_consolidate", "--files", "3", "--reps", "5",
-                        "--cache"], cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr[-2000:]
-    assert "× calamine" in r.stdout and " M" in r.stdout
-    assert "cycle estimate ratio:" in r.stdout           # the cache simulation's misses and estimate
-
-
 def test_deals_import_benchmark_runs(tmp_path):
     """bench.bench_deals_import, small: the raw read and the import of the same CSV and XLSX."""
     r = subprocess.run([sys.executable, "-m", "bench.bench_deals_import", "--rows", "2000", "--xlsx-rows", "300",

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salesplan.deals.leanzip import LeanZip
-from salesplan.deals.preflight import UnsafeFileError, preflight_xlsx
+from salesplan.xlsx.leanzip import LeanZip
+from salesplan.xlsx.preflight import UnsafeFileError, preflight_xlsx
 
 
 def zip_bytes(entries: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED, comment: bytes = b"") -> bytes:

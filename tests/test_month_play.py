@@ -499,7 +499,7 @@ def test_malformed_directory_is_rejected_file_by_file(month, tmp_path):
     from salesplan.commands.consolidate import expand
     from salesplan.regional.manifest import Stamp, read_stamp, stamp_xlsx
     from salesplan.regional.workflow import consolidate
-    from salesplan.regional.xlsxread import XlsxFile
+    from salesplan.xlsx.lxml_reader import XlsxFile
 
     master = tmp_path / "plan.xlsx"
     shutil.copy(month["master"], master)

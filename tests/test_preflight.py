@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from salesplan.deals.preflight import UnsafeFileError, preflight_xlsx
+from salesplan.xlsx.preflight import UnsafeFileError, preflight_xlsx
 from salesplan.deals.reader import import_deals
 from salesplan.errors import SalesPlanError
 

@@ -1,7 +1,7 @@
 """Consolidation core on real files: managers edit through openpyxl, files come back,
 inputs are merged by key, every problem is named, hostile files are refused one by one.
 
-The files are small synthetic regional workbooks (salesplan.regional.synthetic) built
+The files are small synthetic regional workbooks (bench.synthetic) built
 exactly like ``split`` builds them: written, fingerprinted, sealed, stamped.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from salesplan.progress import RecordingProgress
 from salesplan.regional.checks import clear_caches
 from salesplan.regional.core import consolidate_snapshots
 from salesplan.regional.manifest import SplitManifest, Stamp, stamp_xlsx
-from salesplan.regional.synthetic import region_names, rep_name, write_region_file
+from bench.synthetic import region_names, rep_name, write_region_file
 from salesplan.regional.values import canon
 
 MONTH, VERSION = "2025-07", "vtest"
@@ -366,7 +366,7 @@ def test_raw_shortcuts_judge_exactly_like_decoded_cells(tmp_path, monkeypatch, n
     the common cases, and without them."""
     from salesplan.regional import checks
     from salesplan.regional.checks import check_cells
-    from salesplan.regional.xlsxread import XlsxFile
+    from salesplan.xlsx.lxml_reader import XlsxFile
 
     if not native:
         monkeypatch.setattr(checks, "_judge_inputs_c", None)
@@ -405,7 +405,7 @@ def test_a_file_of_valid_inputs_judged_cold_and_warm_like_decoded_cells(tmp_path
     """Every input valid and memoised verdicts cold, then warm: the raw-XML shortcuts
     give exactly what fully decoded cells give; an edited value is still found."""
     from salesplan.regional.checks import check_cells
-    from salesplan.regional.xlsxread import XlsxFile
+    from salesplan.xlsx.lxml_reader import XlsxFile
 
     region, manager = region_names(0)
     rnd = random.Random(11)
@@ -438,7 +438,7 @@ def test_a_value_invalid_since_the_split_is_not_blamed_on_the_manager(tmp_path):
     """The master held weight 150 (> 100) at split time; the manager left it alone: kept,
     no problem — even when the same value, typed by a manager elsewhere, is refused."""
     from salesplan.regional.checks import check_cells
-    from salesplan.regional.xlsxread import XlsxFile
+    from salesplan.xlsx.lxml_reader import XlsxFile
 
     region, manager = region_names(0)
     path = tmp_path / "r.xlsx"
@@ -491,7 +491,7 @@ def test_a_number_no_spreadsheet_can_hold_is_an_invalid_input_not_a_corrupt_file
     import re as _re
 
     from salesplan.regional.checks import check_cells
-    from salesplan.regional.xlsxread import XlsxFile
+    from salesplan.xlsx.lxml_reader import XlsxFile
 
     region, manager = region_names(0)
     src, path = tmp_path / "src.xlsx", tmp_path / "r.xlsx"

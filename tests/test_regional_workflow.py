@@ -18,7 +18,7 @@ from salesplan.config import load_config
 from salesplan.config.model import Rep
 from salesplan.regional.manifest import SplitManifest, sidecar_path
 from salesplan.regional.scan import scan_for_names
-from salesplan.regional.xlsxread import XlsxFile
+from salesplan.xlsx.lxml_reader import XlsxFile
 
 writer = pytest.importorskip("salesplan.workbook_templates.writer")
 

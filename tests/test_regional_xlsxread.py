@@ -16,7 +16,7 @@ from openpyxl.packaging.custom import IntProperty, StringProperty
 from openpyxl.styles import Protection
 from openpyxl.workbook.defined_name import DefinedName
 
-from salesplan.regional.xlsxread import Cell, UnsafeFileError, XlsxFile, column_index, column_letter, split_address
+from salesplan.xlsx.lxml_reader import Cell, UnsafeFileError, XlsxFile, column_index, column_letter, split_address
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
@@ -266,7 +266,7 @@ def tricky_cells_file(path: Path) -> Path:
 def test_shortcut_decoders_agree_with_the_full_decoder(tmp_path, maker):
     """simple_value / simple_formula (used by the consolidation checks) either give what
     the full decoder gives, or decline (NOT_SIMPLE / None)."""
-    from salesplan.regional.xlsxread import NOT_SIMPLE, simple_formula, simple_value
+    from salesplan.xlsx.lxml_reader import NOT_SIMPLE, simple_formula, simple_value
 
     p = maker(tmp_path / "f.xlsx")
     shortcuts = 0
@@ -292,7 +292,7 @@ def test_parts_kept_from_the_preflight_read_like_parts_read_again(tmp_path, make
     """The reader takes the parts the preflight already inflated (and the structural
     parts it parsed); with nothing kept (keep_max=0) it reads them from the zip — the
     same result either way."""
-    from salesplan.regional import xlsxread
+    from salesplan.xlsx import lxml_reader as xlsxread
 
     xlsxread._STRUCT_CACHE.clear()
     p = maker(tmp_path / "f.xlsx")
@@ -313,7 +313,7 @@ def test_the_safe_parser_is_one_per_thread():
     """lxml parsers may not be shared between threads: each thread gets its own, reused."""
     import threading
 
-    from salesplan.deals.preflight import xml_parser
+    from salesplan.xlsx.preflight import xml_parser
 
     mine = xml_parser()
     other = []
@@ -331,7 +331,7 @@ _ENTITY_PIECES = ["&lt;", "&gt;", "&amp;", "&quot;", "&apos;", "&", "#", ";", "a
 
 
 def _regex_unescape(text: str) -> str:
-    from salesplan.regional.xlsxread import _XML_ENT, _entity
+    from salesplan.xlsx.lxml_reader import _XML_ENT, _entity
 
     return _XML_ENT.sub(_entity, text)
 
@@ -341,7 +341,7 @@ def _regex_unescape(text: str) -> str:
 def test_xml_unescape_is_the_regex(text):
     """The entity pass — in C when built, else the named-entity fast path (str.replace)
     — gives what the single regex pass gives, on texts made of entity pieces."""
-    from salesplan.regional import xlsxread
+    from salesplan.xlsx import lxml_reader as xlsxread
 
     want = _regex_unescape(text)
     assert xlsxread._xml_unescape(text) == want
@@ -359,7 +359,7 @@ def test_xml_unescape_is_the_regex(text):
 @settings(max_examples=2000, deadline=None)
 @given(st.text(max_size=40))
 def test_xml_unescape_is_the_regex_on_any_text(text):
-    from salesplan.regional import xlsxread
+    from salesplan.xlsx import lxml_reader as xlsxread
 
     assert xlsxread._xml_unescape(text) == _regex_unescape(text)
 
@@ -367,7 +367,7 @@ def test_xml_unescape_is_the_regex_on_any_text(text):
 def test_xml_unescape_refuses_what_chr_refuses():
     """A reference beyond U+10FFFF: the C pass hands it back (None) and Python's chr()
     raises, as the regex pass always did."""
-    from salesplan.regional import xlsxread
+    from salesplan.xlsx import lxml_reader as xlsxread
 
     if xlsxread._xml_unescape_c is not None:
         assert xlsxread._xml_unescape_c("a&#1114112;b") is None

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from salesplan.regional.manifest import (InputColumn, InputField, SplitManifest, _columns_to_json,
                                          _distinct_keys, _inputs_of_runs, _keys_of_runs, _runs_from_json,
                                          _runs_to_json, key_family)
-from salesplan.regional.synthetic import region_names, write_region_file
+from bench.synthetic import region_names, write_region_file
 
 _FIELDS = [("name", "text", None, None, (), "姓名"), ("weight", "number", Decimal(0), Decimal(100), (), "权重"),
            ("mode", "choice", None, None, ("冲刺", "稳守"), "模式"), ("n", "integer", Decimal(0), None, (), "")]
@@ -187,61 +187,3 @@ def test_a_damaged_record_is_refused(tmp_path, damage):
     damage(d)
     with pytest.raises(ValueError):
         SplitManifest.from_json(d)
-
-
-# --- the record's JSON is parsed by orjson when installed: same values as json, always ----
-
-_JSON_SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(10 ** 30), max_value=10 ** 30),
-    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=8),
-    st.sampled_from(["销售员", "\ud800", "a\u2028b", "\x00", "1e5"]))
-_JSON_DOCS = st.recursive(_JSON_SCALARS, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=4), inner, max_size=4)), max_leaves=20)
-
-
-@settings(max_examples=600, deadline=None)
-@given(doc=_JSON_DOCS, compact=st.booleans())
-def test_load_json_gives_what_json_gives(doc, compact):
-    from salesplan.regional.manifest import load_json
-
-    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":") if compact else None)
-    data = text.encode("utf-8", "surrogatepass")
-    try:
-        want = json.loads(data)
-    except ValueError:
-        # (a lone surrogate written as UTF-8 bytes: json refuses it, and so must load_json)
-        with pytest.raises(ValueError):
-            load_json(data)
-        return
-    got = load_json(data)
-    assert repr(got) == repr(want)          # repr: 1 and 1.0 and True differ, -0.0 is kept
-
-
-@pytest.mark.parametrize("text", [
-    '{"a": 123456789012345678901234567890}',       # beyond 64 bits: orjson would give a float
-    '[18446744073709551615, -9223372036854775809]',
-    '[NaN, Infinity, -Infinity]',                    # json's extensions
-    '"\\ud800"', '{"a": 1, "a": 2}', '[1e400, -0.0, 1.5e-320, 0.1]', '\ufeff{"a": 1}', ' [1] ',
-])
-def test_load_json_edge_cases(text):
-    from salesplan.regional.manifest import load_json
-
-    data = text.encode("utf-8")
-    assert repr(load_json(data)) == repr(json.loads(data))
-
-
-@pytest.mark.parametrize("text", ['{bad', '[1,]', '', '{"a": 1} x', "[1e5"])
-def test_load_json_refuses_what_json_refuses(text):
-    from salesplan.regional.manifest import load_json
-
-    with pytest.raises(ValueError):
-        json.loads(text.encode())
-    with pytest.raises(ValueError):
-        load_json(text.encode())
-
-
-def test_orjson_is_what_parses_records_here():
-    """The speed-up is in place where the test dependencies are (pyproject lists orjson)."""
-    from salesplan.regional import manifest
-
-    assert manifest._orjson is not None

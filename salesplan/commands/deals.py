@@ -46,7 +46,7 @@ import pandas as pd
 
 from salesplan.deals.amounts import fen_to_decimal
 from salesplan.deals.columns import ColumnMap
-from salesplan.deals.preflight import UnsafeFileError
+from salesplan.xlsx.preflight import UnsafeFileError
 from salesplan.deals.reader import DEALS_COLUMNS, DealsImport, _contract_key, import_deals
 from salesplan.errors import ConfigError, DealsError, Problem, WorkbookError
 from salesplan.progress import CliProgress, NullProgress, Progress

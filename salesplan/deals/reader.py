@@ -21,7 +21,7 @@ Policy (R8, R11):
 * **Strings are kept verbatim** (trimmed). Formula-looking text such as
   ``=HYPERLINK(...)`` stays a string; writers must store it with
   :mod:`salesplan.deals.sanitize`.
-* XLSX files go through :func:`salesplan.deals.preflight.preflight_xlsx` first and
+* XLSX files go through :func:`salesplan.xlsx.preflight.preflight_xlsx` first and
   are refused with :class:`UnsafeFileError` before any parser sees them.
 
 DataFrame schema (``DEALS_COLUMNS``, in this order):
@@ -67,7 +67,7 @@ import pandas as pd
 
 from salesplan.deals.amounts import AMOUNT_EXPECTED, amounts_to_fen
 from salesplan.deals.columns import BOOL_EXPECTED, FIELDS, OPTIONAL, ColumnMap, parse_bool
-from salesplan.deals.preflight import UnsafeFileError, preflight_xlsx
+from salesplan.xlsx.preflight import UnsafeFileError, preflight_xlsx
 from salesplan.errors import DealsError, Problem
 
 __all__ = [

@@ -39,17 +39,9 @@ from salesplan.errors import Problem
 from salesplan.regional.manifest import InputColumn, InputField, SplitManifest, Stamp
 from salesplan.regional.merge import NOT_SENT
 from salesplan.regional.values import canon, canon_number, formula_hash, formula_hash_of_normalized, value_hash
-from salesplan.regional.xlsxread import simple_formula
+from salesplan.xlsx.lxml_reader import simple_formula
 
-try:  # the input loop's common cases in C (salesplan/regional/_cellscan.c; optional)
-    from salesplan.regional._cellscan import judge_inputs as _judge_inputs_c
-    from salesplan.regional._cellscan import unsettled as _unsettled_c
-except ImportError:  # pragma: no cover - exercised where no compiler built it
-    _judge_inputs_c = _unsettled_c = None
-try:  # a plain formula cell's normalised text in one C pass (same module)
-    from salesplan.regional._cellscan import formula_text as _formula_text_c
-except ImportError:  # pragma: no cover - exercised where no compiler built it
-    _formula_text_c = None
+_judge_inputs_c = _unsettled_c = _formula_text_c = None
 
 __all__ = ["REJECT_CODES", "WARNING_CODES", "check_stamp", "check_cells", "check_cells_aligned", "validate_input",
            "clear_caches"]
@@ -180,16 +172,12 @@ _VALUE_HASHES: dict[tuple[str, str], str | None] = {}    # (t, inner XML) -> val
 def clear_caches() -> None:
     """Forget every memoised verdict (and the reader's parsed structural parts): a
     benchmark round then starts as cold as a fresh process."""
-    from salesplan.regional import manifest, values, xlsxread
+    from salesplan.regional import manifest, values
+    from salesplan.xlsx import lxml_reader as xlsxread
 
     for memo in (*_INPUT_VERDICTS.values(), _FORMULA_HASHES_BY_XML, _VALUE_HASHES, values._FORMULA_HASHES,
                  xlsxread._STRUCT_CACHE, manifest._GRID_CELLS, manifest._GRID_CELL_SETS, manifest._SHEET_GEOMETRY):
         memo.clear()
-    try:
-        from salesplan.regional._cellscan import clear_cache
-    except ImportError:  # pragma: no cover - no compiler built it
-        return
-    clear_cache()              # the addresses and short values the scanner keeps for reuse
 
 
 def _verdicts_of(sig: tuple[Any, ...]) -> dict[Any, Any]:
@@ -247,7 +235,7 @@ def check_cells_aligned(file: str, manifest: SplitManifest, sheets: Mapping[str,
     (:data:`NOT_SENT` where the file gives none: an invalid input, a missing sheet), as
     the merge takes them — no key is hashed to put a value in its place.
 
-    With a :class:`~salesplan.regional.xlsxread.LazySheet` the cells are judged from
+    With a :class:`~salesplan.xlsx.lxml_reader.LazySheet` the cells are judged from
     their stored XML through memoised verdicts (see ``_INPUT_VERDICTS``) and decoded
     only on a miss; anything unusual (formulas in inputs, rich text …) is decoded in full.
     """

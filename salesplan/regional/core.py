@@ -4,7 +4,7 @@
 manifest (the sidecar JSON), and the master's current input values keyed like the
 manifests' inputs. For every file, one by one:
 
-1. preflight + open with the raw reader (:mod:`salesplan.regional.xlsxread`); a hostile or
+1. preflight + open with the raw reader (:mod:`salesplan.xlsx.lxml_reader`); a hostile or
    broken file is *refused* with the preflight's named reason (``zip_bomb``,
    ``xml_entities``, ``encrypted``, ``not_zip``, ``missing_part``, ``absurd_dimensions``…);
 2. read the stamp and find the manifest; identity problems *reject* the file
@@ -36,7 +36,7 @@ from salesplan.progress import NullProgress, Progress
 from salesplan.regional.checks import REJECT_CODES, WARNING_CODES, check_cells_aligned, check_stamp
 from salesplan.regional.manifest import SplitManifest, Stamp, now_iso, read_stamp
 from salesplan.regional.merge import NOT_SENT, Change, merge_aligned
-from salesplan.regional.xlsxread import UnsafeFileError, XlsxFile
+from salesplan.xlsx.lxml_reader import UnsafeFileError, XlsxFile
 
 __all__ = ["FileOutcome", "ConsolidationReport", "ConsolidationResult", "consolidate_snapshots",
            "read_regional_file"]

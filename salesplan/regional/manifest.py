@@ -41,34 +41,10 @@ from typing import Any, Hashable, Iterable, Iterator, Mapping, NamedTuple
 
 from salesplan.regional.values import canon, decode, encode, formula_hash, value_hash
 
-try:  # optional: parses a split record ~2× faster than json (consolidation reads one per file)
-    import orjson as _orjson
-except ImportError:  # pragma: no cover - exercised where orjson is not installed
-    _orjson = None
-
-
-# 19 digits in a row, found by mapping every digit to "0" (a regex search costs 15× more)
-_DIGITS_TO_0 = bytes(0x30 if 0x30 <= i <= 0x39 else 0x78 for i in range(256))
-_LONG_DIGITS = b"0" * 19
-
-
 def load_json(data: bytes) -> Any:
-    """``json.loads(data)``: by orjson when it is installed and takes the text; whatever it
-    refuses (``NaN``, a lone surrogate …) goes to json, which gives the same value or
-    raises its own error. So does a text with 19 digits in a row anywhere: orjson turns an
-    integer beyond 64 bits into a float, json keeps it exact."""
-    if _orjson is not None and _LONG_DIGITS not in data.translate(_DIGITS_TO_0):
-        try:
-            return _orjson.loads(data)
-        except _orjson.JSONDecodeError:
-            pass
     return json.loads(data)
 
-try:  # the base column's decoding, the unknown cells in C (salesplan/regional/_cellscan.c; optional)
-    from salesplan.regional._cellscan import decode_column as _decode_column_c
-    from salesplan.regional._cellscan import unknown_addresses as _unknown_addresses_c
-except ImportError:  # pragma: no cover - exercised where no compiler built it
-    _decode_column_c = _unknown_addresses_c = None
+_decode_column_c = _unknown_addresses_c = None
 
 __all__ = [
     "LAYOUT_VERSION_DEFAULT", "MANIFEST_FORMAT", "STAMP_PREFIX", "InputField", "Stamp", "SplitManifest",
@@ -1014,7 +990,7 @@ def write_stamp(workbook: Any, stamp: Stamp) -> None:
 
 
 def read_stamp(xfile: Any) -> Stamp | None:
-    """The stamp of an opened :class:`~salesplan.regional.xlsxread.XlsxFile` (None when absent)."""
+    """The stamp of an opened :class:`~salesplan.xlsx.lxml_reader.XlsxFile` (None when absent)."""
     return Stamp.from_properties(xfile.custom_properties)
 
 

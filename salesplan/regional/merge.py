@@ -126,10 +126,7 @@ def three_way_merge(base: Mapping[Hashable, Any], master: Mapping[Hashable, Any]
 
 NOT_SENT = _ABSENT     # in merge_aligned's ``regional``: the file did not send this key
 
-try:  # the merge loop in C (salesplan/regional/_cellscan.c; optional, like the cell tokenizer)
-    from salesplan.regional._cellscan import merge_aligned as _merge_aligned_c
-except ImportError:  # pragma: no cover - exercised where no compiler built it
-    _merge_aligned_c = None
+_merge_aligned_c = None
 
 
 class AppliedValues(Mapping):

@@ -44,7 +44,7 @@ from salesplan.regional.manifest import (
 )
 from salesplan.regional.scan import scan_for_names
 from salesplan.regional.values import to_python
-from salesplan.regional.xlsxread import XlsxFile, column_letter
+from salesplan.xlsx.lxml_reader import XlsxFile, column_letter
 
 __all__ = ["SplitResult", "split_plan", "consolidate", "field_spec", "region_fields", "LeakError",
            "workbook_month", "MasterValues"]

@@ -51,13 +51,10 @@ from typing import Any
 
 from lxml import etree
 
-from salesplan.deals.leanzip import LeanEntry, LeanZip
+from salesplan.xlsx.leanzip import LeanEntry, LeanZip
 from salesplan.errors import SalesPlanError
 
-try:  # the in-memory path's archive and part checks in C (salesplan/deals/_leanzip.c; optional)
-    from salesplan.deals._leanzip import inflate_checked as _inflate_checked
-except ImportError:  # pragma: no cover - exercised where no compiler (or zlib header) built it
-    _inflate_checked = None
+_inflate_checked = None
 
 __all__ = [
     "UnsafeFileError",
@@ -174,10 +171,7 @@ def _sheet_refs_re(window: bytes) -> tuple[int, bool, int]:
     return top, col_beyond.search(window) is not None, max(map(int, big)) if big else 0
 
 
-try:   # the same scan in one pass of C (salesplan/regional/_cellscan.c; None: the regexes decide)
-    from salesplan.regional._cellscan import sheet_refs as _sheet_refs_c
-except ImportError:  # pragma: no cover - the C part is optional
-    _sheet_refs_c = None
+_sheet_refs_c = None
 
 
 def _sheet_refs(window: bytes) -> tuple[int, bool, int]:

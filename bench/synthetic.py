@@ -17,7 +17,7 @@ from typing import Any, Hashable, Mapping
 from salesplan.regional.manifest import (
     InputField, SplitManifest, fingerprint_file, new_split_id, now_iso, stamp_xlsx,
 )
-from salesplan.regional.xlsxread import XlsxFile, column_letter
+from salesplan.xlsx.lxml_reader import XlsxFile, column_letter
 
 __all__ = ["REP_FIELDS", "synthetic_inputs", "write_region_file", "region_names", "rep_name"]
 

@@ -5,7 +5,7 @@ edited formulas) and the *style id* (to judge locked-ness from ``styles.xml``) a
 as the value. python-calamine is faster at values but returns only cached values and
 no formulas or styles; openpyxl returns everything but is an order of magnitude slower.
 
-Safety: every file goes through :func:`salesplan.deals.preflight.preflight_xlsx` first
+Safety: every file goes through :func:`salesplan.xlsx.preflight.preflight_xlsx` first
 (zip bombs, DTD/entity declarations, missing parts, absurd dimensions, encryption) and
 is then read part by part with ``zipfile`` + ``lxml`` configured with
 ``resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False``. The
@@ -51,16 +51,9 @@ from typing import Any, Iterable, Iterator, NamedTuple
 
 from lxml import etree
 
-from salesplan.deals.preflight import XML_PARSER_OPTIONS, UnsafeFileError, preflight_xlsx, xml_parser
+from salesplan.xlsx.preflight import XML_PARSER_OPTIONS, UnsafeFileError, preflight_xlsx, xml_parser
 
-try:  # the optional C tokenizer (setup.py); without it, the same results by regex
-    from salesplan.regional._cellscan import scan_cells as _scan_cells, scan_sheet as _scan_sheet
-except ImportError:  # pragma: no cover - exercised where no compiler built it
-    _scan_cells = _scan_sheet = None
-try:  # the XML entity pass in C (same module; the regex below without it)
-    from salesplan.regional._cellscan import xml_unescape as _xml_unescape_c
-except ImportError:  # pragma: no cover - exercised where no compiler built it
-    _xml_unescape_c = None
+_scan_cells = _scan_sheet = _xml_unescape_c = None
 
 __all__ = [
     "Cell",
