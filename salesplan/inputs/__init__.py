@@ -1,0 +1,1 @@
+"""What people type into the plan workbook: the input specification and the words it accepts."""
