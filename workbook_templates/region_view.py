@@ -21,7 +21,8 @@ import copy
 import dataclasses
 from typing import Iterable
 
-from salesplan.engine.actuals import DealRow, WorkbookInputs, present, text
+from salesplan.engine.actuals.cells import present, text
+from salesplan.inputs.model import DealRow, WorkbookInputs
 from salesplan.engine.plan import PhaseTarget, Plan
 from salesplan.engine.targets import OverallTargets, ProductTarget
 from salesplan.errors import Problem, WorkbookError

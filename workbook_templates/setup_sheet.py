@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from salesplan.config.loader import default_config_text
-from salesplan.engine.actuals import tier_ppm
+from salesplan.engine.actuals.cells import tier_ppm
 from salesplan.engine.kpi import base_weight_total
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.model import COL, SheetModel, Validation, ref

@@ -23,7 +23,7 @@ from typing import Any, Iterable
 
 from salesplan.config.loader import validate as validate_config
 from salesplan.config.model import PlanConfig
-from salesplan.engine.actuals import DealRow, WorkbookInputs, default_inputs
+from salesplan.inputs.model import DealRow, WorkbookInputs, default_inputs
 from salesplan.engine.plan import Plan, compute_plan
 from salesplan.errors import Problem, WorkbookError
 from salesplan.workbook_templates import live_sheets, plan_sheets
@@ -305,7 +305,7 @@ def _text_or_none(v):
 
 def duplicate_rep_problems(inputs: WorkbookInputs) -> list[Problem]:
     """A Problem per region where two rep rows carry the same name (payouts cannot be told apart)."""
-    from salesplan.engine.actuals import present, text
+    from salesplan.engine.actuals.cells import present, text
     out = []
     for region, ri in inputs.regions.items():
         names = [text(r.name) for r in ri.reps if present(r.name)]

@@ -68,12 +68,17 @@ def champion(deals: pd.DataFrame, kpi_scores: Mapping[tuple[str, str], float] | 
     return Champion(region, rep, int(row["revenue"]), decided_by, contenders)
 
 
+def first_deals(deals: pd.DataFrame) -> pd.DataFrame:
+    """Each new customer's first deal (report order): the deals the first-deal awards look at."""
+    d = deals[deals["is_new_customer"].astype(bool)].sort_values("seq", kind="stable")
+    return d.drop_duplicates("customer", keep="first")
+
+
 def first_deal_awards(deals: pd.DataFrame, cfg: Awards) -> list[Award]:
     """Conquest and breakthrough on each new customer's first deal (report order)."""
     if deals.empty:
         return []
-    d = deals[deals["is_new_customer"].astype(bool)].sort_values("seq", kind="stable")
-    firsts = d.drop_duplicates("customer", keep="first")
+    firsts = first_deals(deals)
     out: list[Award] = []
     conquest_line = cfg.conquest_threshold * 100
     breakthrough_line = cfg.breakthrough_threshold * 100

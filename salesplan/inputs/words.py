@@ -9,7 +9,10 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-__all__ = ["YES_WORDS", "NO_WORDS", "YES_NO_EXPECTED", "is_blank", "parse_yes_no"]
+__all__ = ["YES", "NO", "YES_WORDS", "NO_WORDS", "YES_NO_EXPECTED", "is_blank", "parse_yes_no"]
+
+# how the workbook writes yes and no (its list validations offer exactly these two)
+YES, NO = "是", "否"
 
 # compared after NFKC folding (full-width → ASCII), trimming and case folding
 YES_WORDS = frozenset({"是", "y", "yes", "true", "t", "1", "1.0", "✓", "✔", "√", "☑", "对", "真", "有", "已",

@@ -1,0 +1,105 @@
+"""R8 payouts of the month's workbook: one call to the engine's ``compute_bonuses``.
+
+Every sheet that shows money (成交明细, 激励, 个人奖金明细, 竞赛与推荐) reads it from
+the :class:`Payouts` record built here, so commission slices, first-deal awards and the
+champion are computed once, by the engine.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from salesplan.engine import risks as risks_mod
+from salesplan.engine.actuals.basis import DealBasis
+from salesplan.engine.actuals.cells import as_date, num, present, rep_slots, text, to_fen, yes
+from salesplan.engine.actuals.region import Roster
+from salesplan.engine.awards import first_deals
+from salesplan.engine.bonuses import BonusResult, compute_bonuses
+
+__all__ = ["Payouts", "payouts", "quiz_valid", "referral_valid"]
+
+
+@dataclass(frozen=True)
+class Payouts:
+    bonus: BonusResult
+    by_row: dict[int, tuple]                     # deal row -> the engine's per-deal row (paid deals)
+    tier: dict[tuple[int, int], int]             # (deal row, tier index) -> commission fen of that slice
+    base: dict[tuple[int, int], int]             # (deal row, tier index) -> revenue fen in that slice
+    first_awards: dict[int, dict[str, int]]      # deal row -> {"conquest"/"breakthrough": fen} (paid)
+    first_new: frozenset[int]                    # deal rows that are a new customer's first deal
+    flags: dict[int, frozenset[str]]             # deal row -> R9 flag codes
+    quiz_ok: tuple[bool, ...]
+    referral_ok: tuple[bool, ...]
+
+
+def quiz_valid(plan, q, rep_keys) -> bool:
+    """A quiz place that pays: a rep on the roster, a place the config rewards."""
+    a = plan.config.awards
+    return (present(q.rep) and (text(q.region), text(q.rep)) in rep_keys and q.place is not None
+            and 1 <= int(q.place) <= min(a.quiz_top_n, len(a.quiz_awards)))
+
+
+def referral_valid(cfg, x) -> bool:
+    """A referral row that pays: a partner, a whole level 1..len(rates), a numeric amount."""
+    lv = num(x.level)
+    return (present(x.partner) and lv is not None and lv == int(lv) and 1 <= lv <= len(cfg.awards.referral_rates)
+            and num(x.amount) is not None)
+
+
+def _deals_frame(inputs, basis: DealBasis) -> pd.DataFrame:
+    deals, rows = inputs.deals, [i for i, ok in enumerate(basis.valid) if ok]
+    return pd.DataFrame({"seq": rows, "region": [basis.keys[i][0] for i in rows],
+                         "rep": [basis.keys[i][1] for i in rows],
+                         "customer": [text(deals[i].customer) for i in rows],
+                         "is_new_customer": [yes(deals[i].new_customer) for i in rows],
+                         "date": [as_date(deals[i].date) for i in rows],
+                         "amount_fen": np.array([basis.fen[i] for i in rows], dtype=np.int64)})
+
+
+def _money_or_nan(v):
+    return to_fen(v) if num(v) is not None else np.nan
+
+
+def _flags(plan, inputs, basis: DealBasis, bdf: pd.DataFrame) -> dict[int, frozenset[str]]:
+    """R9 flags of every valid deal (the engine's deal_flags)."""
+    if bdf.empty:
+        return {}
+    deals = [inputs.deals[i] for i in bdf["seq"]]
+    fdf = bdf[["seq", "region", "amount_fen"]].assign(
+        customer_region=[text(d.customer_region) for d in deals],
+        quote_fen=[_money_or_nan(d.quote) for d in deals],
+        list_price_fen=[_money_or_nan(d.list_price) for d in deals],
+        first_quote=[yes(d.first_quote) for d in deals])
+    codes: dict[int, set[str]] = {}
+    for f in risks_mod.deal_flags(fdf, plan.config.risks).itertuples(index=False):
+        codes.setdefault(int(f.seq), set()).add(f.code)
+    return {k: frozenset(v) for k, v in codes.items()}
+
+
+def payouts(plan, inputs, basis: DealBasis, roster: Roster) -> Payouts:
+    cfg = plan.config
+    bdf = _deals_frame(inputs, basis)
+    churn: dict[tuple[str, str], float | None] = {}
+    for r, _, row in rep_slots(plan, inputs):
+        if present(row.name):
+            churn.setdefault((r, text(row.name)), num(row.churn))
+    quiz_ok = tuple(quiz_valid(plan, q, basis.rep_keys) for q in inputs.quiz)
+    places = [(text(q.region), text(q.rep), int(q.week), int(q.place)) for q, ok in zip(inputs.quiz, quiz_ok) if ok]
+    ref_ok = tuple(referral_valid(cfg, x) for x in inputs.referrals)
+    refs = [(text(x.region), text(x.partner), int(num(x.level)), to_fen(x.amount))
+            for x, ok in zip(inputs.referrals, ref_ok) if ok]
+    bonus = compute_bonuses(cfg, bdf, roster.targets, kpi_scores=roster.kpi, churn=churn, quiz_places=places,
+                            referrals=refs, known_only=True)
+    tier, base = {}, {}
+    for t in bonus.trace.itertuples(index=False):
+        tier[(int(t.seq), int(t.tier) - 1)] = int(t.commission_fen)
+        base[(int(t.seq), int(t.tier) - 1)] = int(t.base_fen)
+    first_awards: dict[int, dict[str, int]] = {}
+    for a in bonus.awards:
+        if a.award in ("conquest", "breakthrough"):
+            first_awards.setdefault(int(a.seq), {})[a.award] = a.amount_fen
+    first_new = frozenset(int(s) for s in first_deals(bdf)["seq"]) if len(bdf) else frozenset()
+    return Payouts(bonus, dict(zip(bonus.per_deal["seq"], bonus.per_deal.itertuples(index=False))), tier, base,
+                   first_awards, first_new, _flags(plan, inputs, basis, bdf), quiz_ok, ref_ok)
