@@ -25,7 +25,7 @@ def expected_value(key: tuple, actuals: dict, ctx, models_by_role: dict) -> Any:
         return "; ".join(text[c] for c in codes)
     if kind == "coachflag":
         v = actuals[key[1]]
-        from salesplan.workbook_templates.live_sheets import msg
+        from salesplan.workbook_templates.sheets.common import msg
         return None if not v else f"{msg(ctx, 'short')} {int(v)}"
     if kind == "dealrow":
         v = actuals[key[1]]

@@ -26,14 +26,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from salesplan.engine.actuals import (DealRow, PhaseRow, QuizRow, ReferralRow, RegionInput, RepRow, WorkbookInputs,
-                                      present)
+from salesplan.engine.actuals.cells import present
+from salesplan.inputs.model import (DEAL_FIELDS, PHASE_SCALARS, QUIZ_FIELDS, REFERRAL_FIELDS, REP_FIELDS, DealRow,
+                                    PhaseRow, QuizRow, ReferralRow, RegionInput, RepRow, WorkbookInputs)
 from salesplan.errors import Problem, WorkbookError
 
-DEAL_FIELDS = ("seq", "date", "rep", "region", "customer", "new_customer", "product", "amount", "contract_id",
-               "quote", "list_price", "first_quote", "customer_region")
-REFERRAL_FIELDS = ("region", "partner", "level", "amount", "reference")
-PHASE_SCALARS = ("new_customers", "complaints", "response_hours", "satisfaction", "inventory")
 
 
 @dataclass
@@ -133,77 +130,191 @@ def _locate(grid: list[list], t: InputTable) -> int:
 
 
 def read_inputs(reader) -> tuple[dict[str, str], WorkbookInputs]:
-    """Every typed input of an existing workbook, as the engine's inputs model."""
+    """Every typed input of an existing workbook, as the input model."""
     meta, tables = read_registry(reader)
     grids: dict[str, list[list]] = {}
     out = WorkbookInputs()
-
-    def grid(sheet):
-        if sheet not in grids:
-            grids[sheet] = reader.read_used_range(sheet) if sheet in reader.sheet_names() else []
-        return grids[sheet]
-
-    def cell(g, r, c):
-        if r - 1 < len(g) and c - 1 < len(g[r - 1]):
-            return g[r - 1][c - 1]
-        return None
-
     for t in tables:
-        g = grid(t.sheet)
+        if t.sheet not in grids:
+            grids[t.sheet] = reader.read_used_range(t.sheet) if t.sheet in reader.sheet_names() else []
+        g = grids[t.sheet]
         first = _locate(g, t)
-        if t.kind == "reps":
-            region = t.key[1]
-            ri = out.regions.setdefault(region, RegionInput())
-            for i in range(t.n_rows):
-                r = first + i
-                vals = {f: cell(g, r, c) for f, c in t.fields.items()}
-                ri.reps.append(RepRow(name=vals.get("name"), new_hire=vals.get("new_hire"), weight=vals.get("weight"),
-                                      kpi={f[4:]: v for f, v in vals.items() if f.startswith("kpi:")},
-                                      coaching=vals.get("coaching"), churn=vals.get("churn")))
-        elif t.kind == "phases":
-            region = t.key[1]
-            ri = out.regions.setdefault(region, RegionInput())
-            for i in range(t.n_rows):
-                r = first + i
-                vals = {f: cell(g, r, c) for f, c in t.fields.items()}
-                ri.phases.append(PhaseRow(revenue={f[4:]: v for f, v in vals.items() if f.startswith("rev:")},
-                                          **{f: vals.get(f) for f in PHASE_SCALARS}))
-        elif t.kind == "scalar":
-            region = t.key[1]
-            ri = out.regions.setdefault(region, RegionInput())
-            ri.focus_target = cell(g, first, t.fields["value"])
-        elif t.kind == "deals":
-            for i in range(t.n_rows):
-                r = first + i
-                out.deals.append(DealRow(**{f: cell(g, r, c) for f, c in t.fields.items() if f in DEAL_FIELDS}))
-        elif t.kind == "quiz":
-            for i in range(t.n_rows):
-                r = first + i
-                out.quiz.append(QuizRow(**{f: cell(g, r, c) for f, c in t.fields.items()
-                                           if f in ("week", "place", "region", "rep")}))
-        elif t.kind == "referrals":
-            for i in range(t.n_rows):
-                r = first + i
-                out.referrals.append(ReferralRow(**{f: cell(g, r, c) for f, c in t.fields.items()
-                                                    if f in REFERRAL_FIELDS}))
+        rows = [{f: _cell(g, first + i, c) for f, c in t.fields.items()} for i in range(t.n_rows)]
+        _READERS[t.kind](out, t, rows)
     return meta, out
+
+
+def _cell(g: list[list], r: int, c: int):
+    if r - 1 < len(g) and c - 1 < len(g[r - 1]):
+        return g[r - 1][c - 1]
+    return None
+
+
+def _region(out: WorkbookInputs, t: InputTable) -> RegionInput:
+    return out.regions.setdefault(t.key[1], RegionInput())
+
+
+def _read_reps(out: WorkbookInputs, t: InputTable, rows: list[dict]) -> None:
+    for vals in rows:
+        _region(out, t).reps.append(RepRow(**{f: vals.get(f) for f in REP_FIELDS},
+                                           kpi={f[4:]: v for f, v in vals.items() if f.startswith("kpi:")}))
+
+
+def _read_phases(out: WorkbookInputs, t: InputTable, rows: list[dict]) -> None:
+    for vals in rows:
+        _region(out, t).phases.append(PhaseRow(revenue={f[4:]: v for f, v in vals.items() if f.startswith("rev:")},
+                                               **{f: vals.get(f) for f in PHASE_SCALARS}))
+
+
+def _read_scalar(out: WorkbookInputs, t: InputTable, rows: list[dict]) -> None:
+    _region(out, t).focus_target = rows[0].get("value") if rows else None
+
+
+def _rows_of(cls, fields, attr):
+    def read(out: WorkbookInputs, t: InputTable, rows: list[dict]) -> None:
+        getattr(out, attr).extend(cls(**{f: v for f, v in vals.items() if f in fields}) for vals in rows)
+    return read
+
+
+_READERS = {"reps": _read_reps, "phases": _read_phases, "scalar": _read_scalar,
+            "deals": _rows_of(DealRow, DEAL_FIELDS, "deals"), "quiz": _rows_of(QuizRow, QUIZ_FIELDS, "quiz"),
+            "referrals": _rows_of(ReferralRow, REFERRAL_FIELDS, "referrals")}
 
 
 # ------------------------------------------------------------------------------ merging
 
+_ROW_FIELDS = {RepRow: REP_FIELDS, PhaseRow: PHASE_SCALARS, DealRow: DEAL_FIELDS, QuizRow: ("region", "rep"),
+               ReferralRow: REFERRAL_FIELDS}
+
+
 def _has_data(row) -> bool:
-    if isinstance(row, RepRow):
-        return any(present(v) for v in (row.name, row.new_hire, row.weight, row.coaching, row.churn)) or \
-            any(present(v) for v in row.kpi.values())
-    if isinstance(row, PhaseRow):
-        return any(present(v) for v in row.revenue.values()) or any(present(getattr(row, f)) for f in PHASE_SCALARS)
-    if isinstance(row, DealRow):
-        return any(present(getattr(row, f)) for f in DEAL_FIELDS)
-    if isinstance(row, QuizRow):
-        return present(row.region) or present(row.rep)
-    if isinstance(row, ReferralRow):
-        return any(present(getattr(row, f)) for f in REFERRAL_FIELDS)
-    return False
+    """A row holding at least one typed value (the spec's typed fields, KPI actuals, product revenue)."""
+    fields = _ROW_FIELDS.get(type(row), ())
+    extra = row.kpi.values() if isinstance(row, RepRow) else row.revenue.values() if isinstance(row, PhaseRow) else ()
+    return any(present(getattr(row, f)) for f in fields) or any(present(v) for v in extra)
+
+
+class _Merge:
+    """One regeneration merge: what is kept, what is dropped, what cannot be placed."""
+
+    def __init__(self, allow_drop: bool):
+        self.allow_drop = allow_drop
+        self.report = MergeReport()
+        self.problems: list[Problem] = []
+
+    def keep(self, key: tuple, v) -> None:
+        self.report.kept.append((key, v))
+
+    def unplaceable(self, key: tuple, v, where: str, expected: str) -> None:
+        """A typed value with no place in the new plan: dropped when allowed, else a problem."""
+        if self.allow_drop:
+            self.report.dropped.append((key, v))
+        else:
+            self.problems.append(Problem(where, v, expected, "unplaceable"))
+
+    # ---------------------------------------------------------------- region tabs
+    def region(self, region: str, new: RegionInput, prev: RegionInput, products, keys) -> RegionInput:
+        focus = new.focus_target
+        if present(prev.focus_target):
+            focus = prev.focus_target
+            self.keep(("focus_target", region), focus)
+        return RegionInput(self.reps(region, new, prev, keys), self.phases(region, new, prev, products), focus)
+
+    def reps(self, region: str, new: RegionInput, prev: RegionInput, keys) -> list[RepRow]:
+        """Typed rep rows keep their slots; config reps not yet typed fill free slots."""
+        kept_rows = [(i, row) for i, row in enumerate(prev.reps) if _has_data(row)]
+        kept_names = {str(row.name) for _, row in kept_rows if present(row.name)}
+        n = max(len(new.reps), (max(i for i, _ in kept_rows) + 1) if kept_rows else 0)
+        reps: list[RepRow | None] = [None] * n
+        for i, row in kept_rows:
+            reps[i] = self.rep(region, i, row, keys)
+        free = [i for i in range(n) if reps[i] is None]
+        for cfg_row in new.reps:
+            if present(cfg_row.name) and str(cfg_row.name) not in kept_names:
+                if free:
+                    reps[free.pop(0)] = cfg_row
+                else:
+                    reps.append(cfg_row)
+        return [r if r is not None else RepRow() for r in reps]
+
+    def rep(self, region: str, i: int, row: RepRow, keys) -> RepRow:
+        kpi = {}
+        for k, v in row.kpi.items():
+            if not present(v):
+                continue
+            if k in keys:
+                kpi[k] = v
+            else:
+                self.unplaceable(("reps", region, row.name, "kpi:" + k), v,
+                                 f"{region}: rep {row.name!r} KPI {k!r}", "a KPI of the new plan (removed?)")
+        who = row.name if present(row.name) else f"#{i + 1}"
+        for f in REP_FIELDS:
+            if present(getattr(row, f)):
+                self.keep(("reps", region, who, f), getattr(row, f))
+        for k, v in kpi.items():
+            self.keep(("reps", region, who, "kpi:" + k), v)
+        return RepRow(**{f: getattr(row, f) for f in REP_FIELDS}, kpi=kpi)
+
+    def phases(self, region: str, new: RegionInput, prev: RegionInput, products) -> list[PhaseRow]:
+        phases = [PhaseRow(dict(p.revenue), **{f: getattr(p, f) for f in PHASE_SCALARS}) for p in new.phases]
+        for j, p in enumerate(prev.phases):
+            if not _has_data(p):
+                continue
+            if j >= len(phases):
+                self.problems.append(Problem(f"{region}: phase {j + 1}", "typed values", "a phase of the new plan",
+                                             "unplaceable"))
+                continue
+            for prod, v in p.revenue.items():
+                if not present(v):
+                    continue
+                if prod in products:
+                    phases[j].revenue[prod] = v
+                    self.keep(("phases", region, j + 1, "rev:" + prod), v)
+                else:
+                    self.unplaceable(("phases", region, j + 1, "rev:" + prod), v,
+                                     f"{region}: phase {j + 1} product {prod!r}", "a product of the new plan (removed?)")
+            for f in PHASE_SCALARS:
+                if present(getattr(p, f)):
+                    setattr(phases[j], f, getattr(p, f))
+                    self.keep(("phases", region, j + 1, f), getattr(p, f))
+        return phases
+
+    def removed_regions(self, fresh: WorkbookInputs, old: WorkbookInputs) -> None:
+        for region, prev in old.regions.items():
+            if region not in fresh.regions and (any(_has_data(r) for r in prev.reps)
+                                                or any(_has_data(p) for p in prev.phases)):
+                self.unplaceable(("region", region), "typed values", f"region {region!r}",
+                                 "a region of the new plan (removed?)")
+
+    # ---------------------------------------------------------------- row lists
+    def rows(self, table: str, fresh_rows: list, old_rows: list, cls, fields) -> list:
+        """Deals and referrals: row order is the report order; every row up to the last typed one stays."""
+        last = max((i for i, d in enumerate(old_rows) if _has_data(d)), default=-1)
+        rows = list(old_rows[: last + 1])
+        for i, d in enumerate(rows):
+            for f in fields:
+                if present(getattr(d, f)):
+                    self.keep((table, i + 1, f), getattr(d, f))
+        need = max(len(fresh_rows), len(rows) + (len(fresh_rows) if len(rows) >= len(fresh_rows) else 0))
+        return rows + [cls() for _ in range(need - len(rows))]
+
+    def quiz(self, fresh: list[QuizRow], old: list[QuizRow]) -> list[QuizRow]:
+        """Quiz places keyed by (week, place)."""
+        slot = {(_int(q.week), _int(q.place)): n for n, q in enumerate(fresh)}
+        quiz = [QuizRow(q.week, q.place, q.region, q.rep) for q in fresh]
+        for q in old:
+            if not _has_data(q):
+                continue
+            n = slot.get((_int(q.week), _int(q.place)))
+            if n is None:
+                self.unplaceable(("quiz", q.week, q.place), q.rep, f"quiz week {q.week} place {q.place}",
+                                 "a quiz week and place of the new plan")
+                continue
+            quiz[n].region, quiz[n].rep = q.region, q.rep
+            for f in ("region", "rep"):
+                if present(getattr(q, f)):
+                    self.keep(("quiz", _int(q.week), _int(q.place), f), getattr(q, f))
+        return quiz
 
 
 def merge_inputs(fresh: WorkbookInputs, old: WorkbookInputs, *, products: list[str], kpi_keys: dict[str, list[str]],
@@ -213,130 +324,19 @@ def merge_inputs(fresh: WorkbookInputs, old: WorkbookInputs, *, products: list[s
     Reps are keyed by name (a rep keeps its slot when it can; config reps not yet
     typed fill free slots); phases by number; products and KPIs by name/key.
     """
-    report = MergeReport()
-    problems: list[Problem] = []
-    out = WorkbookInputs(regions={}, deals=list(fresh.deals), quiz=list(fresh.quiz), referrals=list(fresh.referrals))
+    mg = _Merge(allow_drop)
+    regions = {}
     for region, new in fresh.regions.items():
         prev = old.regions.get(region)
-        if prev is None:
-            out.regions[region] = new
-            continue
-        keys = kpi_keys[region]
-        # --- reps
-        kept_rows = [(i, row) for i, row in enumerate(prev.reps) if _has_data(row)]
-        kept_names = {str(row.name) for _, row in kept_rows if present(row.name)}
-        n = max(len(new.reps), (max(i for i, _ in kept_rows) + 1) if kept_rows else 0)
-        reps: list[RepRow | None] = [None] * n
-        for i, row in kept_rows:
-            clean_kpi = {}
-            for k, v in row.kpi.items():
-                if not present(v):
-                    continue
-                if k in keys:
-                    clean_kpi[k] = v
-                else:
-                    (report.dropped if allow_drop else problems).append(
-                        ((("reps", region, row.name, "kpi:" + k), v) if allow_drop else
-                         Problem(f"{region}: rep {row.name!r} KPI {k!r}", v, "a KPI of the new plan (removed?)",
-                                 "unplaceable")))
-            reps[i] = RepRow(row.name, row.new_hire, row.weight, clean_kpi, row.coaching, row.churn)
-            who = row.name if present(row.name) else f"#{i + 1}"
-            for f in ("name", "new_hire", "weight", "coaching", "churn"):
-                v = getattr(row, f)
-                if present(v):
-                    report.kept.append((("reps", region, who, f), v))
-            for k, v in clean_kpi.items():
-                report.kept.append((("reps", region, who, "kpi:" + k), v))
-        free = [i for i in range(n) if reps[i] is None]
-        for cfg_row in new.reps:
-            if present(cfg_row.name) and str(cfg_row.name) not in kept_names:
-                if free:
-                    reps[free.pop(0)] = cfg_row
-                else:
-                    reps.append(cfg_row)
-        reps = [r if r is not None else RepRow() for r in reps]
-        # --- phases
-        phases = [PhaseRow(dict(p.revenue), **{f: getattr(p, f) for f in PHASE_SCALARS}) for p in new.phases]
-        for j, p in enumerate(prev.phases):
-            if not _has_data(p):
-                continue
-            if j >= len(phases):
-                problems.append(Problem(f"{region}: phase {j + 1}", "typed values", "a phase of the new plan",
-                                        "unplaceable"))
-                continue
-            for prod, v in p.revenue.items():
-                if not present(v):
-                    continue
-                if prod in products:
-                    phases[j].revenue[prod] = v
-                    report.kept.append((("phases", region, j + 1, "rev:" + prod), v))
-                elif allow_drop:
-                    report.dropped.append((("phases", region, j + 1, "rev:" + prod), v))
-                else:
-                    problems.append(Problem(f"{region}: phase {j + 1} product {prod!r}", v,
-                                            "a product of the new plan (removed?)", "unplaceable"))
-            for f in PHASE_SCALARS:
-                v = getattr(p, f)
-                if present(v):
-                    setattr(phases[j], f, v)
-                    report.kept.append((("phases", region, j + 1, f), v))
-        focus = new.focus_target
-        if present(prev.focus_target):
-            focus = prev.focus_target
-            report.kept.append((("focus_target", region), focus))
-        out.regions[region] = RegionInput(reps, phases, focus)
-    for region, prev in old.regions.items():
-        if region not in fresh.regions and (any(_has_data(r) for r in prev.reps)
-                                            or any(_has_data(p) for p in prev.phases)):
-            if allow_drop:
-                report.dropped.append((("region", region), "typed values"))
-            else:
-                problems.append(Problem(f"region {region!r}", "typed values", "a region of the new plan (removed?)",
-                                        "unplaceable"))
-    # --- deals: row order is the report order; keep every row with data, in order
-    last = max((i for i, d in enumerate(old.deals) if _has_data(d)), default=-1)
-    deals = list(old.deals[: last + 1])
-    for i, d in enumerate(deals):
-        if _has_data(d):
-            for f in DEAL_FIELDS:
-                v = getattr(d, f)
-                if present(v):
-                    report.kept.append((("deals", i + 1, f), v))
-    need = max(len(fresh.deals), len(deals) + (len(fresh.deals) if len(deals) >= len(fresh.deals) else 0))
-    deals += [DealRow() for _ in range(need - len(deals))]
-    out.deals = deals
-    # --- quiz places: keyed by (week, place)
-    slot = {(_int(q.week), _int(q.place)): n for n, q in enumerate(out.quiz)}
-    quiz = [QuizRow(q.week, q.place, q.region, q.rep) for q in out.quiz]
-    for q in old.quiz:
-        if not _has_data(q):
-            continue
-        n = slot.get((_int(q.week), _int(q.place)))
-        if n is None:
-            if allow_drop:
-                report.dropped.append((("quiz", q.week, q.place), q.rep))
-            else:
-                problems.append(Problem(f"quiz week {q.week} place {q.place}", q.rep,
-                                        "a quiz week and place of the new plan", "unplaceable"))
-            continue
-        quiz[n].region, quiz[n].rep = q.region, q.rep
-        for f in ("region", "rep"):
-            if present(getattr(q, f)):
-                report.kept.append((("quiz", _int(q.week), _int(q.place), f), getattr(q, f)))
-    out.quiz = quiz
-    # --- referrals: rows in order
-    last = max((i for i, x in enumerate(old.referrals) if _has_data(x)), default=-1)
-    refs = list(old.referrals[: last + 1])
-    for i, x in enumerate(refs):
-        for f in REFERRAL_FIELDS:
-            if present(getattr(x, f)):
-                report.kept.append((("referrals", i + 1, f), getattr(x, f)))
-    need = max(len(fresh.referrals), len(refs) + (len(fresh.referrals) if len(refs) >= len(fresh.referrals) else 0))
-    refs += [ReferralRow() for _ in range(need - len(refs))]
-    out.referrals = refs
-    if problems:
-        raise WorkbookError(problems, "regeneration would lose typed inputs (use allow_drop / --drop-removed)")
-    return out, report
+        regions[region] = new if prev is None else mg.region(region, new, prev, products, kpi_keys[region])
+    mg.removed_regions(fresh, old)
+    out = WorkbookInputs(regions=regions,
+                         deals=mg.rows("deals", fresh.deals, old.deals, DealRow, DEAL_FIELDS),
+                         quiz=mg.quiz(fresh.quiz, old.quiz),
+                         referrals=mg.rows("referrals", fresh.referrals, old.referrals, ReferralRow, REFERRAL_FIELDS))
+    if mg.problems:
+        raise WorkbookError(mg.problems, "regeneration would lose typed inputs (use allow_drop / --drop-removed)")
+    return out, mg.report
 
 
 def _int(v):

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from salesplan.config.loader import default_config_text
 from salesplan.engine.actuals.cells import tier_ppm
+from salesplan.inputs import spec as input_spec
 from salesplan.engine.kpi import base_weight_total
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.model import COL, SheetModel, Validation, ref
@@ -150,17 +151,15 @@ def _value(cfg, key: str):
 
 
 def _dv_for(kind: str) -> Validation | None:
-    if kind == "money" or kind == "int":
-        return Validation("whole", [], "0", "100000000000", "between")
-    if kind == "pct":
-        return Validation("decimal", [], "0", "1", "between")
-    if kind == "dec":
-        return Validation("decimal", [], "0", "1000000", "between")
-    if kind == "bool":
-        return Validation("list", [], '"TRUE,FALSE"')
+    """The validation of a 设置 row, from the input spec (``choice:a,b``: the row's own list)."""
     if kind.startswith("choice:"):
         return Validation("list", [], '"' + kind.split(":", 1)[1] + '"')
-    return None
+    f = input_spec.SETTINGS.get(kind)
+    dv = input_spec.validation(f) if f is not None else None
+    if dv is None:
+        return None
+    v_kind, f1, f2, op, _ = dv
+    return Validation(v_kind, [], f1, f2, op)
 
 
 class SetupBuilder:

@@ -26,7 +26,15 @@ from salesplan.config.model import PlanConfig
 from salesplan.inputs.model import DealRow, WorkbookInputs, default_inputs
 from salesplan.engine.plan import Plan, compute_plan
 from salesplan.errors import Problem, WorkbookError
-from salesplan.workbook_templates import live_sheets, plan_sheets
+from salesplan.workbook_templates import plan_sheets
+from salesplan.workbook_templates.sheets.awards_inputs import build_awards_inputs
+from salesplan.workbook_templates.sheets.coaching import build_coaching
+from salesplan.workbook_templates.sheets.dashboard import build_dashboard
+from salesplan.workbook_templates.sheets.deals import build_deals
+from salesplan.workbook_templates.sheets.incentives import build_incentives
+from salesplan.workbook_templates.sheets.region import build_region
+from salesplan.workbook_templates.sheets.risks import build_risks
+from salesplan.workbook_templates.sheets.statements import build_statements
 from salesplan.workbook_templates.context import LAYOUT_VERSION, Ctx
 from salesplan.workbook_templates.inputs import MergeReport, merge_inputs, read_inputs, read_registry
 from salesplan.workbook_templates.io import OpenpyxlReader, open_reader
@@ -92,10 +100,10 @@ def build_models(plan: Plan, *, lang: str | None = None, inputs: WorkbookInputs 
     ctx = Ctx(plan, lang, inputs, scope=scope)
     ctx.names["__plan_hash"] = plan_hash(plan)
     setup = SetupBuilder(ctx).build()          # defines SP_* names, KPI/tier refs, banners
-    regions = [live_sheets.build_region(ctx, r) for r in cfg.regions]
+    regions = [build_region(ctx, r) for r in cfg.regions]
     models = [plan_sheets.build_guide(ctx), setup, plan_sheets.build_targets(ctx), plan_sheets.build_calendar(ctx),
-              plan_sheets.build_kpi(ctx), *regions, live_sheets.build_deals(ctx), live_sheets.build_awards_inputs(ctx),
-              live_sheets.build_incentives(ctx), live_sheets.build_statements(ctx), live_sheets.build_risks(ctx), live_sheets.build_coaching(ctx), live_sheets.build_dashboard(ctx)]
+              plan_sheets.build_kpi(ctx), *regions, build_deals(ctx), build_awards_inputs(ctx), build_incentives(ctx),
+              build_statements(ctx), build_risks(ctx), build_coaching(ctx), build_dashboard(ctx)]
     h = ctx.names.pop("__plan_hash")
     props = {PROP_MONTH: str(cfg.month), PROP_LAYOUT: LAYOUT_VERSION, PROP_HASH: h, PROP_LANG: lang}
     if scope is not None:

@@ -11,18 +11,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from salesplan.inputs.spec import typed_fields
 from salesplan.inputs.words import NO, YES
 
 __all__ = ["RepRow", "PhaseRow", "RegionInput", "DealRow", "QuizRow", "ReferralRow", "WorkbookInputs",
-           "DEFAULT_REFERRAL_ROWS", "DEAL_FIELDS", "REFERRAL_FIELDS", "PHASE_SCALARS", "QUIZ_FIELDS",
+           "DEFAULT_REFERRAL_ROWS", "DEAL_FIELDS", "REP_FIELDS", "REFERRAL_FIELDS", "PHASE_SCALARS", "QUIZ_FIELDS",
            "quiz_weeks", "quiz_slots", "default_inputs"]
 
 DEFAULT_REFERRAL_ROWS = 20
-DEAL_FIELDS = ("seq", "date", "rep", "region", "customer", "new_customer", "product", "amount", "contract_id",
-               "quote", "list_price", "first_quote", "customer_region")
-REFERRAL_FIELDS = ("region", "partner", "level", "amount", "reference")
-PHASE_SCALARS = ("new_customers", "complaints", "response_hours", "satisfaction", "inventory")
-QUIZ_FIELDS = ("week", "place", "region", "rep")
+# the typed fields of each row, as the input specification declares them
+DEAL_FIELDS = typed_fields("deals")
+REFERRAL_FIELDS = typed_fields("referrals")
+PHASE_SCALARS = typed_fields("phases")
+REP_FIELDS = typed_fields("reps")
+QUIZ_FIELDS = ("week", "place") + typed_fields("quiz")     # week and place are laid out, not typed
 
 
 @dataclass

@@ -110,7 +110,6 @@ FIELDS: tuple[FieldSpec, ...] = (
     _f("deals", "region", "choice", choices_from="regions", blank="the row does not count",
        about="the rep's region"),
     _f("deals", "customer", "text", blank="—", about="customer (first deal of a new customer: R8 awards)"),
-    _f("deals", "customer_region", "text", blank="no green channel", about="where the customer is (R9)"),
     _f("deals", "new_customer", "choice", blank="否", about="a new customer", **_YN),
     _f("deals", "product", "choice", choices_from="products", blank="—", about="product"),
     _f("deals", "amount", "number", 0, MONEY_MAX, blank="the row does not count", about="amount (yuan, to the fen)",
@@ -119,6 +118,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     _f("deals", "quote", "number", 0, MONEY_MAX, blank="no discount check", about="quoted price (R9)", **_MONEY),
     _f("deals", "list_price", "number", 0, MONEY_MAX, blank="no discount check", about="list price (R9)", **_MONEY),
     _f("deals", "first_quote", "choice", blank="否", about="first quote to the customer (R9 special floor)", **_YN),
+    _f("deals", "customer_region", "text", blank="no green channel", about="where the customer is (R9)"),
     # ---------------------------------------------------------------- 竞赛与推荐 quiz places and referrals
     _f("quiz", "region", "choice", choices_from="regions", blank="no place", about="region of the placed rep"),
     _f("quiz", "rep", "text", blank="no place", about="the rep placed (week and place are laid out)"),

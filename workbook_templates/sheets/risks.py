@@ -1,0 +1,101 @@
+"""风险预警 risks: the triggered flags first, then the register of every check.
+
+Values: the flags of :mod:`salesplan.engine.actuals.region` and :mod:`salesplan.engine.actuals.deals`."""
+from __future__ import annotations
+
+from salesplan.workbook_templates.context import Ctx
+from salesplan.workbook_templates.model import COL, SheetModel, ref
+from salesplan.workbook_templates.sheets.common import flag_cf, msg
+
+
+def risk_checks(ctx: Ctx) -> list[tuple[str, str, str, str, int, int, tuple, str]]:
+    """(rule, check label, region/where, sheet, row, col, flag key, message) for every check."""
+    L, out = ctx.L, []
+    for rg in ctx.cfg.regions:
+        g = ctx.region_geom[rg.name]
+        for j, pt in enumerate(ctx.plan.phases):
+            r = g.r_phase0 + j
+            for f, key, lbl, mk in (("flag_missed", "missed_flag", "flag_missed", "missed"),
+                                    ("flag_complaint", "complaint_flag", "flag_complaint", "complaint"),
+                                    ("flag_inventory", "inventory_flag", "flag_inventory", "inventory")):
+                out.append(("R10", f"{L(lbl)} · {L('phase')}{pt.phase.number}", rg.name, g.sheet, r, g.pc[f],
+                            ("phase", rg.name, j, key), msg(ctx, mk)))
+    for rg in ctx.cfg.regions:
+        g = ctx.region_geom[rg.name]
+        out.append(("R3", L("flag_dup"), rg.name, g.sheet, *g.cell["dup_flag"], ("region", rg.name, "dup_flag"),
+                    msg(ctx, "dup")))
+    d = ctx.deals
+    for i in range(d.n_rows):
+        r = d.row(i)
+        for f, lbl, mk in (("report_flag", "flag_report", "report"), ("discount_flag", "flag_discount", "discount"),
+                           ("support_flag", "flag_support", "support"), ("green_flag", "flag_green", "green"),
+                           ("unknown_flag", "flag_unknown", "unknown")):
+            out.append(("R9" if f != "unknown_flag" else "R11", f"{L(lbl)} · #{i + 1}", "", d.sheet, r, d.c[f],
+                        ("deal", i, f), msg(ctx, mk)))
+    return out
+
+
+def build_risks(ctx: Ctx) -> SheetModel:
+    L, plan = ctx.L, ctx.plan
+    m = SheetModel(ctx.sheet["risks"], "risks")
+    m.put(1, 1, L("risks_title"), "title")
+    checks = risk_checks(ctx)
+    m.extra_checks = [c[6] for c in checks]
+    r = 3
+    m.put(r, 1, L("plan_alerts"), "section")
+    r += 1
+    for a in plan.alerts:
+        m.text(r, 1, a.rule, "text")
+        m.text(r, 2, a.message, "banner")
+        r += 1
+    m.f(r, 2, f"={ctx.banners['weights']}", "banner", ("lit", _weights_banner_text(ctx)))
+    r += 2
+    n_list = min(len(checks), 200)
+    reg_hdr = r + n_list + 4
+    reg0, regN = reg_hdr + 1, reg_hdr + len(checks)
+    m.put(r, 1, L("triggered_count"), "label")
+    m.f(r, 2, f"=IF(COUNT($G${reg0}:$G${regN})=0,0,MAX($G${reg0}:$G${regN}))", "total_int", ("cumflags", len(checks)))
+    total_cell = f"$B${r}"
+    r += 1
+    for cc, t in enumerate(("#", L("rule"), L("check"), L("region"), L("where"), L("message")), 1):
+        m.put(r, cc, t, "header")
+    m.print_title_rows = f"{r}:{r}"
+    r += 1
+    for k in range(1, n_list + 1):
+        mt = f"MATCH({k},$G${reg0}:$G${regN},0)"
+        m.f(r, 1, f'=IF({k}>{total_cell},"",{k})', "int", ("trig", k, "n"))
+        for cc, src_col in ((2, "B"), (3, "C"), (4, "D"), (5, "E"), (6, "F")):
+            tail = "" if cc == 6 else '&""'
+            m.f(r, cc, f'=IF({k}>{total_cell},"",INDEX(${src_col}${reg0}:${src_col}${regN},{mt}){tail})',
+                "flag" if cc == 6 else "text", ("trig", k, cc))
+        r += 1
+    if len(checks) > n_list:
+        m.put(r, 1, L.pick(f"（仅列出前{n_list}条，完整清单见下方）", f"(first {n_list} shown; see the register below)"),
+              "note")
+    r = reg_hdr - 1
+    m.put(r, 1, L("register"), "section")
+    for cc, t in enumerate(("#", L("rule"), L("check"), L("region"), L("where"), L("message"), "Σ"), 1):
+        m.put(reg_hdr, cc, t, "header")
+    for n, (rule, label, region, sheet, sr, sc, key, text_) in enumerate(checks):
+        r = reg0 + n
+        src = ref(sheet, sr, sc)
+        m.put(r, 1, n + 1, "int")
+        m.put(r, 2, rule, "text")
+        m.text(r, 3, label, "text")
+        m.text(r, 4, region, "text")
+        m.text(r, 5, f"{sheet}!{COL(sc)}{sr}", "text")
+        m.f(r, 6, f'=IF({src}="","",{src})', "flag", ("flag", key, text_))
+        prev = f"G{r - 1}" if n else "0"
+        m.f(r, 7, f'={prev}+IF(F{r}<>"",1,0)', "helper", ("cumflags", n + 1))
+    flag_cf(m, f"F{reg0}:F{max(regN, reg0)}", f"F{reg0}")
+    m.widths.update({1: 6, 2: 8, 3: 34, 4: 10, 5: 18, 6: 48, 7: 6})
+    m.freeze = "A3"
+    # Print the triggered list only: the register below holds every possible check
+    # (a thousand rows for the default plan) and would fill dozens of blank pages.
+    m.print_area = f"A1:F{reg_hdr - 2}"
+    return m
+
+
+def _weights_banner_text(ctx):
+    from salesplan.workbook_templates.plan_sheets import _weights_banner
+    return _weights_banner(ctx)
