@@ -349,9 +349,24 @@ def render(models: list[SheetModel], path, *, protect: bool = True, password: st
 
 
 def _render_sheet(wb, ws, m: SheetModel, *, protect: bool, password: str) -> None:
-    from openpyxl.chart import BarChart, LineChart, Reference
-    from openpyxl.worksheet.properties import PageSetupProperties
+    _layout(ws, m)
+    _page_setup(ws, m)
+    for v in m.validations:
+        dv = DataValidation(type=v.kind, formula1=v.formula1, formula2=v.formula2, operator=v.operator,
+                            allow_blank=True, showErrorMessage=True, showInputMessage=bool(v.prompt),
+                            prompt=v.prompt or None, error=v.error or None, errorStyle="stop")
+        dv.sqref = " ".join(v.sqref)
+        ws.data_validations.append(dv)
+    for sqref, rule in m.cond:
+        ws.conditional_formatting.add(sqref, rule)
+    if protect and m.protect:
+        _protect(ws, password)
+    for c in m.charts:
+        _add_chart(wb, ws, m, c)
+    _write_rows(wb, ws, m)
 
+
+def _layout(ws, m: SheetModel) -> None:
     for col, w in m.widths.items():
         ws.column_dimensions[COL(col)].width = w
     for col in m.hidden_cols:
@@ -364,6 +379,12 @@ def _render_sheet(wb, ws, m: SheetModel, *, protect: bool, password: str) -> Non
         ws.sheet_properties.tabColor = m.tab_color
     if m.hidden:
         ws.sheet_state = "veryHidden"
+    for rng_ in m.merges:
+        ws.merged_cells.add(rng_)
+
+
+def _page_setup(ws, m: SheetModel) -> None:
+    from openpyxl.worksheet.properties import PageSetupProperties
     ws.page_setup.orientation = "landscape" if m.landscape else "portrait"
     ws.page_setup.paperSize = 9  # A4
     ws.page_setup.fitToWidth = 1
@@ -373,42 +394,38 @@ def _render_sheet(wb, ws, m: SheetModel, *, protect: bool, password: str) -> Non
         ws.print_area = m.print_area
     if m.print_title_rows:
         ws.print_title_rows = m.print_title_rows
-    for rng_ in m.merges:
-        ws.merged_cells.add(rng_)
-    for v in m.validations:
-        dv = DataValidation(type=v.kind, formula1=v.formula1, formula2=v.formula2, operator=v.operator,
-                            allow_blank=True, showErrorMessage=True, showInputMessage=bool(v.prompt),
-                            prompt=v.prompt or None, error=v.error or None, errorStyle="stop")
-        dv.sqref = " ".join(v.sqref)
-        ws.data_validations.append(dv)
-    for sqref, rule in m.cond:
-        ws.conditional_formatting.add(sqref, rule)
-    if protect and m.protect:
-        p = ws.protection
-        p.sheet = True
-        if password:
-            p.password = password
-        p.formatColumns = False
-        p.formatRows = False
-        p.autoFilter = False
-        p.sort = True
-        p.selectLockedCells = False
-        p.selectUnlockedCells = False
-    for c in m.charts:
-        chart = BarChart() if c.kind in ("bar", "col") else LineChart()
-        if c.kind == "bar":
-            chart.type = "bar"
-        elif c.kind == "col":
-            chart.type = "col"
-        chart.title = c.title
-        chart.y_axis.title = c.y_title or None
-        chart.width, chart.height = c.width, c.height
-        src = wb[c.data_sheet] if c.data_sheet != m.name else ws
-        for col, hdr, r1, r2 in c.series:
-            chart.add_data(Reference(src, min_col=col, min_row=hdr, max_row=r2), titles_from_data=True)
-        chart.set_categories(Reference(src, min_col=c.cats[0], min_row=c.cats[1], max_row=c.cats[2]))
-        ws.add_chart(chart, c.anchor)
 
+
+def _protect(ws, password: str) -> None:
+    p = ws.protection
+    p.sheet = True
+    if password:
+        p.password = password
+    p.formatColumns = False
+    p.formatRows = False
+    p.autoFilter = False
+    p.sort = True
+    p.selectLockedCells = False
+    p.selectUnlockedCells = False
+
+
+def _add_chart(wb, ws, m: SheetModel, c: ChartSpec) -> None:
+    from openpyxl.chart import BarChart, LineChart, Reference
+    chart = BarChart() if c.kind in ("bar", "col") else LineChart()
+    if c.kind in ("bar", "col"):
+        chart.type = c.kind
+    chart.title = c.title
+    chart.y_axis.title = c.y_title or None
+    chart.width, chart.height = c.width, c.height
+    src = wb[c.data_sheet] if c.data_sheet != m.name else ws
+    for col, hdr, r1, r2 in c.series:
+        chart.add_data(Reference(src, min_col=col, min_row=hdr, max_row=r2), titles_from_data=True)
+    chart.set_categories(Reference(src, min_col=c.cats[0], min_row=c.cats[1], max_row=c.cats[2]))
+    ws.add_chart(chart, c.anchor)
+
+
+def _write_rows(wb, ws, m: SheetModel) -> None:
+    """Stream the cells row by row with the shared style pool (and lxml's writer when present)."""
     pool = getattr(wb, "_salesplan_pool", None)
     if pool is None:                       # styles are workbook-wide: register them once
         pool = wb._salesplan_pool = _StylePool(wb, ws)

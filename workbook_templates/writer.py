@@ -337,75 +337,84 @@ def read_config_from_workbook(book, *, month: str | None = None) -> PlanConfig:
         grid = reader.read_used_range(setup)
     finally:
         reader.close()
+    data, tables = _setup_rows(grid)
+    _config_tables(data, tables, inputs)
+    wb_month = data.pop("month", None) or meta.get("month")
+    source = str(getattr(book, "path", book))
+    return validate_config(data, source=f"{source} (设置)", month=month or wb_month)
+
+
+def _setup_rows(grid: list[list]) -> tuple[dict[str, Any], dict[str, tuple[list[str], list[list]]]]:
+    """(scalar config keys, tables) from the 设置 rows, found by the config key in column L."""
     data: dict[str, Any] = {}
     tables: dict[str, tuple[list[str], list[list]]] = {}
-    current_fields: dict[str, list[str]] = {}
     for row in grid:
-        if len(row) < C_KEY:
-            continue
-        key = row[C_KEY - 1]
-        if not isinstance(key, str) or not _KEY_RE.match(key):
+        key = row[C_KEY - 1] if len(row) >= C_KEY else None
+        if not isinstance(key, str) or not _KEY_RE.match(key) or key.startswith("meta."):
             continue
         if key.startswith("[[") and key.endswith("]]"):
-            t = key[2:-2]
-            current_fields[t] = [str(v) if v is not None else "" for v in row[: C_KEY - 1]]
-            tables[t] = (current_fields[t], [])
-            continue
-        if key in tables:
+            tables[key[2:-2]] = ([str(v) if v is not None else "" for v in row[: C_KEY - 1]], [])
+        elif key in tables:
             tables[key][1].append(row[: C_KEY - 1])
-            continue
-        if key.startswith("meta."):
-            continue
-        value = _cell_to_config(row[1])
-        if "[" in key:
-            base, idx = key[:-1].split("[")
-            lst = _dig(data, base, [])
-            if value is not None:
-                lst.append(value)
         else:
-            if value is None:
-                continue
-            _set(data, key, value)
-    def rows_of(t):
-        fields, rows = tables.get(t, ([], []))
-        out = []
-        for r in rows:
-            rec = {f: _cell_to_config(v) for f, v in zip(fields, r) if f and f not in _FORMULA_FIELDS}
-            if "focus_target" in fields and not (isinstance(r[fields.index("focus_target")], str)):
-                rec["focus_target"] = _cell_to_config(r[fields.index("focus_target")])
-            if any(v is not None for v in rec.values()):
-                out.append(rec)
-        return out
-    data["products"] = [{k: v for k, v in r.items() if v is not None} for r in rows_of("products")]
+            _setup_value(data, key, _cell_to_config(row[1]))
+    return data, tables
+
+
+def _setup_value(data: dict[str, Any], key: str, value) -> None:
+    if "[" in key:      # one item of a list (blank items are skipped)
+        lst = _dig(data, key[:-1].split("[")[0], [])
+        if value is not None:
+            lst.append(value)
+    elif value is not None:
+        _set(data, key, value)
+
+
+def _table_rows(tables, t: str) -> list[dict[str, Any]]:
+    """The non-blank records of one 设置 table (formula columns left out)."""
+    fields, rows = tables.get(t, ([], []))
+    out = []
+    for r in rows:
+        rec = {f: _cell_to_config(v) for f, v in zip(fields, r) if f and f not in _FORMULA_FIELDS}
+        if "focus_target" in fields and not (isinstance(r[fields.index("focus_target")], str)):
+            rec["focus_target"] = _cell_to_config(r[fields.index("focus_target")])
+        if any(v is not None for v in rec.values()):
+            out.append(rec)
+    return out
+
+
+def _config_regions(tables, inputs: WorkbookInputs) -> list[dict[str, Any]]:
+    """Regions from 设置; the focus target as typed on the region tab when it is a number."""
     regions = []
-    for r in rows_of("regions"):
+    for r in _table_rows(tables, "regions"):
         rec = {k: v for k, v in r.items() if v is not None and k != "focus_target"}
         ft = inputs.regions.get(rec.get("name", ""), None)
         ftv = ft.focus_target if ft is not None else r.get("focus_target")
         if isinstance(ftv, (int, float, Decimal)) and not isinstance(ftv, bool):
             rec["focus_target"] = _cell_to_config(ftv)
         regions.append(rec)
-    data["regions"] = regions
+    return regions
+
+
+def _config_tables(data: dict[str, Any], tables, inputs: WorkbookInputs) -> None:
+    data["products"] = [{k: v for k, v in r.items() if v is not None} for r in _table_rows(tables, "products")]
+    data["regions"] = _config_regions(tables, inputs)
     kpis, bweights = [], {}
-    for r in rows_of("kpis"):
-        rec = {k: v for k, v in r.items() if v is not None and k not in ("b_weight", "effective")}
+    for r in _table_rows(tables, "kpis"):
         if r.get("b_weight") is not None and r.get("key"):
             bweights[r["key"]] = r["b_weight"]
-        kpis.append(rec)
+        kpis.append({k: v for k, v in r.items() if v is not None and k not in ("b_weight", "effective")})
     data["kpis"] = kpis
-    sb = data.setdefault("strategy_b", {})
-    sb["kpi_weights"] = bweights
-    data.setdefault("commission", {})["tiers"] = [{"from": r["from"], "rate": r["rate"]} for r in rows_of("tiers")
+    data.setdefault("strategy_b", {})["kpi_weights"] = bweights
+    data.setdefault("commission", {})["tiers"] = [{"from": r["from"], "rate": r["rate"]}
+                                                  for r in _table_rows(tables, "tiers")
                                                   if r.get("from") is not None and r.get("rate") is not None]
     cal = data.setdefault("calendar", {})
-    cal["extra_holidays"] = [r["date"] for r in rows_of("extra_holidays") if r.get("date")]
-    cal["extra_workdays"] = [r["date"] for r in rows_of("extra_workdays") if r.get("date")]
+    cal["extra_holidays"] = [r["date"] for r in _table_rows(tables, "extra_holidays") if r.get("date")]
+    cal["extra_workdays"] = [r["date"] for r in _table_rows(tables, "extra_workdays") if r.get("date")]
     tb = data.get("awards", {}).get("champion_tiebreak")
     if isinstance(tb, str):
         data["awards"]["champion_tiebreak"] = [t.strip() for t in tb.split(",") if t.strip()]
-    wb_month = data.pop("month", None) or meta.get("month")
-    source = str(getattr(book, "path", book))
-    return validate_config(data, source=f"{source} (设置)", month=month or wb_month)
 
 
 _KEY_RE = re.compile(r"^(\[\[[a-z_]+\]\]|[a-z_]+(\.[a-z_]+)*(\[\d+\])?)$")

@@ -88,41 +88,15 @@ def compute_bonuses(config: PlanConfig, deals: pd.DataFrame, rep_targets: Mappin
     if "date" in cdf.columns:
         cdf = cdf.assign(date=[date_key(v) for v in cdf["date"]])
     champ = aw.champion(cdf, kpi_scores, a_cfg.champion_tiebreak) if len(cdf) else None
-    rep_awards: list[aw.Award] = []
-    if champ is not None:
-        rep_awards.append(aw.Award(champ.region, champ.rep, "champion", a_cfg.champion_prize_value * 100,
-                                   "R8 销售champion",
-                                   f"rank 1 on revenue ¥{champ.revenue_fen / 100:,.2f} (decided by {champ.decided_by}); "
-                                   f"prize: {a_cfg.champion_prize}"))
-    if len(deals) and {"customer", "is_new_customer"} <= set(deals.columns):
-        rep_awards += aw.first_deal_awards(deals, a_cfg)
-    rep_awards += aw.retention_awards(churn or {}, a_cfg)
-    rep_awards += aw.quiz_awards(quiz_places, a_cfg)
+    rep_awards = _rep_awards(a_cfg, deals, champ, churn, quiz_places)
     unpaid: list[aw.Award] = []
     if known_only:
         unpaid = [a for a in rep_awards if (a.region, a.rep) not in rep_targets]
         rep_awards = [a for a in rep_awards if (a.region, a.rep) in rep_targets]
     referral_rows = aw.referral_awards(referrals, a_cfg)
-
-    keys = list(dict.fromkeys(list(rep_targets) + [(a.region, a.rep) for a in rep_awards]))
-    st = pd.DataFrame(keys, columns=["region", "rep"]) if keys else pd.DataFrame(columns=["region", "rep"])
-    st["target_yuan"] = [int(rep_targets.get(k, 0)) for k in keys]
-    revenue = per_deal.groupby(["region", "rep"])["amount_fen"].sum()
-    comm = per_deal.groupby(["region", "rep"])["commission_fen"].sum()
-    idx = pd.MultiIndex.from_frame(st[["region", "rep"]]) if keys else pd.MultiIndex.from_tuples([], names=["region", "rep"])
-    st["revenue_fen"] = revenue.reindex(idx, fill_value=0).to_numpy(dtype="int64")
-    st["commission_fen"] = comm.reindex(idx, fill_value=0).to_numpy(dtype="int64")
-    for kind in REP_AWARD_KINDS:
-        sums: dict[tuple[str, str], int] = {}
-        for a in rep_awards:
-            if a.award == kind:
-                sums[(a.region, a.rep)] = sums.get((a.region, a.rep), 0) + a.amount_fen
-        st[f"{kind}_fen"] = [sums.get(k, 0) for k in keys]
-    st["total_fen"] = st["commission_fen"] + st[[f"{k}_fen" for k in REP_AWARD_KINDS]].sum(axis=1)
-    psums: dict[tuple[str, str], int] = {}
-    for a in referral_rows:
-        psums[(a.region, a.rep)] = psums.get((a.region, a.rep), 0) + a.amount_fen
-    partners = pd.DataFrame([(r, p, v) for (r, p), v in psums.items()], columns=["region", "partner", "referral_fen"])
+    st = _statements(per_deal, rep_targets, rep_awards)
+    partners = pd.DataFrame([(r, p, v) for (r, p), v in _sum_by_rep(referral_rows).items()],
+                            columns=["region", "partner", "referral_fen"])
     totals = {
         "commission_fen": int(per_deal["commission_fen"].sum()),
         "trace_fen": int(trace["commission_fen"].sum()) if len(trace) else 0,
@@ -136,3 +110,43 @@ def compute_bonuses(config: PlanConfig, deals: pd.DataFrame, rep_targets: Mappin
             or totals["trace_fen"] != totals["commission_fen"]:  # pragma: no cover - a bug, never data
         raise ArithmeticError(f"bonus totals do not reconcile: {totals}")
     return BonusResult(per_deal, trace, rep_awards + referral_rows, champ, st, totals, partners, unpaid)
+
+
+def _rep_awards(a_cfg, deals: pd.DataFrame, champ, churn, quiz_places) -> list[aw.Award]:
+    """Champion, first-deal, retention and quiz awards (before the roster check)."""
+    out: list[aw.Award] = []
+    if champ is not None:
+        out.append(aw.Award(champ.region, champ.rep, "champion", a_cfg.champion_prize_value * 100,
+                            "R8 销售champion",
+                            f"rank 1 on revenue ¥{champ.revenue_fen / 100:,.2f} (decided by {champ.decided_by}); "
+                            f"prize: {a_cfg.champion_prize}"))
+    if len(deals) and {"customer", "is_new_customer"} <= set(deals.columns):
+        out += aw.first_deal_awards(deals, a_cfg)
+    out += aw.retention_awards(churn or {}, a_cfg)
+    out += aw.quiz_awards(quiz_places, a_cfg)
+    return out
+
+
+def _sum_by_rep(awards: Iterable[aw.Award]) -> dict[tuple[str, str], int]:
+    sums: dict[tuple[str, str], int] = {}
+    for a in awards:
+        sums[(a.region, a.rep)] = sums.get((a.region, a.rep), 0) + a.amount_fen
+    return sums
+
+
+def _statements(per_deal: pd.DataFrame, rep_targets, rep_awards: list[aw.Award]) -> pd.DataFrame:
+    """One row per rep (targets' order, then award-only names): revenue, commission, each award, total (fen)."""
+    keys = list(dict.fromkeys(list(rep_targets) + [(a.region, a.rep) for a in rep_awards]))
+    st = pd.DataFrame(keys, columns=["region", "rep"]) if keys else pd.DataFrame(columns=["region", "rep"])
+    st["target_yuan"] = [int(rep_targets.get(k, 0)) for k in keys]
+    revenue = per_deal.groupby(["region", "rep"])["amount_fen"].sum()
+    comm = per_deal.groupby(["region", "rep"])["commission_fen"].sum()
+    idx = (pd.MultiIndex.from_frame(st[["region", "rep"]]) if keys
+           else pd.MultiIndex.from_tuples([], names=["region", "rep"]))
+    st["revenue_fen"] = revenue.reindex(idx, fill_value=0).to_numpy(dtype="int64")
+    st["commission_fen"] = comm.reindex(idx, fill_value=0).to_numpy(dtype="int64")
+    for kind in REP_AWARD_KINDS:
+        sums = _sum_by_rep(a for a in rep_awards if a.award == kind)
+        st[f"{kind}_fen"] = [sums.get(k, 0) for k in keys]
+    st["total_fen"] = st["commission_fen"] + st[[f"{k}_fen" for k in REP_AWARD_KINDS]].sum(axis=1)
+    return st
