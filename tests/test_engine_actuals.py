@@ -72,9 +72,7 @@ def test_streak_resets_on_unjudged_phase():
 def test_deal_rows_agree_with_the_commission_engine(plans, cfg, seed):
     plan, inputs, act = _filled(plans, cfg, seed)
     basis = deal_basis(plan, inputs)
-    roster = Roster({}, {})
-    for region in plan.config.regions:
-        region_reps(plan, inputs, region, basis, {}, roster)
+    roster = Roster.of([region_reps(plan, inputs, region, basis, {}) for region in plan.config.regions])
     pay = payouts(plan, inputs, basis, roster)
     before = cumulative_before(basis)
     n_t = len(plan.config.commission.tiers)

@@ -77,9 +77,7 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
     """
     out: dict[tuple, Any] = {}
     basis = deal_basis(plan, inputs)
-    roster = Roster({}, {})
-    for region in plan.config.regions:
-        region_reps(plan, inputs, region, basis, out, roster)
+    roster = Roster.of([region_reps(plan, inputs, region, basis, out) for region in plan.config.regions])
     for region in plan.config.regions:
         region_phases(plan, inputs, region, out)
     pay = payouts(plan, inputs, basis, roster)

@@ -44,6 +44,11 @@ class Roster:
     targets: dict[tuple[str, str], int]
     kpi: dict[tuple[str, str], float]
 
+    @staticmethod
+    def of(parts: list["Roster"]) -> "Roster":
+        return Roster({k: v for p in parts for k, v in p.targets.items()},
+                      {k: v for p in parts for k, v in p.kpi.items()})
+
 
 def _weight(row) -> int:
     if not present(row.name):
@@ -108,8 +113,8 @@ def _params(out: dict, name: str, table, focus_target) -> None:
         out[pk + ("cap",)] = float(kw.cap)
 
 
-def region_reps(plan, inputs, region, basis: DealBasis, out: dict, roster: Roster) -> None:
-    """The region tab's rep table and summary cells; fills ``roster`` with the named reps' figures."""
+def region_reps(plan, inputs, region, basis: DealBasis, out: dict) -> Roster:
+    """The region tab's rep table and summary cells; returns the named reps' target and KPI score."""
     cfg = plan.config
     name = region.name
     rin = inputs.regions[name]
@@ -124,6 +129,7 @@ def region_reps(plan, inputs, region, basis: DealBasis, out: dict, roster: Roste
     focus_t = num(rin.focus_target)
     score_max = float(cfg.weights.score_max)
     scores = []
+    roster = Roster({}, {})
     for i, row in enumerate(rin.reps):
         k = ("rep", name, i)
         out[k + ("W",)], out[k + ("q",)], out[k + ("rem",)], out[k + ("rank",)] = (
@@ -145,6 +151,7 @@ def region_reps(plan, inputs, region, basis: DealBasis, out: dict, roster: Roste
         scores.append(total)
         _coaching(out, k, row, cfg.coaching)
     _summary(out, name, rin.reps, scores)
+    return roster
 
 
 def _coaching(out: dict, k: tuple, row, coaching) -> None:
