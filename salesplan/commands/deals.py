@@ -294,7 +294,7 @@ def land_deals(plan: str | Path, report: DealFiles, *, allow_other_months: bool 
     progress = progress or NullProgress()
     from salesplan.workbook_templates import write_deals
     from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.workbook_templates.io import OpenpyxlReader
+    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
 
     path = Path(plan)
     month = plan_month(path)

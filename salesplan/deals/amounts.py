@@ -1,31 +1,10 @@
-"""Exact parsing of money amounts as CRM exports write them.
+"""Exact parsing of money amounts as CRM exports write them (accepted forms: docs/deals.md).
 
-Accepted (the value is always exact, never a binary float):
-
-* plain numbers: ``38000``, ``38000.5``, ``38000.50``, ``+38000``
-* thousands separators, ASCII or full-width: ``1,200,000`` / ``1，200，000``; groups
-  must be of three digits (``1,5`` is refused: it may be a European decimal comma)
-* full-width digits and punctuation: ``１２０万``, ``３８０００．００``
-* currency marks before the number: ``¥``, ``￥``, ``RMB``, ``CNY``, ``人民币``;
-  ``元`` / ``圆`` after it
-* Chinese units after the number: ``万`` (×10,000) and ``亿`` (×100,000,000),
-  optionally followed by ``元``: ``120万``, ``1.2亿``, ``120万元``
-
-Refused with :class:`AmountError` (a ``ValueError`` carrying ``value`` and
-``expected``): blanks, words (``abc``, ``N/A``, ``nan``), negative amounts
-(``-5``, ``(5)``), scientific notation (``1.2E+06``: Excel prints it when a column
-is too narrow and the digits are lost), more than 2 decimals *after* applying the
-unit (``1.234567891万`` = 12345.67891 yuan), and amounts above ``max_yuan``.
-
-Zero is accepted (a free deal is still a deal). Amounts are held as integer
-*fen* (1 yuan = 100 fen) in DataFrames; :func:`parse_amount` returns yuan as a
-``Decimal`` with at most 2 decimals.
-
-Numbers that come from an XLSX cell arrive as Python floats (the file stores a
-binary double). They are read back through their shortest decimal form
-(``repr``), and when that has more than 2 decimals, through Excel's own 15
-significant digits (``0.30000000000000004`` → ``0.3``), which is what the user saw
-in Excel. No arithmetic on money is ever done in floating point.
+Amounts are held as integer fen; no arithmetic on money is ever done in floating
+point. An XLSX number arrives as a binary double: it is read through its shortest
+decimal form (``repr``) and, when that has more than 2 decimals, through Excel's 15
+significant digits (``0.30000000000000004`` → ``0.3``), which is what the user saw.
+Errors are :class:`AmountError` (a ``ValueError`` with ``value``, ``reason``, ``code``).
 """
 from __future__ import annotations
 

@@ -1,16 +1,17 @@
-"""Book access in the pandas ``io.excel`` style: a small reader protocol with an openpyxl
-implementation (headless) and an xlwings implementation (inside Excel).
-
-Readers fetch whole blocks at once (a sheet's used range, all defined names) — one
-call per sheet, never cell by cell — so the xlwings face stays fast over COM.
-"""
+"""The openpyxl engine: a saved .xlsx read headless (read-only, streaming), values as
+typed and formulas as text. Also :func:`open_workbook`, openpyxl's ``load_workbook``
+whose refusals name the file."""
 from __future__ import annotations
 
 import zipfile
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 from xml.etree import ElementTree as ET
 
+from salesplan.errors import Problem, WorkbookError
+from salesplan.xlsx.base import BaseReader
+
+__all__ = ["WORKBOOK_EXPECTED", "describe_non_workbook", "open_workbook", "OpenpyxlReader"]
 
 WORKBOOK_EXPECTED = "a salesplan .xlsx workbook"
 
@@ -37,8 +38,6 @@ def open_workbook(path: str | Path, **kwargs: Any):
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
-    from salesplan.errors import Problem, WorkbookError
-
     p = Path(path)
     if p.is_dir():
         raise WorkbookError([Problem(str(p), describe_non_workbook(p), WORKBOOK_EXPECTED, "not-a-file")], str(p))
@@ -52,17 +51,7 @@ def open_workbook(path: str | Path, **kwargs: Any):
                             str(p)) from None
 
 
-@runtime_checkable
-class BookReader(Protocol):
-    path: Path | None
-
-    def sheet_names(self) -> list[str]: ...
-    def read_used_range(self, sheet: str) -> list[list[Any]]: ...
-    def defined_names(self) -> dict[str, str]: ...
-    def custom_properties(self) -> dict[str, str]: ...
-
-
-class OpenpyxlReader:
+class OpenpyxlReader(BaseReader):
     """Reads a saved .xlsx (read-only, streaming); values as typed (formulas as text)."""
 
     def __init__(self, path: str | Path):
@@ -91,53 +80,3 @@ class OpenpyxlReader:
 
     def close(self) -> None:
         self._wb.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-
-class XlwingsReader:  # pragma: no cover - needs Excel
-    """Reads a workbook open in Excel through xlwings, including unsaved typing."""
-
-    def __init__(self, book):
-        self.book = book
-        full = getattr(book, "fullname", None)
-        self.path = Path(full) if full else None
-
-    def sheet_names(self) -> list[str]:
-        return [s.name for s in self.book.sheets]
-
-    def read_used_range(self, sheet: str) -> list[list[Any]]:
-        ws = self.book.sheets[sheet]
-        used = ws.used_range
-        last_row = used.last_cell.row
-        last_col = used.last_cell.column
-        values = ws.range((1, 1), (last_row, last_col)).options(ndim=2).value
-        return [list(r) for r in values]
-
-    def defined_names(self) -> dict[str, str]:
-        return {n.name: n.refers_to.lstrip("=") for n in self.book.names}
-
-    def custom_properties(self) -> dict[str, str]:
-        try:
-            props = self.book.api.CustomDocumentProperties
-            return {props.Item(i).Name: str(props.Item(i).Value) for i in range(1, props.Count + 1)}
-        except Exception:
-            return {}
-
-    def close(self) -> None:
-        pass
-
-
-def open_reader(book) -> BookReader:
-    """A reader for a path, an openpyxl-backed book adapter, or an xlwings Book."""
-    if isinstance(book, (str, Path)):
-        return OpenpyxlReader(book)
-    if hasattr(book, "reader"):
-        return book.reader()
-    if hasattr(book, "sheets") and hasattr(book, "fullname"):
-        return XlwingsReader(book)
-    raise TypeError(f"cannot read {book!r}: expected a path, a PathBook or an xlwings Book")

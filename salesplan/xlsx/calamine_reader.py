@@ -1,0 +1,93 @@
+"""The calamine engine: cell values only (no formulas, no styles), fast; used by the
+deals import.
+
+python-calamine is a Rust library that can abort the whole process on a hostile file
+(a panic, or an allocation it cannot make). So every file passes
+:func:`~salesplan.xlsx.preflight.preflight_xlsx` first, and the read itself runs in a
+child process under a memory cap: whatever the file does to calamine, the caller gets
+an :class:`UnsafeFileError`, never a dead process.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+from salesplan.xlsx.base import BaseReader
+from salesplan.xlsx.preflight import UnsafeFileError, preflight_xlsx
+
+__all__ = ["CalamineReader", "READ_MEMORY_LIMIT"]
+
+READ_MEMORY_LIMIT = 1 << 30      # what one file may cost the child beyond its start, in bytes
+
+
+def _read_all(path: str) -> dict[str, list[list[Any]]]:
+    import python_calamine as pc
+
+    wb = pc.load_workbook(path)
+    try:
+        return {nm: wb.get_sheet_by_name(nm).to_python(skip_empty_area=False) for nm in wb.sheet_names}
+    finally:
+        wb.close()
+
+
+def _cap_memory(extra: int) -> None:
+    """Limit the child's address space to what it has now plus ``extra`` (POSIX only)."""
+    try:
+        import resource
+
+        with open("/proc/self/statm") as fh:
+            now = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        resource.setrlimit(resource.RLIMIT_AS, (now + extra, now + extra))
+    except (ImportError, OSError, ValueError):
+        pass                                      # (no /proc or no rlimits: no cap)
+
+
+def _child(conn, path: str, extra: int) -> None:
+    _cap_memory(extra)
+    try:
+        conn.send(("ok", _read_all(path)))
+    except BaseException as exc:                  # pyo3's PanicException derives from BaseException
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def _read_isolated(path: Path, extra: int) -> dict[str, list[list[Any]]]:
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(child, str(path), extra), daemon=True)
+    proc.start()
+    child.close()
+    try:
+        status, got = parent.recv()
+    except EOFError:
+        proc.join()
+        code = proc.exitcode or 0
+        how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
+        raise UnsafeFileError(path, "corrupt", f"the workbook reader stopped ({how}): the file is "
+                              f"damaged or needs more than {extra >> 20:,} MiB") from None
+    finally:
+        parent.close()
+    proc.join()
+    if status != "ok":
+        raise UnsafeFileError(path, "corrupt", f"the workbook could not be read: {got}")
+    return got
+
+
+class CalamineReader(BaseReader):
+    """Values of every sheet (formulas as their cached values), after the preflight."""
+
+    def __init__(self, path: str | os.PathLike, *, memory_limit: int = READ_MEMORY_LIMIT, **preflight_limits: Any):
+        self.path = Path(path)
+        preflight_xlsx(self.path, **preflight_limits)
+        self._sheets = _read_isolated(self.path, memory_limit)
+
+    def sheet_names(self) -> list[str]:
+        return list(self._sheets)
+
+    def read_used_range(self, sheet: str) -> list[list[Any]]:
+        return self._sheets[sheet]
