@@ -14,15 +14,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-__all__ = [
-    "AMOUNT_EXPECTED",
-    "DEFAULT_MAX_YUAN",
-    "AmountError",
-    "parse_amount",
-    "parse_amount_fen",
-    "amounts_to_fen",
-    "fen_to_decimal",
-]
+__all__ = ["AMOUNT_EXPECTED", "DEFAULT_MAX_YUAN", "AmountError", "parse_amount", "parse_amount_fen",
+           "amounts_to_fen", "fen_to_decimal"]
 
 #: What an amount should look like, quoted in every error message.
 AMOUNT_EXPECTED = (
@@ -49,22 +42,8 @@ class AmountError(ValueError):
 
 # Full-width forms (and the ideographic space) to their ASCII equivalents. An explicit
 # table instead of NFKC, which would also turn ① into 1 or ½ into 1⁄2.
-_FULLWIDTH = {0xFF10 + i: ord("0") + i for i in range(10)}
-_FULLWIDTH.update({
-    0xFF0C: ord(","),   # ，
-    0xFF0E: ord("."),   # ．
-    0x3002: ord("."),   # 。 (used as a decimal point by some IMEs)
-    0xFF0B: ord("+"),   # ＋
-    0xFF0D: ord("-"),   # －
-    0x2212: ord("-"),   # − minus sign
-    0xFF08: ord("("),   # （
-    0xFF09: ord(")"),   # ）
-    0xFFE5: ord("¥"),   # ￥
-    0x3000: ord(" "),   # ideographic space
-    0x00A0: ord(" "),   # no-break space
-    0x202F: ord(" "),   # narrow no-break space
-    0x2009: ord(" "),   # thin space
-})
+_FULLWIDTH = str.maketrans("０１２３４５６７８９，．。＋－−（）￥\u3000\u00a0\u202f\u2009",   # 。: an IME's decimal point
+                           "0123456789,..+--()¥    ")
 
 _PREFIX = re.compile(r"^(?:¥|RMB|CNY|人民币)\s*", re.IGNORECASE)
 _SUFFIX_CURRENCY = re.compile(r"\s*(?:元|圆|RMB|CNY)$", re.IGNORECASE)

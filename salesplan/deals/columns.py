@@ -13,14 +13,7 @@ from typing import Iterable, Mapping, Sequence
 
 from salesplan.errors import ConfigError, Problem
 
-__all__ = [
-    "FIELDS",
-    "REQUIRED",
-    "OPTIONAL",
-    "DEFAULT_HEADERS",
-    "ColumnMap",
-    "normalise_header",
-]
+__all__ = ["FIELDS", "REQUIRED", "OPTIONAL", "DEFAULT_HEADERS", "ColumnMap", "normalise_header"]
 
 #: Canonical fields, in the order of the DataFrame the reader builds.
 FIELDS: tuple[str, ...] = (

@@ -27,15 +27,8 @@ from salesplan.xlsx import open_book
 from salesplan.xlsx.preflight import UnsafeFileError
 from salesplan.errors import DealsError, Problem
 
-__all__ = [
-    "DEALS_COLUMNS",
-    "Duplicate",
-    "ImportReport",
-    "DealsImport",
-    "import_deals",
-    "detect_encoding",
-    "UnsafeFileError",
-]
+__all__ = ["DEALS_COLUMNS", "Duplicate", "ImportReport", "DealsImport", "import_deals", "detect_encoding",
+           "UnsafeFileError"]
 
 DEALS_COLUMNS: tuple[str, ...] = (
     "seq", "source_row", "date", "rep", "region", "customer", "is_new_customer", "product",
@@ -183,10 +176,7 @@ class _Table:
     @classmethod
     def from_rows(cls, rows: list[list[Any]]) -> "_Table":
         width = max((len(r) for r in rows), default=0)
-        cols = []
-        for j in range(width):
-            cols.append(np.array([r[j] if j < len(r) else "" for r in rows], dtype=object))
-        return cls(cols, len(rows))
+        return cls([np.array([r[j] if j < len(r) else "" for r in rows], dtype=object) for j in range(width)], len(rows))
 
     def row(self, i: int) -> list[Any]:
         return [c[i] for c in self.cols]

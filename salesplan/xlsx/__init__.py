@@ -2,6 +2,6 @@
 small reader interface (:mod:`.base`) and its engines by name (:mod:`.registry`).
 Nothing outside this package opens an .xlsx to read it."""
 from salesplan.xlsx.base import BaseReader, BookReader
-from salesplan.xlsx.registry import ENGINES, open_book, register_engine
+from salesplan.xlsx.registry import ENGINES, open_book
 
-__all__ = ["BaseReader", "BookReader", "ENGINES", "open_book", "register_engine"]
+__all__ = ["BaseReader", "BookReader", "ENGINES", "open_book"]

@@ -1,8 +1,6 @@
-"""The one small interface every workbook reader offers (pandas ``io.excel`` style).
-
-Readers fetch whole blocks at once (a sheet's used range, all defined names) — one
-call per sheet, never cell by cell — so the xlwings engine stays fast over COM.
-"""
+"""The one small interface every workbook reader offers (pandas ``io.excel`` style):
+whole blocks at once (a sheet's used range, all defined names), never cell by cell,
+so the xlwings engine stays fast over COM."""
 from __future__ import annotations
 
 from pathlib import Path

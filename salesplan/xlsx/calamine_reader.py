@@ -1,11 +1,8 @@
-"""The calamine engine: cell values only (no formulas, no styles), fast; used by the
-deals import.
+"""The calamine engine: cell values only (no formulas, no styles), fast; the deals import.
 
-python-calamine is a Rust library that can abort the whole process on a hostile file
-(a panic, or an allocation it cannot make). So every file passes
-:func:`~salesplan.xlsx.preflight.preflight_xlsx` first, and the read itself runs in a
-child process under a memory cap: whatever the file does to calamine, the caller gets
-an :class:`UnsafeFileError`, never a dead process.
+python-calamine (Rust) can abort the whole process on a hostile file, so every file
+passes the preflight first and is then read in a child process under a memory cap:
+whatever the file does to calamine, the caller gets an :class:`UnsafeFileError`.
 """
 from __future__ import annotations
 
@@ -20,35 +17,26 @@ from salesplan.xlsx.preflight import UnsafeFileError, preflight_xlsx
 
 __all__ = ["CalamineReader", "READ_MEMORY_LIMIT"]
 
-READ_MEMORY_LIMIT = 1 << 30      # what one file may cost the child beyond its start, in bytes
-
-
-def _read_all(path: str) -> dict[str, list[list[Any]]]:
-    import python_calamine as pc
-
-    wb = pc.load_workbook(path)
-    try:
-        return {nm: wb.get_sheet_by_name(nm).to_python(skip_empty_area=False) for nm in wb.sheet_names}
-    finally:
-        wb.close()
-
-
-def _cap_memory(extra: int) -> None:
-    """Limit the child's address space to what it has now plus ``extra`` (POSIX only)."""
-    try:
-        import resource
-
-        with open("/proc/self/statm") as fh:
-            now = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        resource.setrlimit(resource.RLIMIT_AS, (now + extra, now + extra))
-    except (ImportError, OSError, ValueError):
-        pass                                      # (no /proc or no rlimits: no cap)
+READ_MEMORY_LIMIT = 1 << 30      # what reading one file may cost the child, in bytes
 
 
 def _child(conn, path: str, extra: int) -> None:
-    _cap_memory(extra)
+    with open(os.devnull, "wb") as null:      # a Rust panic's backtrace is not for the user
+        os.dup2(null.fileno(), 2)
+    try:        # cap the address space at what the child has now plus ``extra`` (POSIX only)
+        import resource
+
+        with open("/proc/self/statm") as fh:
+            limit = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE") + extra
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, OSError, ValueError):
+        pass
     try:
-        conn.send(("ok", _read_all(path)))
+        import python_calamine as pc
+
+        with pc.load_workbook(path) as wb:
+            conn.send(("ok", {nm: wb.get_sheet_by_name(nm).to_python(skip_empty_area=False)
+                              for nm in wb.sheet_names}))
     except BaseException as exc:                  # pyo3's PanicException derives from BaseException
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
@@ -56,15 +44,14 @@ def _child(conn, path: str, extra: int) -> None:
 
 
 def _read_isolated(path: Path, extra: int) -> dict[str, list[list[Any]]]:
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(child, str(path), extra), daemon=True)
     proc.start()
     child.close()
     try:
         status, got = parent.recv()
-    except EOFError:
+    except EOFError:                              # the child died without a word
         proc.join()
         code = proc.exitcode or 0
         how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"

@@ -23,11 +23,9 @@ def describe_non_workbook(path: Path, exc: BaseException | None = None) -> str:
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".xlsm", ".xltx", ".xltm"):
         return f"a {suffix} file" if suffix else "a file without a .xlsx suffix"
-    if isinstance(exc, zipfile.BadZipFile):
-        return "a file that is not an Excel workbook (not a zip package)"
-    if isinstance(exc, KeyError):
-        return "a zip file that is not an Excel workbook"
-    return f"an unreadable workbook ({type(exc).__name__}: {exc})" if exc is not None else "not a workbook"
+    known = {zipfile.BadZipFile: "a file that is not an Excel workbook (not a zip package)",
+             KeyError: "a zip file that is not an Excel workbook", type(None): "not a workbook"}
+    return known.get(type(exc), f"an unreadable workbook ({type(exc).__name__}: {exc})")
 
 
 def open_workbook(path: str | Path, **kwargs: Any):
@@ -73,10 +71,7 @@ class OpenpyxlReader(BaseReader):
         return {n: d.attr_text for n, d in self._wb.defined_names.items()}
 
     def custom_properties(self) -> dict[str, str]:
-        try:
-            return {p.name: str(p.value) for p in self._wb.custom_doc_props}
-        except Exception:  # pragma: no cover - very old files
-            return {}
+        return {p.name: str(p.value) for p in getattr(self._wb, "custom_doc_props", None) or ()}
 
     def close(self) -> None:
         self._wb.close()

@@ -1,40 +1,13 @@
-"""Preflight an untrusted XLSX before any parser touches it.
+"""Preflight an untrusted XLSX before any parser touches it (the reasons it refuses a
+file: docs/xlsx.md).
 
-Spreadsheet parsers (calamine in particular, a Rust library that can abort the whole
-Python process on a hostile file) must only ever see files that passed
-:func:`preflight_xlsx`. The checks use only the standard library's ``zipfile`` and
-stream every part through a byte cap, so a zip bomb is never inflated in memory.
-
-Each rejection is an :class:`UnsafeFileError` with a short machine ``reason`` and a
-sentence for people:
-
-==================  ===========================================================
-reason              meaning
-==================  ===========================================================
-``missing``         the file does not exist / is not a regular file
-``empty``           zero bytes
-``encrypted``       OLE2 compound file holding an ``EncryptedPackage`` (a
-                    password-protected xlsx)
-``legacy_format``   any other OLE2 compound file (old binary .xls, .doc …)
-``not_zip``         not a zip archive at all (text renamed .xlsx, truncated …)
-``zip_bomb``        too many entries, too much uncompressed data, or a
-                    compression ratio no spreadsheet has
-``path_traversal``  an entry name that is absolute, has ``..``, a drive letter,
-                    backslashes or NUL, or a duplicate name
-``xml_entities``    a DOCTYPE or ENTITY declaration in an XML part (billion
-                    laughs, external entities); OOXML never needs one
-``xml_encoding``    an XML part that is not UTF-8 (cannot be scanned reliably)
-``missing_part``    [Content_Types].xml, xl/workbook.xml, its relationships or
-                    a worksheet the workbook references is absent
-``absurd_dimensions``  a ``<dimension>``, row or cell reference beyond Excel's
-                    limits (1,048,576 rows × 16,384 columns) or the configured
-                    ``max_rows`` / ``max_cells``
-``corrupt``         the zip or an XML part cannot be read (bad CRC, bad XML,
-                    a worksheet that stops before ``</worksheet>``)
-==================  ===========================================================
+Only ``zipfile`` and lxml are used, and every part is streamed through a byte budget, so
+a zip bomb is never inflated in memory. Parsers that can abort the process on a hostile
+file (calamine) must only ever see files that passed :func:`preflight_xlsx`.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
@@ -52,12 +25,7 @@ from lxml import etree
 
 from salesplan.errors import SalesPlanError
 
-__all__ = [
-    "UnsafeFileError",
-    "preflight_xlsx",
-    "EXCEL_MAX_ROWS",
-    "EXCEL_MAX_COLS",
-]
+__all__ = ["UnsafeFileError", "preflight_xlsx", "EXCEL_MAX_ROWS", "EXCEL_MAX_COLS"]
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLS = 16_384
@@ -75,9 +43,7 @@ class UnsafeFileError(SalesPlanError):
     """A file was refused before parsing. ``reason`` is a stable short code."""
 
     def __init__(self, path: str | os.PathLike, reason: str, detail: str = ""):
-        self.path = str(path)
-        self.reason = reason
-        self.detail = detail
+        self.path, self.reason, self.detail = str(path), reason, detail
         super().__init__(f"{self.path}: refused ({reason})" + (f": {detail}" if detail else ""))
 
 
@@ -108,42 +74,32 @@ def xml_parser() -> etree.XMLParser:
 
 
 def _col_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ch - 64)
-    return n
+    return functools.reduce(lambda n, ch: n * 26 + ch - 64, letters, 0)
 
 
 _REF = re.compile(rb"^\$?([A-Z]{1,7})\$?(\d{1,12})$")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
 _ROW_R = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr\s*=\s*[\"'](\d+)[\"']")
-# a cell reference whose column is beyond XFD
+# a cell reference beyond column XFD; one with a row of 7+ digits (checked numerically)
 _CELL_COL_BEYOND = re.compile(rb"\sr\s*=\s*[\"'](?:[A-Z]{4,}|[YZ][A-Z]{2}|X[G-Z][A-Z]|XF[E-Z])\d")
-# a cell reference with a row number of 7+ digits (1,000,000 and more): checked numerically
 _CELL_BIG_ROW = re.compile(rb"\sr\s*=\s*[\"'][A-Z]{1,3}(\d{7,})")
-# The same with a literal prefix (' r="', '<row'), which the regex engine finds with a
-# fast substring search; used for windows where no other spelling can occur.
+# The same with a literal prefix (' r="', '<row') the regex engine finds by substring
+# search, for windows where no other spelling can occur.
 _ROW_R_FAST = re.compile(rb'<row\b[^>]*? r="(\d+)"')
 _CELL_COL_BEYOND_FAST = re.compile(rb' r="(?:[A-Z]{4,}|[YZ][A-Z]{2}|X[G-Z][A-Z]|XF[E-Z])\d')
 _CELL_BIG_ROW_FAST = re.compile(rb' r="[A-Z]{1,3}(\d{7,})')
 # either of the two above, in one pass (the common case: neither occurs)
 _CELL_SUSPECT_FAST = re.compile(rb' r="(?:[A-Z]{4,}|[YZ][A-Z]{2}|X[G-Z][A-Z]|XF[E-Z]|[A-Z]{1,3}\d{7,})')
 # any of these bytes means an unusual spelling may be present: use the slow patterns
-_UNUSUAL = (b"\tr", b"\nr", b"\rr", b"r =", b"r= ", b"r='", b":row", b":c ", b":c>")
+_UNUSUAL_BY_FIRST = ((b"\t", b"\tr"), (b"\n", b"\nr"), (b"\r", b"\rr"), (b"'", b"r='"))
 _UNUSUAL_SPACED = re.compile(rb"r(?: =|= )")
 _UNUSUAL_PREFIXED = re.compile(rb":(?:row|c[ >])")
 
 
 def _unusual(window: bytes) -> bool:
-    """``any(tok in window for tok in _UNUSUAL)``, about 7× faster: the whitespace and
-    quote tokens are found by their rare first byte (memchr) before the token itself."""
-    if b"\t" in window and b"\tr" in window:
-        return True
-    if b"\n" in window and b"\nr" in window:
-        return True
-    if b"\r" in window and b"\rr" in window:
-        return True
-    if b"'" in window and b"r='" in window:
+    """Is any unusual spelling present? The whitespace and quote tokens are found by
+    their rare first byte (memchr) before the token itself (about 7× faster)."""
+    if any(first in window and tok in window for first, tok in _UNUSUAL_BY_FIRST):
         return True
     return _UNUSUAL_SPACED.search(window) is not None or _UNUSUAL_PREFIXED.search(window) is not None
 _DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -167,52 +123,28 @@ def _sheet_refs(window: bytes) -> tuple[int, bool, int]:
     return top, col_beyond.search(window) is not None, max(map(int, big)) if big else 0
 
 
-def _is_xml_part(name: str) -> bool:
-    low = name.lower()
-    return low.endswith((".xml", ".rels", ".vml")) or low == "[content_types].xml"
+_BAD_NAME = re.compile(r"^[/\\]|^[A-Za-z]:|[\\\x00]|(?:^|/)\.\.(?:/|$)")
 
 
 def _check_name(path: str, name: str, seen: set[str]) -> None:
-    bad = (
-        not name
-        or name.startswith(("/", "\\"))
-        or "\\" in name
-        or "\x00" in name
-        or re.match(r"^[A-Za-z]:", name) is not None
-        or any(part == ".." for part in name.split("/"))
-    )
-    if bad:
+    if not name or _BAD_NAME.search(name):
         raise UnsafeFileError(path, "path_traversal", f"entry name {name!r}")
-    key = name.lower()
-    if key in seen:
+    if name.lower() in seen:
         raise UnsafeFileError(path, "path_traversal", f"entry {name!r} appears twice")
-    seen.add(key)
+    seen.add(name.lower())
 
 
-def preflight_xlsx(
-    path: str | os.PathLike,
-    *,
-    max_file_size: int = 512 * 1024 * 1024,
-    max_uncompressed: int = 2 * 1024 * 1024 * 1024,
-    max_ratio: float = 1000.0,
-    max_entries: int = 10_000,
-    max_rows: int = EXCEL_MAX_ROWS,
-    max_cells: int = 30_000_000,
-    keep: Callable[[str], bool] | None = None,
-    keep_max: int = 64 * 1024 * 1024,
-) -> Inflated | None:
+def preflight_xlsx(path: str | os.PathLike, *, max_file_size: int = 512 << 20, max_uncompressed: int = 2 << 30,
+                   max_ratio: float = 1000.0, max_entries: int = 10_000, max_rows: int = EXCEL_MAX_ROWS,
+                   max_cells: int = 30_000_000, keep: Callable[[str], bool] | None = None,
+                   keep_max: int = 64 << 20) -> Inflated | None:
     """Raise :class:`UnsafeFileError` unless ``path`` is an XLSX that is safe to parse.
 
-    ``max_ratio`` applies to entries whose uncompressed size is over 1 MiB (tiny
-    parts legitimately compress at odd ratios). ``max_cells`` bounds the dense area a
-    parser will allocate: (last row) × (last column), from the ``<dimension>`` and
-    from the row and cell references actually present.
-
-    ``keep``: a predicate on part names. The preflight inflates every part anyway; the
-    bytes of the parts it accepts (up to ``keep_max`` bytes in all) are returned as
-    ``{name: bytes}`` (:class:`Inflated`, whose ``names`` lists every entry) — only once
-    the *whole* file has passed — so a reader need not open and inflate them a second
-    time. Without ``keep`` nothing is returned.
+    ``max_ratio`` applies to entries over 1 MiB; ``max_cells`` bounds the dense area
+    (last row × last column) from the ``<dimension>`` and the references present.
+    ``keep``: a predicate on part names; the bytes of the parts it accepts (up to
+    ``keep_max`` in all, inflated by the checks anyway) are returned as :class:`Inflated`
+    once the *whole* file has passed, so a reader need not inflate them again.
     """
     p = Path(path)
     whole = _read_head(path, p, max_file_size, hold=min(keep_max, _HOLD_MAX))
@@ -231,7 +163,8 @@ def preflight_xlsx(
         for info in zf.infolist():
             name = info.filename
             want = kept is not None and keep(name) and info.file_size <= room
-            data = _stream_part(path, zf, info, budget, max_ratio, is_xml=_is_xml_part(name),
+            is_xml = name.lower().endswith((".xml", ".rels", ".vml"))
+            data = _stream_part(path, zf, info, budget, max_ratio, is_xml=is_xml,
                                 sheet=name in sheets, max_rows=max_rows, max_cells=max_cells,
                                 data=read.get(name), collect=want)
             if want and data is not None and len(data) <= room:
@@ -293,8 +226,7 @@ def _check_archive(path, zf: zipfile.ZipFile, max_uncompressed: int, max_ratio: 
             raise UnsafeFileError(path, "encrypted", f"zip entry {info.filename!r} is encrypted")
         total += info.file_size
         if total > max_uncompressed:
-            raise UnsafeFileError(path, "zip_bomb",
-                                  f"declared uncompressed size over {max_uncompressed:,} bytes")
+            raise UnsafeFileError(path, "zip_bomb", f"declared uncompressed size over {max_uncompressed:,} bytes")
         if info.file_size > (1 << 20) and info.file_size > max_ratio * max(info.compress_size, 1):
             raise UnsafeFileError(path, "zip_bomb",
                                   f"{info.filename!r} expands {info.file_size / max(info.compress_size, 1):,.0f}×")
@@ -382,28 +314,34 @@ def _check_xml_head(path, name: str, head: bytes) -> None:
         raise UnsafeFileError(path, "xml_encoding", f"{name!r} declares encoding {m.group(1).decode(errors='replace')!r}")
 
 
+_SST_UNIQUE = re.compile(rb"<(?:\w+:)?sst\b[^>]*?\suniqueCount\s*=\s*[\"'](\d+)")
+
+
+def _check_sst(path, name: str, head: bytes, size: int) -> None:
+    """A reader reserves room for the strings a shared-string table declares, up front:
+    more than its part can hold (``<si/>`` is 5 bytes) is refused before that happens."""
+    m = _SST_UNIQUE.search(head) if b"uniqueCount" in head else None
+    if m and int(m.group(1)) > size // 5 + 1:
+        raise UnsafeFileError(path, "absurd_dimensions", f"{name}: declares {int(m.group(1)):,} strings in {size:,} bytes")
+
+
 def _dims(path, name: str, ref: bytes, max_rows: int, max_cells: int) -> None:
-    parts = ref.strip().split(b":")
-    rows, cols = [], []
-    for part in parts:
-        m = _REF.match(part.strip())
-        if not m:
-            raise UnsafeFileError(path, "absurd_dimensions", f"{name}: dimension {ref.decode(errors='replace')!r}")
-        cols.append(_col_number(m.group(1)))
-        rows.append(int(m.group(2)))
-    r, c = max(rows), max(cols)
-    _limit(path, name, f"dimension {ref.decode(errors='replace')}", r, c, max_rows, max_cells)
+    refs = [_REF.match(part.strip()) for part in ref.strip().split(b":")]
+    text = ref.decode(errors="replace")
+    if not all(refs):
+        raise UnsafeFileError(path, "absurd_dimensions", f"{name}: dimension {text!r}")
+    _limit(path, name, f"dimension {text}", max(int(m.group(2)) for m in refs),
+           max(_col_number(m.group(1)) for m in refs), max_rows, max_cells)
 
 
 def _limit(path, name: str, what: str, row: int, col: int, max_rows: int, max_cells: int) -> None:
     if row > EXCEL_MAX_ROWS or col > EXCEL_MAX_COLS:
-        raise UnsafeFileError(path, "absurd_dimensions",
-                              f"{name}: {what} is beyond Excel's {EXCEL_MAX_ROWS:,} rows × {EXCEL_MAX_COLS:,} columns")
+        beyond = f"beyond Excel's {EXCEL_MAX_ROWS:,} rows × {EXCEL_MAX_COLS:,} columns"
+        raise UnsafeFileError(path, "absurd_dimensions", f"{name}: {what} is {beyond}")
     if row > max_rows:
         raise UnsafeFileError(path, "absurd_dimensions", f"{name}: {what} has more than {max_rows:,} rows")
     if row * col > max_cells:
-        raise UnsafeFileError(path, "absurd_dimensions",
-                              f"{name}: {what} spans {row:,} × {col:,} cells > {max_cells:,}")
+        raise UnsafeFileError(path, "absurd_dimensions", f"{name}: {what} spans {row:,} × {col:,} cells > {max_cells:,}")
 
 
 # the letters of every cell reference of 1-3 letters (4+ letters are refused before)
@@ -414,10 +352,8 @@ _COL_ANY_FAST = re.compile(rb' r="([A-Z]{1,3})\d')
 def _widest(window: bytes, cur_col: int, fast: bool) -> int:
     """Widest column referenced so far (one findall; for equal-length letters the
     largest string is the largest column)."""
-    found = (_COL_ANY_FAST if fast else _COL_ANY).findall(window)
-    if not found:
-        return cur_col
-    return max(cur_col, max(_col_number(x) for x in set(found)))
+    found = set((_COL_ANY_FAST if fast else _COL_ANY).findall(window))
+    return max(cur_col, *(_col_number(x) for x in found)) if found else cur_col
 
 
 class _SheetScan:
@@ -437,17 +373,15 @@ class _SheetScan:
         for row, what in ((top, "row"), (top_big, "cell in row")):
             self.max_row = max(self.max_row, row)
             if row and self.max_row > min(self.max_rows, EXCEL_MAX_ROWS):
-                self._limit(f"{what} {self.max_row:,}", self.max_row, 1)
+                _limit(self.path, self.name, f"{what} {self.max_row:,}", self.max_row, 1, self.max_rows, self.max_cells)
         self.max_col = _widest(window, self.max_col, not _unusual(window))
-
-    def _limit(self, what: str, row: int, col: int) -> None:
-        _limit(self.path, self.name, what, row, col, self.max_rows, self.max_cells)
 
     def end(self, tail: bytes) -> None:
         if not _SHEET_END.search(tail):
             raise UnsafeFileError(self.path, "corrupt", f"{self.name!r} is cut short: it does not end with </worksheet>")
         if self.max_row and self.max_col:
-            self._limit(f"cells up to row {self.max_row:,}, column {self.max_col:,}", self.max_row, self.max_col)
+            _limit(self.path, self.name, f"cells up to row {self.max_row:,}, column {self.max_col:,}", self.max_row,
+                   self.max_col, self.max_rows, self.max_cells)
 
 
 def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None):
@@ -485,6 +419,7 @@ def _stream_part(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[
                 continue
             if not produced - len(chunk):
                 _check_xml_head(path, name, chunk[:256])
+                _check_sst(path, name, chunk[:1024], info.file_size)
             window = tail + chunk    # an overlap, so a token split across chunks is still seen
             # "!" is rare in sheet XML and found by memchr: the regex runs only then
             if b"!" in window and _DTD.search(window):

@@ -1,17 +1,7 @@
-"""Engines by name, in the style of pandas' ``io.excel`` registry.
+"""Engines by name, in the style of pandas' ``io.excel`` registry (the table: docs/xlsx.md).
 
-=========  ================================================  ==========================
-engine     reads                                             used by
-=========  ================================================  ==========================
-openpyxl   values as typed, formulas as text, names, props   regeneration, macros (default)
-calamine   cached values only, fast, after the preflight     deals import
-lxml       values, formulas, styles (raw, streaming)         consolidation
-xlwings    a book open in Excel, unsaved typing included     ribbon macros inside Excel
-=========  ================================================  ==========================
-
-Each engine is imported only when first used. Every engine reading a file that came
-from elsewhere (calamine, lxml) runs :func:`~salesplan.xlsx.preflight.preflight_xlsx`
-before parsing anything.
+Each engine is imported only when first used; the engines that read files from
+elsewhere (calamine, lxml) run the preflight before parsing anything.
 """
 from __future__ import annotations
 
@@ -21,26 +11,15 @@ from typing import Any
 
 from salesplan.xlsx.base import BaseReader, BookReader
 
-__all__ = ["ENGINES", "open_book", "register_engine"]
+__all__ = ["ENGINES", "open_book"]
 
+#: engine name → ``"module:Class"``, imported on first use (add an engine here)
 ENGINES: dict[str, str] = {
     "openpyxl": "salesplan.xlsx.openpyxl_reader:OpenpyxlReader",
     "calamine": "salesplan.xlsx.calamine_reader:CalamineReader",
     "lxml": "salesplan.xlsx.registry:LxmlBook",
     "xlwings": "salesplan.xlsx.xlwings_reader:XlwingsReader",
 }
-
-
-def register_engine(name: str, target: str) -> None:
-    """Add or replace an engine: ``target`` is ``"module:Class"``, imported on first use."""
-    ENGINES[name] = target
-
-
-def _engine(name: str):
-    if name not in ENGINES:
-        raise ValueError(f"unknown xlsx engine {name!r}; one of {', '.join(sorted(ENGINES))}")
-    module, _, cls = ENGINES[name].partition(":")
-    return getattr(importlib.import_module(module), cls)
 
 
 def open_book(source: Any, engine: str | None = None, **options: Any) -> BookReader:
@@ -56,12 +35,14 @@ def open_book(source: Any, engine: str | None = None, **options: Any) -> BookRea
             engine = "openpyxl"
         else:
             raise TypeError(f"cannot read {source!r}: expected a path, a PathBook or an xlwings Book")
-    return _engine(engine)(source, **options)
+    if engine not in ENGINES:
+        raise ValueError(f"unknown xlsx engine {engine!r}; one of {', '.join(sorted(ENGINES))}")
+    module, _, cls = ENGINES[engine].partition(":")
+    return getattr(importlib.import_module(module), cls)(source, **options)
 
 
 class LxmlBook(BaseReader):
-    """:class:`~salesplan.xlsx.lxml_reader.XlsxFile` behind the reader interface: values,
-    with a formula cell read as its ``=`` text (as the openpyxl engine reads it)."""
+    """:class:`~salesplan.xlsx.lxml_reader.XlsxFile` behind the interface (a formula as its ``=`` text)."""
 
     def __init__(self, path, **preflight_limits: Any):
         from salesplan.xlsx.lxml_reader import XlsxFile
@@ -75,15 +56,12 @@ class LxmlBook(BaseReader):
     def read_used_range(self, sheet: str) -> list[list[Any]]:
         from salesplan.xlsx.lxml_reader import column_index, split_address
 
-        grid: dict[int, dict[int, Any]] = {}
-        width = 0
+        cells = {}
         for addr, cell in self.file.read_sheet(sheet).items():
             letters, row = split_address(addr)
-            col = column_index(letters)
-            width = max(width, col)
-            grid.setdefault(row, {})[col] = "=" + cell.formula if cell.formula else cell.value
-        height = max(grid, default=0)
-        return [[grid.get(r, {}).get(c) for c in range(1, width + 1)] for r in range(1, height + 1)]
+            cells[row, column_index(letters)] = "=" + cell.formula if cell.formula else cell.value
+        height, width = (max(k[0] for k in cells), max(k[1] for k in cells)) if cells else (0, 0)
+        return [[cells.get((r, c)) for c in range(1, width + 1)] for r in range(1, height + 1)]
 
     def defined_names(self) -> dict[str, str]:
         return {d.name: d.value for d in self.file.defined_names if d.local_sheet_id is None}
