@@ -36,7 +36,7 @@ DEALS_COLUMNS: tuple[str, ...] = (
     "customer_region",
 )
 
-DATE_EXPECTED = "a date such as 2024-05-03, 2024/5/3, 2024年5月3日 or 20240503 (year first)"
+DATE_EXPECTED = "a date from 1900-01-01 to 2099-12-31 such as 2024-05-03, 2024/5/3, 2024年5月3日 or 20240503"
 _TEXT_FIELDS = ("rep", "region", "customer", "product", "contract_id")
 _HEADER_SCAN_ROWS = 20
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -227,7 +227,7 @@ def _read_xlsx(p: Path, cmap: ColumnMap, sheet: str | None,
 
 # --------------------------------------------------------------------------- cells
 
-_CONTROL = dict.fromkeys(c for c in range(0x20) if chr(c) not in "\t\n\r")
+_CONTROL = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0), 0x200B, 0xFEFF])   # C0, DEL, C1, zero-width
 TEXT_MAX = 32_767                   # the most characters an Excel cell holds
 
 

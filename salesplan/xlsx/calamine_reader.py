@@ -6,6 +6,7 @@ whatever the file does to calamine, the caller gets an :class:`UnsafeFileError`.
 """
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import os
 import signal
@@ -16,12 +17,12 @@ from salesplan.xlsx.base import BaseReader
 from salesplan.xlsx.preflight import UnsafeFileError, preflight_xlsx
 
 __all__ = ["CalamineReader", "READ_MEMORY_LIMIT"]
-
 READ_MEMORY_LIMIT = 1 << 30      # what reading one file may cost the child, in bytes
 
 
 def _child(conn, path: str, extra: int) -> None:
-    with open(os.devnull, "wb") as null:      # a Rust panic's backtrace is not for the user
+    faulthandler.disable()                    # a Rust panic's backtrace is not for the user
+    with open(os.devnull, "wb") as null:
         os.dup2(null.fileno(), 2)
     try:        # cap the address space at what the child has now plus ``extra`` (POSIX only)
         import resource
