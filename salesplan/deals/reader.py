@@ -107,10 +107,25 @@ def import_deals(
         rows, report.sheet = _read_xlsx(p, cmap, sheet, preflight_options or {})
         table = _Table.from_rows(rows)
     else:
+        _check_text(p, head)
         enc = encoding or detect_encoding(p)
         report.encoding = enc
         table = _read_csv(p, enc, name)
     return _build(table, cmap, name, report, strict=strict, max_errors=max_errors, source=str(p))
+
+
+_BINARY = {b"%PDF": "a PDF document", b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image",
+           b"GIF8": "a GIF image", b"\x1f\x8b": "a gzip archive", b"Rar!": "a RAR archive", b"7z\xbc\xaf": "a 7z archive"}
+
+
+def _check_text(p: Path, head: bytes) -> None:
+    """A file that is not text is named for what it is (not a tokenizer error)."""
+    with open(p, "rb") as fh:
+        sample = fh.read(64 * 1024)
+    what = next((kind for magic, kind in _BINARY.items() if head.startswith(magic)), None)
+    if what or (b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))):
+        raise DealsError([Problem(p.name, what or "binary data", "a CSV text file (or an .xlsx workbook): save the "
+                                  "CRM report as CSV or Excel workbook", "not_csv")], source=str(p))
 
 
 def detect_encoding(path: str | os.PathLike) -> str:
@@ -136,9 +151,8 @@ def detect_encoding(path: str | os.PathLike) -> str:
     for enc in ("utf-8", "gb18030"):
         if _first_bad_byte(path, enc) is None:
             return enc
-    raise DealsError([Problem(f"{Path(path).name}: encoding", "undecodable bytes",
-                              "a CSV in UTF-8 (with or without BOM), UTF-16 or GBK/GB18030", "encoding")],
-                     source=str(path))
+    raise DealsError([Problem(f"{Path(path).name}: encoding", "undecodable bytes", "a CSV in UTF-8 (with or "
+                              "without BOM), UTF-16 or GBK/GB18030", "encoding")], source=str(path))
 
 
 _ENCODING_NAMES = {"utf-8-sig": "UTF-8", "utf-16": "UTF-16"}
@@ -155,9 +169,7 @@ def _first_bad_byte(path, enc: str) -> tuple[int, int] | None:
                 dec.decode(chunk, final=not chunk)
             except UnicodeDecodeError as exc:
                 # exc.start counts from the data the decoder held back plus this chunk
-                held = len(exc.object) - len(chunk)
-                at = done - held + exc.start
-                return at, exc.object[exc.start]
+                return done - (len(exc.object) - len(chunk)) + exc.start, exc.object[exc.start]
             if not chunk:
                 return None
             done += len(chunk)
@@ -169,8 +181,7 @@ class _Table:
     """Header-less grid: ``cols[i]`` is an object ndarray of column i for all rows."""
 
     def __init__(self, cols: list[np.ndarray], nrows: int, all_str: bool = False):
-        self.cols = cols
-        self.nrows = nrows
+        self.cols, self.nrows = cols, nrows
         self.all_str = all_str  # every cell is a str (CSV): cheaper checks
 
     @classmethod
@@ -201,7 +212,9 @@ def _read_csv(p: Path, enc: str, name: str) -> _Table:
     except pd.errors.EmptyDataError:
         return _Table([], 0)
     except (pd.errors.ParserError, UnicodeDecodeError, csv.Error, ValueError) as exc:
-        raise DealsError([Problem(f"{name}: CSV structure", str(exc).strip(),
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        found = f"line {m[2]} has {m[3]} fields, the lines before it {m[1]}" if m else str(exc).strip()
+        raise DealsError([Problem(f"{name}: CSV structure", found,
                                   "one header line and the same number of fields on every line", "csv")],
                          source=str(p)) from None
     cols = [df[c].to_numpy(dtype=object) for c in df.columns]
@@ -301,9 +314,7 @@ def _by_unique(values: np.ndarray, fn) -> np.ndarray:
     """``fn`` applied once per distinct value (CRM columns repeat a lot), as an object array."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     mapped = np.empty(len(uniques) + 1, dtype=object)
-    for j, u in enumerate(uniques):
-        mapped[j] = fn(u)
-    mapped[-1] = fn(None)  # code -1: None / NaN
+    mapped[:-1], mapped[-1] = [fn(u) for u in uniques], fn(None)   # code -1: None / NaN
     return mapped[codes]
 
 
@@ -338,8 +349,7 @@ class _Rows:
                  max_errors: int):
         self.name, self.columns, self.col, self.source_row = name, columns, col, source_row
         self.problems: list[Problem] = []
-        self.count = 0
-        self.max_errors = max_errors
+        self.count, self.max_errors = 0, max_errors
         self.bad = np.zeros(source_row.size, dtype=bool)
 
     def keep(self, mask: np.ndarray) -> None:
@@ -383,14 +393,14 @@ def _build(table: _Table, cmap: ColumnMap, name: str, report: ImportReport, *,
         "seq": np.arange(1, int(ok.sum()) + 1, dtype=np.int64),
         "source_row": rows.source_row[ok].astype(np.int64),
         "date": pd.Series(dates[ok], dtype="datetime64[ns]"),
-        **{f: _str_series(texts[f][ok]) for f in ("rep", "region", "customer", "product", "contract_id")},
+        **{f: pd.Series(texts[f][ok], dtype="str") for f in ("rep", "region", "customer", "product", "contract_id")},
         "is_new_customer": flags["new_customer"][ok],
         "amount_fen": fen[ok].astype(np.int64),
         "stamped": np.ones(int(ok.sum()), dtype=bool),
         "quote_fen": pd.Series(prices["quote"][ok], dtype="Int64"),
         "list_price_fen": pd.Series(prices["list_price"][ok], dtype="Int64"),
         "first_quote": flags["first_quote"][ok],
-        "customer_region": _str_series(texts["customer_region"][ok]),
+        "customer_region": pd.Series(texts["customer_region"][ok], dtype="str"),
     }, columns=list(DEALS_COLUMNS))
     report.imported = len(deals)
     return DealsImport(deals, report)
@@ -515,7 +525,3 @@ def _duplicates(rows: _Rows, texts: dict[str, np.ndarray], fen: np.ndarray, date
                 f"{int(rows.source_row[good[0]])} is imported", "duplicate_conflict"))
     report.duplicates_dropped = int(drop.sum())
     return drop
-
-
-def _str_series(values: np.ndarray) -> pd.Series:
-    return pd.Series(values, dtype="str")
