@@ -9,7 +9,7 @@ Errors are :class:`AmountError` (a ``ValueError`` with ``value``, ``reason``, ``
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -100,6 +100,22 @@ def _check(d: Decimal, original: object, max_yuan: int) -> Decimal:
     return d.quantize(Decimal("0.01"))
 
 
+def _marks(s: str) -> tuple[bool, str, Decimal]:
+    """(negative?, the number's text, its unit) once signs, currency marks and 万/亿 are off."""
+    negative = False
+    if s.startswith("(") and s.endswith(")"):
+        negative, s = True, s[1:-1].strip()
+    if s[:1] in "+-":
+        negative, s = s[0] == "-" or negative, s[1:].lstrip()
+    s = _PREFIX.sub("", s)
+    if s[:1] == "-":  # ¥-100
+        negative, s = True, s[1:].lstrip()
+    s = _SUFFIX_CURRENCY.sub("", s)
+    if s and s[-1] in _UNITS:
+        return negative, s[:-1].rstrip(), _UNITS[s[-1]]
+    return negative, s, Decimal(1)
+
+
 def _parse_text(raw: str) -> Decimal:
     if len(raw) > _MAX_TEXT_LEN:
         raise AmountError(raw[:_MAX_TEXT_LEN] + "…", "too long to be an amount")
@@ -108,20 +124,7 @@ def _parse_text(raw: str) -> Decimal:
         raise AmountError(raw, "blank", code="blank")
     if s.lower() in _BLANK_WORDS:
         raise AmountError(raw, "no amount (a placeholder for a missing value)", code="blank")
-    negative = False
-    if s.startswith("(") and s.endswith(")"):
-        negative, s = True, s[1:-1].strip()
-    if s[:1] in "+-":
-        negative = negative or s[0] == "-"
-        s = s[1:].lstrip()
-    s = _PREFIX.sub("", s)
-    if s[:1] == "-":  # ¥-100
-        negative, s = True, s[1:].lstrip()
-    s = _SUFFIX_CURRENCY.sub("", s)
-    unit = Decimal(1)
-    if s and s[-1] in _UNITS:
-        unit = _UNITS[s[-1]]
-        s = s[:-1].rstrip()
+    negative, s, unit = _marks(s)
     if re.fullmatch(r"[\d.,]*[eE][+-]?\d+", s):
         raise AmountError(raw, "scientific notation hides digits; export the column as a plain number",
                           code="scientific")
@@ -130,11 +133,7 @@ def _parse_text(raw: str) -> Decimal:
         if re.fullmatch(r"[\d,]+(?:\.\d+)?", s):
             raise AmountError(raw, "thousands separators must group 3 digits (a decimal comma is ambiguous)")
         raise AmountError(raw, "not a number")
-    try:
-        d = Decimal(m.group("int").replace(",", "") + ("." + m.group("frac") if m.group("frac") else ""))
-    except InvalidOperation:  # pragma: no cover - the regex guarantees digits
-        raise AmountError(raw, "not a number") from None
-    d = d * unit
+    d = Decimal(m.group("int").replace(",", "") + ("." + m.group("frac") if m.group("frac") else "")) * unit
     if negative and d != 0:
         raise AmountError(raw, "negative amount", code="negative")
     return d

@@ -50,6 +50,16 @@ def normalise_header(text: object) -> str:
     return "".join(ch for ch in s if not ch.isspace() and ch not in "_-")
 
 
+def _configured_headers(key: str, value: object, where: str) -> tuple[str, ...] | Problem:
+    """One ``[deals.columns]`` entry as its headers, or the problem with it."""
+    if key not in DEFAULT_HEADERS:
+        return Problem(f"{where}.{key}", key, "one of " + ", ".join(FIELDS), "unknown_field")
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, (list, tuple)) or not values or not all(isinstance(v, str) and v.strip() for v in values):
+        return Problem(f"{where}.{key}", value, "a header text or a list of header texts", "bad_header")
+    return tuple(v.strip() for v in values)
+
+
 @dataclass(frozen=True)
 class ColumnMap:
     """Canonical field → accepted headers (first = label used in messages)."""
@@ -66,29 +76,18 @@ class ColumnMap:
         headers = dict(DEFAULT_HEADERS)
         problems: list[Problem] = []
         for key, value in (table or {}).items():
-            if key not in DEFAULT_HEADERS:
-                problems.append(Problem(f"{where}.{key}", key, "one of " + ", ".join(FIELDS), "unknown_field"))
-                continue
-            if isinstance(value, str):
-                value = [value]
-            if (not isinstance(value, (list, tuple)) or not value
-                    or not all(isinstance(v, str) and v.strip() for v in value)):
-                problems.append(Problem(f"{where}.{key}", value,
-                                        "a header text or a list of header texts", "bad_header"))
-                continue
-            headers[key] = tuple(v.strip() for v in value)
-        table = dict(table or {})
-        # a header configured for two fields is ambiguous
-        owner: dict[str, str] = {}
+            got = _configured_headers(key, value, where)
+            if isinstance(got, Problem):
+                problems.append(got)
+            else:
+                headers[key] = got
+        owner: dict[str, str] = {}        # a header configured for two fields is ambiguous
         for f in FIELDS:
-            if f not in table or f not in headers or headers[f] is DEFAULT_HEADERS[f]:
-                continue
-            for h in headers[f]:
+            for h in (() if headers[f] is DEFAULT_HEADERS[f] else headers[f]):
                 n = normalise_header(h)
-                if n in owner and owner[n] != f:
+                if owner.setdefault(n, f) != f:
                     problems.append(Problem(f"{where}.{f}", h, f"a header not already given to {owner[n]!r}",
                                             "header_reused"))
-                owner.setdefault(n, f)
         if problems:
             raise ConfigError(problems, where)
         # a header configured for one field is no longer a default alternate of another
