@@ -10,6 +10,7 @@ import faulthandler
 import multiprocessing
 import os
 import signal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ def _child(conn, path: str, extra: int) -> None:
 
 
 def _read_isolated(path: Path, extra: int) -> dict[str, list[list[Any]]]:
-    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")   # (macOS: spawn)
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(child, str(path), extra), daemon=True)
     proc.start()
@@ -54,8 +55,7 @@ def _read_isolated(path: Path, extra: int) -> dict[str, list[list[Any]]]:
         status, got = parent.recv()
     except EOFError:                              # the child died without a word
         proc.join()
-        code = proc.exitcode or 0
-        how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
+        how = f"signal {signal.Signals(-proc.exitcode).name}" if proc.exitcode < 0 else f"exit {proc.exitcode}"
         raise UnsafeFileError(path, "corrupt", f"the workbook reader stopped ({how}): the file is "
                               f"damaged or needs more than {extra >> 20:,} MiB") from None
     finally:
