@@ -133,7 +133,7 @@ def row_functions(d: Path, files: list[Path]) -> dict[str, "callable"]:
     from salesplan.regional.workflow import MasterValues, consolidate
     from salesplan.workbook_templates.context import LAYOUT_VERSION
     from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.workbook_templates.io import OpenpyxlReader
+    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
     from salesplan.workbook_templates.writer import read_config_from_workbook
 
     plan = d / "plan.xlsx"

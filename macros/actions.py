@@ -21,7 +21,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from salesplan.workbook_templates.io import OpenpyxlReader, open_reader
+from salesplan.xlsx import open_book as open_reader
+from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
 
 
 @dataclass

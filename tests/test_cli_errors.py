@@ -65,7 +65,7 @@ def test_master_workbook_that_is_not_xlsx(tmp_path, capsys, plan, kind, command)
 
 def test_open_workbook_names_what_it_is(tmp_path):
     from salesplan.errors import WorkbookError
-    from salesplan.workbook_templates.io import OpenpyxlReader
+    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
     files = _not_workbooks(tmp_path)
     expected = {"text": "not a zip package", "folder": "a directory", "toml": "a .toml file",
                 "zip": "a zip file that is not an Excel workbook"}

@@ -12,9 +12,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from salesplan.deals.columns import ColumnMap, parse_bool
+from salesplan.deals.columns import ColumnMap
+from salesplan.inputs.words import parse_yes_no
 from salesplan.deals.reader import DEALS_COLUMNS, Duplicate, import_deals
-from salesplan.deals.sanitize import write_text
 from salesplan.errors import ConfigError, DealsError
 
 HEADER = ["成交日期", "销售", "区域", "客户", "新客户", "产品线", "金额", "合同编号", "已盖章", "报价", "目录价", "首次报价"]
@@ -104,7 +104,9 @@ def write_xlsx(path: Path, rows, header=HEADER, title: str | None = None) -> Pat
     for row in rows:
         r = ws.max_row + 1
         for c, v in enumerate(row, start=1):
-            write_text(ws.cell(row=r, column=c), v)  # CRM strings land as text, even "=..."
+            cell = ws.cell(row=r, column=c, value=v)
+            if isinstance(v, str):
+                cell.data_type = "s"        # CRM strings land as text, even "=..."
     wb.save(path)
     return path
 
@@ -175,8 +177,10 @@ def test_missing_and_ambiguous_columns(tmp_path):
     with pytest.raises(DealsError) as info:
         import_deals(write_csv(tmp_path / "m.csv", [["2024-05-01", "张明"]], "utf-8", header=["成交日期", "销售"]))
     assert {p.code for p in info.value.problems} == {"missing_column"}
-    assert {p.value for p in info.value.problems} == {"region", "customer", "product", "amount", "contract_id",
-                                                      "stamped"}
+    # each problem says which column is missing and which headers were found (not "got 'product'")
+    assert [p.value for p in info.value.problems] == [
+        f"no {label} column; headers found: 成交日期, 销售" for label in ("区域", "客户", "产品线", "金额", "合同编号", "已盖章")]
+    assert info.value.problems[2].expected.startswith("a column headed 产品线 or 产品 or product")
     hdr = HEADER + ["合同金额"]
     with pytest.raises(DealsError) as info:
         import_deals(write_csv(tmp_path / "a.csv", [ROWS[0] + ["1"]], "utf-8", header=hdr))
@@ -203,7 +207,7 @@ def test_english_headers_and_configured_mapping(tmp_path):
                                             ("false", False), ("1", True), ("0", False), ("✓", True), ("√", True),
                                             ("✗", False), ("", False), (None, False), (1.0, True), ("ｙｅｓ", True)])
 def test_bool_values(text, expected):
-    assert parse_bool(text) is expected
+    assert bool(parse_yes_no(text)) is expected
 
 
 def test_ragged_csv_is_an_error_not_a_crash(tmp_path):

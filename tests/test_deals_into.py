@@ -79,7 +79,7 @@ def files(tmp_path) -> list[Path]:
 
 def read_deals(path: Path):
     from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.workbook_templates.io import OpenpyxlReader
+    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
     with OpenpyxlReader(path) as rd:
         _, inputs = read_inputs(rd)
     return inputs, [d for d in inputs.deals if d.rep not in (None, "")]
@@ -87,7 +87,7 @@ def read_deals(path: Path):
 
 def test_into_lands_every_file_in_report_order(plan, files, capsys, default_config):
     from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.workbook_templates.io import OpenpyxlReader
+    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
     # a regional manager already typed a rep: the import must keep it
     with OpenpyxlReader(plan) as rd:
         _, inputs = read_inputs(rd)

@@ -1,6 +1,8 @@
-"""Untrusted strings are written as text: openpyxl round trip and a LibreOffice recalculation."""
+"""Formula-looking CRM text lands in the deals sheet as text: a string cell for openpyxl,
+never evaluated by LibreOffice (the workbook writer stores it as a string cell)."""
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import subprocess
@@ -10,80 +12,51 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from salesplan.deals.sanitize import as_safe_text, excel_input_text, is_formula_like, text_cell, write_text
+from salesplan.cli import main
+from salesplan.workbook_templates import generate_workbook
 
-HOSTILE = ["=1+1", "+1+1", "-1+1", "@SUM(1,1)", "\t=1+1", "\r=1+1", '=HYPERLINK("http://evil","x")',
-           "=cmd|' /C calc'!A0", "#N/A", "＝1+1", "-", "=", "普通文本", "00123"]
-
-
-def test_detection():
-    assert all(is_formula_like(s) for s in HOSTILE[:10])
-    assert not any(is_formula_like(s) for s in ["普通文本", "abc", "", "1+1"])
+HEADER = ["成交日期", "销售", "区域", "客户", "新客户", "产品线", "金额", "合同编号", "已盖章"]
+HOSTILE = ["=1+1", "+1+1", "-1+1", "@SUM(1,1)", '=HYPERLINK("http://evil","x")', "=cmd|' /C calc'!A0",
+           "#N/A", "＝1+1", "-", "=", "普通文本", "00123"]
 
 
-def test_as_safe_text_keeps_visible_text():
-    assert as_safe_text("=1+1") == "=1+1"
-    assert as_safe_text(None) == "" and as_safe_text(12) == "12"
-    assert as_safe_text("a\x00b\x07c\td") == "abc\td"   # XML cannot hold \x00 or \x07
-    assert excel_input_text("=1+1") == "'=1+1" and excel_input_text("") == ""
+@pytest.fixture
+def landed(tmp_path, default_config) -> Path:
+    plan = tmp_path / "plan.xlsx"
+    generate_workbook(default_config, plan)
+    crm = tmp_path / "crm.csv"
+    with open(crm, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(HEADER)
+        for i, s in enumerate(HOSTILE):
+            w.writerow([f"2026-12-{i + 1:02d}", "钱东一", "华东区", s, "是", "产品A", "100", f"HT-{i:03d}", "是"])
+    assert main(["deals", "import", str(crm), "--into", str(plan)]) == 0
+    return plan
 
 
-def test_plain_openpyxl_would_write_formulas():
-    """The hazard this module exists for (documents openpyxl's behaviour)."""
-    ws = openpyxl.Workbook().active
-    ws["A1"] = "=1+1"
-    ws["A2"] = "#N/A"
-    assert ws["A1"].data_type == "f" and ws["A2"].data_type == "e"
+def hostile_cells(ws) -> dict[str, object]:
+    return {c.value: c for row in ws.iter_rows() for c in row if c.value in HOSTILE}
 
 
-def write_book(path: Path) -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    for i, s in enumerate(HOSTILE, start=1):
-        write_text(ws.cell(row=i, column=1), s)
-    ws["B1"] = "=1+1"   # a real formula, as a control: LibreOffice must evaluate this one
-    wb.save(path)
-    return path
-
-
-def test_openpyxl_round_trip(tmp_path):
-    p = write_book(tmp_path / "t.xlsx")
-    ws = openpyxl.load_workbook(p).active
-    for i, s in enumerate(HOSTILE, start=1):
-        cell = ws.cell(row=i, column=1)
-        assert cell.data_type == "s", (s, cell.data_type)
-        assert cell.value == s, (s, cell.value)
-    assert ws["A1"].quotePrefix is True
-
-
-def test_write_only_mode(tmp_path):
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet()
-    ws.append([text_cell(ws, "=1+1"), text_cell(ws, "@x")])
-    wb.save(tmp_path / "w.xlsx")
-    ws2 = openpyxl.load_workbook(tmp_path / "w.xlsx").active
-    assert ws2["A1"].value == "=1+1" and ws2["A1"].data_type == "s" and ws2["B1"].value == "@x"
+def test_formula_looking_text_is_a_string_cell(landed):
+    cells = hostile_cells(openpyxl.load_workbook(landed)["成交明细"])
+    assert set(cells) == set(HOSTILE)
+    assert {s: c.data_type for s, c in cells.items()} == {s: "s" for s in HOSTILE}
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_does_not_evaluate(tmp_path):
+def test_libreoffice_does_not_evaluate(landed, tmp_path):
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         if os.environ.get("CI") == "true":
             pytest.fail("LibreOffice is required on CI")
         pytest.skip("LibreOffice not installed")
-    src = write_book(tmp_path / "in.xlsx")
     out = tmp_path / "out"
     profile = tmp_path / f"lo_{uuid.uuid4().hex}"
     subprocess.run([soffice, "--headless", f"-env:UserInstallation={profile.as_uri()}", "--convert-to", "xlsx",
-                    "--outdir", str(out), str(src)], check=True, capture_output=True, timeout=180)
-    converted = out / "in.xlsx"
-    values = openpyxl.load_workbook(converted, data_only=True).active
-    formulas = openpyxl.load_workbook(converted).active
-    assert values["B1"].value == 2 and formulas["B1"].data_type == "f"   # control: LO did recalculate
-    for i, s in enumerate(HOSTILE, start=1):
-        v = values.cell(row=i, column=1)
-        f = formulas.cell(row=i, column=1)
-        assert f.data_type != "f", (s, f.value)
-        expected = s.replace("\r", "\n") if s.startswith("\r") else s
-        assert v.value in (expected, s), (s, v.value)
+                    "--outdir", str(out), str(landed)], check=True, capture_output=True, timeout=300)
+    converted = out / landed.name
+    values = hostile_cells(openpyxl.load_workbook(converted, data_only=True)["成交明细"])
+    formulas = hostile_cells(openpyxl.load_workbook(converted)["成交明细"])
+    assert set(values) == set(HOSTILE)                      # every text kept as typed, none computed
+    assert all(c.data_type != "f" for c in formulas.values())

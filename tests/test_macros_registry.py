@@ -211,7 +211,7 @@ def plan_dir(tmp_path_factory):
 
 def _deals(path):
     from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.workbook_templates.io import OpenpyxlReader
+    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
 
     with OpenpyxlReader(path) as rd:
         _, inputs = read_inputs(rd)

@@ -286,7 +286,7 @@ def month(tmp_path_factory):
 
 def test_deals_landed_in_report_order(month):
     from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.workbook_templates.io import OpenpyxlReader
+    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
 
     with OpenpyxlReader(month["master"]) as rd:
         _, inputs = read_inputs(rd)
@@ -320,7 +320,7 @@ def test_regional_files_hold_no_other_regions_deals(month):
 
 def test_hundreds_of_random_manager_inputs_survive(month):
     from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.workbook_templates.io import OpenpyxlReader
+    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
 
     report, typed = month["report"], month["typed"]
     assert report.ok and report.saved, report.details()
@@ -387,7 +387,7 @@ def test_engine_on_the_consolidated_master_pays_the_hand_computation(month):
     from salesplan.engine.plan import compute_plan
     from salesplan.workbook_templates import read_config_from_workbook
     from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.workbook_templates.io import OpenpyxlReader
+    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
 
     plan = compute_plan(read_config_from_workbook(month["master"]))
     with OpenpyxlReader(month["master"]) as rd:

@@ -318,3 +318,16 @@ def test_cli_keeps_going_after_bad_files(good, tmp_path):
                       "laughs.xlsx": ("refused", "xml_entities"), "good.xlsx": ("ok", None)}
     assert [d["contract_id"] for d in out["deals"]] == ["HT-000", "HT-001", "HT-002"]
     assert out["deals"][0]["amount"] == "38000.00"
+
+
+def test_bad_crc_is_refused_by_name(good, tmp_path):
+    import struct
+
+    data = bytearray(good.read_bytes())
+    eocd = data.rfind(b"PK\x05\x06")
+    cd_off = struct.unpack_from("<I", data, eocd + 16)[0]
+    struct.pack_into("<I", data, cd_off + 16, 0xDEADBEEF)    # the first entry's CRC
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(bytes(data))
+    err = refused(bad, "corrupt")
+    assert "CRC" in str(err)

@@ -86,7 +86,7 @@ def test_split_files_hold_only_their_region(master, config, tmp_path):
 def test_month_loop_split_fill_consolidate(master, config, tmp_path):
     from salesplan.regional.workflow import consolidate, split_plan
     from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.workbook_templates.io import OpenpyxlReader
+    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
 
     res = split_plan(master, tmp_path / "out", config=config)
     typed = {}
@@ -179,7 +179,7 @@ def test_regional_targets_are_the_masters(master, config, tmp_path):
     from salesplan.regional.workflow import split_plan
     from salesplan.workbook_templates.expect import same
     from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.workbook_templates.io import OpenpyxlReader
+    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
 
     require_libreoffice()
     with OpenpyxlReader(master) as rd:

@@ -12,7 +12,7 @@ from salesplan.config import load_config
 from salesplan.engine.actuals import present
 from salesplan.errors import WorkbookError
 from salesplan.workbook_templates.inputs import read_registry
-from salesplan.workbook_templates.io import OpenpyxlReader
+from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
 from salesplan.workbook_templates.writer import generate_workbook, read_config_from_workbook, read_meta
 
 

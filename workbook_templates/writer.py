@@ -37,7 +37,8 @@ from salesplan.workbook_templates.sheets.risks import build_risks
 from salesplan.workbook_templates.sheets.statements import build_statements
 from salesplan.workbook_templates.context import LAYOUT_VERSION, Ctx
 from salesplan.workbook_templates.inputs import MergeReport, merge_inputs, read_inputs, read_registry
-from salesplan.workbook_templates.io import OpenpyxlReader, open_reader
+from salesplan.xlsx import open_book as open_reader
+from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
 from salesplan.workbook_templates.labels import META_SHEET
 from salesplan.workbook_templates.model import SheetModel, render
 from salesplan.workbook_templates.region_view import region_view, regional_inputs

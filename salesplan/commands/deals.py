@@ -35,6 +35,7 @@ amounts as decimal strings in yuan (``"1200000.00"``) and dates as ``YYYY-MM-DD`
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 import tomllib
@@ -45,7 +46,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from salesplan.deals.amounts import fen_to_decimal
-from salesplan.deals.columns import ColumnMap
+from salesplan.deals.columns import DEFAULT_HEADERS, FIELDS, REQUIRED, ColumnMap
 from salesplan.xlsx.preflight import UnsafeFileError
 from salesplan.deals.reader import DEALS_COLUMNS, DealsImport, _contract_key, import_deals
 from salesplan.errors import ConfigError, DealsError, Problem, WorkbookError
@@ -56,7 +57,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     deals = subparsers.add_parser("deals", help="CRM deals: import and check")
     sub = deals.add_subparsers(dest="deals_command", metavar="ACTION")
     sub.required = True
-    imp = sub.add_parser("import", help="import CRM deals from CSV (UTF-8/BOM/GBK) or XLSX files")
+    imp = sub.add_parser("import", help="import CRM deals from CSV (UTF-8/BOM/GBK) or XLSX files",
+                         description="Import CRM deals from CSV (UTF-8/BOM/UTF-16/GBK) or XLSX files. "
+                                     "`salesplan deals template -o FILE` writes an empty file with the headers.",
+                         epilog=headers_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     imp.add_argument("files", nargs="+", metavar="FILE", type=Path)
     imp.add_argument("--columns", type=Path, metavar="TOML",
                      help="TOML with a [deals.columns] table mapping fields to headers")
@@ -68,6 +72,48 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="with --into: import deals dated outside the workbook's month (with a warning) "
                           "instead of refusing them")
     imp.set_defaults(handler=run_import)
+    tpl = sub.add_parser("template", help="write an empty CRM deals file (CSV or XLSX, by the suffix) with "
+                                          "the accepted headers", epilog=headers_help(),
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    tpl.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="a new .csv or .xlsx file")
+    tpl.add_argument("--columns", type=Path, metavar="TOML", help="use the headers of a [deals.columns] table")
+    tpl.set_defaults(handler=run_template)
+
+
+def headers_help() -> str:
+    """The accepted headers, one field a line (the first is the one the template writes)."""
+    lines = ["accepted column headers (compared ignoring case, spaces, _ and -; other columns are ignored):"]
+    for f in FIELDS:
+        need = "required" if f in REQUIRED else "optional"
+        lines.append(f"  {f:<16} {need:<9} {', '.join(DEFAULT_HEADERS[f])}")
+    return "\n".join(lines + ["A plan's [deals.columns] table (or --columns) replaces a field's headers. "
+                               "More: docs/deals.md"])
+
+
+def run_template(args: argparse.Namespace) -> int:
+    """An empty deals file with one header per field: CSV (UTF-8 with BOM, so Excel reads
+    the Chinese headers) or XLSX. An existing file is never overwritten."""
+    cmap = load_columns(args.columns)
+    out: Path = args.output
+    header = [cmap.label(f) for f in FIELDS]
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise DealsError([Problem(str(out), out.suffix or "no suffix", "a file name ending in .csv or .xlsx",
+                                  "suffix")])
+    if out.exists():
+        raise DealsError([Problem(str(out), "an existing file", "a new file name (nothing is overwritten)",
+                                  "exists")])
+    if suffix == ".csv":
+        with open(out, "x", encoding="utf-8-sig", newline="") as fh:
+            csv.writer(fh).writerow(header)
+    else:
+        import openpyxl
+
+        wb = openpyxl.Workbook(write_only=True)
+        wb.create_sheet("成交明细").append(header)
+        wb.save(out)
+    print(f"wrote {out}: {len(header)} columns ({', '.join(header)})")
+    return 0
 
 
 def load_columns(path: Path | None) -> ColumnMap:
@@ -294,7 +340,7 @@ def land_deals(plan: str | Path, report: DealFiles, *, allow_other_months: bool 
     progress = progress or NullProgress()
     from salesplan.workbook_templates import write_deals
     from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.workbook_templates.io import OpenpyxlReader
+    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
 
     path = Path(plan)
     month = plan_month(path)
@@ -348,7 +394,7 @@ def run_import(args: argparse.Namespace) -> int:
         json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        _print_summary(files, report)
+        _print_summary(files, report, blocked=blocked if into is not None and landed is None else None)
         if into is not None:
             if landed is not None:
                 print(f"landed {landed.landed} deal(s) in {landed.plan} ({landed.month}); "
@@ -366,16 +412,21 @@ def run_import(args: argparse.Namespace) -> int:
     return 1 if failed or (into is not None and landed is None) else 0
 
 
-def _print_summary(files: list[dict[str, Any]], report: DealFiles | None = None) -> None:
+def _print_summary(files: list[dict[str, Any]], report: DealFiles | None = None,
+                   blocked: list[Problem] | None = None) -> None:
+    """The text report; ``blocked``: the problems that kept ``--into`` from writing (then
+    no row counts as imported, and deals of another month count as errors)."""
     ok = [f for f in files if f["status"] == "ok"]
     cross = report.cross_duplicates if report is not None else []
     print(f"files read: {len(files)} ({len(ok)} imported, {len(files) - len(ok)} not)")
     imported = len(report.deals) if report is not None else sum(f.get('imported', 0) for f in files)
-    print(f"rows imported: {imported}")
+    other = [p for p in blocked or [] if p.code == "other_month"]
+    print(f"rows imported: {imported}" if blocked is None else f"rows imported: 0 ({imported} valid, not written)")
     print(f"excluded (unstamped, R11): {sum(f.get('excluded_unstamped', 0) for f in files)}")
     print(f"duplicate contract numbers: {sum(len(f.get('duplicates', [])) for f in files) + len(cross)}"
           + (f" ({len(cross)} across files)" if cross else ""))
-    print(f"errors: {sum(f.get('error_count', len(f.get('errors', []))) for f in files)}")
+    errors = sum(f.get('error_count', len(f.get('errors', []))) for f in files)
+    print(f"errors: {errors + len(other)}" + (f" ({len(other)} deal(s) outside the plan's month)" if other else ""))
     for d in cross:
         (f0, r0), rest = d.places[0], d.places[1:]
         print(f"  contract {d.contract_id}: {f0} row {r0} is imported; "
@@ -385,6 +436,8 @@ def _print_summary(files: list[dict[str, Any]], report: DealFiles | None = None)
             print(f"  {f['file']}: refused ({f['reason']}): {f['detail']}")
         elif f["status"] == "unreadable":
             print(f"  {f['file']}: unreadable: {f['detail']}")
+        if f.get("unstamped_rows"):
+            print(f"  {f['file']}: not stamped (R11), not imported: row(s) {', '.join(map(str, f['unstamped_rows']))}")
         for d in f.get("duplicates", []):
             print(f"  {f['file']}: contract {d['contract_id']} on rows {', '.join(map(str, d['rows']))}; "
                   f"only the first is imported")

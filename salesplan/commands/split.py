@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from salesplan.commands import check_output_dir
     from salesplan.regional.workflow import split_plan
-    from salesplan.workbook_templates.io import open_workbook
+    from salesplan.xlsx.openpyxl_reader import open_workbook
 
     if args.out is not None:
         check_output_dir(args.out, option="-o")

@@ -1,49 +1,21 @@
-"""Exact parsing of money amounts as CRM exports write them.
+"""Exact parsing of money amounts as CRM exports write them (accepted forms: docs/deals.md).
 
-Accepted (the value is always exact, never a binary float):
-
-* plain numbers: ``38000``, ``38000.5``, ``38000.50``, ``+38000``
-* thousands separators, ASCII or full-width: ``1,200,000`` / ``1，200，000``; groups
-  must be of three digits (``1,5`` is refused: it may be a European decimal comma)
-* full-width digits and punctuation: ``１２０万``, ``３８０００．００``
-* currency marks before the number: ``¥``, ``￥``, ``RMB``, ``CNY``, ``人民币``;
-  ``元`` / ``圆`` after it
-* Chinese units after the number: ``万`` (×10,000) and ``亿`` (×100,000,000),
-  optionally followed by ``元``: ``120万``, ``1.2亿``, ``120万元``
-
-Refused with :class:`AmountError` (a ``ValueError`` carrying ``value`` and
-``expected``): blanks, words (``abc``, ``N/A``, ``nan``), negative amounts
-(``-5``, ``(5)``), scientific notation (``1.2E+06``: Excel prints it when a column
-is too narrow and the digits are lost), more than 2 decimals *after* applying the
-unit (``1.234567891万`` = 12345.67891 yuan), and amounts above ``max_yuan``.
-
-Zero is accepted (a free deal is still a deal). Amounts are held as integer
-*fen* (1 yuan = 100 fen) in DataFrames; :func:`parse_amount` returns yuan as a
-``Decimal`` with at most 2 decimals.
-
-Numbers that come from an XLSX cell arrive as Python floats (the file stores a
-binary double). They are read back through their shortest decimal form
-(``repr``), and when that has more than 2 decimals, through Excel's own 15
-significant digits (``0.30000000000000004`` → ``0.3``), which is what the user saw
-in Excel. No arithmetic on money is ever done in floating point.
+Amounts are held as integer fen; no arithmetic on money is ever done in floating
+point. An XLSX number arrives as a binary double: it is read through its shortest
+decimal form (``repr``) and, when that has more than 2 decimals, through Excel's 15
+significant digits (``0.30000000000000004`` → ``0.3``), which is what the user saw.
+Errors are :class:`AmountError` (a ``ValueError`` with ``value``, ``reason``, ``code``).
 """
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Iterable, Sequence
 
 import numpy as np
 
-__all__ = [
-    "AMOUNT_EXPECTED",
-    "DEFAULT_MAX_YUAN",
-    "AmountError",
-    "parse_amount",
-    "parse_amount_fen",
-    "amounts_to_fen",
-    "fen_to_decimal",
-]
+__all__ = ["AMOUNT_EXPECTED", "DEFAULT_MAX_YUAN", "AmountError", "parse_amount", "parse_amount_fen",
+           "amounts_to_fen", "fen_to_decimal"]
 
 #: What an amount should look like, quoted in every error message.
 AMOUNT_EXPECTED = (
@@ -70,22 +42,8 @@ class AmountError(ValueError):
 
 # Full-width forms (and the ideographic space) to their ASCII equivalents. An explicit
 # table instead of NFKC, which would also turn ① into 1 or ½ into 1⁄2.
-_FULLWIDTH = {0xFF10 + i: ord("0") + i for i in range(10)}
-_FULLWIDTH.update({
-    0xFF0C: ord(","),   # ，
-    0xFF0E: ord("."),   # ．
-    0x3002: ord("."),   # 。 (used as a decimal point by some IMEs)
-    0xFF0B: ord("+"),   # ＋
-    0xFF0D: ord("-"),   # －
-    0x2212: ord("-"),   # − minus sign
-    0xFF08: ord("("),   # （
-    0xFF09: ord(")"),   # ）
-    0xFFE5: ord("¥"),   # ￥
-    0x3000: ord(" "),   # ideographic space
-    0x00A0: ord(" "),   # no-break space
-    0x202F: ord(" "),   # narrow no-break space
-    0x2009: ord(" "),   # thin space
-})
+_FULLWIDTH = str.maketrans("０１２３４５６７８９，．。＋－−（）￥\u3000\u00a0\u202f\u2009",   # 。: an IME's decimal point
+                           "0123456789,..+--()¥    ")
 
 _PREFIX = re.compile(r"^(?:¥|RMB|CNY|人民币)\s*", re.IGNORECASE)
 _SUFFIX_CURRENCY = re.compile(r"\s*(?:元|圆|RMB|CNY)$", re.IGNORECASE)
@@ -142,6 +100,22 @@ def _check(d: Decimal, original: object, max_yuan: int) -> Decimal:
     return d.quantize(Decimal("0.01"))
 
 
+def _marks(s: str) -> tuple[bool, str, Decimal]:
+    """(negative?, the number's text, its unit) once signs, currency marks and 万/亿 are off."""
+    negative = False
+    if s.startswith("(") and s.endswith(")"):
+        negative, s = True, s[1:-1].strip()
+    if s[:1] in "+-":
+        negative, s = s[0] == "-" or negative, s[1:].lstrip()
+    s = _PREFIX.sub("", s)
+    if s[:1] == "-":  # ¥-100
+        negative, s = True, s[1:].lstrip()
+    s = _SUFFIX_CURRENCY.sub("", s)
+    if s and s[-1] in _UNITS:
+        return negative, s[:-1].rstrip(), _UNITS[s[-1]]
+    return negative, s, Decimal(1)
+
+
 def _parse_text(raw: str) -> Decimal:
     if len(raw) > _MAX_TEXT_LEN:
         raise AmountError(raw[:_MAX_TEXT_LEN] + "…", "too long to be an amount")
@@ -150,20 +124,7 @@ def _parse_text(raw: str) -> Decimal:
         raise AmountError(raw, "blank", code="blank")
     if s.lower() in _BLANK_WORDS:
         raise AmountError(raw, "no amount (a placeholder for a missing value)", code="blank")
-    negative = False
-    if s.startswith("(") and s.endswith(")"):
-        negative, s = True, s[1:-1].strip()
-    if s[:1] in "+-":
-        negative = negative or s[0] == "-"
-        s = s[1:].lstrip()
-    s = _PREFIX.sub("", s)
-    if s[:1] == "-":  # ¥-100
-        negative, s = True, s[1:].lstrip()
-    s = _SUFFIX_CURRENCY.sub("", s)
-    unit = Decimal(1)
-    if s and s[-1] in _UNITS:
-        unit = _UNITS[s[-1]]
-        s = s[:-1].rstrip()
+    negative, s, unit = _marks(s)
     if re.fullmatch(r"[\d.,]*[eE][+-]?\d+", s):
         raise AmountError(raw, "scientific notation hides digits; export the column as a plain number",
                           code="scientific")
@@ -172,11 +133,7 @@ def _parse_text(raw: str) -> Decimal:
         if re.fullmatch(r"[\d,]+(?:\.\d+)?", s):
             raise AmountError(raw, "thousands separators must group 3 digits (a decimal comma is ambiguous)")
         raise AmountError(raw, "not a number")
-    try:
-        d = Decimal(m.group("int").replace(",", "") + ("." + m.group("frac") if m.group("frac") else ""))
-    except InvalidOperation:  # pragma: no cover - the regex guarantees digits
-        raise AmountError(raw, "not a number") from None
-    d = d * unit
+    d = Decimal(m.group("int").replace(",", "") + ("." + m.group("frac") if m.group("frac") else "")) * unit
     if negative and d != 0:
         raise AmountError(raw, "negative amount", code="negative")
     return d

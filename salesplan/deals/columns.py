@@ -1,16 +1,9 @@
-"""Which column of a CRM export holds which field, and how yes/no cells are read.
+"""Which column of a CRM export holds which field (the accepted headers: docs/deals.md).
 
-The mapping is *canonical field → header*. Defaults are the Chinese headers the
-team's CRM exports; English alternates are accepted too. The plan configuration
-overrides them with a ``[deals.columns]`` table, e.g.::
-
-    [deals.columns]
-    amount = "合同金额"            # one header
-    rep = ["销售员", "负责人"]      # or several accepted spellings
-
-A configured field accepts *only* the configured header(s). Headers are compared
-after trimming, full-width → ASCII folding (NFKC) and case folding, and ignoring
-spaces, ``_`` and ``-`` (so ``Contract ID`` matches ``contract_id``).
+The mapping is *canonical field → headers*; a plan's ``[deals.columns]`` table
+(``amount = "合同金额"`` or ``rep = ["销售员", "负责人"]``) replaces a field's headers.
+Headers are compared after NFKC folding, trimming and case folding, ignoring spaces,
+``_`` and ``-`` (so ``Contract ID`` matches ``contract_id``).
 """
 from __future__ import annotations
 
@@ -20,16 +13,7 @@ from typing import Iterable, Mapping, Sequence
 
 from salesplan.errors import ConfigError, Problem
 
-__all__ = [
-    "FIELDS",
-    "REQUIRED",
-    "OPTIONAL",
-    "DEFAULT_HEADERS",
-    "ColumnMap",
-    "parse_bool",
-    "BOOL_EXPECTED",
-    "normalise_header",
-]
+__all__ = ["FIELDS", "REQUIRED", "OPTIONAL", "DEFAULT_HEADERS", "ColumnMap", "normalise_header"]
 
 #: Canonical fields, in the order of the DataFrame the reader builds.
 FIELDS: tuple[str, ...] = (
@@ -44,15 +28,15 @@ OPTIONAL: frozenset[str] = frozenset(FIELDS) - REQUIRED
 
 #: Accepted headers per field; the first one is the default (Chinese) label.
 DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
-    "date": ("成交日期", "签约日期", "日期", "date", "deal_date", "signed_date"),
-    "rep": ("销售", "销售员", "销售代表", "负责人", "rep", "sales_rep", "salesperson", "owner"),
+    "date": ("成交日期", "签约日期", "签订日期", "合同日期", "日期", "date", "deal_date", "signed_date"),
+    "rep": ("销售", "销售员", "销售代表", "负责人", "业务员", "rep", "sales_rep", "salesperson", "owner"),
     "region": ("区域", "大区", "销售区域", "region"),
     "customer": ("客户", "客户名称", "customer", "customer_name", "account"),
     "new_customer": ("新客户", "是否新客户", "new_customer", "is_new_customer"),
     "product": ("产品线", "产品", "product", "product_line"),
     "amount": ("金额", "成交金额", "合同金额", "amount", "deal_amount"),
     "contract_id": ("合同编号", "合同号", "contract_id", "contract_no", "contract"),
-    "stamped": ("已盖章", "是否盖章", "盖章", "stamped", "is_stamped"),
+    "stamped": ("已盖章", "是否盖章", "合同盖章", "盖章", "盖章状态", "stamped", "is_stamped"),
     "quote": ("报价", "quote", "quoted_price"),
     "list_price": ("目录价", "标准价", "list_price"),
     "first_quote": ("首次报价", "是否首次报价", "first_quote", "is_first_quote"),
@@ -64,6 +48,16 @@ DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
 def normalise_header(text: object) -> str:
     s = unicodedata.normalize("NFKC", str(text if text is not None else "")).casefold()
     return "".join(ch for ch in s if not ch.isspace() and ch not in "_-")
+
+
+def _configured_headers(key: str, value: object, where: str) -> tuple[str, ...] | Problem:
+    """One ``[deals.columns]`` entry as its headers, or the problem with it."""
+    if key not in DEFAULT_HEADERS:
+        return Problem(f"{where}.{key}", key, "one of " + ", ".join(FIELDS), "unknown_field")
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, (list, tuple)) or not values or not all(isinstance(v, str) and v.strip() for v in values):
+        return Problem(f"{where}.{key}", value, "a header text or a list of header texts", "bad_header")
+    return tuple(v.strip() for v in values)
 
 
 @dataclass(frozen=True)
@@ -82,29 +76,18 @@ class ColumnMap:
         headers = dict(DEFAULT_HEADERS)
         problems: list[Problem] = []
         for key, value in (table or {}).items():
-            if key not in DEFAULT_HEADERS:
-                problems.append(Problem(f"{where}.{key}", key, "one of " + ", ".join(FIELDS), "unknown_field"))
-                continue
-            if isinstance(value, str):
-                value = [value]
-            if (not isinstance(value, (list, tuple)) or not value
-                    or not all(isinstance(v, str) and v.strip() for v in value)):
-                problems.append(Problem(f"{where}.{key}", value,
-                                        "a header text or a list of header texts", "bad_header"))
-                continue
-            headers[key] = tuple(v.strip() for v in value)
-        table = dict(table or {})
-        # a header configured for two fields is ambiguous
-        owner: dict[str, str] = {}
+            got = _configured_headers(key, value, where)
+            if isinstance(got, Problem):
+                problems.append(got)
+            else:
+                headers[key] = got
+        owner: dict[str, str] = {}        # a header configured for two fields is ambiguous
         for f in FIELDS:
-            if f not in table or f not in headers or headers[f] is DEFAULT_HEADERS[f]:
-                continue
-            for h in headers[f]:
+            for h in (() if headers[f] is DEFAULT_HEADERS[f] else headers[f]):
                 n = normalise_header(h)
-                if n in owner and owner[n] != f:
+                if owner.setdefault(n, f) != f:
                     problems.append(Problem(f"{where}.{f}", h, f"a header not already given to {owner[n]!r}",
                                             "header_reused"))
-                owner.setdefault(n, f)
         if problems:
             raise ConfigError(problems, where)
         # a header configured for one field is no longer a default alternate of another
@@ -115,11 +98,13 @@ class ColumnMap:
     def label(self, field_name: str) -> str:
         return self.headers[field_name][0]
 
-    def resolve(self, header_row: Sequence[object], *, where: str) -> tuple[dict[str, int], list[Problem]]:
-        """Map fields to column positions in ``header_row``.
+    def resolve(self, header_row: Sequence[object], *, where: str,
+                row: int = 1) -> tuple[dict[str, int], list[Problem]]:
+        """Map fields to column positions in ``header_row`` (row ``row`` of the file).
 
-        Returns ``(positions, problems)``: a missing required field or a field found
-        under two headers is a problem; missing optional fields are simply absent.
+        Returns ``(positions, problems)``: a missing required field (the problem lists
+        the headers that were found) or a field found under two headers is a problem;
+        missing optional fields are simply absent.
         """
         wanted: dict[str, str] = {}
         for f in FIELDS:
@@ -132,40 +117,18 @@ class ColumnMap:
             if f is None:
                 continue
             if f in positions:
-                problems.append(Problem(f"{where}: row 1 header", [header_row[positions[f]], h],
+                problems.append(Problem(f"{where}: row {row} header", [header_row[positions[f]], h],
                                         f"one column for {f!r}", "ambiguous_column"))
                 continue
             positions[f] = i
+        found = ", ".join(str(h) for h in header_row if str(h or "").strip()) or "none"
         for f in FIELDS:
             if f in REQUIRED and f not in positions:
-                problems.append(Problem(f"{where}: header", f,
-                                        f"a column headed {' or '.join(self.headers[f][:3])}", "missing_column"))
+                problems.append(Problem(f"{where}: row {row} header", f"no {self.label(f)} column; headers found: {found}",
+                                        f"a column headed {' or '.join(self.headers[f])}", "missing_column"))
         return positions, problems
 
     def score(self, row: Iterable[object]) -> int:
         """How many known headers a row contains (to find the header row)."""
         known = {normalise_header(h) for hs in self.headers.values() for h in hs}
         return sum(1 for v in row if isinstance(v, str) and normalise_header(v) in known)
-
-
-BOOL_EXPECTED = "yes or no: 是/否, Y/N, yes/no, TRUE/FALSE, 1/0, ✓/✗ (blank = no)"
-_TRUE = {"是", "y", "yes", "true", "t", "1", "1.0", "✓", "✔", "√", "☑", "对", "有", "已", "已盖章", "盖章", "新", "新客户",
-         "首次", "on"}
-_FALSE = {"否", "n", "no", "false", "f", "0", "0.0", "✗", "✘", "×", "☐", "不", "不是", "无", "未", "未盖章", "没有",
-          "老", "老客户", "非首次", "off", ""}
-
-
-def parse_bool(value: object) -> bool:
-    """A yes/no cell → bool; ``ValueError`` when it is neither. Blank means no."""
-    if value is None:
-        return False
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return bool(value)
-    s = unicodedata.normalize("NFKC", str(value)).strip().casefold()
-    if s in _TRUE:
-        return True
-    if s in _FALSE:
-        return False
-    raise ValueError(f"{value!r} is not a yes/no value")

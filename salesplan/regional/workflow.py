@@ -294,7 +294,7 @@ def split_plan(plan_path: str | os.PathLike, out_dir: str | os.PathLike | None =
     from salesplan.engine.plan import compute_plan
     from salesplan.workbook_templates.context import LAYOUT_VERSION
     from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.workbook_templates.io import OpenpyxlReader
+    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
     from salesplan.workbook_templates.writer import build_models, read_config_from_workbook, write_built
 
     plan_path = Path(plan_path)
@@ -361,7 +361,7 @@ def consolidate(plan_path: str | os.PathLike, region_files: Iterable[str | os.Pa
     """
     from salesplan.workbook_templates.context import LAYOUT_VERSION
     from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.workbook_templates.io import OpenpyxlReader
+    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
     from salesplan.workbook_templates.writer import generate_workbook, read_config_from_workbook
 
     plan_path = Path(plan_path)

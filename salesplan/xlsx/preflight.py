@@ -1,41 +1,13 @@
-"""Preflight an untrusted XLSX before any parser touches it.
+"""Preflight an untrusted XLSX before any parser touches it (the reasons it refuses a
+file: docs/xlsx.md).
 
-Spreadsheet parsers (calamine in particular, a Rust library that can abort the whole
-Python process on a hostile file) must only ever see files that passed
-:func:`preflight_xlsx`. The checks use only the standard library's ``zipfile`` and
-stream every part through a byte cap, so a zip bomb is never inflated in memory.
-
-Each rejection is an :class:`UnsafeFileError` with a short machine ``reason`` and a
-sentence for people:
-
-==================  ===========================================================
-reason              meaning
-==================  ===========================================================
-``missing``         the file does not exist / is not a regular file
-``empty``           zero bytes
-``encrypted``       OLE2 compound file holding an ``EncryptedPackage`` (a
-                    password-protected xlsx)
-``legacy_format``   any other OLE2 compound file (old binary .xls, .doc …)
-``not_zip``         not a zip archive at all (text renamed .xlsx, truncated …)
-``zip_bomb``        too many entries, too much uncompressed data, or a
-                    compression ratio no spreadsheet has
-``path_traversal``  an entry name that is absolute, has ``..``, a drive letter,
-                    backslashes or NUL, or a duplicate name
-``xml_entities``    a DOCTYPE or ENTITY declaration in an XML part (billion
-                    laughs, external entities); OOXML never needs one
-``xml_encoding``    an XML part that is not UTF-8 (cannot be scanned reliably)
-``missing_part``    [Content_Types].xml, xl/workbook.xml, its relationships or
-                    a worksheet the workbook references is absent
-``absurd_dimensions``  a ``<dimension>``, row or cell reference beyond Excel's
-                    limits (1,048,576 rows × 16,384 columns) or the configured
-                    ``max_rows`` / ``max_cells``
-``corrupt``         the zip or an XML part cannot be read (bad CRC, bad XML,
-                    a worksheet that stops before ``</worksheet>``)
-==================  ===========================================================
+Only ``zipfile`` and lxml are used, and every part is streamed through a byte budget, so
+a zip bomb is never inflated in memory. Parsers that can abort the process on a hostile
+file (calamine) must only ever see files that passed :func:`preflight_xlsx`.
 """
 from __future__ import annotations
 
-import contextlib
+import functools
 import hashlib
 import io
 import os
@@ -51,22 +23,14 @@ from typing import Any
 
 from lxml import etree
 
-from salesplan.xlsx.leanzip import LeanEntry, LeanZip
 from salesplan.errors import SalesPlanError
 
-_inflate_checked = None
-
-__all__ = [
-    "UnsafeFileError",
-    "preflight_xlsx",
-    "EXCEL_MAX_ROWS",
-    "EXCEL_MAX_COLS",
-]
+__all__ = ["UnsafeFileError", "preflight_xlsx", "EXCEL_MAX_ROWS", "EXCEL_MAX_COLS"]
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLS = 16_384
 
-_LEAN_MAX = 64 * 1024 * 1024        # files up to this size are read into memory once
+_HOLD_MAX = 64 * 1024 * 1024        # files up to this size are read into memory once
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CHUNK = 1 << 20
 
@@ -79,9 +43,7 @@ class UnsafeFileError(SalesPlanError):
     """A file was refused before parsing. ``reason`` is a stable short code."""
 
     def __init__(self, path: str | os.PathLike, reason: str, detail: str = ""):
-        self.path = str(path)
-        self.reason = reason
-        self.detail = detail
+        self.path, self.reason, self.detail = str(path), reason, detail
         super().__init__(f"{self.path}: refused ({reason})" + (f": {detail}" if detail else ""))
 
 
@@ -112,42 +74,32 @@ def xml_parser() -> etree.XMLParser:
 
 
 def _col_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ch - 64)
-    return n
+    return functools.reduce(lambda n, ch: n * 26 + ch - 64, letters, 0)
 
 
 _REF = re.compile(rb"^\$?([A-Z]{1,7})\$?(\d{1,12})$")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
 _ROW_R = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr\s*=\s*[\"'](\d+)[\"']")
-# a cell reference whose column is beyond XFD
+# a cell reference beyond column XFD; one with a row of 7+ digits (checked numerically)
 _CELL_COL_BEYOND = re.compile(rb"\sr\s*=\s*[\"'](?:[A-Z]{4,}|[YZ][A-Z]{2}|X[G-Z][A-Z]|XF[E-Z])\d")
-# a cell reference with a row number of 7+ digits (1,000,000 and more): checked numerically
 _CELL_BIG_ROW = re.compile(rb"\sr\s*=\s*[\"'][A-Z]{1,3}(\d{7,})")
-# The same with a literal prefix (' r="', '<row'), which the regex engine finds with a
-# fast substring search; used for windows where no other spelling can occur.
+# The same with a literal prefix (' r="', '<row') the regex engine finds by substring
+# search, for windows where no other spelling can occur.
 _ROW_R_FAST = re.compile(rb'<row\b[^>]*? r="(\d+)"')
 _CELL_COL_BEYOND_FAST = re.compile(rb' r="(?:[A-Z]{4,}|[YZ][A-Z]{2}|X[G-Z][A-Z]|XF[E-Z])\d')
 _CELL_BIG_ROW_FAST = re.compile(rb' r="[A-Z]{1,3}(\d{7,})')
 # either of the two above, in one pass (the common case: neither occurs)
 _CELL_SUSPECT_FAST = re.compile(rb' r="(?:[A-Z]{4,}|[YZ][A-Z]{2}|X[G-Z][A-Z]|XF[E-Z]|[A-Z]{1,3}\d{7,})')
 # any of these bytes means an unusual spelling may be present: use the slow patterns
-_UNUSUAL = (b"\tr", b"\nr", b"\rr", b"r =", b"r= ", b"r='", b":row", b":c ", b":c>")
+_UNUSUAL_BY_FIRST = ((b"\t", b"\tr"), (b"\n", b"\nr"), (b"\r", b"\rr"), (b"'", b"r='"))
 _UNUSUAL_SPACED = re.compile(rb"r(?: =|= )")
 _UNUSUAL_PREFIXED = re.compile(rb":(?:row|c[ >])")
 
 
 def _unusual(window: bytes) -> bool:
-    """``any(tok in window for tok in _UNUSUAL)``, about 7× faster: the whitespace and
-    quote tokens are found by their rare first byte (memchr) before the token itself."""
-    if b"\t" in window and b"\tr" in window:
-        return True
-    if b"\n" in window and b"\nr" in window:
-        return True
-    if b"\r" in window and b"\rr" in window:
-        return True
-    if b"'" in window and b"r='" in window:
+    """Is any unusual spelling present? The whitespace and quote tokens are found by
+    their rare first byte (memchr) before the token itself (about 7× faster)."""
+    if any(first in window and tok in window for first, tok in _UNUSUAL_BY_FIRST):
         return True
     return _UNUSUAL_SPACED.search(window) is not None or _UNUSUAL_PREFIXED.search(window) is not None
 _DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -157,7 +109,7 @@ _SHEET_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?worksheet\s*>\s*\Z")
 _XML_DECL_ENC = re.compile(rb"^<\?xml[^>]*\bencoding\s*=\s*[\"']([^\"']+)[\"']")
 
 
-def _sheet_refs_re(window: bytes) -> tuple[int, bool, int]:
+def _sheet_refs(window: bytes) -> tuple[int, bool, int]:
     """(top row of the row tags, a cell reference beyond XFD?, top row of a cell reference
     of 7+ digits) of a window of worksheet XML; 0 for none."""
     fast = not _unusual(window)
@@ -171,167 +123,83 @@ def _sheet_refs_re(window: bytes) -> tuple[int, bool, int]:
     return top, col_beyond.search(window) is not None, max(map(int, big)) if big else 0
 
 
-_sheet_refs_c = None
-
-
-def _sheet_refs(window: bytes) -> tuple[int, bool, int]:
-    got = _sheet_refs_c(window) if _sheet_refs_c is not None else None
-    return got if got is not None else _sheet_refs_re(window)
-
-
-def _is_xml_part(name: str) -> bool:
-    low = name.lower()
-    return low.endswith((".xml", ".rels", ".vml")) or low == "[content_types].xml"
+_BAD_NAME = re.compile(r"^[/\\]|^[A-Za-z]:|[\\\x00]|(?:^|/)\.\.(?:/|$)")
 
 
 def _check_name(path: str, name: str, seen: set[str]) -> None:
-    bad = (
-        not name
-        or name.startswith(("/", "\\"))
-        or "\\" in name
-        or "\x00" in name
-        or re.match(r"^[A-Za-z]:", name) is not None
-        or any(part == ".." for part in name.split("/"))
-    )
-    if bad:
+    if not name or _BAD_NAME.search(name):
         raise UnsafeFileError(path, "path_traversal", f"entry name {name!r}")
-    key = name.lower()
-    if key in seen:
+    if name.lower() in seen:
         raise UnsafeFileError(path, "path_traversal", f"entry {name!r} appears twice")
-    seen.add(key)
+    seen.add(name.lower())
 
 
-def preflight_xlsx(
-    path: str | os.PathLike,
-    *,
-    max_file_size: int = 512 * 1024 * 1024,
-    max_uncompressed: int = 2 * 1024 * 1024 * 1024,
-    max_ratio: float = 1000.0,
-    max_entries: int = 10_000,
-    max_rows: int = EXCEL_MAX_ROWS,
-    max_cells: int = 30_000_000,
-    keep: Callable[[str], bool] | None = None,
-    keep_max: int = 64 * 1024 * 1024,
-) -> Inflated | None:
+def preflight_xlsx(path: str | os.PathLike, *, max_file_size: int = 512 << 20, max_uncompressed: int = 2 << 30,
+                   max_ratio: float = 1000.0, max_entries: int = 10_000, max_rows: int = EXCEL_MAX_ROWS,
+                   max_cells: int = 30_000_000, keep: Callable[[str], bool] | None = None,
+                   keep_max: int = 64 << 20) -> Inflated | None:
     """Raise :class:`UnsafeFileError` unless ``path`` is an XLSX that is safe to parse.
 
-    ``max_ratio`` applies to entries whose uncompressed size is over 1 MiB (tiny
-    parts legitimately compress at odd ratios). ``max_cells`` bounds the dense area a
-    parser will allocate: (last row) × (last column), from the ``<dimension>`` and
-    from the row and cell references actually present.
-
-    ``keep``: a predicate on part names. The preflight inflates every part anyway; the
-    bytes of the parts it accepts (up to ``keep_max`` bytes in all) are returned as
-    ``{name: bytes}`` (:class:`Inflated`, whose ``names`` lists every entry) — only once
-    the *whole* file has passed — so a reader need not open and inflate them a second
-    time. Without ``keep`` nothing is returned.
+    ``max_ratio`` applies to entries over 1 MiB; ``max_cells`` bounds the dense area
+    (last row × last column) from the ``<dimension>`` and the references present.
+    ``keep``: a predicate on part names; the bytes of the parts it accepts (up to
+    ``keep_max`` in all, inflated by the checks anyway) are returned as :class:`Inflated`
+    once the *whole* file has passed, so a reader need not inflate them again.
     """
     p = Path(path)
+    whole = _read_head(path, p, max_file_size, hold=min(keep_max, _HOLD_MAX))
     try:
-        st = p.stat()
-    except OSError:
-        raise UnsafeFileError(path, "missing", "no such file") from None
-    if not stat.S_ISREG(st.st_mode):          # (the stat above, not a second one)
-        raise UnsafeFileError(path, "missing", "not a regular file")
-    if st.st_size == 0:
-        raise UnsafeFileError(path, "empty", "the file has 0 bytes")
-    if st.st_size > max_file_size:
-        raise UnsafeFileError(path, "zip_bomb", f"{st.st_size:,} bytes on disk > {max_file_size:,}")
-    whole: bytes | None = None
-    with open(p, "rb") as fh:
-        if st.st_size <= min(keep_max, _LEAN_MAX):
-            whole = fh.read(st.st_size + 1)      # small enough to hold: read the file once
-            head = whole[:8]
-        else:
-            head = fh.read(8)
-    if head.startswith(_OLE2_MAGIC):
-        if _ole_has_encrypted_package(p):
-            raise UnsafeFileError(path, "encrypted",
-                                  "a password-protected workbook; save it without a password")
-        raise UnsafeFileError(path, "legacy_format",
-                              "an OLE2 compound file (old .xls?); save it as .xlsx or CSV")
-    if not head.startswith(b"PK"):
-        raise UnsafeFileError(path, "not_zip", "not a zip archive, so not an .xlsx")
-    if whole is not None and _inflate_checked is not None:
-        fast = _preflight_in_memory(path, whole, max_uncompressed=max_uncompressed, max_ratio=max_ratio,
-                                    max_entries=max_entries, max_rows=max_rows, max_cells=max_cells, keep=keep,
-                                    keep_max=keep_max)
-        if fast is not None:
-            return fast if keep is not None else None
-    try:
-        # the plain layout of a file in memory is read by LeanZip (~10× less overhead);
-        # anything else by zipfile, which also names what is wrong with a broken archive
-        zf = (LeanZip.parse(whole) if whole is not None else None) \
-            or zipfile.ZipFile(p if whole is None else io.BytesIO(whole))
+        zf = zipfile.ZipFile(p if whole is None else io.BytesIO(whole))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise UnsafeFileError(path, "not_zip", f"unreadable zip: {exc}") from None
     kept: Inflated | None = Inflated() if keep is not None else None
     with zf:
-        if kept is not None:
-            kept.names = tuple(zf.namelist())
-            if whole is not None:
-                kept.sha256 = hashlib.sha256(whole).hexdigest()
         _check_archive(path, zf, max_uncompressed, max_ratio, max_entries)
         read: dict[str, bytes] = {}      # structural parts already inflated (and DTD-checked)
         trees: dict[str, Any] = {}       # ... and parsed
         sheets = _check_structure(path, zf, read, trees)
-        if kept is not None:
-            kept.trees = trees
         budget = [max_uncompressed]
         room = keep_max
         for info in zf.infolist():
             name = info.filename
             want = kept is not None and keep(name) and info.file_size <= room
-            data = _stream_part(path, zf, info, budget, max_ratio, is_xml=_is_xml_part(name),
+            is_xml = name.lower().endswith((".xml", ".rels", ".vml"))
+            data = _stream_part(path, zf, info, budget, max_ratio, is_xml=is_xml,
                                 sheet=name in sheets, max_rows=max_rows, max_cells=max_cells,
                                 data=read.get(name), collect=want)
             if want and data is not None and len(data) <= room:
                 kept[name] = data
                 room -= len(data)
+    if kept is not None:
+        kept.names = tuple(i.filename for i in zf.infolist())
+        kept.sha256 = hashlib.sha256(whole).hexdigest() if whole is not None else None
+        kept.trees = trees
     return kept
 
 
-def _preflight_in_memory(path, whole: bytes, *, max_uncompressed: int, max_ratio: float, max_entries: int,
-                         max_rows: int, max_cells: int, keep: Callable[[str], bool] | None,
-                         keep_max: int) -> Inflated | None:
-    """:func:`preflight_xlsx` for a file held in memory, its archive and generic part
-    checks in one C call (``_leanzip.inflate_checked``: the zip's layout, names, sizes,
-    ratios, CRCs, UTF-8 and DTDs of every XML part, every entry inflated once). None when
-    C did not pass everything: the caller then runs the whole preflight, which names what
-    is wrong. The structural and worksheet checks are the ones below, on the same bytes
-    and in the same order as the full preflight, so a file is refused for the same reason."""
-    got = _inflate_checked(whole, max_entries, max_uncompressed, max_ratio)
-    if got is None:
-        return None
-    names, compress_sizes, contents = got
-    data = dict(zip(names, contents))
-    read: dict[str, bytes] = {}
-    for name in _STRUCTURAL:
-        part = data.get(name)
-        if part is not None:
-            if len(part) > _SMALL_CAP:
-                return None                      # (the full preflight names it)
-            read[name] = part
-    trees: dict[str, Any] = {}
-    sheets = _check_structure(path, None, read, trees, names=frozenset(names))
-    budget = [max_uncompressed]
-    for name, csize, part in zip(names, compress_sizes, contents):
-        if name in sheets:
-            entry = LeanEntry(name, len(part), csize, 0, 8, 0, 0)
-            _stream_part(path, None, entry, budget, max_ratio, is_xml=True, sheet=True, max_rows=max_rows,
-                         max_cells=max_cells, data=part)
-    kept = Inflated()
-    if keep is None:
-        return kept                              # (passed; the caller returns nothing)
-    kept.names = names
-    kept.sha256 = hashlib.sha256(whole).hexdigest()
-    kept.trees = trees
-    room = keep_max
-    for name, part in zip(names, contents):
-        if keep(name) and len(part) <= room:
-            kept[name] = part
-            room -= len(part)
-    return kept
+def _read_head(path, p: Path, max_file_size: int, hold: int) -> bytes | None:
+    """The file's kind from its first bytes; the whole file when it is small enough to
+    hold (read once: the zip is then read from memory and its digest is free)."""
+    try:
+        st = p.stat()
+    except OSError:
+        raise UnsafeFileError(path, "missing", "no such file") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise UnsafeFileError(path, "missing", "not a regular file")
+    if st.st_size == 0:
+        raise UnsafeFileError(path, "empty", "the file has 0 bytes")
+    if st.st_size > max_file_size:
+        raise UnsafeFileError(path, "zip_bomb", f"{st.st_size:,} bytes on disk > {max_file_size:,}")
+    with open(p, "rb") as fh:
+        whole = fh.read(st.st_size + 1) if st.st_size <= hold else None
+        head = whole[:8] if whole is not None else fh.read(8)
+    if head.startswith(_OLE2_MAGIC):
+        if _ole_has_encrypted_package(p):
+            raise UnsafeFileError(path, "encrypted", "a password-protected workbook; save it without a password")
+        raise UnsafeFileError(path, "legacy_format", "an OLE2 compound file (old .xls?); save it as .xlsx or CSV")
+    if not head.startswith(b"PK"):
+        raise UnsafeFileError(path, "not_zip", "not a zip archive, so not an .xlsx")
+    return whole
 
 
 def _ole_has_encrypted_package(p: Path) -> bool:
@@ -358,8 +226,7 @@ def _check_archive(path, zf: zipfile.ZipFile, max_uncompressed: int, max_ratio: 
             raise UnsafeFileError(path, "encrypted", f"zip entry {info.filename!r} is encrypted")
         total += info.file_size
         if total > max_uncompressed:
-            raise UnsafeFileError(path, "zip_bomb",
-                                  f"declared uncompressed size over {max_uncompressed:,} bytes")
+            raise UnsafeFileError(path, "zip_bomb", f"declared uncompressed size over {max_uncompressed:,} bytes")
         if info.file_size > (1 << 20) and info.file_size > max_ratio * max(info.compress_size, 1):
             raise UnsafeFileError(path, "zip_bomb",
                                   f"{info.filename!r} expands {info.file_size / max(info.compress_size, 1):,.0f}×")
@@ -367,18 +234,16 @@ def _check_archive(path, zf: zipfile.ZipFile, max_uncompressed: int, max_ratio: 
 
 _SMALL_CAP = 16 * 1024 * 1024
 _STRUCTURAL = ("[Content_Types].xml", "xl/_rels/workbook.xml.rels", "xl/workbook.xml")
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError)
 
 
-def _read_small(path, zf: zipfile.ZipFile | None, name: str, cap: int = _SMALL_CAP,
-                data: bytes | None = None) -> bytes:
-    """A structural part, size-capped and checked for DTDs before any XML parsing
-    (``data``: its bytes, already inflated)."""
-    if data is None:
-        try:
-            with zf.open(name) as fh:
-                data = fh.read(cap + 1)
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
-            raise UnsafeFileError(path, "corrupt", f"{name!r}: {exc}") from None
+def _read_small(path, zf: zipfile.ZipFile, name: str, cap: int = _SMALL_CAP) -> bytes:
+    """A structural part, size-capped and checked for DTDs before any XML parsing."""
+    try:
+        with zf.open(name) as fh:
+            data = fh.read(cap + 1)
+    except _ZIP_ERRORS as exc:
+        raise UnsafeFileError(path, "corrupt", f"{name!r}: {exc}") from None
     if len(data) > cap:
         raise UnsafeFileError(path, "zip_bomb", f"{name!r} is over {cap:,} bytes")
     _check_xml_head(path, name, data)
@@ -394,38 +259,21 @@ def _parse(path, name: str, data: bytes) -> Any:
         raise UnsafeFileError(path, "corrupt", f"{name!r} is not well-formed XML: {exc}") from None
 
 
-def _check_structure(path, zf: zipfile.ZipFile | None, read: dict[str, bytes] | None = None,
-                     trees: dict[str, Any] | None = None, names: frozenset[str] | None = None) -> set[str]:
+def _check_structure(path, zf: zipfile.ZipFile, read: dict[str, bytes], trees: dict[str, Any]) -> set[str]:
     """Required parts exist; returns the worksheet part names the workbook references.
 
     The structural parts it inflates are put into ``read`` (so they are not inflated
     twice; :func:`_stream_part` still runs every check on them), those it parses into
-    ``trees`` (so a reader need not parse them again). Parts already in ``read`` (with
-    ``names``, every entry's name, and no ``zf``) are taken from there, checked the same."""
-    read = {} if read is None else read
-    trees = {} if trees is None else trees
-    if names is None:
-        names = frozenset(i.filename for i in zf.infolist())
-    for required in ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+    ``trees`` (so a reader need not parse them again)."""
+    names = frozenset(zf.namelist())
+    for required in _STRUCTURAL:
         if required not in names:
             raise UnsafeFileError(path, "missing_part", f"{required} is missing")
-    for part in ("[Content_Types].xml", "xl/_rels/workbook.xml.rels"):
-        read[part] = _read_small(path, zf, part, data=read.get(part))
+    for part in _STRUCTURAL:
+        read[part] = _read_small(path, zf, part)
     rels = trees["xl/_rels/workbook.xml.rels"] = _parse(path, "xl/_rels/workbook.xml.rels",
                                                         read["xl/_rels/workbook.xml.rels"])
-    targets: dict[str, str] = {}
-    for rel in rels.iter(f"{{{_NS_REL}}}Relationship"):
-        if rel.get("TargetMode") == "External":
-            continue
-        target = rel.get("Target") or ""
-        if target.startswith("/"):
-            resolved = posixpath.normpath(target.lstrip("/"))
-        else:
-            resolved = posixpath.normpath(posixpath.join("xl", target))
-        if resolved.startswith("../") or resolved == "..":
-            raise UnsafeFileError(path, "path_traversal", f"relationship target {target!r}")
-        targets[rel.get("Id") or ""] = resolved
-    read["xl/workbook.xml"] = _read_small(path, zf, "xl/workbook.xml", data=read.get("xl/workbook.xml"))
+    targets = _rel_targets(path, rels)
     wb = trees["xl/workbook.xml"] = _parse(path, "xl/workbook.xml", read["xl/workbook.xml"])
     sheets: set[str] = set()
     sheet_elems = list(wb.iter(f"{{{_NS_MAIN}}}sheet"))
@@ -435,12 +283,26 @@ def _check_structure(path, zf: zipfile.ZipFile | None, read: dict[str, bytes] | 
         rid = sh.get(f"{{{_NS_R}}}id")
         target = targets.get(rid or "")
         if target is None:
-            raise UnsafeFileError(path, "missing_part",
-                                  f"sheet {sh.get('name')!r} has no relationship {rid!r}")
+            raise UnsafeFileError(path, "missing_part", f"sheet {sh.get('name')!r} has no relationship {rid!r}")
         if target not in names:
             raise UnsafeFileError(path, "missing_part", f"sheet {sh.get('name')!r}: {target} is missing")
         sheets.add(target)
     return sheets
+
+
+def _rel_targets(path, rels) -> dict[str, str]:
+    """``{relationship id: part name}``; a target outside the package is refused."""
+    targets: dict[str, str] = {}
+    for rel in rels.iter(f"{{{_NS_REL}}}Relationship"):
+        if rel.get("TargetMode") == "External":
+            continue
+        target = rel.get("Target") or ""
+        joined = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+        resolved = posixpath.normpath(joined)
+        if resolved.startswith("../") or resolved == "..":
+            raise UnsafeFileError(path, "path_traversal", f"relationship target {target!r}")
+        targets[rel.get("Id") or ""] = resolved
+    return targets
 
 
 def _check_xml_head(path, name: str, head: bytes) -> None:
@@ -452,28 +314,34 @@ def _check_xml_head(path, name: str, head: bytes) -> None:
         raise UnsafeFileError(path, "xml_encoding", f"{name!r} declares encoding {m.group(1).decode(errors='replace')!r}")
 
 
+_SST_UNIQUE = re.compile(rb"<(?:\w+:)?sst\b[^>]*?\suniqueCount\s*=\s*[\"'](\d+)")
+
+
+def _check_sst(path, name: str, head: bytes, size: int) -> None:
+    """A reader reserves room for the strings a shared-string table declares, up front:
+    more than its part can hold (``<si/>`` is 5 bytes) is refused before that happens."""
+    m = _SST_UNIQUE.search(head) if b"uniqueCount" in head else None
+    if m and int(m.group(1)) > size // 5 + 1:
+        raise UnsafeFileError(path, "absurd_dimensions", f"{name}: declares {int(m.group(1)):,} strings in {size:,} bytes")
+
+
 def _dims(path, name: str, ref: bytes, max_rows: int, max_cells: int) -> None:
-    parts = ref.strip().split(b":")
-    rows, cols = [], []
-    for part in parts:
-        m = _REF.match(part.strip())
-        if not m:
-            raise UnsafeFileError(path, "absurd_dimensions", f"{name}: dimension {ref.decode(errors='replace')!r}")
-        cols.append(_col_number(m.group(1)))
-        rows.append(int(m.group(2)))
-    r, c = max(rows), max(cols)
-    _limit(path, name, f"dimension {ref.decode(errors='replace')}", r, c, max_rows, max_cells)
+    refs = [_REF.match(part.strip()) for part in ref.strip().split(b":")]
+    text = ref.decode(errors="replace")
+    if not all(refs):
+        raise UnsafeFileError(path, "absurd_dimensions", f"{name}: dimension {text!r}")
+    _limit(path, name, f"dimension {text}", max(int(m.group(2)) for m in refs),
+           max(_col_number(m.group(1)) for m in refs), max_rows, max_cells)
 
 
 def _limit(path, name: str, what: str, row: int, col: int, max_rows: int, max_cells: int) -> None:
     if row > EXCEL_MAX_ROWS or col > EXCEL_MAX_COLS:
-        raise UnsafeFileError(path, "absurd_dimensions",
-                              f"{name}: {what} is beyond Excel's {EXCEL_MAX_ROWS:,} rows × {EXCEL_MAX_COLS:,} columns")
+        beyond = f"beyond Excel's {EXCEL_MAX_ROWS:,} rows × {EXCEL_MAX_COLS:,} columns"
+        raise UnsafeFileError(path, "absurd_dimensions", f"{name}: {what} is {beyond}")
     if row > max_rows:
         raise UnsafeFileError(path, "absurd_dimensions", f"{name}: {what} has more than {max_rows:,} rows")
     if row * col > max_cells:
-        raise UnsafeFileError(path, "absurd_dimensions",
-                              f"{name}: {what} spans {row:,} × {col:,} cells > {max_cells:,}")
+        raise UnsafeFileError(path, "absurd_dimensions", f"{name}: {what} spans {row:,} × {col:,} cells > {max_cells:,}")
 
 
 # the letters of every cell reference of 1-3 letters (4+ letters are refused before)
@@ -484,15 +352,45 @@ _COL_ANY_FAST = re.compile(rb' r="([A-Z]{1,3})\d')
 def _widest(window: bytes, cur_col: int, fast: bool) -> int:
     """Widest column referenced so far (one findall; for equal-length letters the
     largest string is the largest column)."""
-    found = (_COL_ANY_FAST if fast else _COL_ANY).findall(window)
-    if not found:
-        return cur_col
-    return max(cur_col, max(_col_number(x) for x in set(found)))
+    found = set((_COL_ANY_FAST if fast else _COL_ANY).findall(window))
+    return max(cur_col, *(_col_number(x) for x in found)) if found else cur_col
 
 
-def _chunks_of(data: bytes):
-    for i in range(0, len(data), _CHUNK):
-        yield data[i:i + _CHUNK]
+class _SheetScan:
+    """The extent of one worksheet, window by window: refused as soon as it is absurd."""
+
+    def __init__(self, path, name: str, max_rows: int, max_cells: int):
+        self.path, self.name, self.max_rows, self.max_cells = path, name, max_rows, max_cells
+        self.max_row = self.max_col = 0
+
+    def window(self, window: bytes) -> None:
+        m = _DIMENSION.search(window) if b"dimension" in window else None
+        if m:
+            _dims(self.path, self.name, m.group(1), self.max_rows, self.max_cells)
+        top, beyond, top_big = _sheet_refs(window)
+        if beyond:
+            raise UnsafeFileError(self.path, "absurd_dimensions", f"{self.name}: a cell reference beyond column XFD")
+        for row, what in ((top, "row"), (top_big, "cell in row")):
+            self.max_row = max(self.max_row, row)
+            if row and self.max_row > min(self.max_rows, EXCEL_MAX_ROWS):
+                _limit(self.path, self.name, f"{what} {self.max_row:,}", self.max_row, 1, self.max_rows, self.max_cells)
+        self.max_col = _widest(window, self.max_col, not _unusual(window))
+
+    def end(self, tail: bytes) -> None:
+        if not _SHEET_END.search(tail):
+            raise UnsafeFileError(self.path, "corrupt", f"{self.name!r} is cut short: it does not end with </worksheet>")
+        if self.max_row and self.max_col:
+            _limit(self.path, self.name, f"cells up to row {self.max_row:,}, column {self.max_col:,}", self.max_row,
+                   self.max_col, self.max_rows, self.max_cells)
+
+
+def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None):
+    if data is not None:                     # already inflated by _read_small
+        yield from (data[i:i + _CHUNK] for i in range(0, len(data), _CHUNK))
+        return
+    with zf.open(info) as fh:
+        while chunk := fh.read(_CHUNK):
+            yield chunk
 
 
 def _stream_part(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], max_ratio: float, *,
@@ -500,72 +398,39 @@ def _stream_part(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[
                  data: bytes | None = None, collect: bool = False) -> bytes | None:
     """Inflate one entry chunk by chunk under the remaining byte budget; scan XML.
 
-    ``data``: the entry's complete content when it was already inflated (size-capped,
-    CRC-checked) by :func:`_read_small` (or, from a :class:`LeanZip`, is inflated here in
-    one call, capped at the declared size the archive checks passed); every check
-    below runs on it the same way.
-    ``collect``: return the inflated bytes (when they were all read)."""
+    ``data``: the entry's complete content when :func:`_read_small` already inflated
+    it; every check below runs on it the same way. ``collect``: return the bytes."""
     name = info.filename
     produced = 0
     tail = b""
-    first = True
-    max_row = 0
-    max_col = 0
+    scan = _SheetScan(path, name, max_rows, max_cells) if sheet else None
     parts: list[bytes] | None = [] if collect else None
     try:
-        if data is None and isinstance(zf, LeanZip):
-            data = zf.read(info)             # one zlib call, capped at the declared size
-        with (zf.open(info) if data is None else contextlib.nullcontext()) as fh:
-            chunks = iter(lambda: fh.read(_CHUNK), b"") if data is None else _chunks_of(data)
-            for chunk in chunks:
-                if parts is not None:
-                    parts.append(chunk)
-                produced += len(chunk)
-                budget[0] -= len(chunk)
-                if budget[0] < 0:
-                    raise UnsafeFileError(path, "zip_bomb", "the parts inflate beyond the size limit")
-                if produced > (1 << 20) and produced > max_ratio * max(info.compress_size, 1):
-                    raise UnsafeFileError(path, "zip_bomb", f"{name!r} inflates over {max_ratio:,.0f}×")
-                if not is_xml:
-                    continue
-                if first:
-                    _check_xml_head(path, name, chunk[:256])
-                    first = False
-                # keep an overlap so a token split across chunks is still seen
-                window = tail + chunk
-                # "!" is rare in sheet XML and found by memchr: the regex runs only then
-                if b"!" in window and _DTD.search(window):
-                    raise UnsafeFileError(path, "xml_entities", f"{name!r} declares a DOCTYPE/ENTITY")
-                if sheet:
-                    m = _DIMENSION.search(window) if b"dimension" in window else None
-                    if m:
-                        _dims(path, name, m.group(1), max_rows, max_cells)
-                    top, beyond, top_big = _sheet_refs(window)
-                    if top:
-                        max_row = max(max_row, top)
-                        if max_row > min(max_rows, EXCEL_MAX_ROWS):
-                            _limit(path, name, f"row {max_row:,}", max_row, 1, max_rows, max_cells)
-                    if beyond:
-                        raise UnsafeFileError(path, "absurd_dimensions", f"{name}: a cell reference beyond column XFD")
-                    if top_big:
-                        max_row = max(max_row, top_big)
-                        if max_row > min(max_rows, EXCEL_MAX_ROWS):
-                            _limit(path, name, f"cell in row {max_row:,}", max_row, 1, max_rows, max_cells)
-                    if data is None:                 # streamed: the widest column chunk by chunk
-                        max_col = _widest(window, max_col, not _unusual(window))
-                tail = window[-512:]
-    except UnsafeFileError:
-        raise
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+        for chunk in _chunks(zf, info, data):
+            if parts is not None:
+                parts.append(chunk)
+            produced += len(chunk)
+            budget[0] -= len(chunk)
+            if budget[0] < 0:
+                raise UnsafeFileError(path, "zip_bomb", "the parts inflate beyond the size limit")
+            if produced > (1 << 20) and produced > max_ratio * max(info.compress_size, 1):
+                raise UnsafeFileError(path, "zip_bomb", f"{name!r} inflates over {max_ratio:,.0f}×")
+            if not is_xml:
+                continue
+            if not produced - len(chunk):
+                _check_xml_head(path, name, chunk[:256])
+                _check_sst(path, name, chunk[:1024], info.file_size)
+            window = tail + chunk    # an overlap, so a token split across chunks is still seen
+            # "!" is rare in sheet XML and found by memchr: the regex runs only then
+            if b"!" in window and _DTD.search(window):
+                raise UnsafeFileError(path, "xml_entities", f"{name!r} declares a DOCTYPE/ENTITY")
+            if scan is not None:
+                scan.window(window)
+            tail = window[-512:]
+    except _ZIP_ERRORS as exc:
         raise UnsafeFileError(path, "corrupt", f"{name!r}: {exc}") from None
-    if sheet and not _SHEET_END.search(tail):
-        raise UnsafeFileError(path, "corrupt", f"{name!r} is cut short: it does not end with </worksheet>")
-    if sheet and data is not None and max_row * EXCEL_MAX_COLS > max_cells:
-        # held in memory: the widest column is needed only when the rows alone cannot
-        # rule out too many cells (every column is ≤ XFD, checked above)
-        max_col = _widest(data, 0, not _unusual(data))
-    if sheet and max_row and max_col:
-        _limit(path, name, f"cells up to row {max_row:,}, column {max_col:,}", max_row, max_col, max_rows, max_cells)
+    if scan is not None:
+        scan.end(tail)
     if parts is None:
         return None
     return data if data is not None else b"".join(parts)

@@ -1,0 +1,73 @@
+"""Engines by name, in the style of pandas' ``io.excel`` registry (the table: docs/xlsx.md).
+
+Each engine is imported only when first used; the engines that read files from
+elsewhere (calamine, lxml) run the preflight before parsing anything.
+"""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from salesplan.xlsx.base import BaseReader, BookReader
+
+__all__ = ["ENGINES", "open_book"]
+
+#: engine name → ``"module:Class"``, imported on first use (add an engine here)
+ENGINES: dict[str, str] = {
+    "openpyxl": "salesplan.xlsx.openpyxl_reader:OpenpyxlReader",
+    "calamine": "salesplan.xlsx.calamine_reader:CalamineReader",
+    "lxml": "salesplan.xlsx.registry:LxmlBook",
+    "xlwings": "salesplan.xlsx.xlwings_reader:XlwingsReader",
+}
+
+
+def open_book(source: Any, engine: str | None = None, **options: Any) -> BookReader:
+    """A reader for a path (default engine: openpyxl), an object with a ``reader()``
+    method (the macros' path-backed book), or an xlwings ``Book`` (engine: xlwings).
+    ``options`` go to the engine (e.g. the preflight's limits)."""
+    if engine is None:
+        if hasattr(source, "reader") and not isinstance(source, (str, Path)):
+            return source.reader()
+        if hasattr(source, "sheets") and hasattr(source, "fullname"):
+            engine = "xlwings"
+        elif isinstance(source, (str, Path)):
+            engine = "openpyxl"
+        else:
+            raise TypeError(f"cannot read {source!r}: expected a path, a PathBook or an xlwings Book")
+    if engine not in ENGINES:
+        raise ValueError(f"unknown xlsx engine {engine!r}; one of {', '.join(sorted(ENGINES))}")
+    module, _, cls = ENGINES[engine].partition(":")
+    return getattr(importlib.import_module(module), cls)(source, **options)
+
+
+class LxmlBook(BaseReader):
+    """:class:`~salesplan.xlsx.lxml_reader.XlsxFile` behind the interface (a formula as its ``=`` text)."""
+
+    def __init__(self, path, **preflight_limits: Any):
+        from salesplan.xlsx.lxml_reader import XlsxFile
+
+        self.path = Path(path)
+        self.file = XlsxFile(path, **preflight_limits)
+
+    def sheet_names(self) -> list[str]:
+        return list(self.file.sheet_names)
+
+    def read_used_range(self, sheet: str) -> list[list[Any]]:
+        from salesplan.xlsx.lxml_reader import column_index, split_address
+
+        cells = {}
+        for addr, cell in self.file.read_sheet(sheet).items():
+            letters, row = split_address(addr)
+            cells[row, column_index(letters)] = "=" + cell.formula if cell.formula else cell.value
+        height, width = (max(k[0] for k in cells), max(k[1] for k in cells)) if cells else (0, 0)
+        return [[cells.get((r, c)) for c in range(1, width + 1)] for r in range(1, height + 1)]
+
+    def defined_names(self) -> dict[str, str]:
+        return {d.name: d.value for d in self.file.defined_names if d.local_sheet_id is None}
+
+    def custom_properties(self) -> dict[str, str]:
+        return {k: str(v) for k, v in self.file.custom_properties.items()}
+
+    def close(self) -> None:
+        self.file.close()
