@@ -13,20 +13,19 @@ from datetime import date
 from fractions import Fraction
 from decimal import Decimal
 
+import formulas          # a dev dependency: missing, the module fails instead of skipping
 import numpy as np
+import openpyxl
 import pytest
+from openpyxl.worksheet.formula import ArrayFormula
 
-formulas = pytest.importorskip("formulas")
-openpyxl = pytest.importorskip("openpyxl")
-from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
-
-import udf_support as sup  # noqa: E402
-from salesplan.config import load_default  # noqa: E402
-from salesplan.engine.allocation import largest_remainder  # noqa: E402
-from salesplan.engine.commission import commission_for_amounts  # noqa: E402
-from salesplan.engine.kpi import kpi_scores, region_weights  # noqa: E402
-from salesplan.engine.plan import compute_plan  # noqa: E402
-from salesplan.udfs.convert import date_to_serial  # noqa: E402
+import udf_support as sup
+from salesplan.config import load_default
+from salesplan.engine.allocation import largest_remainder
+from salesplan.engine.commission import commission_for_amounts
+from salesplan.engine.kpi import kpi_scores, region_weights
+from salesplan.engine.plan import compute_plan
+from salesplan.udfs.convert import date_to_serial
 
 CONFIG = load_default("2026-12")
 
