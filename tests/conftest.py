@@ -15,3 +15,51 @@ if str(TESTS) not in sys.path:
 def default_config():
     from salesplan.config import load_config
     return load_config(None, month="2026-12")
+
+
+@pytest.fixture(scope="session")
+def recalculated_plans(tmp_path_factory):
+    """Six generated workbooks recalculated by LibreOffice in ONE soffice call, shared by the session.
+
+    For the seed plan ("seed") and a second, different config ("second"): the plan empty (a
+    duplicated rep name, its two rows' KPI actuals exactly the targets and zero), filled with random typed inputs (a later slot repeating a paid rep's name;
+    for the seed, a week typed to exactly its target), and the green channel's via region's
+    regional file from the filled inputs. ``{(tag, case): (values workbook, built, inputs)}`` with
+    case in "empty", "filled", "region". Read only: a test that edits a workbook copies it first.
+    """
+    from lo_recalc import load_values, recalc, require_libreoffice
+    from salesplan.config import load_config
+    from salesplan.engine.actuals import default_inputs
+    from salesplan.engine.plan import compute_plan
+    from salesplan.workbook_templates.writer import build_models, write_built
+    from workbook_helpers import EXACT_TARGET_WEEK, duplicate_paid_rep, random_inputs, second_config
+
+    require_libreoffice()
+    folder = tmp_path_factory.mktemp("recalc")
+    jobs = []
+    for tag, cfg in (("seed", load_config(None, month="2026-12")), ("second", second_config())):
+        plan = compute_plan(cfg)
+        for case in ("empty", "filled"):
+            inputs = default_inputs(plan, deal_rows=60) if case == "empty" else random_inputs(plan, seed=7)
+            if case == "empty":      # a duplicated rep name (R3 flag), no deals or payouts on it
+                last = inputs.regions[cfg.regions[-1].name].reps
+                last[-1].name = last[-2].name = "Dup"
+                for kw in plan.kpi_weights[cfg.regions[-1].name]:   # KPI actuals on the edges:
+                    if kw.key != "completion":                      # exactly the target, and zero
+                        last[-1].kpi[kw.key], last[-2].kpi[kw.key] = float(kw.target), 0
+            else:
+                duplicate_paid_rep(cfg, inputs)
+                if tag == "seed":    # typed floats summing to exactly the phase target (182,609): met
+                    inputs.regions["华东区"].phases[0].revenue = dict(EXACT_TARGET_WEEK)
+            built = build_models(plan, inputs=inputs)
+            path = folder / f"{tag}-{case}.xlsx"
+            write_built(built, path)
+            jobs.append(((tag, case), path, built, inputs))
+        # the regional file of the green channel's via region (another region's name is aliased)
+        region = cfg.risks.green_channel_via_region
+        built = build_models(plan, inputs=jobs[-1][3], regions=[region])
+        path = folder / f"{tag}-region.xlsx"
+        write_built(built, path)
+        jobs.append(((tag, "region"), path, built, built.ctx.inputs))
+    outputs = recalc([j[1] for j in jobs], folder / "out")
+    return {j[0]: (load_values(o), j[2], j[3]) for j, o in zip(jobs, outputs)}

@@ -242,16 +242,20 @@ def test_seed_plan_outputs_with_pdf(tmp_path):
     assert json.loads(result.files["dingtalk_json"].read_text("utf-8"))["msgtype"] == "markdown"
 
 
-def test_load_plan_reads_the_workbook_when_the_reader_exists(tmp_path, monkeypatch):
+def test_load_plan_reads_the_plan_from_the_workbook(tmp_path):
+    """A generated workbook of the second team: announce reads its plan from the settings sheet (not
+    the seed plan), and a --month that is not the workbook's month is refused."""
     from salesplan.announce import source
     from salesplan.errors import WorkbookError
+    from salesplan.workbook_templates import generate_workbook
     cfg = parse_config(second_config_text())
-    calls = []
-    monkeypatch.setattr(source, "workbook_reader", lambda: (lambda p: calls.append(p) or cfg))
     wb = tmp_path / "PLAN.xlsx"
-    wb.write_bytes(b"x")
+    generate_workbook(cfg, wb)
     src = source.load_plan(wb)
-    assert src.plan.to_dict()["month"] == "2027-01" and src.workbook == wb and calls == [wb]
-    assert source.load_plan(wb, month="2027-01").plan.to_dict()["month"] == "2027-01"
-    with pytest.raises(WorkbookError):
+    assert src.workbook == wb and src.notes == []
+    assert src.plan.to_dict() == compute_plan(cfg).to_dict()
+    assert src.plan.to_dict() != compute_plan(parse_config(default_config_text(), month="2027-01")).to_dict()
+    assert source.load_plan(wb, month="2027-01").plan.to_dict() == src.plan.to_dict()
+    with pytest.raises(WorkbookError) as info:
         source.load_plan(wb, month="2027-02")
+    assert "2027-02" in str(info.value) and wb.name in str(info.value)

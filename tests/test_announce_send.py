@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import re
 import socket
 import threading
 import time
@@ -328,12 +329,56 @@ def test_missing_settings_fail_before_sending(tmp_path, robot):
     assert robot.received == []
 
 
-def test_secrets_never_come_from_the_config_file(tmp_path):
-    from salesplan.errors import ConfigError
+# every table the loader reads, and the top level; [[regions]] and [[products]] are arrays of tables
+_CONFIG_TABLES = ("", "[targets]", "[[products]]", "[[regions]]", "[[kpis]]", "[weights]", "[commission]", "[awards]",
+                  "[risks]", "[strategy_b]", "[calendar]", "[coaching]", "[workbook]", "[deals]")
+
+
+@pytest.mark.parametrize("table", _CONFIG_TABLES, ids=lambda t: t.strip("[]") or "top")
+@pytest.mark.parametrize("key", ["smtp_password", "SALESPLAN_SMTP_PASSWORD", "dingtalk_secret"])
+def test_secrets_never_come_from_the_config_file(table, key):
+    """A delivery secret typed anywhere in the plan configuration is refused with an error naming
+    the key — never read, never silently kept (secrets come from the environment or the keyring)."""
     from salesplan.config.loader import parse_config
-    text = second_config_text() + '\n[announce]\nsmtp_password = "x"\n'
-    with pytest.raises(ConfigError):
-        parse_config(text)
+    from salesplan.errors import ConfigError
+    text = second_config_text()
+    line = f'{key} = "hunter2-{key}"\n'
+    if table:
+        assert text.count(f"\n{table}") >= 1 or table == "[deals]", table
+        if f"\n{table}" in text:                       # inside the table the file already has
+            text = re.sub(rf"^{re.escape(table)}[^\n]*\n", lambda m: m.group(0) + line, text, count=1, flags=re.M)
+        else:
+            text += f"\n{table}\n{line}"
+    else:
+        text = line + text
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, month="2027-01")
+    (problem,) = info.value.problems
+    assert problem.code == "unknown-key" and problem.where.endswith(key), problem
+    # the same text without the secret line is a valid plan: the key alone was refused
+    assert parse_config(text.replace(line, ""), month="2027-01").month
+
+
+def test_a_secret_in_the_deals_column_map_is_refused_at_import():
+    """[deals.columns] maps CRM headers (its field names are checked where deals are read): a secret there is
+    an unknown field, refused with the key named."""
+    from salesplan.config.loader import parse_config
+    from salesplan.deals.columns import ColumnMap
+    from salesplan.errors import ConfigError
+    cfg = parse_config(second_config_text() + '\n[deals.columns]\nsmtp_password = "hunter2"\n', month="2027-01")
+    with pytest.raises(ConfigError) as info:
+        ColumnMap.from_config(cfg.deal_columns)
+    assert [(p.where, p.code) for p in info.value.problems] == [("[deals.columns].smtp_password", "unknown_field")]
+
+
+def test_missing_password_fails_before_any_login(tmp_path, mailbox):
+    """A login without its password (not in the environment, no keyring) is refused before connecting."""
+    env = env_for(None, mailbox)
+    del env["SALESPLAN_SMTP_PASSWORD"]
+    with pytest.raises(SecretsError) as info:
+        announce_plan(seed_plan(), tmp_path, send=True, pdf=False, env=env, channels=("email",), use_keyring=False)
+    assert "SALESPLAN_SMTP_PASSWORD" in str(info.value)
+    assert mailbox.logins == [] and mailbox.messages == []
 
 
 @pytest.mark.libreoffice

@@ -1,8 +1,7 @@
 """The benchmarks still run (small sizes). They report numbers; nothing here asserts a time."""
 from __future__ import annotations
 
-import os
-import shutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +9,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parent.parent
+
+# what each benchmark must report (a row carrying a time); bench_consolidate's rows are checked below
+EXPECTED_ROWS = {
+    "bench.bench_engine": ["plan: 4 regions / 40 reps", "plan: 50 regions / 5000 reps",
+                           "commission + trace: 10,000 deals", "commission + trace: 100,000 deals"],
+    "bench.bench_udfs": ["KPI_SCORE", "TARGET_SPLIT", "COMMISSION ", "COMMISSION_TRACE", "DISCOUNT_OK", "AWARDS",
+                         "PHASE_OF", "SENSITIVE_PERIOD"],
+    "bench.bench_generate": ["default plan"],
+}
 
 
 @pytest.mark.parametrize("args", [
@@ -23,7 +31,11 @@ ROOT = Path(__file__).parent.parent
 def test_benchmark_runs(args):
     r = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
-    assert " ms" in r.stdout or " s " in r.stdout or "×" in r.stdout
+    measured = [line for line in r.stdout.splitlines() if re.search(r"\d ms|\d s cpu", line)]
+    for needle in EXPECTED_ROWS.get(args[0], ()):              # every measured row is there, with a time
+        assert any(needle in line for line in measured), (needle, r.stdout)
+    if args[0] == "bench.bench_engine":
+        assert r.stdout.count("totals reconcile: True") == 2, r.stdout
     if args[0].startswith("bench.bench_consolidate"):
         assert "per round" in r.stdout and "target consolidate" in r.stdout and "fastest rounds" in r.stdout
         assert "RSS growth" in r.stdout and " CPUs, Python " in r.stdout

@@ -1,7 +1,6 @@
 """The macro registry and the RunPython entry point, run headless."""
 from __future__ import annotations
 
-import importlib
 import subprocess
 import sys
 import types
@@ -102,24 +101,19 @@ def test_plan_macros_are_registered():
 
 
 def test_plan_macros_call_the_actions_module(monkeypatch):
-    """Each plan macro hands the book to salesplan.macros.actions.<tag>."""
+    """Each plan macro hands its book to salesplan.macros.actions.<tag> (looked up when it runs) and
+    returns what the action returns; run() reports success. The actions' effects on a workbook are
+    tested in tests/test_workbook_regen.py and below."""
+    from salesplan.macros import actions
+
     tags = ("generate_plan", "recalculate", "check_risks", "open_settings")
-    try:
-        actions = importlib.import_module("salesplan.macros.actions")
-    except ModuleNotFoundError:
-        actions = None
-    if actions is not None:  # the real module exists: it must provide them all
-        for tag in tags:
-            assert callable(getattr(actions, tag)), tag
-        return
     calls = []
-    stand_in = types.ModuleType("salesplan.macros.actions")
     for tag in tags:
-        setattr(stand_in, tag, lambda book, _t=tag: calls.append((_t, book)) or _t)
-    monkeypatch.setitem(sys.modules, "salesplan.macros.actions", stand_in)
+        assert callable(getattr(actions, tag)), tag
+        monkeypatch.setattr(actions, tag, lambda book, _t=tag: calls.append((_t, book)) or f"done {_t}")
     book = Book()
     for tag in tags:
-        assert registry.dispatch(tag, book) == tag
+        assert registry.dispatch(tag, book) == f"done {tag}"
         assert macros.run(tag, book=book, notify=lambda m, t: pytest.fail(m)) is True
     assert calls == [(t, book) for t in tags for _ in (0, 1)]
 

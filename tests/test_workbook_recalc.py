@@ -6,68 +6,26 @@ Seed plan and a second, different config (3 regions, 3 products, strategy B, 3 t
 for each config, a regional file (``build_models(plan, regions=[…])``: the master plan
 laid out for the green channel's "via" region only, from the same random inputs) whose
 computed cells must equal the engine's ``compute_actuals`` for that region's view.
-All six files are converted in ONE soffice call.
+All six files are converted in ONE soffice call (the session fixture ``recalculated_plans`` in
+conftest.py, shared with test_udfs_workbook.py).
 """
 from __future__ import annotations
 
 import pytest
 
-from lo_recalc import error_cells, load_values, recalc, require_libreoffice
-from salesplan.engine.actuals import default_inputs
-from salesplan.engine.plan import compute_plan
-from salesplan.workbook_templates.writer import build_models, write_built
+from lo_recalc import error_cells
+from salesplan.workbook_templates.writer import write_built
 from salesplan.engine.actuals import compute_actuals
 from salesplan.workbook_templates.expect import same
-from workbook_helpers import compare, random_inputs, second_config
+from workbook_helpers import compare
 
 pytestmark = pytest.mark.libreoffice
 
 
-# 84598.92 + 47159.81 + 50850.27 = 182609.00 exactly; as binary floats 182608.99999999997
-EXACT_TARGET_WEEK = {"产品A": 84598.92, "产品B": 47159.81, "产品C": 50850.27}
-
-
-def _duplicate_paid_rep(cfg, inputs):
-    """A later blank slot of the first region repeats the name of a rep who has deals (and qualifies for
-    retention): the deal target is the FIRST slot's, and only the first slot is paid."""
-    region = cfg.regions[0].name
-    reps = inputs.regions[region].reps
-    names = {d.rep for d in inputs.deals if d.region == region}
-    first = next(row for row in reps if row.name in names)
-    slot = max(i for i, row in enumerate(reps) if not row.name)
-    reps[slot].name, reps[slot].weight, reps[slot].churn = first.name, 2, 0.01
-    first.churn = 0.01
-
-
 @pytest.fixture(scope="module")
-def recalculated(tmp_path_factory):
-    require_libreoffice()
-    from salesplan.config import load_config
-    folder = tmp_path_factory.mktemp("recalc")
-    jobs = []
-    for tag, cfg in (("seed", load_config(None, month="2026-12")), ("second", second_config())):
-        plan = compute_plan(cfg)
-        for case in ("empty", "filled"):
-            inputs = default_inputs(plan, deal_rows=60) if case == "empty" else random_inputs(plan, seed=7)
-            if case == "empty":      # a duplicated rep name (R3 flag), no deals or payouts on it
-                last = inputs.regions[cfg.regions[-1].name].reps
-                last[-1].name = last[-2].name = "Dup"
-            else:
-                _duplicate_paid_rep(cfg, inputs)
-                if tag == "seed":    # typed floats summing to exactly the phase target (182,609): met
-                    inputs.regions["华东区"].phases[0].revenue = dict(EXACT_TARGET_WEEK)
-            built = build_models(plan, inputs=inputs)
-            path = folder / f"{tag}-{case}.xlsx"
-            write_built(built, path)
-            jobs.append(((tag, case), path, built, inputs))
-        # the regional file of the green channel's via region (another region's name is aliased)
-        region = cfg.risks.green_channel_via_region
-        built = build_models(plan, inputs=jobs[-1][3], regions=[region])
-        path = folder / f"{tag}-region.xlsx"
-        write_built(built, path)
-        jobs.append(((tag, "region"), path, built, built.ctx.inputs))
-    outputs = recalc([j[1] for j in jobs], folder / "out")
-    return {j[0]: (load_values(o), j[2], j[3]) for j, o in zip(jobs, outputs)}
+def recalculated(recalculated_plans):
+    """The six workbooks of conftest.recalculated_plans (one soffice call a session)."""
+    return recalculated_plans
 
 
 @pytest.mark.parametrize("tag", ["seed", "second"])

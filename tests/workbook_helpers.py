@@ -269,3 +269,19 @@ def compare(built, wb, inputs):
             if not same(got, exp):
                 bad.append((m.name, f"{get_column_letter(c)}{r}", got, exp, key))
     return n, bad
+
+
+# 84598.92 + 47159.81 + 50850.27 = 182609.00 exactly; as binary floats 182608.99999999997
+EXACT_TARGET_WEEK = {"产品A": 84598.92, "产品B": 47159.81, "产品C": 50850.27}
+
+
+def duplicate_paid_rep(cfg, inputs):
+    """A later blank slot of the first region repeats the name of a rep who has deals (and qualifies for
+    retention): the deal target is the FIRST slot's, and only the first slot is paid."""
+    region = cfg.regions[0].name
+    reps = inputs.regions[region].reps
+    names = {d.rep for d in inputs.deals if d.region == region}
+    first = next(row for row in reps if row.name in names)
+    slot = max(i for i, row in enumerate(reps) if not row.name)
+    reps[slot].name, reps[slot].weight, reps[slot].churn = first.name, 2, 0.01
+    first.churn = 0.01

@@ -489,6 +489,7 @@ class _Validator:
 
     def deal_columns(self) -> dict[str, str]:
         d = self.table("deals", default={})
+        self.unknown_keys(d, {"columns"}, "deals")
         cols = d.get("columns", {}) if isinstance(d, Mapping) else {}
         if not isinstance(cols, Mapping) or not all(isinstance(v, str) for v in cols.values()):
             self.fail("deals.columns", cols, "a table {field = \"CRM column header\"}")
