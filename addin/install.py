@@ -48,8 +48,11 @@ class InstallPlan:
     copies: list[tuple[Path, Path]] = field(default_factory=list)  # extra files (src, dst)
 
     def describe(self) -> list[str]:
+        import xlwings
+
         lines = [
-            f"build the add-in (UDF module: {self.udf_module or 'none'}) with a {CONFIG_NAME}.conf sheet:",
+            f"build the add-in for this Python's xlwings {xlwings.__version__} (UDF module: "
+            f"{self.udf_module or 'none'}) with a {CONFIG_NAME}.conf sheet:",
             *[f"    {k} = {v}" for k, v in self.config.items()],
             f"write {self.addin_path}",
             f"update {self.config_path}:",
@@ -151,5 +154,6 @@ def install_addin(
             raise AddinInstallError(f"{src} is missing: reinstall xlwings")
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, dst)
-    echo(f"installed {plan.addin_path}; restart Excel to load it")
+    echo(f"installed {plan.addin_path}; restart Excel to load it. After upgrading xlwings or Python, "
+         "run 'salesplan addin install' again: the add-in must match this Python's xlwings.")
     return plan
