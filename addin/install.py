@@ -79,6 +79,15 @@ def _win_path(p: str) -> Path:
     return Path(p) if os.name == "nt" else Path(PureWindowsPath(p).as_posix())
 
 
+def _conda_settings(env: Mapping[str, str]) -> dict[str, str]:
+    """Run from an activated conda environment on Windows, the add-in must activate it
+    too (its DLLs): xlwings' ``CONDA PATH`` (the conda installation) and ``CONDA ENV``."""
+    exe, name = env.get("CONDA_EXE"), env.get("CONDA_DEFAULT_ENV")
+    if not exe or not name:
+        return {}
+    return {"CONDA PATH": str(PureWindowsPath(exe).parent.parent), "CONDA ENV": name}
+
+
 def plan_install(
     *,
     platform: str | None = None,
@@ -102,6 +111,7 @@ def plan_install(
         startup = appdata / "Microsoft" / "Excel" / "XLSTART"
         config_path = home_dir / f".{CONFIG_NAME}" / f"{CONFIG_NAME}.conf"
         config["Interpreter_Win"] = interpreter
+        config.update(_conda_settings(env))
         copies: list[tuple[Path, Path]] = []
     else:
         home_dir = Path(home) if home else Path.home()

@@ -136,3 +136,14 @@ def test_a_bad_version_text_cannot_reach_the_vba():
     with zipfile.ZipFile(build.base_addin_path()) as zf:
         base = build.read_vba_project(zf.read("xl/vbaProject.bin"))
     assert build.xlwings_version(base) == xlwings.__version__
+
+
+def test_install_from_an_activated_conda_environment_sets_xlwings_conda_keys(tmp_path):
+    from salesplan.addin import install
+
+    env = {"USERPROFILE": r"C:\Users\a", "APPDATA": r"C:\Users\a\AppData\Roaming",
+           "CONDA_EXE": r"C:\Users\a\miniconda3\Scripts\conda.exe", "CONDA_DEFAULT_ENV": "sales"}
+    plan = install.plan_install(platform="windows", env=env, interpreter=r"C:\Users\a\miniconda3\envs\sales\python.exe")
+    assert plan.config["CONDA PATH"] == r"C:\Users\a\miniconda3" and plan.config["CONDA ENV"] == "sales"
+    assert "CONDA PATH" not in install.plan_install(platform="windows", env={"USERPROFILE": r"C:\Users\a"}).config
+    assert "CONDA PATH" not in install.plan_install(platform="mac", home=tmp_path, env=env).config
