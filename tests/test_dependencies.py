@@ -54,3 +54,25 @@ def test_every_runtime_import_is_a_runtime_dependency():
         if not dists & runtime:
             missing[module] = sorted(files)
     assert not missing, f"imported at run time but not in [project] dependencies: {missing}"
+
+
+def test_every_test_import_is_installed_by_the_test_extra():
+    """README's test line installs ``.[test]``: what the tests import comes from there
+    or from the runtime dependencies."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    declared = _declared(project["dependencies"]) | _declared(project["optional-dependencies"]["test"])
+    local = {p.stem for p in (ROOT / "tests").rglob("*.py")} | {"bench", "tests", "salesplan"}
+    dist_of = packages_distributions()
+    missing = {}
+    for path in (ROOT / "tests").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else []
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top in local or top in OPTIONAL | PLATFORM:
+                    continue
+                dists = {d.lower().replace("_", "-") for d in dist_of.get(top, [top])}
+                if not dists & declared:
+                    missing.setdefault(top, set()).add(path.name)
+    assert not missing, f"imported by tests but not in [test] or the dependencies: {missing}"
