@@ -13,8 +13,10 @@ __all__ = ["MESSAGES", "fill", "messages_vba", "constants_vba", "check_version"]
 
 MESSAGES: dict[str, str] = {
     "no_workbook": (
-        "请先打开销售作战方案工作簿，再点这个按钮。\n\n"
-        "Open the plan workbook first, then click the button again."
+        "请先打开销售作战方案工作簿，再点这个按钮。"
+        "从钉钉或邮件打开的文件处于“受保护的视图”：请先点击“启用编辑”。\n\n"
+        "Open the plan workbook first, then click the button again. A file opened from "
+        "DingTalk or e-mail is in Protected View: click Enable Editing first."
     ),
     "xlwings_mismatch": (
         "SalesPlan.xlam 是为 xlwings {1} 生成的，但它使用的 Python（{3}）装的是 xlwings {2}。"

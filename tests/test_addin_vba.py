@@ -108,7 +108,7 @@ def test_messages_in_the_vba_are_the_python_texts(modules):
         elif line.startswith("s = "):
             got[key] = _vba_string(line[len("s = "):])
     assert got == messages.MESSAGES
-    assert "salesplan addin install" in got["xlwings_mismatch"] and "启用" not in got["no_workbook"]
+    assert "salesplan addin install" in got["xlwings_mismatch"] and "启用编辑" in got["no_workbook"]
 
 
 def test_python_side_refuses_another_xlwings_with_the_same_message():
