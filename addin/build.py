@@ -24,7 +24,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import struct
 import uuid
 import warnings
 import zipfile
@@ -36,7 +35,9 @@ from xml.sax.saxutils import escape
 
 from salesplan.errors import SalesPlanError
 
-from . import cfb, ovba, xlwings_shim
+from . import cfb, messages, ovba, xlwings_shim
+from .vba_text import DEFAULT_CATEGORY, macro_options_vba, vba_string_expr
+from .vba_text import assign as _assign
 
 __all__ = [
     "AddinBuildError",
@@ -78,6 +79,9 @@ SHEET_MODULE = "Sheet2"
 
 _GEN_CALLS = ("    ' BEGIN GENERATED CALLS\r\n", "    ' END GENERATED CALLS\r\n")
 _GEN_PROCS = ("' BEGIN GENERATED PROCEDURES\r\n", "' END GENERATED PROCEDURES\r\n")
+_GEN_CONSTANTS = ("' BEGIN GENERATED CONSTANTS\r\n", "' END GENERATED CONSTANTS\r\n")
+_GEN_MESSAGES = ("    ' BEGIN GENERATED MESSAGES\r\n", "    ' END GENERATED MESSAGES\r\n")
+_XLWINGS_VERSION = re.compile(r'^Public Const XLWINGS_VERSION As String = "([^"]*)"', re.M)
 
 
 class AddinBuildError(SalesPlanError):
@@ -239,109 +243,6 @@ def _source_file(name: str) -> str:
     raise AddinBuildError(f"addin/vba/{name}.bas is missing")
 
 
-def vba_string_expr(text: str, width: int = 200) -> list[str]:
-    """VBA expression pieces whose concatenation is ``text``, ASCII only:
-    printable ASCII in string literals, everything else as ChrW(code). Returned
-    as groups of at most ~``width`` characters, one per assignment line."""
-    pieces: list[str] = []
-    run = ""
-    for ch in text:
-        code = ord(ch)
-        if 32 <= code < 127:
-            run += '""' if ch == '"' else ch
-            if len(run) >= width // 2:
-                pieces.append(f'"{run}"')
-                run = ""
-            continue
-        if run:
-            pieces.append(f'"{run}"')
-            run = ""
-        units = [code] if code < 0x10000 else list(struct.unpack("<2H", ch.encode("utf-16-le")))
-        pieces += [f"ChrW({u})" for u in units]
-    if run:
-        pieces.append(f'"{run}"')
-    groups: list[str] = []
-    current: list[str] = []
-    length = 0
-    for p in pieces:
-        if current and length + len(p) + 3 > width:
-            groups.append(" & ".join(current))
-            current, length = [], 0
-        current.append(p)
-        length += len(p) + 3
-    if current:
-        groups.append(" & ".join(current))
-    return groups or ['""']
-
-
-def _assign(var: str, text: str) -> list[str]:
-    groups = vba_string_expr(text)
-    lines = [f"    {var} = {groups[0]}"]
-    lines += [f"    {var} = {var} & {g}" for g in groups[1:]]
-    return lines
-
-
-def _clean_doc(text: str | None) -> str:
-    return " ".join((text or "").split())[:255]
-
-
-DEFAULT_CATEGORY = "SalesPlan"
-_XLWINGS_DEFAULT_DOC = re.compile(r"^Python function '[^']*' defined in '.*'\.$", re.S)
-
-
-def macro_options_vba(functions: list[dict[str, Any]], module_name: str = "") -> tuple[list[str], list[str]]:
-    """(calls, procedures): VBA lines registering each UDF with
-    Application.MacroOptions, from xlwings' ``__xlfunc__`` metadata, the same
-    fields xlwings' import_udfs uses (docstring, category, argument docs).
-
-    Two departures keep the output useful and reproducible: xlwings' default
-    description (which embeds the absolute path of the .py file) becomes
-    "Python function NAME (module)", and xlwings' default category "xlwings"
-    becomes DEFAULT_CATEGORY."""
-    calls: list[str] = []
-    procs: list[str] = []
-    for i, f in enumerate(functions, 1):
-        if f.get("sub"):
-            continue
-        proc = f"Describe{i:03d}"
-        calls.append(f"    {proc}")
-        args = [a for a in f["args"] if not a["vba"]]
-        category = f.get("category")
-        if category == "xlwings":
-            category = DEFAULT_CATEGORY
-        doc = f["ret"]["doc"] or ""
-        if _XLWINGS_DEFAULT_DOC.match(doc):
-            doc = f"Python function {f['name']}" + (f" ({module_name})" if module_name else "")
-        lines = [f"' {f['name']}", f"Private Sub {proc}()", "    Dim d As String"]
-        if isinstance(category, str):
-            lines.append("    Dim c As String")
-        lines += [f"    Dim a{j} As String" for j in range(len(args))]
-        lines += _assign("d", _clean_doc(doc))
-        if isinstance(category, str):
-            lines += _assign("c", category[:255])
-            cat = "c"
-        else:
-            cat = str(int(category or 14))  # 14 = "User Defined"
-        for j, a in enumerate(args):
-            lines += _assign(f"a{j}", _clean_doc(a["doc"]))
-        macro = f'MacroName("{f["name"]}")'
-        if args:
-            arr = ", ".join(f"a{j}" for j in range(len(args)))
-            lines += [
-                "    If Val(Application.Version) >= 14 Then",
-                f"        Application.MacroOptions Macro:={macro}, Description:=d, Category:={cat}, _",
-                f"            ArgumentDescriptions:=Array({arr})",
-                "    Else",
-                f"        Application.MacroOptions Macro:={macro}, Description:=d, Category:={cat}",
-                "    End If",
-            ]
-        else:
-            lines.append(f"    Application.MacroOptions Macro:={macro}, Description:=d, Category:={cat}")
-        lines += ["End Sub", ""]
-        procs += lines
-    return calls, procs
-
-
 def _fill(template: str, markers: tuple[str, str], lines: list[str]) -> str:
     start, end = markers
     if template.count(start) != 1 or template.count(end) != 1:
@@ -367,6 +268,23 @@ def _udf_module(udf_module: str | None):
         raise
 
 
+def xlwings_version(base: VbaProject) -> str:
+    """The xlwings version the base add-in's VBA is for (its DLL and AppleScript names):
+    the installed xlwings', which the add-in is built against."""
+    import xlwings
+
+    found = _XLWINGS_VERSION.findall(base.modules["xlwings"].source)
+    if len(found) != 1:
+        raise AddinBuildError("xlwings VBA module: XLWINGS_VERSION constant not found exactly once")
+    if found[0] != xlwings.__version__:
+        raise AddinBuildError(f"xlwings' base add-in is for xlwings {found[0]}, but xlwings "
+                              f"{xlwings.__version__} is installed: reinstall xlwings")
+    try:
+        return messages.check_version(found[0])
+    except ValueError as exc:
+        raise AddinBuildError(str(exc)) from None
+
+
 def vba_modules(base: VbaProject, udf_module: str | None = DEFAULT_UDF_MODULE) -> list[VbaModule]:
     """Every module of the add-in's VBA project, in project order."""
     module = _udf_module(udf_module)
@@ -387,6 +305,8 @@ def vba_modules(base: VbaProject, udf_module: str | None = DEFAULT_UDF_MODULE) -
 
     setup = _source_file("SalesPlanSetup")
     calls, procs = macro_options_vba(functions, udf_module or "")
+    setup = _fill(setup, _GEN_CONSTANTS, messages.constants_vba(xlwings_version(base)))
+    setup = _fill(setup, _GEN_MESSAGES, messages.messages_vba(_assign))
     setup = _fill(setup, _GEN_CALLS, calls)
     setup = _fill(setup, _GEN_PROCS, procs)
 

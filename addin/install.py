@@ -48,8 +48,11 @@ class InstallPlan:
     copies: list[tuple[Path, Path]] = field(default_factory=list)  # extra files (src, dst)
 
     def describe(self) -> list[str]:
+        import xlwings
+
         lines = [
-            f"build the add-in (UDF module: {self.udf_module or 'none'}) with a {CONFIG_NAME}.conf sheet:",
+            f"build the add-in for this Python's xlwings {xlwings.__version__} (UDF module: "
+            f"{self.udf_module or 'none'}) with a {CONFIG_NAME}.conf sheet:",
             *[f"    {k} = {v}" for k, v in self.config.items()],
             f"write {self.addin_path}",
             f"update {self.config_path}:",
@@ -76,6 +79,15 @@ def _win_path(p: str) -> Path:
     return Path(p) if os.name == "nt" else Path(PureWindowsPath(p).as_posix())
 
 
+def _conda_settings(env: Mapping[str, str]) -> dict[str, str]:
+    """Run from an activated conda environment on Windows, the add-in must activate it
+    too (its DLLs): xlwings' ``CONDA PATH`` (the conda installation) and ``CONDA ENV``."""
+    exe, name = env.get("CONDA_EXE"), env.get("CONDA_DEFAULT_ENV")
+    if not exe or not name:
+        return {}
+    return {"CONDA PATH": str(PureWindowsPath(exe).parent.parent), "CONDA ENV": name}
+
+
 def plan_install(
     *,
     platform: str | None = None,
@@ -99,6 +111,7 @@ def plan_install(
         startup = appdata / "Microsoft" / "Excel" / "XLSTART"
         config_path = home_dir / f".{CONFIG_NAME}" / f"{CONFIG_NAME}.conf"
         config["Interpreter_Win"] = interpreter
+        config.update(_conda_settings(env))
         copies: list[tuple[Path, Path]] = []
     else:
         home_dir = Path(home) if home else Path.home()
@@ -151,5 +164,6 @@ def install_addin(
             raise AddinInstallError(f"{src} is missing: reinstall xlwings")
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, dst)
-    echo(f"installed {plan.addin_path}; restart Excel to load it")
+    echo(f"installed {plan.addin_path}; restart Excel to load it. After upgrading xlwings or Python, "
+         "run 'salesplan addin install' again: the add-in must match this Python's xlwings.")
     return plan

@@ -129,7 +129,7 @@ def test_invalid_config_names_every_bad_key():
         parse_config(BAD, source="bad.toml")
     paths = [p.where for p in err.value.problems]
     for key in ["month", "strategy", "targets.new_customers", "targets.repurchase_rate", "products[*].share",
-                "regions[*].revenue", "kpis[0].scoring", "commission.tiers[1].from", "calendar.phase_starts",
+                "regions[*].revenue", "kpis[0] K .scoring", "commission.tiers[1].from", "calendar.phase_starts",
                 "calendar.extra_holidays[0]", "calendar.colour"]:
         assert any(key in p for p in paths), key
     assert all(p.startswith("bad.toml: ") for p in paths)
@@ -142,7 +142,7 @@ def test_cli_invalid_config_exits_nonzero_and_writes_nothing(tmp_path, capsys):
     assert main(["plan", "--config", str(bad), "--format", "json"]) == 2
     out, errtext = capsys.readouterr()
     assert out == ""
-    assert "products[*].share" in errtext and "kpis[0].scoring" in errtext
+    assert "products[*].share" in errtext and "kpis[0] K .scoring" in errtext
     assert set(tmp_path.iterdir()) == before
 
 

@@ -174,10 +174,17 @@ def test_long_messages_are_shortened_for_a_message_box(temp_macros):
 def test_runpython_command_from_the_vba_dispatcher_runs_headless(tmp_path):
     """Execute exactly the Python command SalesPlanRibbon.OnAction sends, in a
     fresh interpreter without Excel: the error is reported, no traceback."""
+    import xlwings
+
     bas = (Path(macros.__file__).parents[1] / "addin" / "vba" / "SalesPlanRibbon.bas").read_text("ascii")
-    template = bas.split('RunPython "', 1)[1].split("\n", 1)[0]
-    command = template.replace("\" & actionTag & \"", "no_such_tag").rstrip().rstrip('"')
-    assert command == "import salesplan.macros; salesplan.macros.run('no_such_tag')"
+    expr = ""
+    for line in bas.split("RunPython ", 1)[1].splitlines():  # the statement, with its continuations
+        expr += line.strip().removesuffix("_")
+        if not line.rstrip().endswith("& _"):
+            break
+    values = {"actionTag": "no_such_tag", "SalesPlanSetup.BUILT_FOR_XLWINGS": xlwings.__version__}
+    command = "".join(p[1:-1] if p.startswith('"') else values[p] for p in map(str.strip, expr.split(" & ")))
+    assert command == f"import salesplan.addin.runtime as r; r.run('no_such_tag', '{xlwings.__version__}')"
     proc = subprocess.run([sys.executable, "-c", command], capture_output=True, text=True, timeout=120,
                           env={**__import__("os").environ, "SALESPLAN_LOG_DIR": str(tmp_path)})
     assert proc.returncode == 0

@@ -95,7 +95,8 @@ def test_every_callback_is_a_sub_with_the_iribboncontrol_signature(ribbon, vba_s
 def test_dispatcher_runs_python_with_the_tag(vba_sources):
     src = vba_sources["SalesPlanRibbon"]
     assert "actionTag = control.Tag" in src
-    assert re.search(r'RunPython "import salesplan\.macros; salesplan\.macros\.run\(\'" & actionTag & "\'\)"', src)
+    assert re.search(r'RunPython "import salesplan\.addin\.runtime as r; r\.run\(\'" & actionTag & "\', \'" & _\s+'
+                     r'SalesPlanSetup\.BUILT_FOR_XLWINGS & "\'\)"', src)
     assert '"[a-z0-9_]"' in src and "> 64" in src  # same rule as registry.TAG_RE
 
 

@@ -29,7 +29,7 @@ from salesplan.engine.allocation import largest_remainder
 from salesplan.engine.awards import first_deal_awards
 from salesplan.engine.commission import commission as engine_commission
 from salesplan.engine.commission import commission_for_amounts, rate_ppm
-from salesplan.engine.kpi import kpi_scores, region_weights
+from salesplan.engine.kpi import kpi_scores, percent, region_weights, weight_total_problem
 from salesplan.engine.risks import quotes_within_floor
 from salesplan.engine.month import Month
 from salesplan.engine.plan import phase_revenues
@@ -122,13 +122,11 @@ def _kpi_weights(w: Grid, normalize: bool) -> list[float]:
     _require(values >= 0, w, "a weight must be ≥ 0")
     exact = [Fraction(exact_decimal(x)) for x in values]
     total = sum(exact, Fraction(0))
-    if total == 0:
-        raise value_error("weights sum to 0: give at least one KPI a weight")
+    problem = weight_total_problem(total, normalize)  # the plan's rule (config check, plan)
+    if problem:
+        raise value_error(f"weights sum to {percent(total)}; expected {problem}")
     if normalize:
         return [float(x / total) for x in exact]
-    if total > 1:
-        raise value_error(f"weights sum to {float(total) * 100:.4g}%, over 100%, and normalize is FALSE "
-                          f"(weights used as written); lower them or set normalize to TRUE")
     return [float(x) for x in exact]
 
 

@@ -49,7 +49,9 @@ def _build(args: argparse.Namespace) -> int:
         out = build_addin(args.output, udf_module=_udf_module(args))
     for w in caught:
         print(f"salesplan: warning: {w.message}")
-    print(f"wrote {out}")
+    import xlwings
+
+    print(f"wrote {out} (for xlwings {xlwings.__version__}: Excel's Python needs the same version)")
     return 0
 
 

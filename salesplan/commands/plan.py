@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
+from collections.abc import Sequence
 
 from salesplan.config import load_config
+from salesplan.config.model import CommissionTier
 from salesplan.engine.plan import compute_plan
 
 
@@ -19,34 +22,73 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    plan = compute_plan(load_config(args.config, month=args.month))
+    config = load_config(args.config, month=args.month)
+    plan = compute_plan(config)
     for w in plan.warnings:
         print(f"salesplan: WARNING [{w.code}] {w.message}", file=sys.stderr)
     if args.format == "json":
         json.dump(plan.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(render_table(plan.to_dict()))
+        sys.stdout.write(render_table(plan.to_dict(), config.commission.tiers))
     return 0
 
 
-def render_table(d: dict) -> str:
-    out = [f"销售作战方案 {d['month']}  strategy {d['strategy']}",
-           "",
-           f"Revenue ¥{d['targets']['revenue']:,}   new customers {d['targets']['new_customers']}   "
-           f"repurchase {d['targets']['repurchase_rate']:.0%}   AOV ¥{d['targets']['average_order_value']:,}   "
-           f"implied orders {d['targets']['implied_orders']}",
-           "", "Products:"]
-    out += [f"  {p['name']:<10} {p['share']:>6.1%}  ¥{p['revenue']:>12,}" for p in d["products"]]
+# --------------------------------------------------------------------------- text tables
+
+def display_width(text: str) -> int:
+    """Columns a terminal gives ``text``: wide and full-width characters (CJK, ￥) take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
+               for ch in text)
+
+
+def _pad(text: str, width: int, align: str) -> str:
+    gap = " " * max(0, width - display_width(text))
+    return text + gap if align == "<" else gap + text
+
+
+def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str, indent: str = "  ") -> list[str]:
+    """Lines of a table whose columns line up on screen; ``align`` has one '<' or '>' per column."""
+    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(display_width(r[i]) for r in cells) for i in range(len(headers))]
+    return [indent + "  ".join(_pad(c, w, a) for c, w, a in zip(r, widths, align)).rstrip() for r in cells]
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.1f}%"
+
+
+def render_table(d: dict, tiers: Sequence[CommissionTier] = ()) -> str:
+    t = d["targets"]
+    out = [f"销售作战方案 {d['month']}  strategy {d['strategy']}", "",
+           f"Revenue ¥{t['revenue']:,}   new customers {t['new_customers']}   repurchase {t['repurchase_rate']:.0%}"
+           f"   AOV ¥{t['average_order_value']:,}   implied orders {t['implied_orders']}", "", "Products:"]
+    out += text_table(["product", "share", "revenue ¥"],
+                      [[p["name"], _pct(p["share"]), f"{p['revenue']:,}"] for p in d["products"]], "<>>")
     names = [p["name"] for p in d["products"]]
-    out += ["", "Regions:" + "".join(f"{n:>14}" for n in names) + f"{'total':>14}{'new cust':>10}"]
+    out += ["", "Regions (¥):"]
+    out += text_table(["region", "manager", *names, "total", "new cust"],
+                      [[r["name"], r["manager"], *(f"{r['products'][n]:,}" for n in names), f"{r['revenue']:,}",
+                        r["new_customers"]] for r in d["regions"]], "<<" + ">" * (len(names) + 2))
+    out += ["", "KPI weights by region (R6–R7, as scored):"]
+    kpis: list[str] = []
     for r in d["regions"]:
-        out.append(f"  {r['name']} {r['manager']:<4}" + "".join(f"{r['products'][n]:>14,}" for n in names)
-                   + f"{r['revenue']:>14,}{r['new_customers']:>10}")
+        kpis += [k for k in r["kpi_weights"] if k not in kpis]
+    out += text_table(["KPI", *(r["name"] for r in d["regions"])],
+                      [[k, *(_pct(r["kpi_weights"][k]) if k in r["kpi_weights"] else "-" for r in d["regions"])]
+                       for k in kpis], "<" + ">" * len(d["regions"]))
+    if tiers:
+        out += ["", "Commission tiers (attainment of the rep's target, R8):"]
+        bounds = [f"{float(x.start):.0%}" for x in tiers] + [""]
+        out += text_table(["from", "to", "rate"],
+                          [[bounds[i], bounds[i + 1] or "and above", f"{float(x.rate):.2%}".replace(".00%", "%")]
+                           for i, x in enumerate(tiers)], ">>>")
     out += ["", f"Phases ({d['working_days']} working days):"]
-    out += [f"  {p['number']} {p['name']:<10} {p['start']} – {p['end']}  {p['working_days']:>2} d  ¥{p['revenue']:>12,}"
-            for p in d["phases"]]
-    out += ["", "Events:"] + [f"  {e['date']} {e['time'] or '':>5} {e['name']}" for e in d["events"]]
+    out += text_table(["#", "phase", "from", "to", "days", "revenue ¥"],
+                      [[p["number"], p["name"], p["start"], p["end"], p["working_days"], f"{p['revenue']:,}"]
+                       for p in d["phases"]], "><<<>>")
+    out += ["", "Events:"] + text_table(["date", "time", "event"],
+                                        [[e["date"], e["time"] or "", e["name"]] for e in d["events"]], "<<<")
     if d["alerts"]:
         out += ["", "Alerts:"] + [f"  [{a['rule']} {a['code']}] {a['message']}" for a in d["alerts"]]
     if d["warnings"]:

@@ -18,6 +18,8 @@ from salesplan.config.model import (
     CommissionTier, Kpi, PlanConfig, Product, Region, Rep, Risks, StrategyB, Targets,
     Weights, WorkbookSettings,
 )
+from salesplan.config.defaults import fill_defaults
+from salesplan.engine.kpi import percent, weight_total_problem
 from salesplan.engine.month import Month
 from salesplan.errors import ConfigError, Problem
 
@@ -48,6 +50,10 @@ def load_default(month: str | Month | None = None, *, today: date | None = None)
     return parse_config(default_config_text(), source="<built-in default>", month=month, today=today)
 
 
+def _default_data() -> dict[str, Any]:
+    return tomllib.loads(default_config_text(), parse_float=Decimal)
+
+
 def load_config(path: str | Path | None = None, *, month: str | Month | None = None,
                 today: date | None = None) -> PlanConfig:
     """Load ``path`` (or the built-in default when None); ``month`` overrides the file's."""
@@ -55,7 +61,7 @@ def load_config(path: str | Path | None = None, *, month: str | Month | None = N
         return load_default(month, today=today)
     p = Path(path)
     try:
-        text = p.read_text("utf-8")
+        text = p.read_text("utf-8-sig")  # Notepad and some editors save UTF-8 with a BOM
     except UnicodeDecodeError as exc:
         raise ConfigError([Problem(str(p), f"byte {exc.start}", "a UTF-8 TOML file", "encoding")]) from exc
     return parse_config(text, source=str(p), month=month, today=today)
@@ -63,17 +69,27 @@ def load_config(path: str | Path | None = None, *, month: str | Month | None = N
 
 def parse_config(text: str, *, source: str = "<string>", month: str | Month | None = None,
                  today: date | None = None) -> PlanConfig:
+    """A plan file's text; keys it leaves out take the built-in default (config.defaults)."""
     try:
-        data = tomllib.loads(text, parse_float=Decimal)
+        data = tomllib.loads(text.removeprefix("\ufeff"), parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([Problem(source, str(exc), "valid TOML", "syntax")], source) from exc
-    return validate(data, source=source, month=month, today=today)
+    data, defaulted = fill_defaults(data, _default_data())
+    return validate(data, source=source, month=month, today=today, defaulted=defaulted)
 
 
 def validate(data: Mapping[str, Any], *, source: str = "<dict>", month: str | Month | None = None,
-             today: date | None = None) -> PlanConfig:
-    """Turn a TOML-shaped mapping into a PlanConfig, or raise ConfigError listing all problems."""
-    return _Validator(data, source).run(month, today or date.today())
+             today: date | None = None, defaulted: tuple[str, ...] = ()) -> PlanConfig:
+    """Turn a complete TOML-shaped mapping into a PlanConfig, or raise ConfigError listing all
+    problems. ``defaulted`` names the keys the caller filled from the defaults."""
+    return _Validator(data, source).run(month, today or date.today(), defaulted)
+
+
+def item_path(key: str, index: int, entry: Any) -> str:
+    """An array item named by what it is, e.g. ``kpis[1] 跟进客户数 `` (0-based index, then its
+    name), so ``kpis[1] 跟进客户数 .scoring`` points at a line a person recognises."""
+    name = entry.get("name") if isinstance(entry, Mapping) else None
+    return f"{key}[{index}] {name.strip()} " if isinstance(name, str) and name.strip() else f"{key}[{index}]"
 
 
 # --------------------------------------------------------------------------- internals
@@ -194,7 +210,7 @@ class _Validator:
                           "one of the known keys: " + ", ".join(sorted(allowed)), "unknown-key")
 
     # -- sections
-    def run(self, month_override, today: date) -> PlanConfig:
+    def run(self, month_override, today: date, defaulted: tuple[str, ...] = ()) -> PlanConfig:
         d = self.data
         self.unknown_keys(d, {"month", "strategy", "targets", "products", "regions", "kpis", "weights",
                               "commission", "awards", "risks", "strategy_b", "calendar", "coaching",
@@ -214,6 +230,7 @@ class _Validator:
         coaching = self.coaching()
         workbook = self.workbook()
         deal_columns = self.deal_columns()
+        self.weight_tables(kpis, regions, weights, strategy, strategy_b)
         if self.problems:
             raise ConfigError(self.problems, self.source)
         return PlanConfig(
@@ -221,7 +238,7 @@ class _Validator:
             products=products, regions=regions, kpis=kpis, weights=weights,
             commission=commission, awards=awards, risks=risks, strategy_b=strategy_b,
             calendar=calendar, coaching=coaching, workbook=workbook,
-            deal_columns=deal_columns, source=self.source,
+            deal_columns=deal_columns, source=self.source, defaulted=defaulted,
         )
 
     def month(self, override, today: date) -> tuple[Month, bool]:
@@ -252,7 +269,7 @@ class _Validator:
         out = []
         names = set()
         for i, p in enumerate(self.array_of_tables("products")):
-            path = f"products[{i}]"
+            path = item_path("products", i, p)
             self.unknown_keys(p, {"name", "share"}, path)
             name = self.text(p, "name", f"{path}.name")
             if name in names:
@@ -269,7 +286,7 @@ class _Validator:
         out = []
         keys = set()
         for i, k in enumerate(self.array_of_tables("kpis")):
-            path = f"kpis[{i}]"
+            path = item_path("kpis", i, k)
             self.unknown_keys(k, {"key", "name", "category", "weight", "target", "scoring", "cap", "unit"}, path)
             key = self.text(k, "key", f"{path}.key")
             if key in keys or key == "focus":
@@ -293,7 +310,7 @@ class _Validator:
         out = []
         names = set()
         for i, r in enumerate(self.array_of_tables("regions")):
-            path = f"regions[{i}]"
+            path = item_path("regions", i, r)
             self.unknown_keys(r, {"name", "manager", "revenue", "focus_kpi", "focus_weight",
                                   "focus_target", "focus_scoring", "reps"}, path)
             name = self.text(r, "name", f"{path}.name")
@@ -327,7 +344,7 @@ class _Validator:
             return ()
         reps, names = [], set()
         for j, rep in enumerate(raw):
-            rp = f"{path}.reps[{j}]"
+            rp = item_path(f"{path}.reps", j, rep)
             if not isinstance(rep, Mapping):
                 self.fail(rp, rep, "a table {name, new_hire, weight}")
                 continue
@@ -341,6 +358,28 @@ class _Validator:
         if reps and sum((r.weight for r in reps), Decimal(0)) == 0:
             self.fail(f"{path}.reps[*].weight", 0, "rep weights with a positive total", "sum")
         return tuple(reps)
+
+    def weight_tables(self, kpis, regions, weights: Weights, strategy: str, strategy_b: StrategyB) -> None:
+        """R6's rule on the total of every weight table the plan scores with (the base table
+        under the active strategy, and each region's with its focus KPI), as KPI_SCORE applies it."""
+        base = {k.key: k.weight for k in kpis}
+        where = "kpis[*].weight"
+        if strategy == "B" and strategy_b.kpi_weights:
+            base.update(strategy_b.kpi_weights)
+            where = "strategy_b.kpi_weights"
+        total = sum(base.values(), Decimal(0))
+        if total <= 0:
+            return  # reported by kpis() already
+        problem = weight_total_problem(total, weights.normalize)
+        if problem:
+            self.fail(where, f"a sum of {percent(total)}", problem, "sum")
+            return
+        for i, r in enumerate(regions):
+            with_focus = total + r.focus_weight
+            problem = weight_total_problem(with_focus, weights.normalize)
+            if problem:
+                self.fail(f"{item_path('regions', i, {'name': r.name})}.focus_weight", r.focus_weight,
+                          f"{problem} (base {percent(total)} + focus = {percent(with_focus)})", "sum")
 
     def weights(self) -> Weights:
         w = self.table("weights", default={})

@@ -163,6 +163,8 @@ class PlanConfig:
     workbook: WorkbookSettings
     deal_columns: dict[str, str] = field(default_factory=dict)
     source: str = "<built-in default>"
+    #: keys a partial file left out, taken from the built-in default (``targets.revenue``, ``[[kpis]]``)
+    defaulted: tuple[str, ...] = ()
 
     def region(self, name: str) -> Region:
         for r in self.regions:

@@ -53,15 +53,37 @@ def base_weight_total(config: PlanConfig) -> Decimal:
     return sum((k.weight for k in base_kpis(config)), Decimal(0))
 
 
+def percent(total) -> str:
+    return f"{float(total) * 100:.4g}%"
+
+
+def weight_total_problem(total, normalize: bool) -> str | None:
+    """R6, the one rule for a weight table's total, used by the config check, the plan
+    and KPI_SCORE: None when the table can score, else what would be accepted.
+    Weights used as written (normalize false) may not exceed 100%: the score would
+    reach 100 before every KPI is on target."""
+    if total <= 0:
+        return "weights with a positive total (give at least one KPI a weight)"
+    if not normalize and total > 1:
+        return ("weights summing to at most 100% when they are used as written (normalize false); "
+                "lower them or set normalize to true")
+    return None
+
+
 def weight_warnings(config: PlanConfig) -> list[WeightWarning]:
     """The loud R6 warning when base weights do not sum to 100%."""
     total = base_weight_total(config)
     if total == 1:
         return []
-    rule = ("normalised proportionally to 100% (weights.normalize = true)" if config.weights.normalize
-            else "used as written; the KPI score tops out below 100 (weights.normalize = false)")
-    return [WeightWarning("kpi_weights_not_100",
-                          f"KPI base weights sum to {total * 100:.0f}%, not 100%: {rule}.")]
+    problem = weight_total_problem(total, config.weights.normalize)
+    if problem:
+        rule = f"expected {problem}"
+    elif config.weights.normalize:
+        rule = "normalised proportionally to 100% (weights.normalize = true)"
+    else:
+        rule = (f"used as written; the KPI score tops out at {float(total) * 100:.4g} plus the region's focus "
+                "KPI weight (weights.normalize = false)")
+    return [WeightWarning("kpi_weights_not_100", f"KPI base weights sum to {percent(total)}, not 100%: {rule}.")]
 
 
 def region_weights(config: PlanConfig, region: Region) -> list[KpiWeight]:
