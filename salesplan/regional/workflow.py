@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Hashable, Iterable, Mapping
 
 from salesplan.errors import Problem, WorkbookError
+from salesplan.inputs.words import is_blank
 from salesplan.progress import NullProgress, Progress
 from salesplan.regional.core import ConsolidationReport, consolidate_snapshots
 from salesplan.regional.manifest import (
@@ -47,7 +48,7 @@ from salesplan.regional.values import to_python
 from salesplan.xlsx.lxml_reader import XlsxFile, column_letter
 
 __all__ = ["SplitResult", "split_plan", "consolidate", "field_spec", "region_fields", "LeakError",
-           "workbook_month", "MasterValues"]
+           "workbook_month", "MasterValues", "expand"]
 
 YES, NO = "是", "否"
 
@@ -88,13 +89,9 @@ def field_spec(table: str, name: str) -> tuple[str, Decimal | None, Decimal | No
     return "number", None, None, ()
 
 
-def _present(v: Any) -> bool:
-    return not (v is None or (isinstance(v, str) and not v.strip()))
-
-
 def rep_whos(reps: list[Any]) -> list[str]:
     """The stable row key of each rep slot: its name, or ``#n`` (blank or duplicated name)."""
-    names = [str(r.name).strip() if _present(r.name) else None for r in reps]
+    names = [str(r.name).strip() if not is_blank(r.name) else None for r in reps]
     counts: dict[str, int] = {}
     for n in names:
         if n is not None:
@@ -256,6 +253,19 @@ def workbook_month(path: str | os.PathLike) -> str | None:
     return str(v) if v else None
 
 
+def expand(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """Regional files named by the user: a folder means every ``*.xlsx`` / ``*.xlsm`` in it
+    (Excel's ``~$`` lock files left out), in name order."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(q for q in p.iterdir()
+                          if q.suffix.lower() in (".xlsx", ".xlsm") and not q.name.startswith("~$"))
+        else:
+            out.append(p)
+    return out
+
+
 # ----------------------------------------------------------------------------- split
 
 @dataclass
@@ -276,7 +286,7 @@ def _needles(config: Any, inputs: Any, region: str) -> list[str]:
         names = {r.name, r.manager} | {x.name for x in r.reps}
         rin = inputs.regions.get(r.name)
         if rin is not None:
-            names |= {str(x.name).strip() for x in rin.reps if _present(x.name)}
+            names |= {str(x.name).strip() for x in rin.reps if not is_blank(x.name)}
         (own if r.name == region else other).update(n for n in names if n)
     # a needle that is part of this region's own names cannot be told apart from them
     return sorted(n for n in other - own if len(n) >= 2 and not any(n in o for o in own))
@@ -378,7 +388,7 @@ def consolidate(plan_path: str | os.PathLike, region_files: Iterable[str | os.Pa
             m = SplitManifest.load(p)
         except (ValueError, KeyError, TypeError, OSError):
             return None
-        master.hint(m.input_slots())
+        master.hint((f.key, f.slot) for f in m.inputs)
         return m
 
     res = consolidate_snapshots(region_files, master_values=master, find_manifest=find_manifest,
