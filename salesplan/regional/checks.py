@@ -20,6 +20,8 @@ code                    severity  meaning
 ``formula_edited``      error     a formula cell's meaning changed, or it became a value
 ``locked_changed``      error     a locked non-input cell's value changed
 ``invalid_input``       error     an input violates its validation; the master keeps its value
+``older_copy``          error     a change by a file saved before the one that set the value;
+                                  a conflict, the master keeps the newer value
 ``unregistered_edit``   warning   an unlocked cell that is no input was filled in; ignored
 ``sheet_added``         warning   a sheet the split did not write; nothing in it is merged
 ======================  ========  =====================================================
@@ -38,13 +40,15 @@ is clean.
 from __future__ import annotations
 
 import datetime as _dt
+from collections import Counter
 from decimal import Decimal
 from typing import Any, Callable, Hashable, Mapping
 
 from salesplan.errors import Problem
 from salesplan.inputs.words import is_blank, parse_yes_no
 from salesplan.regional.manifest import InputField, SplitManifest, Stamp
-from salesplan.regional.values import canon, normalize_formula, same
+from salesplan.regional.values import canon, formula_constant, normalize_formula, same
+from salesplan.xlsx.lxml_reader import split_address
 
 __all__ = ["REJECT_CODES", "WARNING_CODES", "check_stamp", "check_cells", "validate_input"]
 
@@ -54,9 +58,11 @@ WARNING_CODES = frozenset({"unregistered_edit", "sheet_added"})
 
 
 def _differs(what: str, got: str, want: str) -> str:
-    """``want``, and where ``got`` differs from it when the two look alike."""
-    if got.strip() == want.strip() and got != want:
-        return f"{what} {want!r} (this file's {got!r} differs in spaces or hidden characters)"
+    """``what`` and ``want``, saying how ``got`` differs when the two look alike."""
+    if got != want and "".join(got.split()) == "".join(want.split()):
+        return f"{what} {want!r} (this one differs in spaces: {got!r})"
+    if got != want and [c for c in got if c.isprintable()] == [c for c in want if c.isprintable()]:
+        return f"{what} {want!r} (this one differs in invisible characters: {got!r})"
     return f"{what} {want!r}"
 
 
@@ -82,19 +88,21 @@ def check_stamp(file: str, stamp: Stamp | None, manifest: SplitManifest | None, 
         out.append(Problem(f"{file}: salesplan.split.manifest_digest", stamp.manifest_digest,
                            f"the split record's digest {manifest.digest!r} (the stamp or the record was edited)",
                            "digest_mismatch"))
-    want_month = month if month is not None else manifest.month
-    for want in dict.fromkeys((want_month, manifest.month)):
-        if stamp.month != want:
-            out.append(Problem(f"{file}: salesplan.split.month", stamp.month,
-                               _differs("the plan month", stamp.month, want), "month_mismatch"))
-            break
+    if month is not None and stamp.month != month:
+        out.append(Problem(f"{file}: salesplan.split.month", stamp.month, _differs("the plan month", stamp.month, month),
+                           "month_mismatch"))
+    elif stamp.month != manifest.month:
+        out.append(Problem(f"{file}: salesplan.split.month", stamp.month,
+                           _differs("the split record's month", stamp.month, manifest.month)
+                           + ", which is not this file's: the record was edited or is another month's",
+                           "month_mismatch"))
     if check_version:
-        for want in dict.fromkeys((plan_version or manifest.plan_version, manifest.plan_version)):
-            if stamp.plan_version != want:
-                out.append(Problem(f"{file}: salesplan.split.plan_version", stamp.plan_version,
-                                   _differs("plan version", stamp.plan_version, want)
-                                   + " (the plan settings changed since the split)", "version_mismatch"))
-                break
+        want = plan_version if plan_version is not None else manifest.plan_version
+        if stamp.plan_version != want or stamp.plan_version != manifest.plan_version:
+            out.append(Problem(f"{file}: salesplan.split.plan_version", stamp.plan_version,
+                               _differs("plan version", stamp.plan_version, want if stamp.plan_version != want
+                                        else manifest.plan_version) + " (the plan settings changed since the split)",
+                               "version_mismatch"))
     want_layout = layout_version if layout_version is not None else manifest.layout_version
     if stamp.layout_version != want_layout:
         out.append(Problem(f"{file}: salesplan.split.layout_version", stamp.layout_version,
@@ -156,10 +164,20 @@ def validate_input(file: str, f: InputField, value: Any, formula: str | None) ->
     return (kept, None) if ok else (None, Problem(where, value, f.expected(), "invalid_input"))
 
 
+def _digits15(v: Decimal) -> Decimal:
+    """A number as Excel shows it: 15 significant digits (LibreOffice and WPS save no more)."""
+    return Decimal(format(v, ".15g")) if v.is_finite() else v
+
+
 def _same_as_base(value: Any, base: Any) -> bool:
-    """A raw value the manager left as the split wrote it (so it is not judged again)."""
-    return base is not None and isinstance(value, (int, float)) and not isinstance(value, bool) \
-        and isinstance(base, Decimal) and value == base
+    """A raw number the manager left as the split wrote it, as the application saved it
+    (so it is not judged again, and not taken for a change)."""
+    if base is None or not isinstance(value, (int, float)) or isinstance(value, bool) or not isinstance(base, Decimal):
+        return False
+    try:
+        return _digits15(canon(value)) == _digits15(base)
+    except ValueError:
+        return False
 
 
 def check_cells(file: str, manifest: SplitManifest, sheets: Mapping[str, Mapping[str, Any]],
@@ -183,7 +201,14 @@ def check_cells(file: str, manifest: SplitManifest, sheets: Mapping[str, Mapping
         _check_inputs(file, sheet_inputs, cells, manifest.base, values, problems)
         formulas = manifest.formulas.get(sheet, {})
         fixed = manifest.cells.get(sheet, {})
+        before = len(problems)
         _check_locked(file, sheet, formulas, fixed, set(manifest.unlocked.get(sheet, ())), cells, problems)
+        moved = _moved_row(fixed, cells, is_locked) if sheet_inputs and len(problems) > before else None
+        if moved is not None:
+            # an input table's rows moved: its inputs are no longer where their keys say — none is taken
+            return {}, [Problem(f"{file}: {sheet}!{moved[0]}", f"row {moved[1]}",
+                                f"row {moved[0]} of the split in its place (rows were inserted or deleted; "
+                                f"undo that, or type the values into a fresh copy of the file)", "rows_moved")]
         for addr, c in cells.items():
             if addr in sheet_inputs or addr in formulas or addr in fixed or (c.formula is None and is_blank(c.value)):
                 continue
@@ -230,7 +255,8 @@ def _check_locked(file: str, sheet: str, formulas: Mapping[str, str], fixed: Map
                                     "formula_edited"))
     for addr, want in fixed.items():
         c = cells.get(addr)
-        if c is not None and c.formula is None and _same_value(c.value, want):
+        if c is not None and (_same_value(c.value, want) if c.formula is None
+                              else _same_value(formula_constant(c.formula), want)):
             continue
         shown = None if c is None else ("=" + c.formula if c.formula is not None else c.value)
         if addr in unlocked:
@@ -242,8 +268,49 @@ def _check_locked(file: str, sheet: str, formulas: Mapping[str, str], fixed: Map
                                     "locked_changed"))
 
 
+def _row_signatures(cells: Mapping[str, Any]) -> dict[int, tuple[Any, ...]]:
+    """row → its locked values ((column, value) pairs, numbers to 15 digits)."""
+    rows: dict[int, list[tuple[str, Any]]] = {}
+    for addr, v in cells.items():
+        col, row = split_address(addr)
+        rows.setdefault(row, []).append((col, _digits15(v) if isinstance(v, Decimal) and type(v) is not bool else v))
+    return {r: tuple(sorted(pairs)) for r, pairs in rows.items()}
+
+
+def _moved_row(fixed: Mapping[str, Any], cells: Mapping[str, Any], is_locked: Callable[[int], bool]) -> tuple[int, int] | None:
+    """(split row, file row) of the first row of locked values the split wrote that the
+    file holds in another row, when two rows or more moved alike — rows were inserted or
+    deleted — else None."""
+    want = _row_signatures(fixed)
+    held: dict[str, Any] = {}
+    for addr, c in cells.items():
+        if c.formula is None and is_locked(c.style):
+            try:
+                v = canon(c.value)
+            except ValueError:
+                continue
+            if v is not None:
+                held[addr] = v
+    got = _row_signatures(held)
+    where: dict[tuple[Any, ...], list[int]] = {}
+    for r, sig in got.items():
+        where.setdefault(sig, []).append(r)
+    count = Counter(want.values())
+    # rows found elsewhere, by how far they moved; one row alone may be a copied label
+    shifted: dict[int, list[tuple[int, int]]] = {}
+    for r, sig in sorted(want.items()):
+        rows = where.get(sig, [])
+        if got.get(r) != sig and count[sig] == 1 and len(rows) == 1:
+            shifted.setdefault(rows[0] - r, []).append((r, rows[0]))
+    return next((pairs[0] for pairs in shifted.values() if len(pairs) >= 2), None)
+
+
 def _same_value(value: Any, want: Any) -> bool:
+    """A locked value unchanged in meaning (numbers to the 15 digits Excel shows)."""
     try:
-        return same(value, want)
+        got = canon(value)
     except ValueError:                   # an infinite or NaN number: not what the split wrote
         return False
+    if isinstance(got, Decimal) and isinstance(want, Decimal) and type(got) is not bool and type(want) is not bool:
+        return _digits15(got) == _digits15(want)
+    return same(got, want)

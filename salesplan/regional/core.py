@@ -33,7 +33,7 @@ from salesplan.errors import Problem
 from salesplan.progress import NullProgress, Progress
 from salesplan.regional.checks import REJECT_CODES, WARNING_CODES, check_cells, check_stamp
 from salesplan.regional.manifest import SplitManifest, Stamp, now_iso, read_stamp
-from salesplan.regional.merge import Change, three_way_merge
+from salesplan.regional.merge import Change, MergeResult, three_way_merge
 from salesplan.xlsx.lxml_reader import UnsafeFileError, XlsxFile
 
 __all__ = ["FileOutcome", "ConsolidationReport", "ConsolidationResult", "consolidate_snapshots",
@@ -264,6 +264,7 @@ class _Run:
         assert m is not None
         keys = m.input_keys()
         res = three_way_merge({k: m.base.get(k) for k in keys}, {k: self.master(k) for k in keys}, rr.values)
+        self._keep_newer(m, res, path.name, rr.saved_at, outcome.problems)
         outcome.status = "merged"
         outcome.inputs_read = len(rr.values)
         outcome.kept = len(res.kept)
@@ -275,3 +276,43 @@ class _Run:
                           "errors": len([p for p in rr.problems if p.code not in WARNING_CODES])})
         self.manifests[m.region] = m
         return outcome
+
+    @staticmethod
+    def _keep_newer(m: SplitManifest, res: MergeResult, name: str, saved: _dt.datetime | None,
+                    problems: list[Problem]) -> None:
+        """An older copy never erases a newer value: a change to a key whose value came
+        from a file saved later than this one (in this run or an earlier one) becomes a
+        conflict naming both files, values and save times; the changes taken are
+        remembered with their file and save time."""
+        cells = {f.key: f for f in m.inputs}
+        for c in list(res.applied):
+            by = m.changed_by.get(c.key)
+            if by is None or not _older(saved, by.get("saved")):
+                continue
+            res.applied.remove(c)
+            res.conflicts.append(c)
+            res.merged[c.key], res.new_base[c.key] = c.master, c.base
+            f = cells.get(c.key)
+            problems.append(Problem(
+                f"{name}: {f.sheet}!{f.cell}" if f else f"{name}: {'/'.join(map(str, c.key))}", _show(c.regional),
+                f"{_show(c.master)}, as {by.get('file')} (saved {by.get('saved') or 'at an unknown time'}) set it; "
+                f"this file was saved {_iso(saved) or 'at an unknown time'}, before that change: "
+                f"the master keeps {_show(c.master)}", "older_copy"))
+        for c in res.applied + res.converged:
+            m.changed_by[c.key] = {"file": name, "saved": _iso(saved)}
+
+
+def _iso(t: _dt.datetime | None) -> str | None:
+    return t.isoformat() if t is not None else None
+
+
+def _older(saved: _dt.datetime | None, than: str | None) -> bool:
+    """Whether a file saved at ``saved`` is older than the change saved at ``than`` (ISO
+    time). An unknown time counts as older: a value is never lost on a guess."""
+    try:
+        t = _dt.datetime.fromisoformat(than) if than else None
+    except ValueError:
+        t = None
+    if saved is None or t is None:
+        return True
+    return saved < (t if t.tzinfo is not None else t.replace(tzinfo=_dt.timezone.utc))

@@ -23,7 +23,8 @@ from typing import Any
 
 from salesplan.inputs.words import is_blank
 
-__all__ = ["canon", "canon_number", "same", "encode", "decode", "normalize_formula", "to_python"]
+__all__ = ["canon", "canon_number", "same", "encode", "decode", "normalize_formula", "formula_constant",
+           "to_python"]
 
 _INT = re.compile(r"^[+-]?\d+$")
 _EPOCH = _dt.datetime(1899, 12, 30)
@@ -121,7 +122,8 @@ _LOGICAL = re.compile(r"\b(TRUE|FALSE)\(\)")
 def _outside(part: str) -> str:
     part = _PREFIX.sub("", part)
     part = _WS_OP.sub(lambda m: m.group(1), _WS.sub(" ", part)).upper()
-    return _LOGICAL.sub(r"\1", _ABS.sub("", part))
+    # a sheet name quoted or not ('设置'!A1 vs 设置!A1): the quotes are spelling too
+    return _LOGICAL.sub(r"\1", _ABS.sub("", part)).replace("'", "")
 
 
 def normalize_formula(formula: str) -> str:
@@ -130,7 +132,8 @@ def normalize_formula(formula: str) -> str:
     Leading ``=`` and ``_xlfn.``/``_xlws.`` prefixes dropped; outside string literals
     whitespace runs become one space, spaces next to operators, commas and parentheses
     are dropped (a lone space between ranges, Excel's intersection operator, is kept),
-    letters are upper-cased, ``$`` dropped and ``TRUE()`` read as ``TRUE``.
+    letters are upper-cased, ``$`` and sheet-name quotes dropped and ``TRUE()`` read
+    as ``TRUE``.
     """
     text = formula.strip()
     if text.startswith("="):
@@ -140,3 +143,15 @@ def normalize_formula(formula: str) -> str:
     for i in range(0, len(parts), 2):
         parts[i] = _outside(parts[i])
     return '"'.join(parts)
+
+
+def formula_constant(formula: str) -> Any:
+    """The value of a formula that is a constant (``TRUE()``, ``=1.5``) — how some
+    applications re-save a typed TRUE or number — else ``None``."""
+    text = normalize_formula(formula)
+    if text in ("TRUE", "FALSE"):
+        return text == "TRUE"
+    try:
+        return canon_number(text) if text and text[-1].isdigit() else None
+    except ValueError:
+        return None
