@@ -47,7 +47,7 @@ from typing import Any, Callable, Hashable, Mapping
 from salesplan.errors import Problem
 from salesplan.inputs.words import is_blank, parse_yes_no
 from salesplan.regional.manifest import InputField, SplitManifest, Stamp
-from salesplan.regional.values import canon, formula_constant, normalize_formula, same
+from salesplan.regional.values import canon, formula_constant, formula_fingerprint, formulas_digest, same
 from salesplan.xlsx.lxml_reader import split_address
 
 __all__ = ["REJECT_CODES", "WARNING_CODES", "check_stamp", "check_cells", "validate_input"]
@@ -169,13 +169,23 @@ def _digits15(v: Decimal) -> Decimal:
     return Decimal(format(v, ".15g")) if v.is_finite() else v
 
 
+def _same15(a: Decimal, b: Decimal) -> bool:
+    """Equal to the 15 significant digits an application keeps: within half a unit of the
+    15th digit (the double rounded to 15 digits, whichever way the application rounds)."""
+    if a == b:
+        return True
+    if not (a.is_finite() and b.is_finite()) or a.is_zero() or b.is_zero():
+        return False
+    return abs(a - b) <= Decimal("0.5005").scaleb(max(a.adjusted(), b.adjusted()) - 14)
+
+
 def _same_as_base(value: Any, base: Any) -> bool:
     """A raw number the manager left as the split wrote it, as the application saved it
     (so it is not judged again, and not taken for a change)."""
     if base is None or not isinstance(value, (int, float)) or isinstance(value, bool) or not isinstance(base, Decimal):
         return False
     try:
-        return _digits15(canon(value)) == _digits15(base)
+        return _same15(canon(value), base)
     except ValueError:
         return False
 
@@ -202,7 +212,10 @@ def check_cells(file: str, manifest: SplitManifest, sheets: Mapping[str, Mapping
         formulas = manifest.formulas.get(sheet, {})
         fixed = manifest.cells.get(sheet, {})
         before = len(problems)
-        _check_locked(file, sheet, formulas, fixed, set(manifest.unlocked.get(sheet, ())), cells, problems)
+        # every formula spelled as the split wrote it: none to judge one by one
+        as_written = formulas_digest((a, c.formula if (c := cells.get(a)) is not None else None) for a in formulas) \
+            == manifest.formulas_as_written.get(sheet)
+        _check_locked(file, sheet, {} if as_written else formulas, fixed, set(manifest.unlocked.get(sheet, ())), cells, problems)
         moved = _moved_row(fixed, cells, is_locked) if sheet_inputs and len(problems) > before else None
         if moved is not None:
             # an input table's rows moved: its inputs are no longer where their keys say — none is taken
@@ -247,12 +260,11 @@ def _check_locked(file: str, sheet: str, formulas: Mapping[str, str], fixed: Map
         c = cells.get(addr)
         if c is None or c.formula is None:
             problems.append(Problem(f"{file}: {sheet}!{addr}", None if c is None else c.value,
-                                    f"the formula ={want} written by the split (it was replaced by a value)",
+                                    "the formula written by the split (it was replaced by a value)",
                                     "formula_edited"))
-        elif c.formula != want and normalize_formula(c.formula) != normalize_formula(want):
+        elif formula_fingerprint(c.formula) != want:
             problems.append(Problem(f"{file}: {sheet}!{addr}", "=" + c.formula,
-                                    f"the formula ={want} written by the split (its text was edited)",
-                                    "formula_edited"))
+                                    "the formula written by the split (its text was edited)", "formula_edited"))
     for addr, want in fixed.items():
         c = cells.get(addr)
         if c is not None and (_same_value(c.value, want) if c.formula is None
@@ -312,5 +324,5 @@ def _same_value(value: Any, want: Any) -> bool:
     except ValueError:                   # an infinite or NaN number: not what the split wrote
         return False
     if isinstance(got, Decimal) and isinstance(want, Decimal) and type(got) is not bool and type(want) is not bool:
-        return _digits15(got) == _digits15(want)
+        return _same15(got, want)
     return same(got, want)

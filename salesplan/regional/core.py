@@ -284,7 +284,7 @@ class _Run:
         from a file saved later than this one (in this run or an earlier one) becomes a
         conflict naming both files, values and save times; the changes taken are
         remembered with their file and save time."""
-        cells = {f.key: f for f in m.inputs}
+        when = _iso(saved)
         for c in list(res.applied):
             by = m.changed_by.get(c.key)
             if by is None or not _older(saved, by.get("saved")):
@@ -292,14 +292,14 @@ class _Run:
             res.applied.remove(c)
             res.conflicts.append(c)
             res.merged[c.key], res.new_base[c.key] = c.master, c.base
-            f = cells.get(c.key)
+            f = next((f for f in m.inputs if f.key == c.key), None)
             problems.append(Problem(
                 f"{name}: {f.sheet}!{f.cell}" if f else f"{name}: {'/'.join(map(str, c.key))}", _show(c.regional),
                 f"{_show(c.master)}, as {by.get('file')} (saved {by.get('saved') or 'at an unknown time'}) set it; "
-                f"this file was saved {_iso(saved) or 'at an unknown time'}, before that change: "
+                f"this file was saved {when or 'at an unknown time'}, before that change: "
                 f"the master keeps {_show(c.master)}", "older_copy"))
         for c in res.applied + res.converged:
-            m.changed_by[c.key] = {"file": name, "saved": _iso(saved)}
+            m.changed_by[c.key] = {"file": name, "saved": when}
 
 
 def _iso(t: _dt.datetime | None) -> str | None:

@@ -35,11 +35,11 @@ from typing import Any, Hashable, Iterable, Mapping, NamedTuple
 
 from lxml import etree
 
-from salesplan.regional.values import canon, decode, encode
+from salesplan.regional.values import canon, decode, encode, formula_fingerprint, formulas_digest
 
 __all__ = [
     "RECORD_FORMAT", "RECORD_VERSION", "STAMP_PREFIX", "InputField", "Stamp", "SplitManifest",
-    "plan_version", "sidecar_dir", "sidecar_path", "read_stamp", "fingerprint_file",
+    "plan_version", "sidecar_dir", "sidecar_path", "read_stamp", "Fingerprint", "fingerprint_file",
     "key_to_json", "key_from_json", "new_split_id", "stamp_xlsx", "safe_name", "now_iso",
 ]
 
@@ -192,14 +192,15 @@ class SplitManifest:
     regional_file: str
     inputs: list[InputField]
     base: dict[Hashable, Any]                         # key -> canonical value (moves with each consolidation)
-    formulas: dict[str, dict[str, str]]               # sheet -> cell -> formula text as the split wrote it
+    formulas: dict[str, dict[str, str]]               # sheet -> cell -> fingerprint of the formula's meaning
     cells: dict[str, dict[str, Any]]                  # sheet -> cell -> canonical value (locked, no formula)
     unlocked: dict[str, list[str]] = field(default_factory=dict)   # non-input cells left unlocked
     sheets: list[str] = field(default_factory=list)   # the regional workbook's sheets, in order
     history: list[dict[str, Any]] = field(default_factory=list)
     digest: str = ""                                  # of the split-time layout; set by seal()
-    # key -> {"file", "saved", "value"}: the file whose change moved the key's base
+    # key -> {"file", "saved"}: the file whose change moved the key's base, and its save time
     changed_by: dict[Hashable, dict[str, Any]] = field(default_factory=dict)
+    formulas_as_written: dict[str, str] = field(default_factory=dict)   # sheet -> formulas_digest of its formulas
 
     def stamp(self) -> Stamp:
         return Stamp(self.month, self.region, self.plan_version, self.layout_version, self.split_id, self.digest)
@@ -221,7 +222,7 @@ class SplitManifest:
             "plan_version": self.plan_version, "layout_version": self.layout_version,
             "split_time": self.split_time, "master": self.master, "regional_file": self.regional_file,
             "sheets": self.sheets, "inputs": [f.to_json() for f in self.inputs],
-            "formulas": self.formulas, "cells": {s: {a: encode(v) for a, v in c.items()} for s, c in self.cells.items()},
+            "formulas": self.formulas, "formulas_as_written": self.formulas_as_written, "cells": {s: {a: encode(v) for a, v in c.items()} for s, c in self.cells.items()},
             "unlocked": self.unlocked,
         }
 
@@ -258,7 +259,8 @@ class SplitManifest:
                    {s: dict(c) for s, c in d.get("formulas", {}).items()},
                    {s: {a: decode(v) for a, v in c.items()} for s, c in d.get("cells", {}).items()},
                    {s: list(c) for s, c in d.get("unlocked", {}).items()},
-                   list(d.get("sheets", [])), list(d.get("history", [])), d.get("digest", ""), changed_by)
+                   list(d.get("sheets", [])), list(d.get("history", [])), d.get("digest", ""), changed_by,
+                   dict(d.get("formulas_as_written", {})))
 
     def save(self, path: str | os.PathLike) -> Path:
         path = Path(path)
@@ -284,20 +286,28 @@ def read_stamp(xfile: Any) -> Stamp | None:
     return Stamp.from_properties(xfile.custom_properties)
 
 
-def fingerprint_file(xfile: Any, inputs: Iterable[InputField]) -> tuple[
-        dict[Hashable, Any], dict[str, dict[str, str]], dict[str, dict[str, Any]], dict[str, list[str]]]:
-    """(input values, formulas, other cells' values, unlocked non-input cells) of a file."""
+@dataclass
+class Fingerprint:
+    """What a freshly written regional file holds, for its split record."""
+    base: dict[Hashable, Any]                   # input key -> value
+    formulas: dict[str, dict[str, str]]         # sheet -> cell -> formula_fingerprint
+    formulas_as_written: dict[str, str]         # sheet -> formulas_digest
+    cells: dict[str, dict[str, Any]]            # sheet -> cell -> value (no input, no formula)
+    unlocked: dict[str, list[str]]              # sheet -> non-input cells left unlocked
+
+
+def fingerprint_file(xfile: Any, inputs: Iterable[InputField]) -> Fingerprint:
+    """The :class:`Fingerprint` of an opened file whose inputs are ``inputs``."""
     inputs = list(inputs)
     by_sheet: dict[str, dict[str, InputField]] = {}
     for f in inputs:
         by_sheet.setdefault(f.sheet, {})[f.cell.replace("$", "").upper()] = f
     values: dict[Hashable, Any] = {f.key: None for f in inputs}
-    formulas: dict[str, dict[str, str]] = {}
-    cells: dict[str, dict[str, Any]] = {}
-    unlocked: dict[str, list[str]] = {}
+    fp = Fingerprint(values, {}, {}, {}, {})
     for sheet in xfile.sheet_names:
         inp = by_sheet.get(sheet, {})
-        fs, vs, ul = formulas.setdefault(sheet, {}), cells.setdefault(sheet, {}), []
+        texts: dict[str, str] = {}
+        vs, ul = fp.cells.setdefault(sheet, {}), []
         for addr, c in xfile.iter_cells(sheet):
             f = inp.get(addr)
             if f is not None:
@@ -305,14 +315,16 @@ def fingerprint_file(xfile: Any, inputs: Iterable[InputField]) -> tuple[
                 continue
             v = canon(c.value)
             if c.formula is not None:
-                fs[addr] = c.formula
+                texts[addr] = c.formula
             elif v is not None:
                 vs[addr] = v
             if not xfile.is_locked(c.style) and (c.formula is not None or v is not None):
                 ul.append(addr)
+        fp.formulas[sheet] = {a: formula_fingerprint(t) for a, t in texts.items()}
+        fp.formulas_as_written[sheet] = formulas_digest(texts.items())
         if ul:
-            unlocked[sheet] = ul
-    return values, formulas, cells, unlocked
+            fp.unlocked[sheet] = ul
+    return fp
 
 
 _NS_C = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"

@@ -16,15 +16,16 @@ a person would say it did not change:
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import math
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Iterable
 
 from salesplan.inputs.words import is_blank
 
 __all__ = ["canon", "canon_number", "same", "encode", "decode", "normalize_formula", "formula_constant",
-           "to_python"]
+           "formula_fingerprint", "formulas_digest", "to_python"]
 
 _INT = re.compile(r"^[+-]?\d+$")
 _EPOCH = _dt.datetime(1899, 12, 30)
@@ -113,17 +114,18 @@ def decode(obj: Any) -> Any:
 _PREFIX = re.compile(r"_xl(?:fn|ws|udf)\.", re.IGNORECASE)
 _WS = re.compile(r"\s+")
 _WS_OP = re.compile(r" ?([(),+\-*/&=<>:;^%{}!]) ?")
-# spellings that differ between applications and mean the same: absolute references
-# ($A$3 vs A3 — a copied formula's meaning is fixed once written), TRUE() vs TRUE
-_ABS = re.compile(r"\$(?=[A-Z0-9])")
 _LOGICAL = re.compile(r"\b(TRUE|FALSE)\(\)")
 
 
 def _outside(part: str) -> str:
-    part = _PREFIX.sub("", part)
-    part = _WS_OP.sub(lambda m: m.group(1), _WS.sub(" ", part)).upper()
-    # a sheet name quoted or not ('设置'!A1 vs 设置!A1): the quotes are spelling too
-    return _LOGICAL.sub(r"\1", _ABS.sub("", part)).replace("'", "")
+    """A piece of formula outside string literals, in its one spelling."""
+    if "_" in part:
+        part = _PREFIX.sub("", part)
+    if not part.isprintable() or " " in part:
+        part = _WS_OP.sub(r"\1", _WS.sub(" ", part))
+    # $A$3 is A3 in its own cell; a sheet name quoted or not ('设置'!A1, 设置!A1) is the same sheet
+    part = part.upper().replace("$", "").replace("'", "")
+    return _LOGICAL.sub(r"\1", part) if "()" in part else part
 
 
 def normalize_formula(formula: str) -> str:
@@ -143,6 +145,20 @@ def normalize_formula(formula: str) -> str:
     for i in range(0, len(parts), 2):
         parts[i] = _outside(parts[i])
     return '"'.join(parts)
+
+
+def formula_fingerprint(formula: str) -> str:
+    """A short hash of what a formula means (its :func:`normalize_formula` text)."""
+    return hashlib.blake2b(normalize_formula(formula).encode("utf-8"), digest_size=8).hexdigest()
+
+
+def formulas_digest(pairs: Iterable[tuple[str, str | None]]) -> str:
+    """One hash of a sheet's formulas as written ((cell, text) pairs in order): a file
+    whose formulas are spelled as the split wrote them is recognised in one step."""
+    h = hashlib.blake2b(digest_size=16)
+    for addr, text in pairs:
+        h.update(f"{addr}\t{text}\n".encode("utf-8") if text is not None else f"{addr}\n".encode("utf-8"))
+    return h.hexdigest()
 
 
 def formula_constant(formula: str) -> Any:

@@ -266,6 +266,28 @@ def expand(paths: Iterable[str | os.PathLike]) -> list[Path]:
     return out
 
 
+def _read_master(plan_path: Path, config: Any) -> tuple[Any, dict[str, Any], Any]:
+    """(configuration, metadata, inputs) of the master, from one read of the workbook."""
+    from salesplan.workbook_templates.inputs import read_inputs
+    from salesplan.workbook_templates.io import OpenpyxlReader
+    from salesplan.workbook_templates.writer import read_config_from_workbook
+
+    class _Read:                   # the reader already open, for read_config_from_workbook
+        def __init__(self, rd: Any):
+            self.rd = rd
+
+        def reader(self) -> Any:
+            return self.rd
+
+        def __str__(self) -> str:      # (named in the configuration's messages)
+            return str(self.rd.path)
+
+    with OpenpyxlReader(plan_path) as rd:
+        meta, inputs = read_inputs(rd)
+        cfg = config if config is not None else read_config_from_workbook(_Read(rd))
+    return cfg, meta, inputs
+
+
 # ----------------------------------------------------------------------------- split
 
 @dataclass
@@ -303,16 +325,12 @@ def split_plan(plan_path: str | os.PathLike, out_dir: str | os.PathLike | None =
     """
     from salesplan.engine.plan import compute_plan
     from salesplan.workbook_templates.context import LAYOUT_VERSION
-    from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.workbook_templates.io import OpenpyxlReader
-    from salesplan.workbook_templates.writer import build_models, read_config_from_workbook, write_built
+    from salesplan.workbook_templates.writer import build_models, write_built
 
     plan_path = Path(plan_path)
     out = Path(out_dir) if out_dir is not None else plan_path.parent / f"{plan_path.stem}.regions"
     out.mkdir(parents=True, exist_ok=True)
-    cfg = config if config is not None else read_config_from_workbook(plan_path)
-    with OpenpyxlReader(plan_path) as rd:
-        meta, master_inputs = read_inputs(rd)
+    cfg, meta, master_inputs = _read_master(plan_path, config)
     plan = compute_plan(cfg)
     names = [r.name for r in cfg.regions]
     wanted = list(regions) if regions is not None else names
@@ -337,10 +355,11 @@ def split_plan(plan_path: str | os.PathLike, out_dir: str | os.PathLike | None =
         try:
             write_built(built, tmp)
             with XlsxFile(tmp) as x:
-                base, formulas, cells, unlocked = fingerprint_file(x, fields)
+                fp = fingerprint_file(x, fields)
                 sheets = x.sheet_names
             m = SplitManifest(new_split_id(), month, region, version, str(LAYOUT_VERSION), now_iso(),
-                              plan_path.name, dest.name, fields, base, formulas, cells, unlocked, sheets)
+                              plan_path.name, dest.name, fields, fp.base, fp.formulas, fp.cells, fp.unlocked, sheets,
+                              formulas_as_written=fp.formulas_as_written)
             m.seal()
             stamp_xlsx(tmp, m.stamp())
             hits = scan_for_names(tmp, _needles(cfg, master_inputs, region))
@@ -370,14 +389,10 @@ def consolidate(plan_path: str | os.PathLike, region_files: Iterable[str | os.Pa
     the same files leaves it untouched.
     """
     from salesplan.workbook_templates.context import LAYOUT_VERSION
-    from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.workbook_templates.io import OpenpyxlReader
-    from salesplan.workbook_templates.writer import generate_workbook, read_config_from_workbook
+    from salesplan.workbook_templates.writer import generate_workbook
 
     plan_path = Path(plan_path)
-    cfg = config if config is not None else read_config_from_workbook(plan_path)
-    with OpenpyxlReader(plan_path) as rd:
-        meta, master_inputs = read_inputs(rd)
+    cfg, meta, master_inputs = _read_master(plan_path, config)
     master = MasterValues(master_inputs)
 
     def find_manifest(stamp: Stamp) -> SplitManifest | None:

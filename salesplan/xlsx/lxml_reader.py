@@ -352,15 +352,12 @@ class XlsxFile:
             row_no = int(r) if r and r.isdigit() else row_no + 1
             if max_row is not None and row_no > max_row:
                 return
-            col = 0
+            prev = None                  # the previous cell's address (for a cell without one)
             for c in row:
                 if c.tag != _C:
                     continue
-                addr = c.get("r")
-                m = _ADDR.match(addr) if addr else None
-                col = column_index(m.group(1)) if m else col + 1
-                if m is None:
-                    addr = f"{column_letter(col)}{row_no}"
+                addr = c.get("r") or _next_address(prev, row_no)
+                prev = addr
                 cell = self._cell(sheet, addr, c, shared_f)
                 if rows is None or row_no in rows:
                     yield addr, cell
@@ -371,21 +368,14 @@ class XlsxFile:
     def _cell(self, sheet: str, addr: str, c: Any, shared_f: dict[str, tuple[str, str]]) -> Cell:
         t = c.get("t") or "n"
         s = c.get("s")
-        style = int(s) if s and s.isdigit() else 0
+        style = int(s) if s else 0
         raw = formula = None
         for ch in c:
             tag = ch.tag
             if tag == _V:
                 raw = ch.text
             elif tag == _F:
-                formula = ch.text
-                if ch.get("t") == "shared":
-                    si = ch.get("si") or ""
-                    if formula:
-                        shared_f[si] = (addr, formula)
-                    elif si in shared_f:
-                        formula = _translate(shared_f[si][1], shared_f[si][0], addr)
-                formula = formula or ""
+                formula = self._formula(ch, addr, shared_f)
             elif tag == _IS:
                 raw = _rich_text(ch)
         if raw is None or (raw == "" and t not in ("str", "s", "inlineStr")):
@@ -402,6 +392,18 @@ class XlsxFile:
         except ValueError:
             raise UnsafeFileError(self.path, "corrupt", f"{sheet}!{addr}: {raw!r} is not a number") from None
 
+    @staticmethod
+    def _formula(f: Any, addr: str, shared_f: dict[str, tuple[str, str]]) -> str:
+        """An <f>'s text (a shared formula translated from its master cell to ``addr``)."""
+        text = f.text
+        if f.get("t") == "shared":
+            si = f.get("si") or ""
+            if text:
+                shared_f[si] = (addr, text)
+            elif si in shared_f:
+                text = _translate(shared_f[si][1], shared_f[si][0], addr)
+        return text or ""
+
     def read_sheet(self, sheet: str) -> dict[str, Cell]:
         return dict(self.iter_cells(sheet))
 
@@ -412,6 +414,12 @@ class XlsxFile:
             return {}
         rows = {split_address(a)[1] for a in wanted}
         return {a: c for a, c in self.iter_cells(sheet, rows=rows, max_row=max(rows)) if a in wanted}
+
+
+def _next_address(prev: str | None, row: int) -> str:
+    """The address of a cell stored without one: the column after ``prev`` in ``row``."""
+    m = _ADDR.match(prev) if prev else None
+    return f"{column_letter(column_index(m.group(1)) + 1 if m else 1)}{row}"
 
 
 def _property_value(v: Any) -> Any:
