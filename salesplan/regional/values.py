@@ -155,10 +155,8 @@ def formula_fingerprint(formula: str) -> str:
 def formulas_digest(pairs: Iterable[tuple[str, str | None]]) -> str:
     """One hash of a sheet's formulas as written ((cell, text) pairs in order): a file
     whose formulas are spelled as the split wrote them is recognised in one step."""
-    h = hashlib.blake2b(digest_size=16)
-    for addr, text in pairs:
-        h.update(f"{addr}\t{text}\n".encode("utf-8") if text is not None else f"{addr}\n".encode("utf-8"))
-    return h.hexdigest()
+    text = "".join(f"{addr}\t{text}\n" if text is not None else f"{addr}\n" for addr, text in pairs)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def formula_constant(formula: str) -> Any:

@@ -122,6 +122,8 @@ def _unescape(text: str) -> str:
 
 def _rich_text(elem: Any) -> str:
     """Text of an <si> or <is>: direct <t>, or the <t> of each run; phonetic runs skipped."""
+    if len(elem) == 1 and elem[0].tag == _T:          # plain text, the usual case
+        return _unescape(elem[0].text or "")
     parts = []
     for child in elem:
         if child.tag == _T:
@@ -375,7 +377,7 @@ class XlsxFile:
             if tag == _V:
                 raw = ch.text
             elif tag == _F:
-                formula = self._formula(ch, addr, shared_f)
+                formula = self._shared(ch, addr, shared_f) if ch.get("t") == "shared" else ch.text or ""
             elif tag == _IS:
                 raw = _rich_text(ch)
         if raw is None or (raw == "" and t not in ("str", "s", "inlineStr")):
@@ -393,15 +395,14 @@ class XlsxFile:
             raise UnsafeFileError(self.path, "corrupt", f"{sheet}!{addr}: {raw!r} is not a number") from None
 
     @staticmethod
-    def _formula(f: Any, addr: str, shared_f: dict[str, tuple[str, str]]) -> str:
-        """An <f>'s text (a shared formula translated from its master cell to ``addr``)."""
+    def _shared(f: Any, addr: str, shared_f: dict[str, tuple[str, str]]) -> str:
+        """A shared formula's text in ``addr`` (translated from its master cell)."""
         text = f.text
-        if f.get("t") == "shared":
-            si = f.get("si") or ""
-            if text:
-                shared_f[si] = (addr, text)
-            elif si in shared_f:
-                text = _translate(shared_f[si][1], shared_f[si][0], addr)
+        si = f.get("si") or ""
+        if text:
+            shared_f[si] = (addr, text)
+        elif si in shared_f:
+            text = _translate(shared_f[si][1], shared_f[si][0], addr)
         return text or ""
 
     def read_sheet(self, sheet: str) -> dict[str, Cell]:
