@@ -11,8 +11,10 @@ manifests' inputs. For every file, one by one:
    (``not_regional``, ``split_mismatch``, ``month_mismatch``, ``version_mismatch``…);
 3. read the split's sheets in one pass each and check formulas, locked cells and input
    validation (:mod:`salesplan.regional.checks`);
-4. three-way merge the valid inputs (base = manifest, master = current values,
-   regional = file) (:mod:`salesplan.regional.merge`).
+4. three-way merge the valid inputs (base = manifest, master = current values with this
+   run's earlier files applied, regional = file) (:mod:`salesplan.regional.merge`); a
+   change by a file saved before the file that set the value is a conflict
+   (``older_copy``): an older copy never erases a newer value.
 
 Nothing here writes: the caller applies :attr:`ConsolidationResult.updates` to the master
 and saves :attr:`ConsolidationResult.manifests` (moved bases, history) after the master

@@ -377,7 +377,7 @@ class XlsxFile:
             if tag == _V:
                 raw = ch.text
             elif tag == _F:
-                formula = self._shared(ch, addr, shared_f) if ch.get("t") == "shared" else ch.text or ""
+                formula = self._shared_formula(ch, addr, shared_f) if ch.get("t") == "shared" else ch.text or ""
             elif tag == _IS:
                 raw = _rich_text(ch)
         if raw is None or (raw == "" and t not in ("str", "s", "inlineStr")):
@@ -395,7 +395,7 @@ class XlsxFile:
             raise UnsafeFileError(self.path, "corrupt", f"{sheet}!{addr}: {raw!r} is not a number") from None
 
     @staticmethod
-    def _shared(f: Any, addr: str, shared_f: dict[str, tuple[str, str]]) -> str:
+    def _shared_formula(f: Any, addr: str, shared_f: dict[str, tuple[str, str]]) -> str:
         """A shared formula's text in ``addr`` (translated from its master cell)."""
         text = f.text
         si = f.get("si") or ""
