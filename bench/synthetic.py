@@ -102,10 +102,11 @@ def write_region_file(path: str | os.PathLike, region: str, manager: str, n_reps
     wb.save(path)
     inputs = synthetic_inputs(region, n_reps)
     with XlsxFile(path) as x:
-        base, formulas, cells, unl = fingerprint_file(x, inputs)
+        fp = fingerprint_file(x, inputs)
         sheets = x.sheet_names
     m = SplitManifest(new_split_id(), month, region, plan_version, layout_version, now_iso(), master, path.name,
-                      inputs, base, formulas, cells, unl, sheets)
+                      inputs, fp.base, fp.formulas, fp.cells, fp.unlocked, sheets,
+                      formulas_as_written=fp.formulas_as_written)
     m.seal()
     stamp_xlsx(path, m.stamp())
     return m

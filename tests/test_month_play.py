@@ -496,9 +496,8 @@ def test_malformed_directory_is_rejected_file_by_file(month, tmp_path):
 
     from test_regional_consolidate import _rewrite, hostile_directory
 
-    from salesplan.commands.consolidate import expand
     from salesplan.regional.manifest import Stamp, read_stamp, stamp_xlsx
-    from salesplan.regional.workflow import consolidate
+    from salesplan.regional.workflow import consolidate, expand
     from salesplan.xlsx.lxml_reader import XlsxFile
 
     master = tmp_path / "plan.xlsx"

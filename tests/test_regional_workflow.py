@@ -316,3 +316,28 @@ def test_a_sheet_the_manager_added_is_named_as_a_warning(master, config, tmp_pat
     (warning,) = [p for fr in report.files for p in fr.problems]
     assert (warning.code, warning.where) == ("sheet_added", f"{path.name}: 草稿")
     assert any("sheet_added" in line and "草稿" in line for line in report.details())
+
+
+@pytest.mark.parametrize("length,ok", [(60, True), (61, False)])
+def test_a_rep_name_longer_than_the_spec_allows_is_refused(master, config, tmp_path, length, ok):
+    """The input specification's limit (salesplan.inputs.spec) holds on consolidation as it
+    does in the workbook's own validation: a 61-character rep name is invalid_input."""
+    from salesplan.inputs.spec import spec
+    from salesplan.regional.workflow import consolidate, split_plan
+
+    assert spec("reps", "name").max_length == 60
+    res = split_plan(master, tmp_path / "out", config=config, regions=["华南区"])
+    path = res.files["华南区"]
+    m = SplitManifest.load(sidecar_path(master, "华南区"))
+    f = next(f for f in m.inputs if f.key == ("reps", "华南区", REPS["华南区"][0], "name"))
+    wb = openpyxl.load_workbook(path)
+    wb["华南区"][f.cell] = "名" * length
+    wb.save(path)
+    report = consolidate(master, [path], config=config)
+    problems = [p for fr in report.files for p in fr.problems]
+    if ok:
+        assert report.rows_imported == 1 and not problems, report.details()
+    else:
+        (p,) = problems
+        assert p.code == "invalid_input" and p.value == "名" * length and "at most 60 characters" in p.expected
+        assert report.rows_imported == 0

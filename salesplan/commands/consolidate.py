@@ -36,18 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
-def expand(paths: list[Path]) -> list[Path]:
-    out: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            out += sorted(q for q in p.iterdir() if q.suffix.lower() in (".xlsx", ".xlsm") and not q.name.startswith("~$"))
-        else:
-            out.append(p)
-    return out
-
-
 def run(args: argparse.Namespace) -> int:
-    from salesplan.regional.workflow import consolidate
+    from salesplan.regional.workflow import consolidate, expand
 
     config = None
     if args.config:

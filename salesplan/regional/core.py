@@ -11,8 +11,10 @@ manifests' inputs. For every file, one by one:
    (``not_regional``, ``split_mismatch``, ``month_mismatch``, ``version_mismatch``…);
 3. read the split's sheets in one pass each and check formulas, locked cells and input
    validation (:mod:`salesplan.regional.checks`);
-4. three-way merge the valid inputs (base = manifest, master = current values,
-   regional = file) (:mod:`salesplan.regional.merge`).
+4. three-way merge the valid inputs (base = manifest, master = current values with this
+   run's earlier files applied, regional = file) (:mod:`salesplan.regional.merge`); a
+   change by a file saved before the file that set the value is a conflict
+   (``older_copy``): an older copy never erases a newer value.
 
 Nothing here writes: the caller applies :attr:`ConsolidationResult.updates` to the master
 and saves :attr:`ConsolidationResult.manifests` (moved bases, history) after the master
@@ -21,21 +23,19 @@ reading an untrusted file becomes a ``corrupt`` refusal of that file only.
 """
 from __future__ import annotations
 
-import contextlib
-import gc
+import datetime as _dt
 import hashlib
 import os
-from collections.abc import ItemsView
 from dataclasses import dataclass, field
-from itertools import chain
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Hashable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Hashable, Iterable, Mapping
 
 from salesplan.errors import Problem
 from salesplan.progress import NullProgress, Progress
-from salesplan.regional.checks import REJECT_CODES, WARNING_CODES, check_cells_aligned, check_stamp
+from salesplan.regional.checks import REJECT_CODES, WARNING_CODES, check_cells, check_stamp
 from salesplan.regional.manifest import SplitManifest, Stamp, now_iso, read_stamp
-from salesplan.regional.merge import NOT_SENT, Change, merge_aligned
+from salesplan.regional.merge import Change, MergeResult, three_way_merge
 from salesplan.xlsx.lxml_reader import UnsafeFileError, XlsxFile
 
 __all__ = ["FileOutcome", "ConsolidationReport", "ConsolidationResult", "consolidate_snapshots",
@@ -146,8 +146,6 @@ class ConsolidationReport:
 
 
 def _show(v: Any) -> Any:
-    from decimal import Decimal
-
     if isinstance(v, Decimal):
         return int(v) if v == v.to_integral_value() else str(v)
     return v
@@ -159,76 +157,23 @@ def _key_text(key: Hashable) -> str:
     return str(key)
 
 
-class RunUpdates(Mapping):
-    """A run's applied values (key -> value to write into the master), kept file by file:
-    each merged file's own dict, a later file winning where two hold a key (the same
-    region sent twice). Iterating gives each key once; when no two files may share a key
-    (their key families never met) that is the files' dicts one after another, so a run
-    of hundreds of files never builds one table of all its values — the caller filters
-    and applies them as it goes. A lookup builds that table once (later files win)."""
-
-    def __init__(self) -> None:
-        self._parts: list[dict[Hashable, Any]] = []
-        self._may_overlap = False
-        self._merged: dict[Hashable, Any] | None = None
-
-    def add(self, values: dict[Hashable, Any], may_overlap: bool) -> None:
-        """One more file's applied values (``may_overlap``: it may hold a key of an earlier file)."""
-        if values:
-            self._parts.append(values)
-            self._may_overlap = self._may_overlap or may_overlap
-            self._merged = None
-
-    def _table(self) -> dict[Hashable, Any]:
-        if self._merged is None:
-            merged: dict[Hashable, Any] = {}
-            for part in self._parts:
-                merged.update(part)
-            self._merged = merged
-        return self._merged
-
-    def __getitem__(self, key: Hashable) -> Any:
-        return self._table()[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._table()
-
-    def __iter__(self) -> Iterator[Hashable]:
-        return iter(self._table()) if self._may_overlap else chain.from_iterable(self._parts)
-
-    def __len__(self) -> int:
-        return len(self._table()) if self._may_overlap else sum(map(len, self._parts))
-
-    def items(self):  # type: ignore[override]
-        if self._may_overlap:
-            return self._table().items()
-        return _Items(self)
-
-    def __repr__(self) -> str:
-        return f"RunUpdates({dict(self.items())!r})"
-
-
-class _Items(ItemsView):
-    """The items of a RunUpdates whose files share no key: each file's, in order."""
-
-    def __iter__(self) -> Iterator[tuple[Hashable, Any]]:
-        return chain.from_iterable(part.items() for part in self._mapping._parts)
-
-
 @dataclass
 class ConsolidationResult:
     report: ConsolidationReport
-    updates: RunUpdates                           # key -> value to write into the master (a Mapping)
+    updates: dict[Hashable, Any]                  # key -> value to write into the master
     manifests: dict[str, SplitManifest]           # region -> manifest with moved base + history
+
+
 
 
 @dataclass
 class RegionalRead:
     stamp: Stamp | None
     manifest: SplitManifest | None
-    values: list[Any]                # aligned with manifest.input_keys(); NOT_SENT: none accepted
+    values: dict[Hashable, Any]      # the accepted input values (an invalid input is left out)
     problems: list[Problem]
-    digest: str
+    digest: str                      # of the file's bytes
+    saved_at: _dt.datetime | None = None    # when the file was last saved (its own properties)
 
 
 def _file_digest(path: str | os.PathLike) -> str:
@@ -250,19 +195,18 @@ def read_regional_file(path: str | os.PathLike, find_manifest: Callable[[Stamp],
         problems = check_stamp(name, stamp, manifest, month=month, plan_version=plan_version,
                                layout_version=layout_version, check_version=check_version)
         if problems:
-            return RegionalRead(stamp, manifest, [], problems, "")
+            return RegionalRead(stamp, manifest, {}, problems, "")
         assert manifest is not None
         present = set(x.sheet_names)
-        sheets = {s: x.read_sheet_lazy(s) for s in (manifest.sheets or present) if s in present}
-        values, problems = check_cells_aligned(name, manifest, sheets, x.is_locked)
-        if manifest.sheets:
-            # a sheet the manager added: what they typed there stays in their file only — say so
-            known = set(manifest.sheets)
-            problems += [Problem(f"{name}: {s}", None, "only the split's sheets: nothing typed in this added sheet "
-                                 "is merged into the master", "sheet_added") for s in x.sheet_names if s not in known]
-        manifest.drop_lookups()
+        sheets = {s: x.read_sheet(s) for s in (manifest.sheets or x.sheet_names) if s in present}
+        values, problems = check_cells(name, manifest, sheets, x.is_locked)
+        # a sheet the manager added: what they typed there stays in their file only — say so
+        problems += [Problem(f"{name}: {s}", None, "only the split's sheets: nothing typed in this added sheet "
+                             "is merged into the master", "sheet_added")
+                     for s in x.sheet_names if manifest.sheets and s not in manifest.sheets]
         digest = x.sha256[:32] if x.sha256 else _file_digest(path)
-    return RegionalRead(stamp, manifest, values, problems, digest)
+        saved_at = x.saved_at
+    return RegionalRead(stamp, manifest, values, problems, digest, saved_at)
 
 
 def consolidate_snapshots(files: Iterable[str | os.PathLike], *, master_values: Mapping[Hashable, Any],
@@ -270,117 +214,107 @@ def consolidate_snapshots(files: Iterable[str | os.PathLike], *, master_values: 
                           month: str | None = None, plan_version: str | None = None,
                           layout_version: str | None = None, check_version: bool = True,
                           progress: Progress | None = None) -> ConsolidationResult:
+    """Read, check and merge each file in turn (see the module docstring); write nothing."""
     files = [Path(f) for f in files]
     progress = progress or NullProgress()
     progress.start(len(files), "合并区域文件 consolidate")
-    updates = RunUpdates()                          # this run's applied values, over the master's
-    # family -> [(file's place in the run, its applied values)] of the files with keys of that family
-    applied_by_family: dict[Hashable, list[tuple[int, dict[Hashable, Any]]]] = {}
-    manifests: dict[str, SplitManifest] = {}
-    report = ConsolidationReport()
-
-    def lookup(stamp: Stamp) -> SplitManifest | None:
-        # a manifest already updated by an earlier file of this run (same region) wins
-        m = manifests.get(stamp.region)
-        return m if m is not None else find_manifest(stamp)
-
-    run_time = now_iso()                            # the history's time of every file of this run
-    with _gc_paused():
-        for path in files:
-            _consolidate_one(path, report, updates, applied_by_family, manifests, master_values, lookup, run_time,
-                             month=month, plan_version=plan_version, layout_version=layout_version,
-                             check_version=check_version)
-            progress.advance(1, path.name)
-    progress.finish(report.summary())
-    return ConsolidationResult(report, updates, manifests)
+    run = _Run(master_values, find_manifest, now_iso())
+    for path in files:
+        run.report.files.append(run.consolidate_one(path, month=month, plan_version=plan_version,
+                                                    layout_version=layout_version, check_version=check_version))
+        progress.advance(1, path.name)
+    progress.finish(run.report.summary())
+    return ConsolidationResult(run.report, run.updates, run.manifests)
 
 
-def _earlier_values(families: frozenset, applied_by_family: dict) -> list[dict[Hashable, Any]]:
-    """The applied values of this run's earlier files that share a key family with
-    ``families``, oldest first, each file's once (``applied_by_family``: family ->
-    [(the file's place in the run, its applied values)])."""
-    found = {n: part for fam in families for n, part in applied_by_family.get(fam, ())}
-    return [found[n] for n in sorted(found)]
+class _Run:
+    """One consolidation run's state: the values applied so far (a later file of the same
+    region merges over them, as if it came in a later run) and the records they moved."""
 
+    def __init__(self, master_values: Mapping[Hashable, Any], find_manifest: Callable[[Stamp], SplitManifest | None],
+                 time: str):
+        self.master_values, self.find_manifest, self.time = master_values, find_manifest, time
+        self.updates: dict[Hashable, Any] = {}
+        self.manifests: dict[str, SplitManifest] = {}
+        self.report = ConsolidationReport()
 
-@contextlib.contextmanager
-def _gc_paused():
-    """The cyclic garbage collector off for the run (and back on after, if it was on).
+    def lookup(self, stamp: Stamp) -> SplitManifest | None:
+        # a record already moved by an earlier file of this run (same region) wins
+        return self.manifests.get(stamp.region) or self.find_manifest(stamp)
 
-    A run allocates hundreds of thousands of small container objects (changes, keys,
-    values) that all stay alive, so the collector's periodic full passes over them find
-    nothing and cost ~10% of the run; nothing here creates reference cycles. At the end
-    the survivors go straight to the oldest generation (freeze, then unfreeze): else
-    the first young-generation pass after the run would walk every one of them."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            if gc.get_freeze_count() == 0:      # (never unfreeze what a host process froze)
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
+    def master(self, key: Hashable) -> Any:
+        return self.updates[key] if key in self.updates else self.master_values.get(key)
 
-
-def _consolidate_one(path: Path, report: ConsolidationReport, updates: RunUpdates, applied_by_family: dict,
-                     manifests: dict, master_values: Mapping[Hashable, Any],
-                     lookup: Callable[[Stamp], SplitManifest | None], run_time: str, *,
-                     month: str | None, plan_version: str | None, layout_version: str | None,
-                     check_version: bool) -> None:
-    """Read, check and merge one file into the run's state (never raises for a bad file)."""
-    outcome = FileOutcome(str(path), "rejected")
-    try:
-        rr = read_regional_file(path, lookup, month=month, plan_version=plan_version,
-                                layout_version=layout_version, check_version=check_version)
-    except UnsafeFileError as exc:
-        outcome.status, outcome.reason, outcome.detail = "refused", exc.reason, exc.detail
-    except Exception as exc:  # noqa: BLE001 - an untrusted file must never crash the run
-        outcome.status, outcome.reason = "refused", "corrupt"
-        outcome.detail = f"{type(exc).__name__}: {exc}"
-    else:
+    def consolidate_one(self, path: Path, **identity: Any) -> FileOutcome:
+        """Read, check and merge one file (never raises for a bad file)."""
+        outcome = FileOutcome(str(path), "rejected")
+        try:
+            rr = read_regional_file(path, self.lookup, **identity)
+        except UnsafeFileError as exc:
+            outcome.status, outcome.reason, outcome.detail = "refused", exc.reason, exc.detail
+            return outcome
+        except Exception as exc:  # noqa: BLE001 - an untrusted file must never crash the run
+            outcome.status, outcome.reason, outcome.detail = "refused", "corrupt", f"{type(exc).__name__}: {exc}"
+            return outcome
         outcome.region = rr.stamp.region if rr.stamp else None
         outcome.problems = rr.problems
         rejects = [p for p in rr.problems if p.code in REJECT_CODES]
         if rejects:
-            outcome.status, outcome.reason = "rejected", rejects[0].code
-            outcome.detail = str(rejects[0])
-        else:
-            m = rr.manifest
-            assert m is not None
-            keys = m.input_keys()
-            base = m.base_aligned()
-            sent = rr.values
-            # (a record's input keys are distinct: the applied values are read from the changes)
-            res = merge_aligned(keys, base, master_values.get, sent, distinct_keys=True)
-            families = m.key_families()
-            # a later file can hit an earlier file's keys only if they share a key family
-            earlier = _earlier_values(families, applied_by_family)
-            if earlier:
-                changed = set(res.changed_keys())
-                if any(not part.keys().isdisjoint(changed) for part in earlier):
-                    # the region came twice in this run: its earlier file's values are the master's now
-                    def master(key: Hashable, master_get=master_values.get, newest_first=earlier[::-1]) -> Any:
-                        for part in newest_first:
-                            v = part.get(key, NOT_SENT)
-                            if v is not NOT_SENT:
-                                return v
-                        return master_get(key)
+            outcome.status, outcome.reason, outcome.detail = "rejected", rejects[0].code, str(rejects[0])
+            return outcome
+        m = rr.manifest
+        assert m is not None
+        keys = m.input_keys()
+        res = three_way_merge({k: m.base.get(k) for k in keys}, {k: self.master(k) for k in keys}, rr.values)
+        self._keep_newer(m, res, path.name, rr.saved_at, outcome.problems)
+        outcome.status = "merged"
+        outcome.inputs_read = len(rr.values)
+        outcome.kept = len(res.kept)
+        outcome.applied, outcome.converged, outcome.conflicts = res.applied, res.converged, res.conflicts
+        self.updates.update(res.updates)
+        m.base.update(res.new_base)
+        m.history.append({"time": self.time, "file": path.name, "sha256": rr.digest,
+                          "applied": len(res.applied), "conflicts": len(res.conflicts),
+                          "errors": len([p for p in rr.problems if p.code not in WARNING_CODES])})
+        self.manifests[m.region] = m
+        return outcome
 
-                    res = merge_aligned(keys, base, master, sent, distinct_keys=True)
-            outcome.status = "merged"
-            outcome.inputs_read = len(sent) - res.not_sent
-            outcome.kept = res.kept
-            outcome.applied, outcome.converged, outcome.conflicts = res.applied, res.converged, res.conflicts
-            updates.add(res.applied_values, may_overlap=bool(earlier))
-            if res.applied_values:
-                for fam in families:
-                    applied_by_family.setdefault(fam, []).append((len(report.files), res.applied_values))
-            if res.new_base is not None:
-                m.set_base_aligned(res.new_base)
-            m.history.append({"time": run_time, "file": path.name, "sha256": rr.digest,
-                              "applied": len(res.applied), "conflicts": len(res.conflicts),
-                              "errors": len([p for p in rr.problems if p.code not in WARNING_CODES])})
-            manifests[m.region] = m
-    report.files.append(outcome)
+    @staticmethod
+    def _keep_newer(m: SplitManifest, res: MergeResult, name: str, saved: _dt.datetime | None,
+                    problems: list[Problem]) -> None:
+        """An older copy never erases a newer value: a change to a key whose value came
+        from a file saved later than this one (in this run or an earlier one) becomes a
+        conflict naming both files, values and save times; the changes taken are
+        remembered with their file and save time."""
+        when = _iso(saved)
+        for c in list(res.applied):
+            by = m.changed_by.get(c.key)
+            if by is None or not _older(saved, by.get("saved")):
+                continue
+            res.applied.remove(c)
+            res.conflicts.append(c)
+            res.merged[c.key], res.new_base[c.key] = c.master, c.base
+            f = next((f for f in m.inputs if f.key == c.key), None)
+            problems.append(Problem(
+                f"{name}: {f.sheet}!{f.cell}" if f else f"{name}: {'/'.join(map(str, c.key))}", _show(c.regional),
+                f"{_show(c.master)}, as {by.get('file')} (saved {by.get('saved') or 'at an unknown time'}) set it; "
+                f"this file was saved {when or 'at an unknown time'}, before that change: "
+                f"the master keeps {_show(c.master)}", "older_copy"))
+        for c in res.applied + res.converged:
+            m.changed_by[c.key] = {"file": name, "saved": when}
+
+
+def _iso(t: _dt.datetime | None) -> str | None:
+    return t.isoformat() if t is not None else None
+
+
+def _older(saved: _dt.datetime | None, than: str | None) -> bool:
+    """Whether a file saved at ``saved`` is older than the change saved at ``than`` (ISO
+    time). An unknown time counts as older: a value is never lost on a guess."""
+    try:
+        t = _dt.datetime.fromisoformat(than) if than else None
+    except ValueError:
+        t = None
+    if saved is None or t is None:
+        return True
+    return saved < (t if t.tzinfo is not None else t.replace(tzinfo=_dt.timezone.utc))

@@ -61,8 +61,7 @@ def split_book(book: Any, out_dir: str | Path | None = None) -> str:
 
 def consolidate_book(book: Any, files: Iterable[str | Path] | None = None) -> str:
     """Merge ``files`` (default: every .xlsx in ``<plan>.regions``) into the calling workbook."""
-    from salesplan.commands.consolidate import expand
-    from salesplan.regional.workflow import consolidate
+    from salesplan.regional.workflow import consolidate, expand
 
     _save(book)
     plan = _path(book)

@@ -1,8 +1,8 @@
-"""Exact, reader-independent cell values for comparison, hashing and JSON.
+"""Exact, reader-independent cell values for comparison and JSON.
 
-The same cell read through openpyxl (the master), through our raw reader (a regional
-file saved by Excel) or from a JSON manifest must compare equal when a person would
-say it did not change:
+The same cell read through openpyxl (the master), through the raw reader (a regional
+file saved by Excel, WPS or LibreOffice) or from a sidecar JSON must compare equal when
+a person would say it did not change:
 
 * blank: ``None``, ``""`` and whitespace-only strings are all ``None``;
 * numbers become ``Decimal``: integer text exactly (``"12345678901234567890"``), other
@@ -20,10 +20,12 @@ import hashlib
 import math
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Iterable
 
-__all__ = ["canon", "canon_number", "encode", "decode", "value_hash", "formula_hash", "normalize_formula",
-           "to_python"]
+from salesplan.inputs.words import is_blank
+
+__all__ = ["canon", "canon_number", "same", "encode", "decode", "normalize_formula", "formula_constant",
+           "formula_fingerprint", "formulas_digest", "to_python"]
 
 _INT = re.compile(r"^[+-]?\d+$")
 _EPOCH = _dt.datetime(1899, 12, 30)
@@ -58,25 +60,26 @@ def _serial(v: _dt.date | _dt.datetime) -> Decimal:
 
 def canon(value: Any) -> Any:
     """The comparison form of a cell value: ``None`` | ``bool`` | ``Decimal`` | ``str``."""
-    t = type(value)
-    if value is None or t is Decimal or t is bool:     # exact types: already canonical
+    if is_blank(value):
+        return None
+    if isinstance(value, (bool, Decimal, str)):
         return value
-    if t is str:
-        return None if not value.strip() else value
-    if t is int:
-        return Decimal(value)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float, Decimal)):
+    if isinstance(value, (int, float)):
         return canon_number(value)
     if isinstance(value, (_dt.datetime, _dt.date)):
         return _serial(value)
     if isinstance(value, _dt.time):
         secs = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
         return canon_number(secs / 86400)
-    if isinstance(value, str):
-        return None if not value.strip() else value
     return str(value)
+
+
+def same(a: Any, b: Any) -> bool:
+    """Canonical values equal as a person means it: a checkbox is not the number one."""
+    a, b = canon(a), canon(b)
+    if a is None or b is None:
+        return a is b
+    return (type(a) is bool) == (type(b) is bool) and a == b
 
 
 def to_python(value: Any) -> Any:
@@ -101,55 +104,42 @@ def decode(obj: Any) -> Any:
     if isinstance(obj, dict):
         try:
             return Decimal(obj["n"])
-        except (KeyError, InvalidOperation):
+        except (KeyError, InvalidOperation, TypeError):
             raise ValueError(f"bad encoded value: {obj!r}") from None
+    if obj is not None and not isinstance(obj, (str, bool)):
+        raise ValueError(f"bad encoded value: {obj!r}")
     return canon(obj)
 
 
-def _h(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
-
-
-def value_hash(value: Any) -> str:
-    v = canon(value)
-    if v is None:
-        tag = "0"
-    elif isinstance(v, bool):
-        tag = "b" + ("1" if v else "0")
-    elif isinstance(v, Decimal):
-        tag = "n" + format(v.normalize(), "f") if v == v else "nNaN"
-    else:
-        tag = "s" + v
-    return _h(tag)
-
-
-_PREFIXES = ("_xlfn.", "_xlws.", "_xludf.")
 _PREFIX = re.compile(r"_xl(?:fn|ws|udf)\.", re.IGNORECASE)
 _WS = re.compile(r"\s+")
 _WS_OP = re.compile(r" ?([(),+\-*/&=<>:;^%{}!]) ?")
+_LOGICAL = re.compile(r"\b(TRUE|FALSE)\(\)")
 
 
 def _outside(part: str) -> str:
-    if "_" in part and "_xl" in part.lower():
+    """A piece of formula outside string literals, in its one spelling."""
+    if "_" in part:
         part = _PREFIX.sub("", part)
-    if " " in part or "\n" in part or "\t" in part or "\r" in part:
-        part = _WS_OP.sub(lambda m: m.group(1), _WS.sub(" ", part))
-    return part.upper()
+    if not part.isprintable() or " " in part:
+        part = _WS_OP.sub(r"\1", _WS.sub(" ", part))
+    # $A$3 is A3 in its own cell; a sheet name quoted or not ('设置'!A1, 设置!A1) is the same sheet
+    part = part.upper().replace("$", "").replace("'", "")
+    return _LOGICAL.sub(r"\1", part) if "()" in part else part
 
 
 def normalize_formula(formula: str) -> str:
-    """Formula text as Excel, LibreOffice and openpyxl would all save it.
+    """Formula text as Excel, WPS, LibreOffice and openpyxl would all save it.
 
-    Leading ``=`` dropped, ``_xlfn.``/``_xlws.`` prefixes dropped; outside string
-    literals whitespace runs become one space, spaces next to operators, commas and
-    parentheses are dropped (a lone space between ranges, Excel's intersection
-    operator, is kept) and letters are upper-cased.
+    Leading ``=`` and ``_xlfn.``/``_xlws.`` prefixes dropped; outside string literals
+    whitespace runs become one space, spaces next to operators, commas and parentheses
+    are dropped (a lone space between ranges, Excel's intersection operator, is kept),
+    letters are upper-cased, ``$`` and sheet-name quotes dropped and ``TRUE()`` read
+    as ``TRUE``.
     """
     text = formula.strip()
     if text.startswith("="):
         text = text[1:]
-    if '"' not in text:
-        return _outside(text)
     # split on quotes: even pieces are outside string literals, odd ones inside ("" too)
     parts = text.split('"')
     for i in range(0, len(parts), 2):
@@ -157,21 +147,25 @@ def normalize_formula(formula: str) -> str:
     return '"'.join(parts)
 
 
-_FORMULA_HASHES: dict[str, str] = {}
+def formula_fingerprint(formula: str) -> str:
+    """A short hash of what a formula means (its :func:`normalize_formula` text)."""
+    return hashlib.blake2b(normalize_formula(formula).encode("utf-8"), digest_size=8).hexdigest()
 
 
-def formula_hash_of_normalized(normalized: str) -> str:
-    """formula_hash of a formula whose normalize_formula text is ``normalized``."""
-    return _h("f" + normalized)
+def formulas_digest(pairs: Iterable[tuple[str, str | None]]) -> str:
+    """One hash of a sheet's formulas as written ((cell, text) pairs in order): a file
+    whose formulas are spelled as the split wrote them is recognised in one step."""
+    text = "".join(f"{addr}\t{text}\n" if text is not None else f"{addr}\n" for addr, text in pairs)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
-def formula_hash(formula: str) -> str:
-    """Hash of the normalised formula text (memoised: every regional file of a split
-    repeats the same formulas)."""
-    h = _FORMULA_HASHES.get(formula)
-    if h is None:
-        h = formula_hash_of_normalized(normalize_formula(formula))
-        if len(_FORMULA_HASHES) >= 200_000:
-            _FORMULA_HASHES.clear()
-        _FORMULA_HASHES[formula] = h
-    return h
+def formula_constant(formula: str) -> Any:
+    """The value of a formula that is a constant (``TRUE()``, ``=1.5``) — how some
+    applications re-save a typed TRUE or number — else ``None``."""
+    text = normalize_formula(formula)
+    if text in ("TRUE", "FALSE"):
+        return text == "TRUE"
+    try:
+        return canon_number(text) if text and text[-1].isdigit() else None
+    except ValueError:
+        return None

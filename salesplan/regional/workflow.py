@@ -31,11 +31,12 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Hashable, Iterable, Mapping
 
+from salesplan.inputs.spec import field_spec
 from salesplan.errors import Problem, WorkbookError
+from salesplan.inputs.words import is_blank
 from salesplan.progress import NullProgress, Progress
 from salesplan.regional.core import ConsolidationReport, consolidate_snapshots
 from salesplan.regional.manifest import (
@@ -47,54 +48,17 @@ from salesplan.regional.values import to_python
 from salesplan.xlsx.lxml_reader import XlsxFile, column_letter
 
 __all__ = ["SplitResult", "split_plan", "consolidate", "field_spec", "region_fields", "LeakError",
-           "workbook_month", "MasterValues"]
+           "workbook_month", "MasterValues", "expand"]
 
-YES, NO = "是", "否"
 
 
 class LeakError(WorkbookError):
     """A regional file would contain another region's names; it is deleted, not handed out."""
 
 
-# field -> (kind, min, max, choices); mirrors the writer's data validations on the region tab
-def field_spec(table: str, name: str) -> tuple[str, Decimal | None, Decimal | None, tuple[str, ...]]:
-    D = Decimal
-    if table == "reps":
-        if name == "name":
-            return "text", None, None, ()
-        if name == "new_hire":
-            return "choice", None, None, (YES, NO)
-        if name == "weight":
-            return "number", D(0), D(1_000_000), ()
-        if name == "coaching":
-            return "integer", D(0), D(1000), ()
-        if name == "churn":
-            return "percent", D(0), D(1), ()
-        if name.startswith("kpi:"):
-            return "number", D(0), D(1_000_000_000), ()
-    if table == "phases":
-        if name.startswith("rev:"):
-            return "number", D(0), D(100_000_000_000), ()
-        if name in ("new_customers", "complaints"):
-            return "integer", D(0), D(1_000_000), ()
-        if name == "response_hours":
-            return "number", D(0), D(10_000), ()
-        if name == "satisfaction":
-            return "number", D(0), D(100), ()
-        if name == "inventory":
-            return "percent", D(0), D(1), ()
-    if table == "scalar":
-        return "number", D(0), D(1_000_000_000), ()
-    return "number", None, None, ()
-
-
-def _present(v: Any) -> bool:
-    return not (v is None or (isinstance(v, str) and not v.strip()))
-
-
 def rep_whos(reps: list[Any]) -> list[str]:
     """The stable row key of each rep slot: its name, or ``#n`` (blank or duplicated name)."""
-    names = [str(r.name).strip() if _present(r.name) else None for r in reps]
+    names = [str(r.name).strip() if not is_blank(r.name) else None for r in reps]
     counts: dict[str, int] = {}
     for n in names:
         if n is not None:
@@ -256,6 +220,41 @@ def workbook_month(path: str | os.PathLike) -> str | None:
     return str(v) if v else None
 
 
+def expand(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """Regional files named by the user: a folder means every ``*.xlsx`` / ``*.xlsm`` in it
+    (Excel's ``~$`` lock files left out), in name order."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(q for q in p.iterdir()
+                          if q.suffix.lower() in (".xlsx", ".xlsm") and not q.name.startswith("~$"))
+        else:
+            out.append(p)
+    return out
+
+
+def _read_master(plan_path: Path, config: Any) -> tuple[Any, dict[str, Any], Any]:
+    """(configuration, metadata, inputs) of the master, from one read of the workbook."""
+    from salesplan.workbook_templates.inputs import read_inputs
+    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
+    from salesplan.workbook_templates.writer import read_config_from_workbook
+
+    class _Read:                   # the reader already open, for read_config_from_workbook
+        def __init__(self, rd: Any):
+            self.rd = rd
+
+        def reader(self) -> Any:
+            return self.rd
+
+        def __str__(self) -> str:      # (named in the configuration's messages)
+            return str(self.rd.path)
+
+    with OpenpyxlReader(plan_path) as rd:
+        meta, inputs = read_inputs(rd)
+        cfg = config if config is not None else read_config_from_workbook(_Read(rd))
+    return cfg, meta, inputs
+
+
 # ----------------------------------------------------------------------------- split
 
 @dataclass
@@ -276,7 +275,7 @@ def _needles(config: Any, inputs: Any, region: str) -> list[str]:
         names = {r.name, r.manager} | {x.name for x in r.reps}
         rin = inputs.regions.get(r.name)
         if rin is not None:
-            names |= {str(x.name).strip() for x in rin.reps if _present(x.name)}
+            names |= {str(x.name).strip() for x in rin.reps if not is_blank(x.name)}
         (own if r.name == region else other).update(n for n in names if n)
     # a needle that is part of this region's own names cannot be told apart from them
     return sorted(n for n in other - own if len(n) >= 2 and not any(n in o for o in own))
@@ -293,16 +292,12 @@ def split_plan(plan_path: str | os.PathLike, out_dir: str | os.PathLike | None =
     """
     from salesplan.engine.plan import compute_plan
     from salesplan.workbook_templates.context import LAYOUT_VERSION
-    from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
-    from salesplan.workbook_templates.writer import build_models, read_config_from_workbook, write_built
+    from salesplan.workbook_templates.writer import build_models, write_built
 
     plan_path = Path(plan_path)
     out = Path(out_dir) if out_dir is not None else plan_path.parent / f"{plan_path.stem}.regions"
     out.mkdir(parents=True, exist_ok=True)
-    cfg = config if config is not None else read_config_from_workbook(plan_path)
-    with OpenpyxlReader(plan_path) as rd:
-        meta, master_inputs = read_inputs(rd)
+    cfg, meta, master_inputs = _read_master(plan_path, config)
     plan = compute_plan(cfg)
     names = [r.name for r in cfg.regions]
     wanted = list(regions) if regions is not None else names
@@ -327,10 +322,11 @@ def split_plan(plan_path: str | os.PathLike, out_dir: str | os.PathLike | None =
         try:
             write_built(built, tmp)
             with XlsxFile(tmp) as x:
-                base, formulas, cells, unlocked = fingerprint_file(x, fields)
+                fp = fingerprint_file(x, fields)
                 sheets = x.sheet_names
             m = SplitManifest(new_split_id(), month, region, version, str(LAYOUT_VERSION), now_iso(),
-                              plan_path.name, dest.name, fields, base, formulas, cells, unlocked, sheets)
+                              plan_path.name, dest.name, fields, fp.base, fp.formulas, fp.cells, fp.unlocked, sheets,
+                              formulas_as_written=fp.formulas_as_written)
             m.seal()
             stamp_xlsx(tmp, m.stamp())
             hits = scan_for_names(tmp, _needles(cfg, master_inputs, region))
@@ -360,14 +356,10 @@ def consolidate(plan_path: str | os.PathLike, region_files: Iterable[str | os.Pa
     the same files leaves it untouched.
     """
     from salesplan.workbook_templates.context import LAYOUT_VERSION
-    from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
-    from salesplan.workbook_templates.writer import generate_workbook, read_config_from_workbook
+    from salesplan.workbook_templates.writer import generate_workbook
 
     plan_path = Path(plan_path)
-    cfg = config if config is not None else read_config_from_workbook(plan_path)
-    with OpenpyxlReader(plan_path) as rd:
-        meta, master_inputs = read_inputs(rd)
+    cfg, meta, master_inputs = _read_master(plan_path, config)
     master = MasterValues(master_inputs)
 
     def find_manifest(stamp: Stamp) -> SplitManifest | None:
@@ -378,7 +370,7 @@ def consolidate(plan_path: str | os.PathLike, region_files: Iterable[str | os.Pa
             m = SplitManifest.load(p)
         except (ValueError, KeyError, TypeError, OSError):
             return None
-        master.hint(m.input_slots())
+        master.hint((f.key, f.slot) for f in m.inputs)
         return m
 
     res = consolidate_snapshots(region_files, master_values=master, find_manifest=find_manifest,
