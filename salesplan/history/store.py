@@ -319,8 +319,9 @@ def closed_state(month: str, db: str | None = None) -> Record | None:
         return st.state(month)
 
 
-def refuse_if_closed(month: str, action: str, db: str | None = None) -> None:
-    """HistoryError naming who closed the month when it is closed (consolidate, deals import)."""
-    r = closed_state(month, db)
+def refuse_if_closed(month: str | None, action: str, db: str | None = None) -> None:
+    """HistoryError naming who closed the month when it is closed (consolidate, deals import).
+    No month (not a plan workbook): nothing to ask — the caller's own check names the file."""
+    r = closed_state(month, db) if month else None
     if r is not None:
         raise HistoryError(f"cannot {action}: " + already_closed(r))
