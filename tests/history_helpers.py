@@ -139,3 +139,18 @@ def db_url(request, tmp_path):
         return str(tmp_path / "history.sqlite3")
     import uuid
     return request.getfixturevalue("pg_server").create_db("h" + uuid.uuid4().hex[:12])
+
+
+def type_rep_inputs(plan: Path, values: dict[tuple[str, int, str], object]) -> None:
+    """Type rep inputs into the master as a person does: {(region, slot, field): value}."""
+    import openpyxl
+
+    from salesplan.workbook_templates.inputs import read_registry
+    from salesplan.workbook_templates.io import OpenpyxlReader
+    with OpenpyxlReader(plan) as rd:
+        _, tables = read_registry(rd)
+    wb = openpyxl.load_workbook(plan)
+    for (region, slot, field), value in values.items():
+        t = next(t for t in tables if t.kind == "reps" and tuple(t.key) == ("reps", region))
+        wb[t.sheet].cell(row=t.first_row + slot, column=t.fields[field], value=value)
+    wb.save(plan)
