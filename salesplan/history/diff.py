@@ -7,6 +7,7 @@ removed or changed and the rules (payout components) whose amounts moved.
 """
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from salesplan.history.schema import DEAL_COLUMNS
@@ -47,11 +48,13 @@ def changed_leaves(a: Any, b: Any, ignore: set[str] = frozenset()) -> list[dict[
             if fa.get(k) != fb.get(k) and k.split(".", 1)[0] not in ignore]
 
 
+_DEAL_OUT = tuple(c for c in DEAL_COLUMNS if c not in ("pos", "known"))
+_deal_values = itemgetter(*(DEAL_COLUMNS.index(c) for c in _DEAL_OUT))
+
+
 def _deal(d: tuple) -> dict[str, Any]:
-    x = dict(zip(DEAL_COLUMNS, d))
-    x.pop("pos")
-    x.pop("known")
-    return x
+    """A deal row as the diff JSON shows it (no report position, no roster flag)."""
+    return dict(zip(_DEAL_OUT, _deal_values(d)))
 
 
 def side(s: Snapshot) -> dict[str, Any]:

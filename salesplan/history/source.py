@@ -40,7 +40,7 @@ def fen(v: Any) -> int:
 
 def contract_key(contract: str, row: int) -> str:
     """How two versions recognise the same deal: its contract number (NFKC, case-folded), else its row."""
-    k = unicodedata.normalize("NFKC", contract).strip().casefold()
+    k = contract.strip().lower() if contract.isascii() else unicodedata.normalize("NFKC", contract).strip().casefold()
     return k or f"#row {row}"
 
 

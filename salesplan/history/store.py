@@ -26,6 +26,7 @@ from salesplan.history import schema as S
 from salesplan.history.snapshot import Snapshot, chain_hash, content_hash, utc_now
 
 ENV = "SALESPLAN_DB"
+CHILD_COLUMNS = {"deals": S.DEAL_COLUMNS, "payouts": S.PAYOUT_COLUMNS, "statements": S.STATEMENT_COLUMNS}
 PG_LOCK = 0x5A1E5_1A7   # the advisory lock every writer takes (PostgreSQL)
 
 
@@ -168,8 +169,11 @@ class Store:
         v = conn.execute(sa.select(sa.func.max(S.versions.c.version)).where(S.versions.c.month == month)).scalar()
         return int(v or 0)
 
-    def load(self, month: str, version: int | None = None) -> Snapshot:
-        """A stored version (default: the month's latest)."""
+    def load(self, month: str, version: int | None = None,
+             parts: tuple[str, ...] = ("deals", "payouts", "statements")) -> Snapshot:
+        """A stored version (default: the month's latest); ``parts`` limits which row sets are read."""
+        import json
+
         import sqlalchemy as sa
         V = S.versions
         with self.engine.connect() as conn:
@@ -183,20 +187,44 @@ class Store:
                                       else f" ({month} was never closed)"))
             seq = row["seq"]
             led = conn.execute(sa.select(S.ledger).where(S.ledger.c.seq == seq)).mappings().one()
-            children = {name: self._children(conn, t, cols, seq) for name, t, cols in (
-                ("deals", S.deals, S.DEAL_COLUMNS), ("payouts", S.payouts, S.PAYOUT_COLUMNS),
-                ("statements", S.statements, S.STATEMENT_COLUMNS))}
-        import json
+            children = {name: self._children(conn, name, seq) for name in parts}
         return Snapshot(month, row["workbook_name"], row["workbook_sha256"], row["target_fen"], row["revenue_fen"],
                         row["payout_fen"], json.loads(row["config_json"]), json.loads(row["inputs_json"]),
                         json.loads(row["targets_json"]), **children, version=version, closed_by=led["actor"],
                         closed_at=led["at_utc"], note=led["text"])
 
-    @staticmethod
-    def _children(conn, table, cols, seq) -> list[tuple]:
-        import sqlalchemy as sa
-        q = sa.select(*[table.c[c] for c in cols]).where(table.c.seq == seq).order_by(table.c.pos)
-        return [tuple(r) for r in conn.execute(q)]
+    def _children(self, conn, name: str, seq: int) -> list[tuple]:
+        """Every row of one child table of record ``seq``, in order, as the snapshot holds them.
+
+        Read through the driver (no per-row SQLAlchemy processing: a month has ~10⁵ rows);
+        SQLite returns booleans as 0/1, so those columns are turned back into bools."""
+        cols = CHILD_COLUMNS[name]
+        mark = "?" if self.dialect == "sqlite" else "%s"
+        cur = conn.connection.driver_connection.cursor()
+        try:
+            cur.execute(f"SELECT {', '.join(quote(c) for c in cols)} FROM {name} WHERE seq = {mark} ORDER BY pos",
+                        (seq,))
+            rows = cur.fetchall()
+        finally:
+            cur.close()
+        if name == "deals" and self.dialect == "sqlite":
+            return [(a, b, c, d, e, f, g, bool(h), i, j, bool(k), m) for a, b, c, d, e, f, g, h, i, j, k, m in rows]
+        return rows
+
+    def _insert_children(self, conn, name: str, seq: int, rows: list[tuple]) -> None:
+        """Bulk insert (PostgreSQL: COPY; SQLite: one executemany) — a close writes ~10⁵ rows."""
+        if not rows:
+            return
+        cols = ("seq",) + CHILD_COLUMNS[name]
+        if self.dialect == "postgresql":
+            cur = conn.connection.driver_connection.cursor()
+            with cur.copy(f"COPY {name} ({', '.join(quote(c) for c in cols)}) FROM STDIN") as cp:
+                for r in rows:
+                    cp.write_row((seq, *r))
+            return
+        mark = "?" if self.dialect == "sqlite" else "%s"
+        conn.exec_driver_sql(f"INSERT INTO {name} ({', '.join(quote(c) for c in cols)}) "
+                             f"VALUES ({', '.join([mark] * len(cols))})", [(seq, *r) for r in rows])
 
     # ------------------------------------------------------------------ writing
     def _append(self, conn, ledger_row: dict[str, Any], *content: Any) -> dict[str, Any]:
@@ -227,11 +255,8 @@ class Store:
                                    vrow, snap.deals, snap.payouts, snap.statements)
                 seq = led["seq"]
                 conn.execute(S.versions.insert(), [dict(vrow, seq=seq)])
-                for table, cols, rows in ((S.deals, S.DEAL_COLUMNS, snap.deals),
-                                          (S.payouts, S.PAYOUT_COLUMNS, snap.payouts),
-                                          (S.statements, S.STATEMENT_COLUMNS, snap.statements)):
-                    if rows:
-                        conn.execute(table.insert(), [dict(zip(cols, r), seq=seq) for r in rows])
+                for name in CHILD_COLUMNS:
+                    self._insert_children(conn, name, seq, getattr(snap, name))
         except (IntegrityError, OperationalError) as exc:   # a concurrent writer got there first
             now = self.state(snap.month)
             if now is not None:
@@ -270,9 +295,7 @@ class Store:
                         prev = led["sha256"]
                         continue
                     now = content_hash(lrow, {c: v[c] for c in S.VERSION_COLUMNS},
-                                       *(self._children(conn, t, cols, led["seq"]) for t, cols in (
-                                           (S.deals, S.DEAL_COLUMNS), (S.payouts, S.PAYOUT_COLUMNS),
-                                           (S.statements, S.STATEMENT_COLUMNS))))
+                                       *(self._children(conn, name, led["seq"]) for name in CHILD_COLUMNS))
                 else:
                     now = content_hash(lrow)
                 if now != led["content_sha256"]:
@@ -287,6 +310,11 @@ class Store:
                                             f"{chain_hash(prev, now)[:12]}…", "chain"))
                 prev = led["sha256"]
         return problems
+
+
+def quote(column: str) -> str:
+    """A column name quoted for SQL ("row" is a keyword on PostgreSQL)."""
+    return f'"{column}"'
 
 
 def already_closed(r: Record) -> str:
