@@ -172,40 +172,49 @@ def conflict_problems(path: Path, month: str) -> list[Problem]:
 
 # ----------------------------------------------------------------------------- the snapshot
 
-def _snapshot(path: Path, config, plan, inputs, act: dict) -> Snapshot:
+class _Lines:
+    """The payout lines of a close, numbered as they are added (PAYOUT_COLUMNS)."""
+
+    def __init__(self, contracts: dict[int, str]):
+        self.rows: list[tuple] = []
+        self.contracts = contracts          # deal row index -> contract number
+
+    def add(self, region, rep, kind, amount, rule, deal_row=None, tier=None, base=None, rate=None) -> None:
+        contract = self.contracts.get(deal_row - 1) if deal_row else None
+        self.rows.append((len(self.rows), region, rep, kind, deal_row, contract, tier, base, rate, amount, rule))
+
+
+def _deal_rows(inputs, act: dict) -> list[tuple]:
     from salesplan.engine.actuals import num, present, text
-    from salesplan.engine.commission import rate_ppm
-
-    cfg = plan.config
-    tiers = cfg.commission.tiers
-    deals, rows_of = [], {}
+    deals = []
     for x, d in enumerate(inputs.deals):
-        if not (present(d.rep) and present(d.region) and num(d.amount) is not None):
-            continue
-        known = act.get(("deal", x, "known")) == "是"
-        rows_of[x] = text(d.contract_id)
-        deals.append((len(deals), x + 1, text(d.contract_id), _date_text(d.date), text(d.region), text(d.rep),
-                      text(d.customer), d.new_customer in (True, "是"), text(d.product), act[("deal", x, "fen")],
-                      known, int(act.get(("deal", x, "commission_fen")) or 0)))
-    payouts: list[tuple] = []
+        if present(d.rep) and present(d.region) and num(d.amount) is not None:
+            deals.append((len(deals), x + 1, text(d.contract_id), _date_text(d.date), text(d.region), text(d.rep),
+                          text(d.customer), d.new_customer in (True, "是"), text(d.product), act[("deal", x, "fen")],
+                          act.get(("deal", x, "known")) == "是", int(act.get(("deal", x, "commission_fen")) or 0)))
+    return deals
 
-    def line(region, rep, kind, amount, rule, deal_row=None, tier=None, base=None, rate=None):
-        payouts.append((len(payouts), region, rep, kind, deal_row, rows_of.get(deal_row - 1) if deal_row else None,
-                        tier, base, rate, amount, rule))
 
-    # deal lines in statement order (rep by rep, each in report order)
-    for k in range(len(inputs.deals)):
+def _deal_lines(lines: _Lines, cfg, n_deals: int, act: dict) -> None:
+    """Each deal's tier slices and first-deal awards, in statement order (rep by rep, report order)."""
+    from salesplan.engine.commission import rate_ppm
+    for k in range(n_deals):
         x1 = act.get(("stmt", k, "row"))
         if x1 is None:
             break
         region, rep = act[("stmt", k, "region")], act[("stmt", k, "rep")]
-        for t, tier in enumerate(tiers):
+        for t, tier in enumerate(cfg.commission.tiers):
             c, base = fen(act[("deal", x1 - 1, f"tier:{t}")]), fen(act[("stmt", k, f"slice:{t}")])
             if c or base:
-                line(region, rep, "commission", c, f"R8 提成 第{t + 1}档 (from {tier.start:%} of target, "
-                     f"rate {tier.rate:%})", x1, t + 1, base, rate_ppm(tier.rate))
+                lines.add(region, rep, "commission", c, f"R8 提成 第{t + 1}档 (from {tier.start:%} of target, "
+                          f"rate {tier.rate:%})", x1, t + 1, base, rate_ppm(tier.rate))
         for kind in act[("stmt", k, "rule")]:
-            line(region, rep, kind, fen(act[("deal", x1 - 1, kind)]), AWARD_RULES[kind], x1)
+            lines.add(region, rep, kind, fen(act[("deal", x1 - 1, kind)]), AWARD_RULES[kind], x1)
+
+
+def _statement_rows(lines: _Lines, cfg, inputs, act: dict) -> list[tuple]:
+    """One statement per named rep (slot order), and each rep-level award's line with its basis."""
+    from salesplan.engine.actuals import num, present, text
     statements = []
     for r in cfg.regions:
         for i, row in enumerate(inputs.regions[r.name].reps):
@@ -215,23 +224,34 @@ def _snapshot(path: Path, config, plan, inputs, act: dict) -> Snapshot:
             churn = num(row.churn)
             aw = {f: fen(act[inc + (f,)]) for f in ("conquest", "breakthrough", "retention", "quiz")}
             aw["champion"] = fen(act[inc + ("champion_prize",)])
+            basis = {"retention": f"churn {churn} ≤ {cfg.awards.retention_max_churn}",
+                     "quiz": f"{act[srep + ('quiz_places',)]} quiz place(s)", "champion": "rank 1 on revenue"}
             for kind in ("retention", "quiz", "champion"):
                 if aw[kind]:
-                    basis = {"retention": f"churn {churn} ≤ {cfg.awards.retention_max_churn}",
-                             "quiz": f"{act[srep + ('quiz_places',)]} quiz place(s)",
-                             "champion": "rank 1 on revenue"}[kind]
-                    line(r.name, name, kind, aw[kind], f"{AWARD_RULES[kind]}: {basis}")
+                    lines.add(r.name, name, kind, aw[kind], f"{AWARD_RULES[kind]}: {basis[kind]}")
             statements.append((len(statements), r.name, name, int(act[("rep", r.name, i, "target")]) * 100,
                                int(act[srep + ("deal_count",)]), fen(act[srep + ("revenue",)]),
                                fen(act[srep + ("commission",)]), aw["conquest"], aw["breakthrough"], aw["retention"],
                                aw["quiz"], aw["champion"], fen(act[srep + ("total",)]),
                                None if churn is None else str(Decimal(repr(churn)))))
+    return statements
+
+
+def _snapshot(path: Path, config, plan, inputs, act: dict) -> Snapshot:
+    from salesplan.engine.actuals import num, text
+
+    cfg = plan.config
+    deals = _deal_rows(inputs, act)
+    lines = _Lines({d[1] - 1: d[2] for d in deals})
+    _deal_lines(lines, cfg, len(inputs.deals), act)
+    statements = _statement_rows(lines, cfg, inputs, act)
     for s, x in enumerate(inputs.referrals):
         a = act.get(("ref", s, "award"))
         if a is not None:
-            line(text(x.region), text(x.partner), "referral", fen(a),
-                 f"{AWARD_RULES['referral']}: level {int(num(x.level))} × {act[('ref', s, 'rate')]:%} "
-                 f"of {fen(x.amount) / 100:,.2f}")
+            lines.add(text(x.region), text(x.partner), "referral", fen(a),
+                      f"{AWARD_RULES['referral']}: level {int(num(x.level))} × {act[('ref', s, 'rate')]:%} "
+                      f"of {fen(x.amount) / 100:,.2f}")
+    payouts = lines.rows
     regions = {rt.name: rt.revenue * 100 for rt in plan.regions}
     targets = {"regions": regions, "reps": {f"{s[1]}/{s[2]}": s[3] for s in statements},
                "products": {p.name: p.revenue * 100 for p in plan.products},
