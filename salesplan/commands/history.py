@@ -21,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--month", metavar="YYYY-MM", help="only this month")
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
     p.add_argument("--verify", action="store_true", help="check every record against its hash; exit 1 on a mismatch")
+    p.add_argument("--ytd", type=int, metavar="YEAR",
+                   help="年度累计: per rep and region, month by month and year-to-date (with --month: up to it)")
     p.add_argument("--db", metavar="URL", help=DB_HELP)
     p.set_defaults(handler=run)
 
@@ -87,10 +89,16 @@ def run(args: argparse.Namespace) -> int:
             else:
                 print(f"history verified: {n} record(s), every content hash and the chain match")
             return 1 if problems else 0
-        doc = history_doc(st, month)
+        if args.ytd is not None:
+            from salesplan.history import ytd
+            doc = ytd.ytd(st, args.ytd, month)
+            table = ytd.render_table
+        else:
+            doc = history_doc(st, month)
+            table = render_table
     if args.format == "json":
         json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(render_table(doc))
+        sys.stdout.write(table(doc))
     return 0
