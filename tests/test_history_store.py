@@ -123,3 +123,18 @@ def test_unreachable_server_is_a_clear_error():
     from salesplan.history.store import HistoryError, open_store
     with pytest.raises(HistoryError, match=r"history store postgresql\+psycopg://u:\*\*\*@127.0.0.1:9/x"):
         open_store("postgresql://u:secret@127.0.0.1:9/x")
+
+
+def test_a_deleted_record_breaks_the_chain(db_url, snapshot):
+    import sqlalchemy as sa
+
+    from salesplan.history import schema as S
+    from salesplan.history.store import open_store
+    with open_store(db_url) as st:
+        st.close_month(snapshot, by="A")
+        st.reopen("2027-01", by="B", reason="why not")
+        st.close_month(snapshot, by="C")
+        with st.engine.begin() as conn:     # the reopen (and its reason) removed from the database
+            conn.execute(sa.delete(S.ledger).where(S.ledger.c.seq == 2))
+        problems = st.verify()
+    assert [(p.where, p.code) for p in problems] == [("record 3 (close 2027-01 version 2)", "chain")]
