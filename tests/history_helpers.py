@@ -91,10 +91,15 @@ class PostgresServer:
         return self
 
     def stop(self) -> None:
+        import time
         try:
-            self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+            self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
         finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
+            for _ in range(20):       # a server process still exiting may write a file while we remove
+                shutil.rmtree(self.dir, ignore_errors=True)
+                if not self.dir.exists():
+                    break
+                time.sleep(0.25)
 
     def create_db(self, name: str) -> str:
         self._run(str(self.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
