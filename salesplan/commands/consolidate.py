@@ -33,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--ignore-version", action="store_true",
                    help="merge files split under an earlier plan version (by key; still reported)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--db", metavar="URL", help="history store to ask whether the month is closed (docs/history.md)")
     p.set_defaults(handler=run)
 
 
@@ -44,6 +45,9 @@ def run(args: argparse.Namespace) -> int:
         from salesplan.config import load_config
         from salesplan.regional.workflow import workbook_month
         config = load_config(args.config, month=args.month or workbook_month(args.plan))
+    from salesplan.history.store import refuse_if_closed
+    from salesplan.regional.workflow import workbook_month as month_of
+    refuse_if_closed(month_of(args.plan), "consolidate into " + args.plan.name, args.db)   # closed: exit 2
     files = expand(args.files)
     if not files:
         print("nothing to consolidate: " + ", ".join(str(p) for p in args.files)

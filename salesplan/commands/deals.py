@@ -68,6 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("--into", type=Path, metavar="PLAN.xlsx",
                      help="land the deals in this plan workbook's deals sheet (replacing its deals; inputs kept; "
                           "nothing is written when any file has a problem)")
+    imp.add_argument("--db", metavar="URL", help="history store to ask whether the month is closed (docs/history.md)")
     imp.add_argument("--allow-other-months", action="store_true",
                      help="with --into: import deals dated outside the workbook's month (with a warning) "
                           "instead of refusing them")
@@ -366,6 +367,9 @@ def run_import(args: argparse.Namespace) -> int:
     cmap = load_columns(args.columns)
     into: Path | None = getattr(args, "into", None)
     month = plan_month(into) if into is not None else None
+    if into is not None:       # a closed month takes no deals until it is reopened (exit 2)
+        from salesplan.history.store import refuse_if_closed
+        refuse_if_closed(month, "import deals into " + into.name, getattr(args, "db", None))
     # a bar on stderr while it runs (a TTY only; --json keeps stdout clean either way)
     progress = CliProgress(show_summary=False)
     progress.start(import_steps(args.files, into is not None), "导入成交 import deals")
