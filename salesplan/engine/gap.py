@@ -344,3 +344,60 @@ def whatif(config: PlanConfig, before: GapInputs, after: GapInputs, added_seqs: 
 def _statement_rows(result: BonusResult) -> dict[tuple[str, str], dict[str, int]]:
     st = result.statements
     return {(r["region"], r["rep"]): {f: int(r[f]) for f in STATEMENT_FIELDS} for r in st.to_dict("records")}
+
+
+# ----------------------------------------------------------------------------- the JSON contract (docs/gap.md)
+
+def yuan_text(fen: int | None) -> str | None:
+    """Money in the JSON contract: yuan with exactly 2 decimals, as a string (exact; None stays None)."""
+    if fen is None:
+        return None
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{abs(int(fen)) // 100}.{abs(int(fen)) % 100:02d}"
+
+
+def _dec(d: Decimal | None) -> str | None:
+    return None if d is None else str(d)
+
+
+def rep_gap_dict(r: RepGap) -> dict:
+    return {"region": r.region, "rep": r.rep, "revenue": yuan_text(r.revenue_fen),
+            "target": yuan_text(r.target_yuan * 100), "attainment": _dec(r.attainment), "tier": r.tier,
+            "tier_rate": _dec(r.tier_rate), "to_next_tier": yuan_text(r.to_next_tier_fen),
+            "next_tier_rate": _dec(r.next_tier_rate), "to_80": yuan_text(r.to_80_fen),
+            "to_100": yuan_text(r.to_100_fen), "to_120": yuan_text(r.to_120_fen),
+            "to_champion": yuan_text(r.to_champion_fen), "daily_needed": yuan_text(r.daily_needed_fen)}
+
+
+def region_gap_dict(r: RegionGap) -> dict:
+    return {"region": r.region, "revenue": yuan_text(r.revenue_fen), "target": yuan_text(r.target_yuan * 100),
+            "to_target": yuan_text(r.to_target_fen), "phase": r.phase, "phase_name": r.phase_name,
+            "phase_target": yuan_text(r.phase_target_yuan * 100), "to_phase_target": yuan_text(r.to_phase_target_fen),
+            "new_customers": r.new_customers, "new_customers_target": r.new_customers_target,
+            "new_customers_needed": r.new_customers_needed}
+
+
+def gap_dict(plan: Plan, gap: Gap) -> dict:
+    c = gap.champion
+    return {"month": str(plan.config.month), "as_of": gap.as_of.isoformat(),
+            "working_days_left": gap.working_days_left,
+            "champion": None if c is None else {"region": c.region, "rep": c.rep, "revenue": yuan_text(c.revenue_fen),
+                                                "decided_by": c.decided_by},
+            "reps": [rep_gap_dict(r) for r in gap.reps], "regions": [region_gap_dict(r) for r in gap.regions]}
+
+
+def _statement_dict(s: Mapping[str, int]) -> dict:
+    return {f[:-4]: yuan_text(s[f]) for f in STATEMENT_FIELDS}
+
+
+def _award_dict(a: aw.Award) -> dict:
+    return {"award": a.award, "amount": yuan_text(a.amount_fen), "rule": a.rule, "basis": a.basis}
+
+
+def whatif_dict(r: RepWhatif) -> dict:
+    return {"region": r.region, "rep": r.rep, "before": _statement_dict(r.before), "after": _statement_dict(r.after),
+            "delta": yuan_text(r.delta_fen),
+            "slices": [{"seq": s["seq"], "tier": s["tier"], "rate": str(s["rate"]), "base": yuan_text(s["base_fen"]),
+                        "commission": yuan_text(s["commission_fen"])} for s in r.slices],
+            "awards_before": [_award_dict(a) for a in r.awards_before],
+            "awards_after": [_award_dict(a) for a in r.awards_after]}
