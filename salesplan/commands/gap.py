@@ -8,7 +8,7 @@ from salesplan.errors import InputError, Problem
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "gap", help="what it takes: each rep's distance to the next tier, 80/100/120 %, the champion; each region's",
+        "gap", help="what it takes: each rep's distance to the next tier, 80/100/120 %%, the champion; each region's",
         description="How much more, for whom, by when (冲刺指引): for every rep on the region tabs — revenue, "
                     "target, attainment, commission tier, distance to the next tier, to 80 / 100 / 120 % of the "
                     "target and to the champion, and what is needed per working day left; for every region — "

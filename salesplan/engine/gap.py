@@ -41,7 +41,7 @@ import pandas as pd
 from salesplan.config.model import CommissionTier, PlanConfig
 from salesplan.engine import awards as aw
 from salesplan.engine.bonuses import REP_AWARD_KINDS, BonusResult, compute_bonuses, date_key
-from salesplan.engine.commission import tier_boundaries_yuan
+from salesplan.engine.commission import _boundary_fen, tier_boundaries_yuan
 from salesplan.engine.plan import Plan, holiday_calendar
 from salesplan.money import round_div_half_away, round_yuan
 
@@ -235,21 +235,29 @@ def compute_gap(plan: Plan, gi: GapInputs, as_of: date | None = None) -> Gap:
     result = bonuses(cfg, gi, deals)
     st = result.statements
     revenue = dict(zip(zip(st["region"], st["rep"]), (int(v) for v in st["revenue_fen"])))
-    kpi = gi.kpi_scores()
     to_champ = _ChampionGap(cfg, result.per_deal.merge(deals[["seq", "date"]], on="seq", how="left")
-                            if "date" in deals.columns else result.per_deal, result.champion, kpi, day)
+                            if "date" in deals.columns else result.per_deal, result.champion, gi.kpi_scores(), day)
+    targets = gi.rep_targets()
+    keys = list(targets)
+    tgt = np.array([targets[k] for k in keys], dtype=np.int64)
+    rev = np.array([revenue.get(k, 0) for k in keys], dtype=np.int64)
     tiers = cfg.commission.tiers
+    # the commission engine's own boundaries, ROUND(target × from, 0) in fen, vectorised over the reps
+    bounds = np.stack([_boundary_fen(tgt, t.start) for t in tiers]) if len(keys) else np.zeros((len(tiers), 0), int)
+    tier_idx = (bounds <= rev).sum(axis=0) - 1                     # tiers start at 0: always ≥ 0
+    nxt = np.where(tier_idx + 1 < len(tiers), bounds[np.minimum(tier_idx + 1, len(tiers) - 1),
+                                                     np.arange(len(keys))] - rev, -1)
+    marks = {name: np.maximum(0, _boundary_fen(tgt, share) - rev) for name, share in MARKS}
     reps: list[RepGap] = []
-    for key, target in gi.rep_targets().items():
-        rev = revenue.get(key, 0)
-        tier, to_next = tier_position(rev, target, tiers)
-        marks = {name: to_mark_fen(rev, target, share) for name, share in MARKS}
-        to100 = marks["to_100"]
+    for i, key in enumerate(keys):
+        r, target, k = int(rev[i]), int(tgt[i]), int(tier_idx[i])
+        to100 = int(marks["to_100"][i])
         daily = 0 if to100 == 0 else (round_div_half_away(to100, left) if left else None)
-        att = (Decimal(rev) / (Decimal(target) * 100)).quantize(Decimal("0.0001")) if target > 0 else None
-        reps.append(RepGap(key[0], key[1], rev, target, att, tier, tiers[tier - 1].rate, to_next,
-                           tiers[tier].rate if to_next is not None else None, marks["to_80"], to100,
-                           marks["to_120"], to_champ(key, rev), daily))
+        att = (Decimal(r) / (Decimal(target) * 100)).quantize(Decimal("0.0001")) if target > 0 else None
+        has_next = k + 1 < len(tiers)
+        reps.append(RepGap(key[0], key[1], r, target, att, k + 1, tiers[k].rate, int(nxt[i]) if has_next else None,
+                           tiers[k + 1].rate if has_next else None, int(marks["to_80"][i]), to100,
+                           int(marks["to_120"][i]), to_champ(key, r), daily))
     return Gap(day, left, reps, region_gaps(plan, gi, revenue, day), result.champion)
 
 
