@@ -132,6 +132,13 @@ def test_clear_errors_exit_2(book, tmp_path, capsys, argv, expect):
     assert err.startswith("salesplan: error:") and expect in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("command", ["gap", "whatif", "scenario"])
+def test_help(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0 and "usage:" in capsys.readouterr().out
+
+
 def test_bad_as_of_is_a_usage_error(book, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["gap", str(book), "--as-of", "15/03/2027"])
@@ -147,6 +154,17 @@ def test_random_workbook_gap_agrees_with_engine_and_whatif_with_retyping(tmp_pat
     path = tmp_path / "busy.xlsx"
     generate_workbook(cfg, path, inputs=inputs)
     src = ps.load(path)
+    # the adapter's targets and KPI scores are the workbook's (compute_actuals on every typed deal)
+    from salesplan.engine.actuals import compute_actuals, rep_slots
+    full = compute_actuals(src.plan, src.inputs)
+    want = {}
+    for region, i, _ in rep_slots(src.plan, src.inputs):
+        if full[("rep", region, i, "name")] is not None:
+            want.setdefault((region, full[("rep", region, i, "name")]),
+                            (full[("rep", region, i, "target")], full[("rep", region, i, "kpi_score")]))
+    got = {(r.region, r.rep): (r.target_yuan, r.kpi_score) for r in src.gap_inputs().reps}
+    assert got.keys() == want.keys() and all(got[k][0] == want[k][0] for k in got)
+    assert all(got[k][1] == pytest.approx(want[k][1], abs=1e-9) for k in got)
     data = run_json(capsys, "gap", str(path), "--as-of", "2027-03-31")
     assert data["reps"] == [g.rep_gap_dict(r) for r in g.compute_gap(src.plan, src.gap_inputs(),
                                                                      date(2027, 3, 31)).reps]

@@ -60,7 +60,8 @@ def load(path: str | Path, *, month: str | None = None) -> PlanSource:
 
 
 def gap_inputs(plan: Plan, inputs: act.WorkbookInputs) -> g.GapInputs:
-    values = act.compute_actuals(plan, inputs)
+    deals = deals_frame(inputs.deals)
+    values = act.compute_actuals(plan, replace(inputs, deals=_per_rep_totals(deals)))
     reps: list[g.RepInput] = []
     rep_keys = set()
     for region, i, row in act.rep_slots(plan, inputs):
@@ -76,7 +77,22 @@ def gap_inputs(plan: Plan, inputs: act.WorkbookInputs) -> g.GapInputs:
                  for x in inputs.referrals if act.referral_valid(plan.config, x))
     new_customers = {r.name: int(round(values.get(("region", r.name, "new_customers")) or 0))
                      for r in plan.config.regions}
-    return g.GapInputs(tuple(reps), deals_frame(inputs.deals), new_customers, quiz, refs)
+    return g.GapInputs(tuple(reps), deals, new_customers, quiz, refs)
+
+
+def _per_rep_totals(deals: pd.DataFrame) -> list[act.DealRow]:
+    """One deal row per (region, rep) holding the rep's total.
+
+    ``compute_actuals`` is asked only for what the region tabs compute — each rep's
+    target (weights) and KPI score (whose completion KPI is revenue ÷ target) — and those
+    depend on a rep's deals only through their sum. Its per-rep revenue scan is
+    reps × deal rows, so handing it one row per rep keeps 100,000 deals affordable.
+    """
+    if deals.empty:
+        return []
+    sums = deals.groupby(["region", "rep"], sort=False)["amount_fen"].sum()
+    return [act.DealRow(region=r, rep=p, amount=int(f) // 100 if f % 100 == 0 else int(f) / 100)
+            for (r, p), f in sums.items()]
 
 
 def deals_frame(deals: list[act.DealRow]) -> pd.DataFrame:
