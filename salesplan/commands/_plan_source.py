@@ -53,10 +53,36 @@ def load(path: str | Path, *, month: str | None = None) -> PlanSource:
     p = Path(path)
     if not p.is_file() and not p.is_dir():
         raise FileNotFoundError(2, "No such file or directory", str(p))
-    config = read_config_from_workbook(p, month=month)
-    with OpenpyxlReader(p) as rd:
-        _, inputs = read_inputs(rd)
+    book = _OneRead(p, OpenpyxlReader(p))
+    try:
+        config = read_config_from_workbook(book, month=month)
+        _, inputs = read_inputs(book.reader())
+    finally:
+        book.shared.close()
     return PlanSource(p, config, compute_plan(config), inputs)
+
+
+class _OneRead:
+    """A book (``open_reader``'s ``.reader()`` protocol) that hands out one shared reader:
+    the 设置 sheet and the typed inputs come from a single parse of the file."""
+
+    def __init__(self, path: Path, shared):
+        self.path, self.shared = path, shared
+
+    def reader(self):
+        return _Unclosed(self.shared)
+
+
+class _Unclosed:
+    def __init__(self, inner):
+        self._inner = inner
+        self.path = inner.path
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+    def close(self) -> None:     # the owner closes the shared reader once
+        pass
 
 
 def gap_inputs(plan: Plan, inputs: act.WorkbookInputs) -> g.GapInputs:
