@@ -125,3 +125,28 @@ def test_gap_with_an_unknown_rep_deal_ignores_it():
     a = g.compute_gap(plan, gi, date(2027, 3, 15))
     b = g.compute_gap(plan, replace(gi, deals=extra), date(2027, 3, 15))
     assert a.reps == b.reps and a.regions == b.regions
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2_000_000), st.integers(0, 3_000_000_00)), min_size=1, max_size=12))
+def test_vectorised_rep_figures_equal_the_per_rep_rules(rows):
+    """compute_gap's vectorised tiers and marks are tier_position / to_mark_fen, rep by rep (zero targets too)."""
+    cfg = config_with(None, "2027-03")
+    plan = compute_plan(cfg)
+    reps = tuple(g.RepInput("华东区", f"r{i}", t) for i, (t, _) in enumerate(rows))
+    deals = pd.DataFrame([{"seq": i, "region": "华东区", "rep": f"r{i}", "amount_fen": a, "customer": "c",
+                           "is_new_customer": False, "date": None} for i, (_, a) in enumerate(rows) if a],
+                         columns=list(g.DEAL_COLUMNS))
+    got = g.compute_gap(plan, g.GapInputs(reps, deals if len(deals) else g.empty_deals()), date(2027, 3, 10))
+    for r, (target, amount) in zip(got.reps, rows):
+        assert r.revenue_fen == amount and (r.tier, r.to_next_tier_fen) == tier_position_of(amount, target, cfg)
+        for name, share in g.MARKS:
+            assert getattr(r, f"{name}_fen") == g.to_mark_fen(amount, target, share)
+
+
+def tier_position_of(amount, target, cfg):
+    return g.tier_position(amount, target, cfg.commission.tiers)
