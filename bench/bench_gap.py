@@ -51,9 +51,8 @@ def build(path: Path, n_regions: int, n_reps: int, n_deals: int, seed: int = 21)
 
 
 def as_of_for(path: Path) -> str:
-    from salesplan.workbook_templates.writer import read_meta
-    month = (read_meta(path) or {}).get("month", "2026-12")
-    return f"{month}-15"
+    """Mid-month of the plan: bench_generate.big_config plans December 2026."""
+    return "2026-12-15"
 
 
 def process_seconds(path: Path, as_of: str, repeat: int) -> tuple[float, int, int]:
