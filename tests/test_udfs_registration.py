@@ -28,6 +28,8 @@ SIGNATURES = {
     "AWARDS": (["first_deal_amount", "is_new_customer", "detail", "config"], {"detail", "config"}),
     "COMMISSION": (["amounts", "target", "tiers", "config"], {"tiers", "config"}),
     "COMMISSION_TRACE": (["amounts", "target", "tiers", "language", "config"], {"tiers", "language", "config"}),
+    "COMMISSION_IF": (["amounts", "target", "new_amount", "tiers", "config"], {"tiers", "config"}),
+    "NEXT_TIER_GAP": (["revenue", "target", "tiers", "config"], {"tiers", "config"}),
     "DISCOUNT_OK": (["quote", "list_price", "is_first_quote", "config"], {"config"}),
     "KPI_SCORE": (["actuals", "targets", "weights", "scoring", "cap", "normalize"], {"scoring", "cap", "normalize"}),
     "KPI_WEIGHTS": (["region", "detail", "config"], {"detail", "config"}),
@@ -42,7 +44,8 @@ SIGNATURES = {
 #: arguments that take ranges (always 2-D lists, error cells as text); all others take one cell
 RANGE_ARGS = {
     "AWARDS": {"first_deal_amount", "is_new_customer"}, "COMMISSION": {"amounts", "tiers"},
-    "COMMISSION_TRACE": {"amounts", "tiers"}, "DISCOUNT_OK": {"quote", "list_price", "is_first_quote"},
+    "COMMISSION_TRACE": {"amounts", "tiers"}, "COMMISSION_IF": {"amounts", "tiers"},
+    "NEXT_TIER_GAP": {"tiers"}, "DISCOUNT_OK": {"quote", "list_price", "is_first_quote"},
     "KPI_SCORE": {"actuals", "targets", "weights", "scoring", "cap"}, "KPI_WEIGHTS": set(),
     "PHASE_OF": {"on_date"}, "PHASE_TARGET": {"phase"}, "SENSITIVE_PERIOD": {"on_date"},
     "SENSITIVE_WINDOW": set(), "SPRING_FESTIVAL": {"cal_year"}, "TARGET_SPLIT": {"weights"},

@@ -29,6 +29,7 @@ from salesplan.engine.allocation import largest_remainder
 from salesplan.engine.awards import first_deal_awards
 from salesplan.engine.commission import commission as engine_commission
 from salesplan.engine.commission import commission_for_amounts, rate_ppm
+from salesplan.engine.gap import tier_position
 from salesplan.engine.kpi import kpi_scores, percent, region_weights, weight_total_problem
 from salesplan.engine.risks import quotes_within_floor
 from salesplan.engine.month import Month
@@ -44,7 +45,7 @@ from salesplan.udfs.plans import holiday_calendar, plan_config
 
 __all__ = [
     "KPI_SCORE", "KPI_WEIGHTS", "TARGET_SPLIT", "PHASE_OF", "PHASE_TARGET", "WORKDAYS",
-    "COMMISSION", "COMMISSION_TRACE", "AWARDS", "DISCOUNT_OK", "SPRING_FESTIVAL",
+    "COMMISSION", "COMMISSION_TRACE", "COMMISSION_IF", "NEXT_TIER_GAP", "AWARDS", "DISCOUNT_OK", "SPRING_FESTIVAL",
     "SENSITIVE_PERIOD", "SENSITIVE_WINDOW",
 ]
 
@@ -398,6 +399,55 @@ def COMMISSION(amounts, target, tiers=None, config=None):
         for pos, c in zip(present.tolist(), per_deal):
             out[pos] = c / 100  # exact fen -> the nearest double of the 2-decimal yuan value
     return shaped(out, g)
+
+
+def _one_amount(value, name: str) -> int | None:
+    """A single amount cell in fen (Excel's ROUND(x, 2)); None for an empty cell; < 0 is an error."""
+    v = scalar(value, name)
+    if is_missing(v):
+        return None
+    x = number(v, name, what="an amount in yuan")
+    if x < 0:
+        raise value_error(f"{name} is {x:.15g}; it must be ≥ 0")
+    return int(to_fen(np.array([x]))[0])
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("revenue", doc="The rep's revenue so far this month in yuan (empty: empty result).", **CELL)
+@xw.arg("target", doc="The rep's personal monthly target in whole yuan (tiers are shares of it).", **CELL)
+@xw.arg("tiers", doc="Optional: two columns, tier start (attainment) and rate. Default: the plan's tiers.", **RANGE)
+@xw.arg("config", doc=CONFIG_DOC, **CELL)
+@excel_udf
+def NEXT_TIER_GAP(revenue, target, tiers=None, config=None):
+    """Yuan still needed to reach the next commission tier (冲刺: 距下一档) = ROUND(target × tier start) − revenue; empty in the top tier."""
+    cfg = plan_config(config)
+    tier_list = _tiers(tiers, cfg)
+    tgt = _target_yuan(target)
+    rev = _one_amount(revenue, "revenue")
+    if rev is None:
+        return ""
+    _, gap_fen = tier_position(rev, tgt, tier_list)
+    return "" if gap_fen is None else gap_fen / 100
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("amounts", doc="The rep's deals so far in yuan, in the order of the monthly report (one row or column). "
+                       "Empty cells are skipped.", **RANGE)
+@xw.arg("target", doc="The rep's personal monthly target in whole yuan (tiers are shares of it).", **CELL)
+@xw.arg("new_amount", doc="The next deal's amount in yuan (empty: empty result).", **CELL)
+@xw.arg("tiers", doc="Optional: two columns, tier start (attainment) and rate. Default: the plan's tiers.", **RANGE)
+@xw.arg("config", doc=CONFIG_DOC, **CELL)
+@excel_udf
+def COMMISSION_IF(amounts, target, new_amount, tiers=None, config=None):
+    """Commission one more deal would earn after the deals already reported (R8 what-if), split across the tiers it crosses. Yuan to the fen."""
+    cfg = plan_config(config)
+    tier_list = _tiers(tiers, cfg)
+    tgt = _target_yuan(target)
+    _, _, fen = _deal_amounts(amounts)
+    new = _one_amount(new_amount, "new_amount")
+    if new is None:
+        return ""
+    return commission_for_amounts([int(f) for f in fen] + [new], tgt, tier_list)[-1] / 100
 
 
 TRACE_HEADERS = {

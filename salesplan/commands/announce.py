@@ -37,10 +37,22 @@ def register(sub) -> None:
                    help="the sent-ledger JSON (default: salesplan-sent.json next to the workbook, else in the "
                         "output folder)")
     p.add_argument("--lang", choices=("zh", "en"), help="labels (default: the plan's workbook language)")
+    p.add_argument("--gap", action="store_true",
+                   help="instead: the daily 冲刺 message (each region's gap, the reps closest to their next tier, "
+                        "days left) from the workbook's deals; --send posts it to DingTalk once a day (docs/gap.md)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", type=_date, help="with --gap: the date (default today)")
     p.set_defaults(handler=run)
 
 
+def _date(text: str):
+    from salesplan.commands._format import parse_date
+    return parse_date(text, "--as-of")
+
+
 def run(args) -> int:
+    if args.gap:
+        from salesplan.commands import _gap_announce
+        return _gap_announce.run(args)
     if args.outdir:
         from salesplan.commands import check_output_dir
         check_output_dir(args.outdir, option="-o")

@@ -48,8 +48,9 @@ def champion(deals: pd.DataFrame, kpi_scores: Mapping[tuple[str, str], float] | 
     last = g.tail(1).set_index(["region", "rep"])          # the deal that reached each total
     table = pd.DataFrame({"revenue": totals})
     table["kpi"] = [float(kpi_scores.get(k, 0.0)) for k in table.index]
-    table["reached_date"] = [last.loc[k, "date"] if "date" in last.columns else None for k in table.index]
-    table["reached_seq"] = [int(last.loc[k, "seq"]) for k in table.index]
+    # one aligned lookup, not a .loc per rep (5,000 reps: seconds → milliseconds)
+    table["reached_date"] = last["date"].reindex(table.index).to_numpy() if "date" in last.columns else None
+    table["reached_seq"] = last["seq"].reindex(table.index).to_numpy(dtype="int64")
     best = table[table["revenue"] == table["revenue"].max()]
     decided_by = "revenue"
     contenders = tuple(best.index)

@@ -65,6 +65,20 @@ def date_key(v) -> float:
     return float(v)
 
 
+def date_keys(values: list) -> list[float]:
+    """:func:`date_key` of each value; a month of deals has few distinct dates, each converted once."""
+    cache: dict = {}
+    out = []
+    for v in values:
+        try:
+            out.append(cache[v])
+        except KeyError:
+            out.append(cache.setdefault(v, date_key(v)))
+        except TypeError:       # an unhashable cell value
+            out.append(date_key(v))
+    return out
+
+
 def compute_bonuses(config: PlanConfig, deals: pd.DataFrame, rep_targets: Mapping[tuple[str, str], int], *,
                     kpi_scores: Mapping[tuple[str, str], float] | None = None,
                     churn: Mapping[tuple[str, str], float | None] | None = None,
@@ -78,15 +92,17 @@ def compute_bonuses(config: PlanConfig, deals: pd.DataFrame, rep_targets: Mappin
     """
     a_cfg = config.awards
     if known_only and len(deals):
-        on_roster = pd.Series([(r, p) in rep_targets for r, p in zip(deals["region"], deals["rep"])],
-                              index=deals.index, dtype=bool)
+        roster = pd.MultiIndex.from_tuples(list(rep_targets)) if rep_targets else None
+        hit = (pd.MultiIndex.from_arrays([deals["region"], deals["rep"]]).isin(roster) if roster is not None
+               else [False] * len(deals))
+        on_roster = pd.Series(hit, index=deals.index, dtype=bool)
     else:
         on_roster = pd.Series(True, index=deals.index, dtype=bool)
     paid_deals = deals[on_roster]
     per_deal, trace = commission(paid_deals, rep_targets, config.commission.tiers)
     cdf = paid_deals
     if "date" in cdf.columns:
-        cdf = cdf.assign(date=[date_key(v) for v in cdf["date"]])
+        cdf = cdf.assign(date=date_keys(cdf["date"].tolist()))
     champ = aw.champion(cdf, kpi_scores, a_cfg.champion_tiebreak) if len(cdf) else None
     rep_awards = _rep_awards(a_cfg, deals, champ, churn, quiz_places)
     unpaid: list[aw.Award] = []

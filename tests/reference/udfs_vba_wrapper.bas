@@ -27,6 +27,19 @@ failed:
     COMMISSION = Err.Description
 End Function
 
+Function COMMISSION_IF(amounts, target, new_amount, Optional tiers, Optional config)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        COMMISSION_IF = XLPy.CallUDF("salesplan.udfs.functions", "COMMISSION_IF", Array(amounts, target, new_amount, tiers, config), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        COMMISSION_IF = XLPy.CallUDF("salesplan.udfs.functions", "COMMISSION_IF", Array(amounts, target, new_amount, tiers, config))
+        Exit Function
+    #End If
+failed:
+    COMMISSION_IF = Err.Description
+End Function
+
 Function COMMISSION_TRACE(amounts, target, Optional tiers, Optional language, Optional config)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
@@ -77,6 +90,19 @@ Function KPI_WEIGHTS(region, Optional detail, Optional config)
     #End If
 failed:
     KPI_WEIGHTS = Err.Description
+End Function
+
+Function NEXT_TIER_GAP(revenue, target, Optional tiers, Optional config)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        NEXT_TIER_GAP = XLPy.CallUDF("salesplan.udfs.functions", "NEXT_TIER_GAP", Array(revenue, target, tiers, config), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        NEXT_TIER_GAP = XLPy.CallUDF("salesplan.udfs.functions", "NEXT_TIER_GAP", Array(revenue, target, tiers, config))
+        Exit Function
+    #End If
+failed:
+    NEXT_TIER_GAP = Err.Description
 End Function
 
 Function PHASE_OF(on_date, Optional language, Optional config)

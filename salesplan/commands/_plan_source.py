@@ -1,0 +1,161 @@
+"""The one adapter from a plan workbook to the gap engine's inputs (``gap``, ``whatif``, ``announce --gap``).
+
+It reads the workbook only through top-level public functions — the 设置 sheet with
+``read_config_from_workbook``, the typed inputs with ``read_inputs`` — and takes every
+rep's personal target and KPI score from ``compute_actuals`` (the workbook's own
+semantics: weights, duplicate names, the completion KPI). A what-if deal is appended
+to the typed deals as one more row and everything is recomputed, so a what-if is
+exactly "type the deal and recalculate".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from salesplan.config.model import PlanConfig
+from salesplan.engine import actuals as act
+from salesplan.engine import gap as g
+from salesplan.engine.plan import Plan, compute_plan
+from salesplan.errors import InputError, Problem
+
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+@dataclass
+class PlanSource:
+    path: Path
+    config: PlanConfig
+    plan: Plan
+    inputs: act.WorkbookInputs
+    _typed: g.GapInputs | None = field(default=None, repr=False)
+
+    def gap_inputs(self, extra: list[act.DealRow] = ()) -> g.GapInputs:
+        """The engine's inputs, with ``extra`` deal rows appended after every typed row."""
+        if extra:
+            return gap_inputs(self.plan, replace(self.inputs, deals=list(self.inputs.deals) + list(extra)))
+        if self._typed is None:
+            self._typed = gap_inputs(self.plan, self.inputs)
+        return self._typed
+
+    def roster(self) -> list[tuple[str, str]]:
+        return list(self.gap_inputs().rep_targets())
+
+
+def load(path: str | Path, *, month: str | None = None) -> PlanSource:
+    from salesplan.workbook_templates.inputs import read_inputs
+    from salesplan.workbook_templates.io import OpenpyxlReader
+    from salesplan.workbook_templates.writer import read_config_from_workbook
+
+    p = Path(path)
+    if not p.is_file() and not p.is_dir():
+        raise FileNotFoundError(2, "No such file or directory", str(p))
+    book = _OneRead(p, OpenpyxlReader(p))
+    try:
+        config = read_config_from_workbook(book, month=month)
+        _, inputs = read_inputs(book.reader())
+    finally:
+        book.shared.close()
+    return PlanSource(p, config, compute_plan(config), inputs)
+
+
+class _OneRead:
+    """A book (``open_reader``'s ``.reader()`` protocol) that hands out one shared reader:
+    the 设置 sheet and the typed inputs come from a single parse of the file."""
+
+    def __init__(self, path: Path, shared):
+        self.path, self.shared = path, shared
+
+    def reader(self):
+        return _Unclosed(self.shared)
+
+
+class _Unclosed:
+    def __init__(self, inner):
+        self._inner = inner
+        self.path = inner.path
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+    def close(self) -> None:     # the owner closes the shared reader once
+        pass
+
+
+def gap_inputs(plan: Plan, inputs: act.WorkbookInputs) -> g.GapInputs:
+    deals = deals_frame(inputs.deals)
+    values = act.compute_actuals(plan, replace(inputs, deals=_per_rep_totals(deals)))
+    reps: list[g.RepInput] = []
+    rep_keys = set()
+    for region, i, row in act.rep_slots(plan, inputs):
+        name = values.get(("rep", region, i, "name"))
+        if name is None:
+            continue
+        rep_keys.add((region, name))
+        reps.append(g.RepInput(region, name, int(values[("rep", region, i, "target")]),
+                               float(values[("rep", region, i, "kpi_score")] or 0.0), act.num(row.churn)))
+    quiz = tuple((act.text(q.region), act.text(q.rep), int(q.week), int(q.place)) for q in inputs.quiz
+                 if act.quiz_valid(plan, q, rep_keys))
+    refs = tuple((act.text(x.region), act.text(x.partner), int(act.num(x.level)), act.to_fen(x.amount))
+                 for x in inputs.referrals if act.referral_valid(plan.config, x))
+    new_customers = {r.name: int(round(values.get(("region", r.name, "new_customers")) or 0))
+                     for r in plan.config.regions}
+    return g.GapInputs(tuple(reps), deals, new_customers, quiz, refs)
+
+
+def _per_rep_totals(deals: pd.DataFrame) -> list[act.DealRow]:
+    """One deal row per (region, rep) holding the rep's total.
+
+    ``compute_actuals`` is asked only for what the region tabs compute — each rep's
+    target (weights) and KPI score (whose completion KPI is revenue ÷ target) — and those
+    depend on a rep's deals only through their sum. Its per-rep revenue scan is
+    reps × deal rows, so handing it one row per rep keeps 100,000 deals affordable.
+    """
+    if deals.empty:
+        return []
+    sums = deals.groupby(["region", "rep"], sort=False)["amount_fen"].sum()
+    return [act.DealRow(region=r, rep=p, amount=int(f) // 100 if f % 100 == 0 else int(f) / 100)
+            for (r, p), f in sums.items()]
+
+
+def deals_frame(deals: list[act.DealRow]) -> pd.DataFrame:
+    """The valid deal rows (rep, region and a numeric amount), seq = row index (report order)."""
+    rows = [(i, d) for i, d in enumerate(deals)
+            if act.present(d.rep) and act.present(d.region) and act.num(d.amount) is not None]
+    if not rows:
+        return g.empty_deals()
+    return pd.DataFrame({
+        "seq": np.array([i for i, _ in rows], dtype=np.int64),
+        "region": [act.text(d.region) for _, d in rows], "rep": [act.text(d.rep) for _, d in rows],
+        "amount_fen": np.array([act.to_fen(d.amount) for _, d in rows], dtype=np.int64),
+        "customer": [act.text(d.customer) for _, d in rows],
+        "is_new_customer": [act.yes(d.new_customer) for _, d in rows],
+        "date": [_as_date(d.date) for _, d in rows],
+    })
+
+
+def _as_date(v) -> date | None:
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    x = act.num(v)
+    return None if x is None else EXCEL_EPOCH + timedelta(days=int(x))
+
+
+def find_rep(source: PlanSource, name: str, *, where: str) -> tuple[str, str]:
+    """``NAME`` or ``REGION/NAME`` → (region, rep) on the region tabs, or an InputError naming ``where``."""
+    roster = source.roster()
+    region, _, rep = name.rpartition("/")
+    hits = [k for k in roster if k[1] == rep.strip() and (not region or k[0] == region.strip())]
+    if len(hits) == 1:
+        return hits[0]
+    if not hits:
+        known = ", ".join(f"{r}/{p}" for r, p in roster[:20]) + (" …" if len(roster) > 20 else "")
+        raise InputError([Problem(where, name, f"a rep on a region tab of {source.path.name} ({known})",
+                                  "unknown-rep")])
+    raise InputError([Problem(where, name, "REGION/NAME: the name is on more than one region tab "
+                                           f"({', '.join(r for r, _ in hits)})", "ambiguous-rep")])
