@@ -151,7 +151,7 @@ def type_rep_inputs(plan: Path, values: dict[tuple[str, int, str], object]) -> N
     import openpyxl
 
     from salesplan.workbook_templates.inputs import read_registry
-    from salesplan.workbook_templates.io import OpenpyxlReader
+    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
     with OpenpyxlReader(plan) as rd:
         _, tables = read_registry(rd)
     wb = openpyxl.load_workbook(plan)

@@ -47,7 +47,7 @@ class PlanSource:
 
 def load(path: str | Path, *, month: str | None = None) -> PlanSource:
     from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.workbook_templates.io import OpenpyxlReader
+    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
     from salesplan.workbook_templates.writer import read_config_from_workbook
 
     p = Path(path)

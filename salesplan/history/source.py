@@ -68,7 +68,7 @@ def read_workbook(path: str | Path) -> Reading:
     from salesplan.engine.plan import compute_plan
     from salesplan.workbook_templates import read_config_from_workbook
     from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.workbook_templates.io import OpenpyxlReader
+    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
 
     path = Path(path)
     try:
