@@ -3,7 +3,28 @@
 ``salesplan generate --self-check``)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+_DERIVED = frozenset({"lit", "flag", "label", "awardrule", "coachflag", "dealrow", "cumflags", "trig"})
+
+
+def cached_values(ctx, models_by_role: dict) -> Callable[[tuple], Any]:
+    """``value(key)`` of every formula cell of a built workbook, from the engine's actuals for
+    ``ctx.plan`` and ``ctx.inputs`` — what the writer stores as each formula's cached value.
+    A key the engine does not know gives NO_VALUE (the cell is written without a value)."""
+    from salesplan.engine.actuals import compute_actuals
+    from salesplan.workbook_templates.cellxml import NO_VALUE
+    actuals = compute_actuals(ctx.plan, ctx.inputs)
+
+    def value(key: tuple) -> Any:
+        try:
+            if key[0] in _DERIVED:
+                return expected_value(key, actuals, ctx, models_by_role)
+            return actuals[key]
+        except KeyError:
+            return NO_VALUE
+    return value
 
 
 def expected_value(key: tuple, actuals: dict, ctx, models_by_role: dict) -> Any:

@@ -11,16 +11,18 @@ value of each computed cell against the engine.
 """
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+
+from salesplan.workbook_templates.cellxml import NO_VALUE, FastCell, clean_text, install
 
 COL = get_column_letter
 
@@ -195,20 +197,12 @@ def quote_sheet(name: str) -> str:
 
 # ------------------------------------------------------------------------------ rendering
 
-class _FastCell(Cell):
-    """A write-only cell with its style id and has_style precomputed (no per-cell hashing)."""
-
-    __slots__ = ("style_id", "has_style")
-
-
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
 class _StylePool:
     """One StyleArray per style, registered once in the workbook; cells share it (read-only)."""
 
-    def __init__(self, wb, ws):
+    def __init__(self, wb, ws, cached: Callable[[tuple], Any] | None = None):
         self.ws = ws
+        self.cached = cached
         self.arrays = {}
         self.ids = {}
         for name, (font, fill, fmt, align, unlocked, border) in _STYLE_DEFS.items():
@@ -226,23 +220,27 @@ class _StylePool:
             self.arrays[name] = c._style
             self.ids[name] = c.style_id
 
-    def cell(self, col, value, style, is_text):
-        c = _FastCell.__new__(_FastCell)
+    def cell(self, col, value, style, is_text, key=None):
+        c = FastCell.__new__(FastCell)
         c.parent = self.ws
         c.column = col
         c._hyperlink = None
         c._comment = None
+        c.cached = NO_VALUE
         if value is None:
             c.data_type = "n"
         elif is_text:
-            value = str(value)
-            if _ILLEGAL.search(value):
-                value = _ILLEGAL.sub("", value)
+            value = clean_text(str(value))
             c.data_type = "s"
         else:
             t = type(value)
             if t is str:
-                c.data_type = "f" if (len(value) > 1 and value[0] == "=") else "s"
+                if len(value) > 1 and value[0] == "=":
+                    c.data_type = "f"
+                    if key is not None and self.cached is not None:
+                        c.cached = self.cached(key)
+                else:
+                    c.data_type = "s"
             elif t is bool:
                 c.data_type = "b"
             elif t in (int, float, Decimal):
@@ -263,72 +261,21 @@ class _StylePool:
         return c
 
 
-_COLS = [""] + [get_column_letter(i) for i in range(1, 16385)]
-_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-
-
-def _make_row_writer(ws):
-    """A faster WorksheetWriter.write_row for our prebuilt cells: one lxml element per row.
-
-    Produces the same cell XML as openpyxl's lxml writer (inline strings, formulas,
-    numbers, booleans, dates as serials), without per-cell context managers.
-    """
-    from lxml.etree import Element, SubElement
-    from openpyxl.compat import safe_string
-    from openpyxl.utils.datetime import to_excel
-
-    dims = ws.row_dimensions
-    epoch = ws.parent.epoch
-
-    def write_row(xf, row, row_idx):
-        attrs = {"r": str(row_idx)}
-        attrs.update(dims.get(row_idx, {}))
-        rel = Element("row", attrs)
-        rs = attrs["r"]
-        for cell in row:
-            v = cell._value
-            if v is None and not cell.has_style:
-                continue
-            dt = cell.data_type
-            a = {"r": _COLS[cell.column] + rs}
-            if cell.has_style:
-                a["s"] = str(cell.style_id)
-            if dt == "s":
-                a["t"] = "inlineStr"
-            elif dt == "d":
-                a["t"] = "n"
-                v = to_excel(v, epoch)
-            elif dt != "f":
-                a["t"] = dt
-            c = SubElement(rel, "c", a)
-            if v is None or v == "":
-                continue
-            if dt == "f":
-                SubElement(c, "f").text = v[1:]
-                SubElement(c, "v")
-            elif dt == "s":
-                t = SubElement(SubElement(c, "is"), "t")
-                if v != v.strip():
-                    t.set(_XML_SPACE, "preserve")
-                t.text = v
-            else:
-                SubElement(c, "v").text = safe_string(v)
-        xf.write(rel)
-
-    return write_row
-
-
-def _fast_values_to_row(values, row_idx):
-    """Replacement for WriteOnlyWorksheet._values_to_row: rows are prebuilt cells."""
-    for c in values:
-        c.row = row_idx
-        yield c
-
-
 def render(models: list[SheetModel], path, *, protect: bool = True, password: str = "",
            defined_names: dict[str, str] | None = None, properties: dict[str, str] | None = None,
-           active: int = 0) -> None:
-    """Stream the models to ``path`` (an .xlsx) with openpyxl's write-only workbook."""
+           active: int = 0, cached: Callable[[tuple], Any] | None = None) -> None:
+    """Stream the models to ``path`` (an .xlsx) with openpyxl's write-only workbook.
+
+    ``cached(key)`` — the value of the formula cell carrying ``key``, stored in the file as
+    the formula's cached value (see :mod:`salesplan.workbook_templates.cellxml`); without it
+    formula cells are written without a value.
+
+    Full calculation on load stays on: Excel (and WPS, LibreOffice) recalculate every
+    formula when the file opens, so what a person sees in Excel is always Excel's own
+    result even if a stored value were off; the stored values serve everything that does
+    not recalculate (previews, Protected View, pandas, BI tools). The price is Excel's
+    "save changes?" on close of a file it recalculated.
+    """
     from openpyxl import Workbook
     from openpyxl.workbook.defined_name import DefinedName
     from openpyxl.workbook.properties import CalcProperties
@@ -336,7 +283,7 @@ def render(models: list[SheetModel], path, *, protect: bool = True, password: st
     wb = Workbook(write_only=True)
     for m in models:
         ws = wb.create_sheet(m.name)
-        _render_sheet(wb, ws, m, protect=protect, password=password)
+        _render_sheet(wb, ws, m, protect=protect, password=password, cached=cached)
     for name, target in (defined_names or {}).items():
         wb.defined_names[name] = DefinedName(name, attr_text=target)
     if properties:
@@ -348,7 +295,7 @@ def render(models: list[SheetModel], path, *, protect: bool = True, password: st
     wb.save(path)
 
 
-def _render_sheet(wb, ws, m: SheetModel, *, protect: bool, password: str) -> None:
+def _render_sheet(wb, ws, m: SheetModel, *, protect: bool, password: str, cached=None) -> None:
     _layout(ws, m)
     _page_setup(ws, m)
     for v in m.validations:
@@ -363,7 +310,7 @@ def _render_sheet(wb, ws, m: SheetModel, *, protect: bool, password: str) -> Non
         _protect(ws, password)
     for c in m.charts:
         _add_chart(wb, ws, m, c)
-    _write_rows(wb, ws, m)
+    _write_rows(wb, ws, m, cached)
 
 
 def _layout(ws, m: SheetModel) -> None:
@@ -424,19 +371,13 @@ def _add_chart(wb, ws, m: SheetModel, c: ChartSpec) -> None:
     ws.add_chart(chart, c.anchor)
 
 
-def _write_rows(wb, ws, m: SheetModel) -> None:
-    """Stream the cells row by row with the shared style pool (and lxml's writer when present)."""
+def _write_rows(wb, ws, m: SheetModel, cached=None) -> None:
+    """Stream the cells row by row with the shared style pool and the cached-value row writer."""
     pool = getattr(wb, "_salesplan_pool", None)
     if pool is None:                       # styles are workbook-wide: register them once
-        pool = wb._salesplan_pool = _StylePool(wb, ws)
+        pool = wb._salesplan_pool = _StylePool(wb, ws, cached)
     pool.ws = ws
-    ws._values_to_row = _fast_values_to_row
-    ws._get_writer()                       # writes the sheet head (cols, views) now
-    try:
-        import lxml  # noqa: F401
-        ws._writer.write_row = _make_row_writer(ws)
-    except ImportError:  # pragma: no cover - lxml is optional; openpyxl's writer still works
-        pass
+    install(ws)
     cells = m.cells
     last = max(cells) if cells else 0
     append = ws.append
@@ -446,4 +387,4 @@ def _write_rows(wb, ws, m: SheetModel) -> None:
         if not row:
             append(())
             continue
-        append([mk(c, value, style, is_text) for c, (value, style, _key, is_text) in sorted(row.items())])
+        append([mk(c, value, style, is_text, key) for c, (value, style, key, is_text) in sorted(row.items())])
