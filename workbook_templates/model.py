@@ -356,19 +356,54 @@ def _protect(ws, password: str) -> None:
     p.selectUnlockedCells = False
 
 
+_CURRENCY = frozenset("¥$€£")
+
+
 def _add_chart(wb, ws, m: SheetModel, c: ChartSpec) -> None:
+    """A bar/column/line chart that shows its axes in Excel, WPS and LibreOffice.
+
+    openpyxl 3.1 leaves ``<c:delete>`` out of both axes, which Excel may read as deleted
+    axes: it is written explicitly (``delete=0``). A currency-only axis title (``¥``) would
+    stand rotated on the value axis as a lone glyph: the currency goes into the axis' number
+    format instead. Categories are text (region, product, phase names): a string reference.
+    """
     from openpyxl.chart import BarChart, LineChart, Reference
+    from openpyxl.chart.data_source import AxDataSource, StrRef
     chart = BarChart() if c.kind in ("bar", "col") else LineChart()
     if c.kind in ("bar", "col"):
         chart.type = c.kind
     chart.title = c.title
-    chart.y_axis.title = c.y_title or None
     chart.width, chart.height = c.width, c.height
+    x, y = chart.x_axis, chart.y_axis
+    x.delete = y.delete = False
+    x.axPos, y.axPos = ("l", "b") if c.kind == "bar" else ("b", "l")
+    x.majorTickMark = y.majorTickMark = "out"
+    x.tickLblPos = y.tickLblPos = "nextTo"
+    y_title = (c.y_title or "").strip()
+    if y_title and set(y_title) <= _CURRENCY:
+        y.number_format, y_title = f'"{y_title}"#,##0', ""
+    else:
+        y.number_format = "General"
+    y.numFmt.sourceLinked = False
+    y.title = y_title or None
+    x.txPr = y.txPr = _axis_text()
+    chart.legend.position = "b"
     src = wb[c.data_sheet] if c.data_sheet != m.name else ws
     for col, hdr, r1, r2 in c.series:
         chart.add_data(Reference(src, min_col=col, min_row=hdr, max_row=r2), titles_from_data=True)
-    chart.set_categories(Reference(src, min_col=c.cats[0], min_row=c.cats[1], max_row=c.cats[2]))
+    cats = Reference(src, min_col=c.cats[0], min_row=c.cats[1], max_row=c.cats[2])
+    for s in chart.series:
+        s.cat = AxDataSource(strRef=StrRef(f=str(cats)))
     ws.add_chart(chart, c.anchor)
+
+
+def _axis_text():
+    """Axis labels at 9 pt, horizontal."""
+    from openpyxl.chart.text import RichText
+    from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RichTextProperties
+    return RichText(bodyPr=RichTextProperties(rot=0, vert="horz"),
+                    p=[Paragraph(pPr=ParagraphProperties(defRPr=CharacterProperties(sz=900)), r=[],
+                                 endParaRPr=CharacterProperties(sz=900))])
 
 
 def _write_rows(wb, ws, m: SheetModel, cached=None) -> None:
