@@ -10,12 +10,13 @@ workbook (styles, validations, charts, zip) and replaces only its per-row cell w
 ``t``) Excel itself writes: ``t="str"`` for text (``<v></v>`` for ""), ``t="b"`` for a
 boolean, ``t="e"`` for an error value, no ``t`` for a number.
 
-The rows are prebuilt :class:`FastCell` objects (style id precomputed, no per-cell
-hashing); the XML is the same as openpyxl's lxml cell writer otherwise.
+A row is a list of plain ``(column, kind, value, style id, cached value)`` tuples (no
+per-cell objects: kind is openpyxl's data type — ``f`` formula, ``s`` text, ``n`` number,
+``b`` boolean, ``d`` date); the XML is the same as openpyxl's lxml cell writer otherwise.
 
 Checked against openpyxl 3.1.0–3.1.5 (pyproject pins ``openpyxl>=3.1,<3.2``); it relies on
 ``WriteOnlyWorksheet._values_to_row`` / ``._get_writer()`` / ``._writer.write_row(xf, row,
-row_idx)`` and ``openpyxl.cell.Cell``'s slots. ``tests/test_workbook_stored.py`` checks the
+row_idx)``. ``tests/test_workbook_stored.py`` checks the
 version range and reads the values back with openpyxl and python-calamine.
 """
 from __future__ import annotations
@@ -25,7 +26,6 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 
-from openpyxl.cell import Cell
 from openpyxl.utils import get_column_letter
 
 OPENPYXL_CHECKED = ((3, 1), (3, 2))       # [from, to): the versions this writer was checked against
@@ -35,12 +35,6 @@ NO_VALUE = object()                       # a formula without a known value: wri
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _COLS = [""] + [get_column_letter(i) for i in range(1, 16385)]
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-
-
-class FastCell(Cell):
-    """A write-only cell with its style id, has_style and cached formula value precomputed."""
-
-    __slots__ = ("style_id", "has_style", "cached")
 
 
 def clean_text(value: str) -> str:
@@ -68,7 +62,7 @@ def cached_xml(value, epoch) -> tuple[str | None, str | None]:
 
 
 def make_row_writer(ws):
-    """A replacement for ``ws._writer.write_row``: one lxml element per row of FastCells."""
+    """A replacement for ``ws._writer.write_row``: one lxml element per row of cell tuples."""
     from lxml.etree import Element, SubElement
     from openpyxl.compat import safe_string
     from openpyxl.utils.datetime import to_excel
@@ -77,69 +71,54 @@ def make_row_writer(ws):
     epoch = ws.parent.epoch
 
     def write_row(xf, row, row_idx):
-        attrs = {"r": str(row_idx)}
+        rs = str(row_idx)
+        attrs = {"r": rs}
         attrs.update(dims.get(row_idx, {}))
         rel = Element("row", attrs)
-        rs = attrs["r"]
-        for cell in row:
-            v = cell._value
-            if v is None and not cell.has_style:
-                continue
-            dt = cell.data_type
-            a = {"r": _COLS[cell.column] + rs}
-            if cell.has_style:
-                a["s"] = str(cell.style_id)
-            if dt == "f":
-                cached = cell.cached
-                if cached is not NO_VALUE:
-                    t, text = cached_xml(cached, epoch)
-                    if t is not None:
-                        a["t"] = t
-                    c = SubElement(rel, "c", a)
-                    SubElement(c, "f").text = v[1:]
-                    SubElement(c, "v").text = text
-                else:
+        for col, kind, v, style, cached in row:
+            a = {"r": _COLS[col] + rs}
+            if style is not None:
+                a["s"] = style
+            if kind == "f":
+                if cached is NO_VALUE:
                     c = SubElement(rel, "c", a)
                     SubElement(c, "f").text = v[1:]
                     SubElement(c, "v")
-                continue
-            if dt == "s":
+                    continue
+                t, text = cached_xml(cached, epoch)
+                if t is not None:
+                    a["t"] = t
+                c = SubElement(rel, "c", a)
+                SubElement(c, "f").text = v[1:]
+                SubElement(c, "v").text = text
+            elif kind == "s":
                 a["t"] = "inlineStr"
-            elif dt == "d":
+                c = SubElement(rel, "c", a)
+                if v:
+                    t = SubElement(SubElement(c, "is"), "t")
+                    if v != v.strip():
+                        t.set(_XML_SPACE, "preserve")
+                    t.text = v
+            elif kind == "d":
                 a["t"] = "n"
-                v = to_excel(v, epoch)
+                SubElement(SubElement(rel, "c", a), "v").text = safe_string(to_excel(v, epoch))
             else:
-                a["t"] = dt
-            c = SubElement(rel, "c", a)
-            if v is None or v == "":
-                continue
-            if dt == "s":
-                t = SubElement(SubElement(c, "is"), "t")
-                if v != v.strip():
-                    t.set(_XML_SPACE, "preserve")
-                t.text = v
-            else:
-                SubElement(c, "v").text = safe_string(v)
+                a["t"] = kind
+                c = SubElement(rel, "c", a)
+                if v is not None:
+                    SubElement(c, "v").text = safe_string(v)
         xf.write(rel)
 
     return write_row
 
 
-def values_to_row(values, row_idx):
-    """Replacement for ``WriteOnlyWorksheet._values_to_row``: the rows are prebuilt cells."""
-    for c in values:
-        c.row = row_idx
-        yield c
+def _rows_as_given(values, row_idx):
+    """Replacement for ``WriteOnlyWorksheet._values_to_row``: rows arrive as cell tuples."""
+    return values
 
 
-def install(ws) -> bool:
-    """Make ``ws`` (a write-only sheet) take rows of FastCells; False when lxml is missing
-    (openpyxl's own writer then writes them, without cached values)."""
-    ws._values_to_row = values_to_row
+def install(ws) -> None:
+    """Make ``ws`` (a write-only sheet) take rows of cell tuples (lxml is a dependency)."""
+    ws._values_to_row = _rows_as_given
     ws._get_writer()                       # writes the sheet head (cols, views) now
-    try:
-        import lxml  # noqa: F401
-    except ImportError:  # pragma: no cover - lxml is a dependency; openpyxl's writer still works
-        return False
     ws._writer.write_row = make_row_writer(ws)
-    return True

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from salesplan.engine.actuals.basis import DealBasis
 from salesplan.engine.actuals.cells import BLANK_DATE, fen_to_yuan, later_duplicates, num, present, text
-from salesplan.engine.actuals.payouts import Payouts
+from salesplan.engine.actuals.payouts import Payouts, statement_rows
 
 __all__ = ["awards_inputs_values", "incentive_values", "ranking_key", "PAY_FIELDS"]
 
@@ -95,7 +95,7 @@ def ranking_key(out: dict, k: tuple, tiebreak) -> tuple:
 
 def incentive_values(plan, inputs, basis: DealBasis, pay: Payouts, slots, out: dict) -> None:
     n_tiers = len(plan.config.commission.tiers)
-    st = pay.bonus.statements.set_index(["region", "rep"]) if len(pay.bonus.statements) else None
+    st = statement_rows(pay)
     later = later_duplicates(slots)
     champ = pay.bonus.champion
     rows_of: dict[tuple[str, str], list[int]] = {}
@@ -109,7 +109,7 @@ def incentive_values(plan, inputs, basis: DealBasis, pay: Payouts, slots, out: d
             _blank_row(out, k, n_tiers)
         else:
             key = (r, text(row.name))
-            _paid_row(out, k, st.loc[key], rows_of.get(key, []), inputs, basis, pay, n_tiers)
+            _paid_row(out, k, st[key], rows_of.get(key, []), inputs, basis, pay, n_tiers)
             out[k + ("h_kpi",)] = out[("rep", r, i, "kpi_score")]
             out[k + ("champion",)] = champ is not None and (champ.region, champ.rep) == key
     tiebreak = plan.config.awards.champion_tiebreak
