@@ -7,6 +7,8 @@ and :mod:`salesplan.workbook_templates.sheets.awards_inputs`.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from salesplan.engine.actuals.basis import DealBasis
 from salesplan.engine.actuals.cells import BLANK_DATE, fen_to_yuan, later_duplicates, num, present, text
 from salesplan.engine.actuals.payouts import Payouts, statement_rows
@@ -117,7 +119,7 @@ def incentive_values(plan, inputs, basis: DealBasis, pay: Payouts, slots, out: d
     cands = sorted(ranking_key(out, k, tiebreak) for k in named if out[k + ("deal_count",)])
     for k in named:
         mine = ranking_key(out, k, tiebreak)
-        out[k + ("better",)] = sum(1 for c in cands if c < mine)
+        out[k + ("better",)] = bisect_left(cands, mine)      # candidates ranked ahead (cands sorted)
     for f in PAY_FIELDS + tuple(f"tier:{t}" for t in range(n_tiers)):
         vals = [out[k + (f,)] for k in named]
         out[("team", f)] = sum(vals) if f == "deal_count" else fen_to_yuan(vals)
