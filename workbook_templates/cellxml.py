@@ -69,6 +69,7 @@ def make_row_writer(ws):
 
     dims = ws.row_dimensions
     epoch = ws.parent.epoch
+    isfinite = math.isfinite
 
     def write_row(xf, row, row_idx):
         rs = str(row_idx)
@@ -80,14 +81,18 @@ def make_row_writer(ws):
             if style is not None:
                 a["s"] = style
             if kind == "f":
-                if cached is NO_VALUE:
+                tc = type(cached)
+                if tc is float and isfinite(cached):          # the common case, inline
+                    text = repr(cached)
+                elif cached is NO_VALUE:
                     c = SubElement(rel, "c", a)
                     SubElement(c, "f").text = v[1:]
                     SubElement(c, "v")
                     continue
-                t, text = cached_xml(cached, epoch)
-                if t is not None:
-                    a["t"] = t
+                else:
+                    t, text = cached_xml(cached, epoch)
+                    if t is not None:
+                        a["t"] = t
                 c = SubElement(rel, "c", a)
                 SubElement(c, "f").text = v[1:]
                 SubElement(c, "v").text = text

@@ -1,6 +1,7 @@
 """Expected values of computed cells: resolve a formula cell's key against
-:func:`salesplan.engine.actuals.compute_actuals` (used by the recalculation tests and by
-``salesplan generate --self-check``)."""
+:func:`salesplan.engine.actuals.compute_actuals` — the value the writer stores as each
+formula's cached value (:func:`cached_values`), and what the recalculation tests compare
+LibreOffice's results with."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -18,11 +19,14 @@ def cached_values(ctx, models_by_role: dict) -> Callable[[tuple], Any]:
     actuals = compute_actuals(ctx.plan, ctx.inputs)
     memo: dict = {}
 
+    get = actuals.get
+
     def value(key: tuple) -> Any:
+        v = get(key, NO_VALUE)      # derived keys ("lit", "flag", ...) are never actuals' keys
+        if v is not NO_VALUE or key[0] not in _DERIVED:
+            return v
         try:
-            if key[0] in _DERIVED:
-                return expected_value(key, actuals, ctx, models_by_role, memo)
-            return actuals[key]
+            return expected_value(key, actuals, ctx, models_by_role, memo)
         except KeyError:
             return NO_VALUE
     return value

@@ -5,9 +5,10 @@ Builders fill :class:`SheetModel` objects in any order; the renderer then stream
 each sheet row by row, which keeps large workbooks (50 regions × 100 reps) within a
 small factor of openpyxl's raw write-only speed.
 
-Every formula cell may carry a *key* (a tuple understood by
-:func:`salesplan.engine.actuals.compute_actuals`) so tests can check the recalculated
-value of each computed cell against the engine.
+Every formula cell carries a *key* (a tuple understood by
+:func:`salesplan.engine.actuals.compute_actuals`): the renderer stores the engine's value
+for it as the formula's cached value (:mod:`salesplan.workbook_templates.cellxml`), and
+the tests check LibreOffice's recalculated value of each computed cell against it.
 """
 from __future__ import annotations
 

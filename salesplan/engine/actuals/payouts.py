@@ -36,7 +36,9 @@ class Payouts:
 
 def statement_rows(pay: Payouts) -> dict[tuple[str, str], dict]:
     """The engine's statement of each (region, rep) as a plain dict (per-rep pandas indexing is slow)."""
-    return {(r["region"], r["rep"]): r for r in pay.bonus.statements.to_dict("records")}
+    st = pay.bonus.statements
+    cols = list(st.columns)
+    return {(r["region"], r["rep"]): r for r in (dict(zip(cols, v)) for v in zip(*(st[c].tolist() for c in cols)))}
 
 
 def quiz_valid(plan, q, rep_keys) -> bool:

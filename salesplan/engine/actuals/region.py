@@ -62,7 +62,12 @@ def weight_split(total: int, reps) -> Split:
     S = sum(W)
     q = tuple((total * w) // S if S else 0 for w in W)
     rem = tuple(total * w - qi * S for w, qi in zip(W, q))
-    rank = tuple(sum(1 for x in rem if x > rem[i]) + sum(1 for x in rem[:i] if x == rem[i]) for i in range(len(rem)))
+    # rank = remainders larger + equal ones earlier = the place in the (largest first, earlier first) order
+    order = sorted(range(len(rem)), key=lambda i: (-rem[i], i))
+    rank_of = [0] * len(rem)
+    for place, i in enumerate(order):
+        rank_of[i] = place
+    rank = tuple(rank_of)
     target = tuple(largest_remainder(total, W)) if S else (0,) * len(W)
     return Split(W, S, q, rem, rank, total - sum(q), target)
 
