@@ -54,6 +54,8 @@ def test_cached_xml_types():
     assert cached_xml(True, None) == ("b", "1")
     assert cached_xml(12, None) == (None, "12")
     assert cached_xml(0.1, None) == (None, "0.1")
+    import numpy as np
+    assert cached_xml(np.float64(2.5), None) == (None, "2.5") and cached_xml(np.int64(3), None) == (None, "3")
 
 
 @pytest.mark.parametrize("case", ["default", "filled", "region"])

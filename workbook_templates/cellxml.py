@@ -16,8 +16,8 @@ per-cell objects: kind is openpyxl's data type — ``f`` formula, ``s`` text, ``
 
 Checked against openpyxl 3.1.0–3.1.5 (pyproject pins ``openpyxl>=3.1,<3.2``); it relies on
 ``WriteOnlyWorksheet._values_to_row`` / ``._get_writer()`` / ``._writer.write_row(xf, row,
-row_idx)``. ``tests/test_workbook_stored.py`` checks the
-version range and reads the values back with openpyxl and python-calamine.
+row_idx)``. ``tests/test_workbook_stored.py`` checks the version range and reads the
+values back with openpyxl and python-calamine.
 """
 from __future__ import annotations
 
@@ -58,6 +58,8 @@ def cached_xml(value, epoch) -> tuple[str | None, str | None]:
     if isinstance(value, (date, datetime)):
         from openpyxl.utils.datetime import to_excel
         return None, repr(float(to_excel(value, epoch)))
+    if hasattr(value, "item"):                 # a numpy scalar: its Python value
+        return cached_xml(value.item(), epoch)
     raise ValueError(f"cannot store {value!r} as a formula's value")
 
 
