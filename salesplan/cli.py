@@ -1,27 +1,62 @@
-"""The ``salesplan`` command line: a thin adapter over the engine and the writers."""
+"""The ``salesplan`` command line: a thin adapter over the engine and the writers.
+
+Only the command being run is imported (its module may pull in pandas, openpyxl, numpy);
+``salesplan --help`` lists every command from the ``add_parser(name, help=...)`` call in
+its module's source, read with :mod:`ast` without importing it, so listing the commands
+costs no heavy import. A command module whose name or help is not a plain literal there is
+imported as before.
+"""
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
 import pkgutil
 import sys
+from pathlib import Path
 
 from salesplan import commands
 from salesplan.errors import SalesPlanError
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_modules() -> dict[str, tuple[str | None, str | None]]:
+    """{module name: (command name, help)} of every module in salesplan.commands, read from source."""
+    out: dict[str, tuple[str | None, str | None]] = {}
+    folder = Path(commands.__file__).parent
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        if not info.name.startswith("_"):     # helpers shared by commands, not commands
+            out[info.name] = _declared(folder / f"{info.name}.py")
+    return out
+
+
+def _declared(source: Path) -> tuple[str | None, str | None]:
+    try:
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return None, None
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_parser"
+                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            help_ = next((kw.value.value for kw in node.keywords if kw.arg == "help"
+                          and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str)), None)
+            return node.args[0].value, help_
+    return None, None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``argv``, only the command it names is imported (the others are listed)."""
     parser = argparse.ArgumentParser(
         prog="salesplan",
         description="The sales team's monthly battle plan: targets, calendar, KPIs, bonuses.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):     # helpers shared by commands, not commands
-            continue
-        module = importlib.import_module(f"{commands.__name__}.{info.name}")
-        module.register(sub)
+    wanted = next((a for a in argv if not a.startswith("-")), None) if argv is not None else None
+    for module, (name, help_) in command_modules().items():
+        if argv is None or name is None or help_ is None or name == wanted:
+            importlib.import_module(f"{commands.__name__}.{module}").register(sub)
+        else:
+            sub.add_parser(name, help=help_)
     return parser
 
 
@@ -37,7 +72,8 @@ def os_error_message(exc: OSError) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)

@@ -19,13 +19,15 @@ def default_config():
 
 @pytest.fixture(scope="session")
 def recalculated_plans(tmp_path_factory):
-    """Six generated workbooks recalculated by LibreOffice in ONE soffice call, shared by the session.
+    """Seven generated workbooks recalculated by LibreOffice in ONE soffice call, shared by the session.
 
-    For the seed plan ("seed") and a second, different config ("second"): the plan empty (a
+    The default plan as ``salesplan generate`` writes it ("seed", "default"), and
+    for the seed plan ("seed") and a second, different config ("second"): the plan empty (a
     duplicated rep name, its two rows' KPI actuals exactly the targets and zero), filled with random typed inputs (a later slot repeating a paid rep's name;
     for the seed, a week typed to exactly its target), and the green channel's via region's
-    regional file from the filled inputs. ``{(tag, case): (values workbook, built, inputs)}`` with
-    case in "empty", "filled", "region". Read only: a test that edits a workbook copies it first.
+    regional file from the filled inputs. ``{(tag, case): (recalculated values workbook, built, inputs, stored values workbook)}``
+    with case in "default" (seed only), "empty", "filled", "region"; the stored values are
+    the file as written, read without recalculating. Read only: a test that edits a workbook copies it first.
     """
     from lo_recalc import load_values, recalc, require_libreoffice
     from salesplan.config import load_config
@@ -37,6 +39,9 @@ def recalculated_plans(tmp_path_factory):
     require_libreoffice()
     folder = tmp_path_factory.mktemp("recalc")
     jobs = []
+    built = build_models(compute_plan(load_config(None, month="2026-12")))   # as `salesplan generate` writes it
+    write_built(built, folder / "seed-default.xlsx")
+    jobs.append((("seed", "default"), folder / "seed-default.xlsx", built, built.ctx.inputs))
     for tag, cfg in (("seed", load_config(None, month="2026-12")), ("second", second_config())):
         plan = compute_plan(cfg)
         for case in ("empty", "filled"):
@@ -62,4 +67,4 @@ def recalculated_plans(tmp_path_factory):
         write_built(built, path)
         jobs.append(((tag, "region"), path, built, built.ctx.inputs))
     outputs = recalc([j[1] for j in jobs], folder / "out")
-    return {j[0]: (load_values(o), j[2], j[3]) for j, o in zip(jobs, outputs)}
+    return {j[0]: (load_values(o), j[2], j[3], load_values(j[1])) for j, o in zip(jobs, outputs)}

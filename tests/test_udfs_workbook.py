@@ -178,7 +178,7 @@ def test_plan_workbook_native_kpi_scores_equal_kpi_score(recalculated_plans, tag
 
     n, typed, capped = 0, 0, 0
     for case in ("empty", "filled", "region"):
-        wb, built, _ = recalculated_plans[(tag, case)]
+        wb, built, *_ = recalculated_plans[(tag, case)]
         normalize = built.ctx.cfg.weights.normalize         # the second config keeps its weights as typed
         for sheet, r, actuals, (weights, targets, scoring, caps), native in _kpi_score_checks(wb):
             udf = KPI_SCORE(actuals, targets, weights, scoring, caps, normalize)

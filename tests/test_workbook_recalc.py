@@ -6,8 +6,11 @@ Seed plan and a second, different config (3 regions, 3 products, strategy B, 3 t
 for each config, a regional file (``build_models(plan, regions=[…])``: the master plan
 laid out for the green channel's "via" region only, from the same random inputs) whose
 computed cells must equal the engine's ``compute_actuals`` for that region's view.
-All six files are converted in ONE soffice call (the session fixture ``recalculated_plans`` in
-conftest.py, shared with test_udfs_workbook.py).
+Plus the default plan as ``salesplan generate`` writes it (200 blank deal rows). Every
+formula cell stores the engine's value as its cached value: the stored values (read
+without recalculating) must equal LibreOffice's recalculated ones, cell for cell.
+All seven files are converted in ONE soffice call (the session fixture ``recalculated_plans``
+in conftest.py, shared with test_udfs_workbook.py).
 """
 from __future__ import annotations
 
@@ -24,14 +27,33 @@ pytestmark = pytest.mark.libreoffice
 
 @pytest.fixture(scope="module")
 def recalculated(recalculated_plans):
-    """The six workbooks of conftest.recalculated_plans (one soffice call a session)."""
+    """The seven workbooks of conftest.recalculated_plans (one soffice call a session)."""
     return recalculated_plans
+
+
+ALL_FILES = [("seed", "default"), *((t, c) for t in ("seed", "second") for c in ("empty", "filled", "region"))]
+
+
+@pytest.mark.parametrize("tag,case", ALL_FILES)
+def test_stored_values_equal_recalculated(recalculated, tag, case):
+    """Every formula cell's stored (cached) value equals LibreOffice's recalculated value."""
+    wb, built, _, stored = recalculated[(tag, case)]
+    bad, n = [], 0
+    for m in built.models:
+        ws, st = wb[m.name], stored[m.name]
+        for r, c, f, _key in m.formula_keys():
+            n += 1
+            got, kept = ws.cell(r, c).value, st.cell(r, c).value
+            if not same(got, kept):
+                bad.append((m.name, st.cell(r, c).coordinate, kept, got, f))
+    assert n > (10_000 if case == "default" else 500)
+    assert bad == [], f"{len(bad)} of {n} stored values differ from LibreOffice's, first: {bad[:10]}"
 
 
 @pytest.mark.parametrize("tag", ["seed", "second"])
 @pytest.mark.parametrize("case", ["empty", "filled"])
 def test_every_computed_cell_matches_engine(recalculated, tag, case):
-    wb, built, inputs = recalculated[(tag, case)]
+    wb, built, inputs, _ = recalculated[(tag, case)]
     checked, bad = compare(built, wb, inputs)
     assert checked > 1000
     assert bad == [], f"{len(bad)} mismatches, first: {bad[:10]}"
@@ -40,7 +62,7 @@ def test_every_computed_cell_matches_engine(recalculated, tag, case):
 def test_duplicate_name_paid_once_and_exact_week(recalculated):
     """The duplicated name's later slot shows 0 payout in the sheet; the exact-target week is 达标 (met)."""
     from salesplan.engine.actuals import later_duplicates, rep_slots
-    wb, built, inputs = recalculated[("seed", "filled")]
+    wb, built, inputs, _ = recalculated[("seed", "filled")]
     plan = built.ctx.plan
     act = compute_actuals(plan, inputs)
     later = later_duplicates(rep_slots(plan, inputs))
@@ -58,7 +80,7 @@ def test_duplicate_name_paid_once_and_exact_week(recalculated):
 @pytest.mark.parametrize("tag", ["seed", "second"])
 @pytest.mark.parametrize("case", ["empty", "filled"])
 def test_no_error_values_anywhere(recalculated, tag, case):
-    wb, _, _ = recalculated[(tag, case)]
+    wb, _, _, _ = recalculated[(tag, case)]
     assert error_cells(wb) == []
 
 
@@ -66,7 +88,7 @@ def test_statements_reconcile_and_flags(recalculated):
     """个人奖金明细 reconciles (✓) with deals crossing tiers, conquest/breakthrough first deals, quiz places
     and referrals; the empty month shows the duplicate-name flag."""
     for tag in ("seed", "second"):
-        wb, built, _ = recalculated[(tag, "filled")]
+        wb, built, _, _ = recalculated[(tag, "filled")]
         ctx = built.ctx
         ws = wb[ctx.stmt.sheet]
         assert ws.cell(ctx.stmt.recon["check"], 5).value == ctx.L("recon_ok")
@@ -82,14 +104,14 @@ def test_statements_reconcile_and_flags(recalculated):
         aw = wb[ctx.awards_in.sheet]
         assert any(aw.cell(r, ctx.awards_in.qc["award"]).value for r in range(ctx.awards_in.q0, ctx.awards_in.q_last + 1))
         assert aw.cell(ctx.awards_in.r_ref_total, ctx.awards_in.fc["award"]).value > 0
-        wb, built, _ = recalculated[(tag, "empty")]
+        wb, built, _, _ = recalculated[(tag, "empty")]
         g = built.ctx.region_geom[built.ctx.cfg.regions[-1].name]
         assert wb[g.sheet].cell(*g.cell["dup_flag"]).value == built.ctx.L("msg_dup")
 
 
 def test_filled_month_triggers_flags(recalculated):
     """The random inputs exercise the R9/R10 flags, commission tiers and the champion."""
-    wb, built, _ = recalculated[("seed", "filled")]
+    wb, built, _, _ = recalculated[("seed", "filled")]
     risks = wb[built.by_role()["risks"].name]
     values = [c.value for row in risks.iter_rows() for c in row if isinstance(c.value, str)]
     assert any("立即上报" in v for v in values)
@@ -101,7 +123,7 @@ def test_filled_month_triggers_flags(recalculated):
 def test_regional_file_matches_engine(recalculated, tag, tmp_path):
     """A regional file recalculates to the engine's values for its region (zero mismatches, no
     error values), its targets are the master's, and green-channel flags survive the aliasing."""
-    wb, built, inputs = recalculated[(tag, "region")]
+    wb, built, inputs, _ = recalculated[(tag, "region")]
     checked, bad = compare(built, wb, inputs)
     assert checked > 500
     assert bad == [], f"{len(bad)} mismatches, first: {bad[:10]}"
@@ -109,7 +131,7 @@ def test_regional_file_matches_engine(recalculated, tag, tmp_path):
     ctx = built.ctx
     (region,) = ctx.scope
     assert [m.name for m in built.models if m.role == "region"] == [ctx.region_sheet[region]]
-    _, master_built, master_inputs = recalculated[(tag, "filled")]
+    _, master_built, master_inputs, _ = recalculated[(tag, "filled")]
     master_act = compute_actuals(master_built.ctx.plan, master_inputs)
     g = ctx.region_geom[region]
     tab = wb[g.sheet]

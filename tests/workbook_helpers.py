@@ -258,13 +258,13 @@ def compare(built, wb, inputs):
     plan = built.ctx.plan
     act = compute_actuals(plan, inputs)
     roles = built.by_role()
-    bad, n = [], 0
+    bad, n, memo = [], 0, {}
     for m in built.models:
         ws = wb[m.name]
         for r, c, f, key in m.formula_keys():
             n += 1
             assert key is not None, f"formula without an expected-value key: {m.name}!{get_column_letter(c)}{r}"
-            exp = expected_value(key, act, built.ctx, roles)
+            exp = expected_value(key, act, built.ctx, roles, memo)
             got = ws.cell(r, c).value
             if not same(got, exp):
                 bad.append((m.name, f"{get_column_letter(c)}{r}", got, exp, key))

@@ -1,12 +1,52 @@
 """Expected values of computed cells: resolve a formula cell's key against
-:func:`salesplan.engine.actuals.compute_actuals` (used by the recalculation tests and by
-``salesplan generate --self-check``)."""
+:func:`salesplan.engine.actuals.compute_actuals` — the value the writer stores as each
+formula's cached value (:func:`cached_values`), and what the recalculation tests compare
+LibreOffice's results with."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+_DERIVED = frozenset({"lit", "flag", "label", "awardrule", "coachflag", "dealrow", "cumflags", "trig"})
 
-def expected_value(key: tuple, actuals: dict, ctx, models_by_role: dict) -> Any:
+
+def cached_values(ctx, models_by_role: dict) -> Callable[[tuple], Any]:
+    """``value(key)`` of every formula cell of a built workbook, from the engine's actuals for
+    ``ctx.plan`` and ``ctx.inputs`` — what the writer stores as each formula's cached value.
+    A key the engine does not know gives NO_VALUE (the cell is written without a value)."""
+    from salesplan.engine.actuals import compute_actuals
+    from salesplan.workbook_templates.cellxml import NO_VALUE
+    actuals = compute_actuals(ctx.plan, ctx.inputs)
+    memo: dict = {}
+
+    get = actuals.get
+
+    def value(key: tuple) -> Any:
+        v = get(key, NO_VALUE)      # derived keys ("lit", "flag", ...) are never actuals' keys
+        if v is not NO_VALUE or key[0] not in _DERIVED:
+            return v
+        try:
+            return expected_value(key, actuals, ctx, models_by_role, memo)
+        except KeyError:
+            return NO_VALUE
+    return value
+
+
+class _RiskList:
+    """The risk list's triggered checks, counted once (cells ask for them one by one)."""
+
+    def __init__(self, actuals: dict, risks):
+        checks = risks.extra_checks
+        self.cum = [0]
+        for k in checks:
+            self.cum.append(self.cum[-1] + (1 if actuals[k] else 0))
+        self.trig = [n for n, k in enumerate(checks) if actuals[k]]
+        self.reg0 = min(r for r, c, v, kk in risks.formula_keys() if kk and kk[0] == "cumflags" and kk[1] == 1)
+
+
+def expected_value(key: tuple, actuals: dict, ctx, models_by_role: dict, memo: dict | None = None) -> Any:
+    """The value the formula cell carrying ``key`` shows; ``memo`` (a dict kept across calls for
+    the same ``actuals``) saves recounting the risk list per cell."""
     kind = key[0]
     if kind == "lit":
         return key[1]
@@ -30,22 +70,23 @@ def expected_value(key: tuple, actuals: dict, ctx, models_by_role: dict) -> Any:
     if kind == "dealrow":
         v = actuals[key[1]]
         return 0 if v is None else ctx.deals.row(v)
-    if kind == "cumflags":
-        checks = models_by_role["risks"].extra_checks
-        return sum(1 for k in checks[: key[1]] if actuals[k])
-    if kind == "trig":
+    if kind in ("cumflags", "trig"):
         risks = models_by_role["risks"]
-        trig = [n for n, k in enumerate(risks.extra_checks) if actuals[k]]
+        memo = {} if memo is None else memo
+        lst = memo.get("risks")
+        if lst is None:
+            lst = memo["risks"] = _RiskList(actuals, risks)
+        if kind == "cumflags":
+            return lst.cum[min(key[1], len(lst.cum) - 1)]
         k_, col = key[1], key[2]
-        if k_ > len(trig):
+        if k_ > len(lst.trig):
             return None
         if col == "n":
             return k_
-        n = trig[k_ - 1]
-        reg0 = min(r for r, c, v, kk in risks.formula_keys() if kk and kk[0] == "cumflags" and kk[1] == 1)
+        n = lst.trig[k_ - 1]
         if col == 6:
-            return expected_value(risks.cells[reg0 + n][6][2], actuals, ctx, models_by_role)
-        return risks.cells[reg0 + n][col][0]
+            return expected_value(risks.cells[lst.reg0 + n][6][2], actuals, ctx, models_by_role, memo)
+        return risks.cells[lst.reg0 + n][col][0]
     return actuals[key]
 
 

@@ -5,22 +5,26 @@ Builders fill :class:`SheetModel` objects in any order; the renderer then stream
 each sheet row by row, which keeps large workbooks (50 regions × 100 reps) within a
 small factor of openpyxl's raw write-only speed.
 
-Every formula cell may carry a *key* (a tuple understood by
-:func:`salesplan.engine.actuals.compute_actuals`) so tests can check the recalculated
-value of each computed cell against the engine.
+Every formula cell carries a *key* (a tuple understood by
+:func:`salesplan.engine.actuals.compute_actuals`): the renderer stores the engine's value
+for it as the formula's cached value (:mod:`salesplan.workbook_templates.cellxml`), and
+the tests check LibreOffice's recalculated value of each computed cell against it.
 """
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+
+from salesplan.workbook_templates.cellxml import NO_VALUE, clean_text, install
 
 COL = get_column_letter
 
@@ -142,7 +146,7 @@ class SheetModel:
         self.cells.setdefault(row, {})[col] = (None if value is None else str(value), style, None, True)
 
     def f(self, row: int, col: int, formula: str, style: str | None = None, key: tuple | None = None) -> None:
-        assert formula.startswith("="), formula
+        assert formula[:1] == "=", formula
         self.cells.setdefault(row, {})[col] = (formula, style, key, False)
 
     def get(self, row: int, col: int) -> Any:
@@ -189,26 +193,19 @@ def rng(sheet: str, col: int, r1: int, r2: int, col2: int | None = None) -> str:
     return f"{quote_sheet(sheet)}!${COL(col)}${r1}:${COL(col2 or col)}${r2}"
 
 
+@lru_cache(maxsize=4096)
 def quote_sheet(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
 
 # ------------------------------------------------------------------------------ rendering
 
-class _FastCell(Cell):
-    """A write-only cell with its style id and has_style precomputed (no per-cell hashing)."""
-
-    __slots__ = ("style_id", "has_style")
-
-
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
 class _StylePool:
     """One StyleArray per style, registered once in the workbook; cells share it (read-only)."""
 
-    def __init__(self, wb, ws):
+    def __init__(self, wb, ws, cached: Callable[[tuple], Any] | None = None):
         self.ws = ws
+        self.cached = cached
         self.arrays = {}
         self.ids = {}
         for name, (font, fill, fmt, align, unlocked, border) in _STYLE_DEFS.items():
@@ -225,110 +222,45 @@ class _StylePool:
                 c.border = _BORDER
             self.arrays[name] = c._style
             self.ids[name] = c.style_id
+        self.sid = {name: str(i) for name, i in self.ids.items()}
 
-    def cell(self, col, value, style, is_text):
-        c = _FastCell.__new__(_FastCell)
-        c.parent = self.ws
-        c.column = col
-        c._hyperlink = None
-        c._comment = None
+    def entry(self, col: int, value, style, key, is_text) -> tuple | None:
+        """(column, kind, value, style id, cached value) of one cell for cellxml's row writer."""
+        s = None if style is None else self.sid[style]
         if value is None:
-            c.data_type = "n"
-        elif is_text:
-            value = str(value)
-            if _ILLEGAL.search(value):
-                value = _ILLEGAL.sub("", value)
-            c.data_type = "s"
-        else:
-            t = type(value)
-            if t is str:
-                c.data_type = "f" if (len(value) > 1 and value[0] == "=") else "s"
-            elif t is bool:
-                c.data_type = "b"
-            elif t in (int, float, Decimal):
-                c.data_type = "n"
-            elif isinstance(value, (date, datetime)):
-                c.data_type = "d"
-            else:
-                raise ValueError(f"cannot write {value!r}")
-        c._value = value
-        if style is None:
-            c._style = None
-            c.style_id = 0
-            c.has_style = False
-        else:
-            c._style = self.arrays[style]
-            c.style_id = self.ids[style]
-            c.has_style = True
-        return c
-
-
-_COLS = [""] + [get_column_letter(i) for i in range(1, 16385)]
-_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-
-
-def _make_row_writer(ws):
-    """A faster WorksheetWriter.write_row for our prebuilt cells: one lxml element per row.
-
-    Produces the same cell XML as openpyxl's lxml writer (inline strings, formulas,
-    numbers, booleans, dates as serials), without per-cell context managers.
-    """
-    from lxml.etree import Element, SubElement
-    from openpyxl.compat import safe_string
-    from openpyxl.utils.datetime import to_excel
-
-    dims = ws.row_dimensions
-    epoch = ws.parent.epoch
-
-    def write_row(xf, row, row_idx):
-        attrs = {"r": str(row_idx)}
-        attrs.update(dims.get(row_idx, {}))
-        rel = Element("row", attrs)
-        rs = attrs["r"]
-        for cell in row:
-            v = cell._value
-            if v is None and not cell.has_style:
-                continue
-            dt = cell.data_type
-            a = {"r": _COLS[cell.column] + rs}
-            if cell.has_style:
-                a["s"] = str(cell.style_id)
-            if dt == "s":
-                a["t"] = "inlineStr"
-            elif dt == "d":
-                a["t"] = "n"
-                v = to_excel(v, epoch)
-            elif dt != "f":
-                a["t"] = dt
-            c = SubElement(rel, "c", a)
-            if v is None or v == "":
-                continue
-            if dt == "f":
-                SubElement(c, "f").text = v[1:]
-                SubElement(c, "v")
-            elif dt == "s":
-                t = SubElement(SubElement(c, "is"), "t")
-                if v != v.strip():
-                    t.set(_XML_SPACE, "preserve")
-                t.text = v
-            else:
-                SubElement(c, "v").text = safe_string(v)
-        xf.write(rel)
-
-    return write_row
-
-
-def _fast_values_to_row(values, row_idx):
-    """Replacement for WriteOnlyWorksheet._values_to_row: rows are prebuilt cells."""
-    for c in values:
-        c.row = row_idx
-        yield c
+            return None if s is None else (col, "n", None, s, NO_VALUE)
+        if is_text:
+            return col, "s", clean_text(str(value)), s, NO_VALUE
+        t = type(value)
+        if t is str:
+            if len(value) > 1 and value[0] == "=":
+                cached = NO_VALUE if key is None or self.cached is None else self.cached(key)
+                return col, "f", value, s, cached
+            return col, "s", value, s, NO_VALUE
+        if t is bool:
+            return col, "b", int(value), s, NO_VALUE
+        if t in (int, float, Decimal):
+            return col, "n", value, s, NO_VALUE
+        if isinstance(value, (date, datetime)):
+            return col, "d", value, s, NO_VALUE
+        raise ValueError(f"cannot write {value!r}")
 
 
 def render(models: list[SheetModel], path, *, protect: bool = True, password: str = "",
            defined_names: dict[str, str] | None = None, properties: dict[str, str] | None = None,
-           active: int = 0) -> None:
-    """Stream the models to ``path`` (an .xlsx) with openpyxl's write-only workbook."""
+           active: int = 0, cached: Callable[[tuple], Any] | None = None) -> None:
+    """Stream the models to ``path`` (an .xlsx) with openpyxl's write-only workbook.
+
+    ``cached(key)`` — the value of the formula cell carrying ``key``, stored in the file as
+    the formula's cached value (see :mod:`salesplan.workbook_templates.cellxml`); without it
+    formula cells are written without a value.
+
+    Full calculation on load stays on: Excel (and WPS, LibreOffice) recalculate every
+    formula when the file opens, so what a person sees in Excel is always Excel's own
+    result even if a stored value were off; the stored values serve everything that does
+    not recalculate (previews, Protected View, pandas, BI tools). The price is Excel's
+    "save changes?" on close of a file it recalculated.
+    """
     from openpyxl import Workbook
     from openpyxl.workbook.defined_name import DefinedName
     from openpyxl.workbook.properties import CalcProperties
@@ -336,7 +268,7 @@ def render(models: list[SheetModel], path, *, protect: bool = True, password: st
     wb = Workbook(write_only=True)
     for m in models:
         ws = wb.create_sheet(m.name)
-        _render_sheet(wb, ws, m, protect=protect, password=password)
+        _render_sheet(wb, ws, m, protect=protect, password=password, cached=cached)
     for name, target in (defined_names or {}).items():
         wb.defined_names[name] = DefinedName(name, attr_text=target)
     if properties:
@@ -345,10 +277,27 @@ def render(models: list[SheetModel], path, *, protect: bool = True, password: st
             wb.custom_doc_props.append(StringProperty(name=k, value=str(v)))
     wb.calculation = CalcProperties(fullCalcOnLoad=True, calcMode="auto", calcId=191029)
     wb.active = active
-    wb.save(path)
+    _save(wb, path)
 
 
-def _render_sheet(wb, ws, m: SheetModel, *, protect: bool, password: str) -> None:
+ZIP_LEVEL = 3   # deflate level: a third of level 6's time on the large workbooks, files ≈ 20 % larger
+
+
+def _save(wb, path) -> None:
+    """openpyxl's save_workbook with a faster deflate level (it offers no such option)."""
+    from datetime import timezone
+    from zipfile import ZIP_DEFLATED, ZipFile
+
+    from openpyxl.writer.excel import ExcelWriter
+    wb.properties.modified = datetime.now(tz=timezone.utc).replace(tzinfo=None)
+    archive = ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=ZIP_LEVEL)
+    try:
+        ExcelWriter(wb, archive).save()        # writes every part and closes the archive
+    finally:
+        archive.close()
+
+
+def _render_sheet(wb, ws, m: SheetModel, *, protect: bool, password: str, cached=None) -> None:
     _layout(ws, m)
     _page_setup(ws, m)
     for v in m.validations:
@@ -363,7 +312,7 @@ def _render_sheet(wb, ws, m: SheetModel, *, protect: bool, password: str) -> Non
         _protect(ws, password)
     for c in m.charts:
         _add_chart(wb, ws, m, c)
-    _write_rows(wb, ws, m)
+    _write_rows(wb, ws, m, cached)
 
 
 def _layout(ws, m: SheetModel) -> None:
@@ -409,41 +358,71 @@ def _protect(ws, password: str) -> None:
     p.selectUnlockedCells = False
 
 
+_CURRENCY = frozenset("¥$€£")
+
+
 def _add_chart(wb, ws, m: SheetModel, c: ChartSpec) -> None:
+    """A bar/column/line chart that shows its axes in Excel, WPS and LibreOffice.
+
+    openpyxl 3.1 leaves ``<c:delete>`` out of both axes, which Excel may read as deleted
+    axes: it is written explicitly (``delete=0``). A currency-only axis title (``¥``) would
+    stand rotated on the value axis as a lone glyph: the currency goes into the axis' number
+    format instead. Categories are text (region, product, phase names): a string reference.
+    """
     from openpyxl.chart import BarChart, LineChart, Reference
+    from openpyxl.chart.data_source import AxDataSource, StrRef
     chart = BarChart() if c.kind in ("bar", "col") else LineChart()
     if c.kind in ("bar", "col"):
         chart.type = c.kind
     chart.title = c.title
-    chart.y_axis.title = c.y_title or None
     chart.width, chart.height = c.width, c.height
+    x, y = chart.x_axis, chart.y_axis
+    x.delete = y.delete = False
+    x.axPos, y.axPos = ("l", "b") if c.kind == "bar" else ("b", "l")
+    x.majorTickMark = y.majorTickMark = "out"
+    x.tickLblPos = y.tickLblPos = "nextTo"
+    y_title = (c.y_title or "").strip()
+    if y_title and set(y_title) <= _CURRENCY:
+        y.number_format, y_title = f'"{y_title}"#,##0', ""
+    else:
+        y.number_format = "General"
+    y.numFmt.sourceLinked = False
+    y.title = y_title or None
+    x.txPr = y.txPr = _axis_text()
+    chart.legend.position = "b"
     src = wb[c.data_sheet] if c.data_sheet != m.name else ws
     for col, hdr, r1, r2 in c.series:
         chart.add_data(Reference(src, min_col=col, min_row=hdr, max_row=r2), titles_from_data=True)
-    chart.set_categories(Reference(src, min_col=c.cats[0], min_row=c.cats[1], max_row=c.cats[2]))
+    cats = Reference(src, min_col=c.cats[0], min_row=c.cats[1], max_row=c.cats[2])
+    for s in chart.series:
+        s.cat = AxDataSource(strRef=StrRef(f=str(cats)))
     ws.add_chart(chart, c.anchor)
 
 
-def _write_rows(wb, ws, m: SheetModel) -> None:
-    """Stream the cells row by row with the shared style pool (and lxml's writer when present)."""
+def _axis_text():
+    """Axis labels at 9 pt, horizontal."""
+    from openpyxl.chart.text import RichText
+    from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RichTextProperties
+    return RichText(bodyPr=RichTextProperties(rot=0, vert="horz"),
+                    p=[Paragraph(pPr=ParagraphProperties(defRPr=CharacterProperties(sz=900)), r=[],
+                                 endParaRPr=CharacterProperties(sz=900))])
+
+
+def _write_rows(wb, ws, m: SheetModel, cached=None) -> None:
+    """Stream the cells row by row with the shared style pool and the cached-value row writer."""
     pool = getattr(wb, "_salesplan_pool", None)
     if pool is None:                       # styles are workbook-wide: register them once
-        pool = wb._salesplan_pool = _StylePool(wb, ws)
+        pool = wb._salesplan_pool = _StylePool(wb, ws, cached)
     pool.ws = ws
-    ws._values_to_row = _fast_values_to_row
-    ws._get_writer()                       # writes the sheet head (cols, views) now
-    try:
-        import lxml  # noqa: F401
-        ws._writer.write_row = _make_row_writer(ws)
-    except ImportError:  # pragma: no cover - lxml is optional; openpyxl's writer still works
-        pass
+    install(ws)
     cells = m.cells
     last = max(cells) if cells else 0
     append = ws.append
-    mk = pool.cell
+    entry = pool.entry
     for r in range(1, last + 1):
         row = cells.get(r)
         if not row:
             append(())
             continue
-        append([mk(c, value, style, is_text) for c, (value, style, _key, is_text) in sorted(row.items())])
+        out = [entry(c, value, style, key, is_text) for c, (value, style, key, is_text) in sorted(row.items())]
+        append([e for e in out if e is not None])

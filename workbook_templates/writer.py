@@ -36,6 +36,7 @@ from salesplan.workbook_templates.sheets.region import build_region
 from salesplan.workbook_templates.sheets.risks import build_risks
 from salesplan.workbook_templates.sheets.statements import build_statements
 from salesplan.workbook_templates.context import LAYOUT_VERSION, Ctx
+from salesplan.workbook_templates.expect import cached_values
 from salesplan.workbook_templates.inputs import MergeReport, merge_inputs, read_inputs, read_registry
 from salesplan.xlsx import open_book as open_reader
 from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
@@ -132,7 +133,8 @@ def build_models(plan: Plan, *, lang: str | None = None, inputs: WorkbookInputs 
 def write_built(built: Built, path: str | Path) -> None:
     cfg = built.ctx.cfg
     render(built.models, path, protect=cfg.workbook.protect or built.ctx.regional, password=cfg.workbook.password,
-           defined_names=built.names, properties=built.properties, active=0)
+           defined_names=built.names, properties=built.properties, active=0,
+           cached=cached_values(built.ctx, built.by_role()))
 
 
 @dataclass

@@ -7,9 +7,11 @@ and :mod:`salesplan.workbook_templates.sheets.awards_inputs`.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from salesplan.engine.actuals.basis import DealBasis
 from salesplan.engine.actuals.cells import BLANK_DATE, fen_to_yuan, later_duplicates, num, present, text
-from salesplan.engine.actuals.payouts import Payouts
+from salesplan.engine.actuals.payouts import Payouts, statement_rows
 
 __all__ = ["awards_inputs_values", "incentive_values", "ranking_key", "PAY_FIELDS"]
 
@@ -95,7 +97,7 @@ def ranking_key(out: dict, k: tuple, tiebreak) -> tuple:
 
 def incentive_values(plan, inputs, basis: DealBasis, pay: Payouts, slots, out: dict) -> None:
     n_tiers = len(plan.config.commission.tiers)
-    st = pay.bonus.statements.set_index(["region", "rep"]) if len(pay.bonus.statements) else None
+    st = statement_rows(pay)
     later = later_duplicates(slots)
     champ = pay.bonus.champion
     rows_of: dict[tuple[str, str], list[int]] = {}
@@ -109,7 +111,7 @@ def incentive_values(plan, inputs, basis: DealBasis, pay: Payouts, slots, out: d
             _blank_row(out, k, n_tiers)
         else:
             key = (r, text(row.name))
-            _paid_row(out, k, st.loc[key], rows_of.get(key, []), inputs, basis, pay, n_tiers)
+            _paid_row(out, k, st[key], rows_of.get(key, []), inputs, basis, pay, n_tiers)
             out[k + ("h_kpi",)] = out[("rep", r, i, "kpi_score")]
             out[k + ("champion",)] = champ is not None and (champ.region, champ.rep) == key
     tiebreak = plan.config.awards.champion_tiebreak
@@ -117,7 +119,7 @@ def incentive_values(plan, inputs, basis: DealBasis, pay: Payouts, slots, out: d
     cands = sorted(ranking_key(out, k, tiebreak) for k in named if out[k + ("deal_count",)])
     for k in named:
         mine = ranking_key(out, k, tiebreak)
-        out[k + ("better",)] = sum(1 for c in cands if c < mine)
+        out[k + ("better",)] = bisect_left(cands, mine)      # candidates ranked ahead (cands sorted)
     for f in PAY_FIELDS + tuple(f"tier:{t}" for t in range(n_tiers)):
         vals = [out[k + (f,)] for k in named]
         out[("team", f)] = sum(vals) if f == "deal_count" else fen_to_yuan(vals)

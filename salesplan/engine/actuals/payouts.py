@@ -18,7 +18,7 @@ from salesplan.engine.actuals.region import Roster
 from salesplan.engine.awards import first_deals
 from salesplan.engine.bonuses import BonusResult, compute_bonuses
 
-__all__ = ["Payouts", "payouts", "quiz_valid", "referral_valid"]
+__all__ = ["Payouts", "payouts", "quiz_valid", "referral_valid", "statement_rows"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,13 @@ class Payouts:
     flags: dict[int, frozenset[str]]             # deal row -> R9 flag codes
     quiz_ok: tuple[bool, ...]
     referral_ok: tuple[bool, ...]
+
+
+def statement_rows(pay: Payouts) -> dict[tuple[str, str], dict]:
+    """The engine's statement of each (region, rep) as a plain dict (per-rep pandas indexing is slow)."""
+    st = pay.bonus.statements
+    cols = list(st.columns)
+    return {(r["region"], r["rep"]): r for r in (dict(zip(cols, v)) for v in zip(*(st[c].tolist() for c in cols)))}
 
 
 def quiz_valid(plan, q, rep_keys) -> bool:

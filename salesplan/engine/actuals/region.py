@@ -62,7 +62,12 @@ def weight_split(total: int, reps) -> Split:
     S = sum(W)
     q = tuple((total * w) // S if S else 0 for w in W)
     rem = tuple(total * w - qi * S for w, qi in zip(W, q))
-    rank = tuple(sum(1 for x in rem if x > rem[i]) + sum(1 for x in rem[:i] if x == rem[i]) for i in range(len(rem)))
+    # rank = remainders larger + equal ones earlier = the place in the (largest first, earlier first) order
+    order = sorted(range(len(rem)), key=lambda i: (-rem[i], i))
+    rank_of = [0] * len(rem)
+    for place, i in enumerate(order):
+        rank_of[i] = place
+    rank = tuple(rank_of)
     target = tuple(largest_remainder(total, W)) if S else (0,) * len(W)
     return Split(W, S, q, rem, rank, total - sum(q), target)
 
@@ -71,29 +76,35 @@ def _kpi_target(kw, focus_target: float | None) -> float | None:
     return focus_target if kw.key == "focus" else float(kw.target)
 
 
-def _score_one(actual: float | None, target: float | None, scoring: str, cap: float) -> float:
-    if actual is None or target is None or target <= 0:
-        return 0.0
-    return float(score_curve([actual], target, scoring, cap)[0])
-
-
-def _kpi(out: dict, k: tuple, row, att: float, table, focus_t, score_max: float) -> float:
-    """Per-KPI scores and the weighted KPI score of one rep (the engine's kpi_scores)."""
-    actual_row = []
+def _kpi(out: dict, named: list[tuple[tuple, object, float]], table, focus_t, score_max: float) -> list[float]:
+    """Per-KPI scores and the weighted KPI score of the named reps ``(key, row, attainment)`` —
+    the engine's score_curve / kpi_scores, one call per KPI for the whole region."""
+    actual_cols = []
     for kw in table:
-        if kw.key == COMPLETION_KEY:
-            a = att
-            out[k + ("kpi:" + kw.key,)] = att
-        else:
-            a = num(row.kpi.get(kw.key))
-        actual_row.append(np.nan if a is None else a)
-        out[k + ("score:" + kw.key,)] = _score_one(a, _kpi_target(kw, focus_t), kw.scoring, float(kw.cap))
+        col = []
+        for k, row, att in named:
+            if kw.key == COMPLETION_KEY:
+                a = att
+                out[k + ("kpi:" + kw.key,)] = att
+            else:
+                a = num(row.kpi.get(kw.key))
+            col.append(np.nan if a is None else a)
+        t = _kpi_target(kw, focus_t)
+        scores = (score_curve(col, t, kw.scoring, float(kw.cap)) if t is not None and t > 0 and col
+                  else [0.0] * len(col))
+        for (k, _, _), sc in zip(named, scores):
+            out[k + ("score:" + kw.key,)] = float(sc)
+        actual_cols.append(col)
     ts = [_kpi_target(kw, focus_t) for kw in table]
+    if not named:
+        return []
     if all(t is not None and t > 0 for t in ts):
-        return float(kpi_scores(np.array([actual_row]), ts, [kw.weight for kw in table],
-                                [kw.scoring for kw in table], [kw.cap for kw in table], score_max)[0])
+        rows = np.array(actual_cols, dtype=float).T.reshape(len(named), len(table))
+        return [float(x) for x in kpi_scores(rows, ts, [kw.weight for kw in table], [kw.scoring for kw in table],
+                                             [kw.cap for kw in table], score_max)]
     # a non-positive focus target: score what can be scored (the sheet does the same)
-    return min(score_max, score_max * sum(float(kw.weight) * (out[k + ("score:" + kw.key,)] or 0) for kw in table))
+    return [min(score_max, score_max * sum(float(kw.weight) * (out[k + ("score:" + kw.key,)] or 0) for kw in table))
+            for k, _, _ in named]
 
 
 def _blank_rep(out: dict, k: tuple, table) -> None:
@@ -128,8 +139,8 @@ def region_reps(plan, inputs, region, basis: DealBasis, out: dict) -> Roster:
     revenue = basis.revenue_fen()
     focus_t = num(rin.focus_target)
     score_max = float(cfg.weights.score_max)
-    scores = []
     roster = Roster({}, {})
+    named = []
     for i, row in enumerate(rin.reps):
         k = ("rep", name, i)
         out[k + ("W",)], out[k + ("q",)], out[k + ("rem",)], out[k + ("rank",)] = (
@@ -144,11 +155,13 @@ def region_reps(plan, inputs, region, basis: DealBasis, out: dict) -> Roster:
         out[k + ("name",)] = rep
         out[k + ("new_hire",)] = YES if yes(row.new_hire) else NO
         out[k + ("target",)], out[k + ("revenue",)], out[k + ("attainment",)] = target, rev, att
-        total = _kpi(out, k, row, att, table, focus_t, score_max)
+        named.append((k, row, att))
+    scores = _kpi(out, named, table, focus_t, score_max)
+    for (k, row, _), total in zip(named, scores):
         out[k + ("kpi_score",)] = total
-        roster.targets.setdefault((name, rep), target)      # a duplicated name: the FIRST slot counts
+        rep = out[k + ("name",)]
+        roster.targets.setdefault((name, rep), out[k + ("target",)])   # a duplicated name: the FIRST slot counts
         roster.kpi.setdefault((name, rep), total)
-        scores.append(total)
         _coaching(out, k, row, cfg.coaching)
     _summary(out, name, rin.reps, scores)
     return roster

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from salesplan.engine.actuals.basis import DealBasis
 from salesplan.engine.actuals.cells import fen_to_yuan, later_duplicates, num, present, text
-from salesplan.engine.actuals.payouts import Payouts
+from salesplan.engine.actuals.payouts import Payouts, statement_rows
 
 __all__ = ["statement_lines", "statement_reps", "reconciliation", "line_order"]
 
@@ -84,7 +84,7 @@ def _line(out: dict, s: tuple, x: int, d, basis: DealBasis, pay: Payouts, n_t: i
 
 def statement_reps(inputs, basis: DealBasis, pay: Payouts, slots, order: list[int], out: dict) -> None:
     """One summary row per rep slot (the engine's statement; later slots of a repeated name show 0)."""
-    st = pay.bonus.statements.set_index(["region", "rep"]) if len(pay.bonus.statements) else None
+    st = statement_rows(pay)
     later = later_duplicates(slots)
     count: dict[tuple[str, str], int] = {}
     for x in order:
@@ -100,7 +100,7 @@ def statement_reps(inputs, basis: DealBasis, pay: Payouts, slots, order: list[in
                 out[s + (f,)] = None
         else:
             key = (r, text(row.name))
-            _rep(out, s, st.loc[key], count.get(key, 0), row, inputs, key, out[("inc", r, i, "payout_fen")])
+            _rep(out, s, st[key], count.get(key, 0), row, inputs, key, out[("inc", r, i, "payout_fen")])
 
 
 def _rep(out: dict, s: tuple, srow, n_deals: int, row, inputs, key, inc_payout_fen: int) -> None:
