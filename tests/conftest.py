@@ -17,6 +17,15 @@ def default_config():
     return load_config(None, month="2026-12")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _throwaway_history(tmp_path_factory):
+    """No test reads or writes the user's own history store (commands default to a per-user
+    SQLite file): the session gets a throwaway one; tests that need their own set SALESPLAN_DB."""
+    import os
+    os.environ["SALESPLAN_DB"] = str(tmp_path_factory.mktemp("history") / "history.sqlite3")
+    yield
+
+
 @pytest.fixture(scope="session")
 def recalculated_plans(tmp_path_factory):
     """Seven generated workbooks recalculated by LibreOffice in ONE soffice call, shared by the session.

@@ -60,13 +60,13 @@ class Runner:
         self.cwd = cwd
         self.commands: set[str] = set()
 
-    def __call__(self, *args: str, ok: tuple[int, ...] = (0,)) -> str:
+    def __call__(self, *args: str, ok: tuple[int, ...] = (0,), stream: str = "stdout") -> str:
         self.commands.add(" ".join(a for a in args[:2] if not a.startswith("-")))
         r = subprocess.run([self.exe, *args], cwd=self.cwd, env=_env(), capture_output=True, text=True,
                            timeout=300)
         assert r.returncode in ok, f"salesplan {' '.join(args)} exited {r.returncode}:\n{r.stdout}\n{r.stderr}"
         assert "Traceback" not in r.stderr, r.stderr
-        return r.stdout
+        return r.stderr if stream == "stderr" else r.stdout
 
 
 def _readme_commands() -> set[str]:
@@ -97,7 +97,8 @@ def test_readme_commands_after_a_plain_install(venv, tmp_path):
 
     run = Runner(venv, tmp_path)
     assert "generate" in run("--help")
-    for cmd in ("plan", "config", "generate", "deals", "split", "consolidate", "announce", "calendar", "addin"):
+    for cmd in ("plan", "config", "generate", "deals", "split", "consolidate", "announce", "calendar", "addin",
+                "gap", "whatif", "scenario", "close", "reopen", "history", "diff", "statement"):
         assert "usage:" in run(cmd, "--help")
 
     # Configuring a month
@@ -121,6 +122,20 @@ def test_readme_commands_after_a_plain_install(venv, tmp_path):
     assert list((tmp_path / "announce").glob("*.pdf"))
     run("calendar", plan, "-o", "month.ics")
     assert (tmp_path / "month.ics").read_text("utf-8").startswith("BEGIN:VCALENDAR")
+    run("deals", "template", "-o", "crm-template.csv")
+    assert (tmp_path / "crm-template.csv").read_text("utf-8-sig").startswith("成交日期,")
+
+    # What it takes (the default plan names no reps yet: the regions' gaps, a clear refusal for a rep)
+    assert '"working_days_left"' in run("gap", plan, "--as-of", "2027-01-15", "--format", "json")
+    assert "钱东一" in run("whatif", plan, "--deal", "钱东一=10000", ok=(2,), stream="stderr")
+    assert "基准" in run("scenario", "--month", "2027-01", "--strategy", "B")
+    run("announce", plan, "--gap", "-o", "announce")
+    assert list((tmp_path / "announce").glob("冲刺-*"))
+
+    # Closing the month: refused while a deal pays nobody (every reason listed), history stays empty
+    db = str(tmp_path / "history.sqlite3")
+    assert "cannot be closed" in run("close", plan, "--by", "财务", "--db", db, ok=(2,), stream="stderr")
+    assert "no month closed" in run("history", "--db", db)
 
     # The add-in (built on any OS; install shown for Windows from here)
     run("addin", "build", "-o", "SalesPlan.xlam")
