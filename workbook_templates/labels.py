@@ -107,9 +107,9 @@ _L: dict[str, tuple[str, str]] = {
     "unit": ("单位", "Unit"),
     "final_tables": ("R7 各区域最终权重表", "R7 Final weight table per region"),
     "scoring_rules": ("计分规则", "Scoring rules"),
-    "rule_linear": ("linear：实际/目标，封顶（默认120%）", "linear: actual/target, capped (default 120%)"),
-    "rule_threshold": ("threshold：达到目标得满分，否则 实际/目标", "threshold: full score at or above target, else actual/target"),
-    "rule_lower": ("lower_is_better：目标/实际，封顶；实际为0得封顶分", "lower_is_better: target/actual, capped; 0 earns the cap"),
+    "rule_linear": ("线性：实际/目标，封顶（默认120%）", "linear: actual/target, capped (default 120%)"),
+    "rule_threshold": ("达标制：达到目标得满分，否则 实际/目标", "threshold: full score at or above target, else actual/target"),
+    "rule_lower": ("越低越好：目标/实际，封顶；实际为0得封顶分", "lower_is_better: target/actual, capped; 0 earns the cap"),
     "rule_total": ("KPI得分 = min(满分, 满分 × Σ 权重 × 单项得分)；未填写的实际值得0分。",
                    "KPI score = min(max, max × Σ weight × score); a blank actual scores 0."),
     # region tab
@@ -324,6 +324,29 @@ GUIDE_ROWS = {
 WEEKDAYS = (("一", "二", "三", "四", "五", "六", "日"), ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"))
 
 
+# Choice settings typed in 设置 as words of the workbook's language; the configuration keeps the codes.
+CHOICES: dict[str, dict[str, tuple[str, str]]] = {
+    "scoring": {"linear": ("线性", "linear"), "threshold": ("达标制", "threshold"),
+                "lower_is_better": ("越低越好", "lower_is_better")},
+    "unit": {"count": ("个数", "count"), "rate": ("比率", "rate"), "hours": ("小时", "hours"), "yuan": ("元", "yuan")},
+}
+CHOICE_FIELDS = {"scoring": "scoring", "focus_scoring": "scoring", "unit": "unit"}
+for _choices in CHOICES.values():
+    _L.update(_choices)
+del _choices
+
+
+def choice_code(field_name: str, value):
+    """The configuration code of a 设置 choice cell (either language's word, or the code itself)."""
+    choices = CHOICES.get(CHOICE_FIELDS.get(field_name, ""))
+    if choices is None or not isinstance(value, str):
+        return value
+    for code, words in choices.items():
+        if value.strip() in words:
+            return code
+    return value
+
+
 class Labels:
     def __init__(self, lang: str = "zh"):
         if lang not in ("zh", "en"):
@@ -336,6 +359,10 @@ class Labels:
 
     def sheet(self, role: str) -> str:
         return SHEETS[role][self.i]
+
+    def choices(self, kind: str) -> str:
+        """A 设置 choice cell's list validation: ``choice:word,word`` in this language."""
+        return "choice:" + ",".join(w[self.i] for w in CHOICES[kind].values())
 
     def pick(self, zh: str, en: str) -> str:
         return zh if self.i == 0 else en

@@ -3,6 +3,7 @@ calendar, KPI考核 KPI. Plan figures are values from ``compute_plan``; totals a
 formulas that the recalculation test checks against the engine's totals."""
 from __future__ import annotations
 
+from salesplan.engine.notices import notice
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.labels import GUIDE_ROWS
 from salesplan.workbook_templates.model import COL, SheetModel, ref
@@ -29,11 +30,11 @@ def build_guide(ctx: Ctx) -> SheetModel:
                             f"are decided in the master."), "banner")
         r += 1
     for a in plan.alerts:
-        m.text(r, 1, "⚠ " + a.message, "banner")
+        m.text(r, 1, "⚠ " + notice(plan, a, ctx.lang), "banner")
         r += 1
     for w in plan.warnings:
         if w.code != "kpi_weights_not_100":
-            m.text(r, 1, "⚠ " + w.message, "banner")
+            m.text(r, 1, "⚠ " + notice(plan, w, ctx.lang), "banner")
             r += 1
     r += 1
     for c, h in enumerate((L("guide_sheet"), L("guide_purpose"), L("guide_who")), 1):
@@ -192,7 +193,7 @@ def build_calendar(ctx: Ctx) -> SheetModel:
         r += 1
     for w in plan.warnings:
         if w.code == "holidays_estimated":
-            m.text(r, 1, "⚠ " + w.message, "banner")
+            m.text(r, 1, "⚠ " + notice(plan, w, ctx.lang), "banner")
             r += 1
     m.put(r, 1, L("phase_split_note"), "note")
     r += 2
@@ -292,7 +293,7 @@ def build_kpi(ctx: Ctx) -> SheetModel:
         m.f(r, 2, f"={s['name']}", "text", ("lit", k.name))
         m.f(r, 3, f"={s['effective']}", "pct", ("lit", float(k.weight)))
         m.f(r, 4, f"={s['target']}", _pct_style(k.unit), ("lit", float(k.target)))
-        m.f(r, 5, f"={s['scoring']}", "text", ("lit", k.scoring))
+        m.f(r, 5, f"={s['scoring']}", "text", ("lit", L(k.scoring)))
         m.f(r, 6, f"={s['cap']}", "pct", ("lit", float(k.cap)))
         r += 1
     m.put(r, 2, L("total"), "label")
@@ -317,7 +318,8 @@ def build_kpi(ctx: Ctx) -> SheetModel:
             m.put(r, 4, float(kw.weight), "pct")
             m.f(r, 5, f"={ref(g.sheet, g.r_param0 + 1, g.kpi_col(i))}", _pct_style(kw.unit),
                 ("param", rg.name, kw.key, "target"))
-            m.f(r, 6, f"={ref(g.sheet, g.r_param0 + 2, g.kpi_col(i))}", "text", ("param", rg.name, kw.key, "scoring"))
+            m.f(r, 6, f"={ref(g.sheet, g.r_param0 + 2, g.kpi_col(i))}", "text",
+                ("label", ("param", rg.name, kw.key, "scoring")))
             m.f(r, 7, f"={ref(g.sheet, g.r_param0 + 3, g.kpi_col(i))}", "pct", ("param", rg.name, kw.key, "cap"))
             r += 1
         m.put(r, 2, L("total"), "label")

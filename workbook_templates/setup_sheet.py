@@ -21,6 +21,7 @@ from salesplan.workbook_templates.model import COL, SheetModel, Validation, ref
 
 C_LABEL, C_VAL, C_MARK, C_NOTE = 1, 2, 3, 4
 C_KEY, C_CHANGED, C_MIRROR0 = 12, 13, 14     # mirror of column c lives in C_MIRROR0 + c
+C_PPM = C_MIRROR0 + 13                          # hidden: tier start and rate in ppm (the formulas' integers)
 EXTRA_ROWS = {"products": 3, "regions": 2, "kpis": 2, "tiers": 2, "extra_holidays": 8, "extra_workdays": 6}
 
 
@@ -259,7 +260,7 @@ class SetupBuilder:
         for k, dv in self.dvs.items():
             m.validate(dv)
         m.widths.update({1: 38, 2: 16, 3: 14, 4: 14, 5: 12, 6: 12, 7: 12, 8: 12, 9: 10, 10: 10, 11: 4, 12: 30, 13: 9})
-        for c in range(C_MIRROR0 + 1, C_MIRROR0 + 12):
+        for c in (*range(C_MIRROR0 + 1, C_MIRROR0 + 12), C_PPM, C_PPM + 1):
             m.hidden_cols.add(c)
         m.freeze = "A6"
         m.print_area = f"A1:{COL(C_KEY)}{self.row}"
@@ -355,7 +356,7 @@ class SetupBuilder:
             self.input(r, 3, reg.revenue if reg else None, "in_money", "money")
             self.input(r, 4, reg.focus_kpi if reg else None, "in_text", "text")
             self.input(r, 5, float(reg.focus_weight) if reg else None, "in_pct", "pct")
-            self.input(r, 6, reg.focus_scoring if reg else None, "as_text", "choice:linear,threshold,lower_is_better")
+            self.input(r, 6, L(reg.focus_scoring) if reg else None, "as_text", L.choices("scoring"))
             cols = [1, 2, 3, 4, 5, 6]
             if reg:
                 g = ctx.region_geom[reg.name]
@@ -402,9 +403,9 @@ class SetupBuilder:
                 ("lit", eff))
             tstyle, tkind = ("in_pct", "pct") if (k and k.unit == "rate") else ("in_dec", "dec")
             self.input(r, 7, (float(k.target) if k else None), tstyle, tkind)
-            self.input(r, 8, k.scoring if k else None, "as_text", "choice:linear,threshold,lower_is_better")
+            self.input(r, 8, L(k.scoring) if k else None, "as_text", L.choices("scoring"))
             self.input(r, 9, float(k.cap) if k else None, "as_pct", "dec")
-            self.input(r, 10, k.unit if k else None, "in_text", "choice:count,rate,hours,yuan")
+            self.input(r, 10, L(k.unit) if k else None, "in_text", L.choices("unit"))
             self.changed_flag(r, [1, 2, 3, 4, 5, 7, 8, 9, 10])
             m.text(r, C_KEY, "kpis", "helper")
             if k:
@@ -423,21 +424,20 @@ class SetupBuilder:
     def table_tiers(self):
         L, m, cfg, ctx = self.L, self.m, self.ctx.cfg, self.ctx
         self.table_header("sec_r8c", "tiers", [("from", L.pick("起点（完成率）", "From (attainment)"), "A"),
-                                                ("rate", L.pick("提成比例", "Rate"), "A"),
-                                                ("from_ppm", "from ppm", ""), ("rate_ppm", "rate ppm", "")])
+                                                ("rate", L.pick("提成比例", "Rate"), "A")])
         ppm = tier_ppm(cfg.commission.tiers)
         for i, t in enumerate(list(cfg.commission.tiers) + [None] * EXTRA_ROWS["tiers"]):
             r = self.row
             self.input(r, 1, float(t.start) if t else None, "as_pct", "dec")
             self.input(r, 2, float(t.rate) if t else None, "as_pct", "pct")
-            m.f(r, 3, f'=IF(ISNUMBER(A{r}),ROUND(A{r}*1000000,0),"")', "helper",
+            m.f(r, C_PPM, f'=IF(ISNUMBER(A{r}),ROUND(A{r}*1000000,0),"")', "helper",
                 ("lit", ppm[i][0] if t else None))
-            m.f(r, 4, f'=IF(ISNUMBER(B{r}),ROUND(B{r}*1000000,0),"")', "helper",
+            m.f(r, C_PPM + 1, f'=IF(ISNUMBER(B{r}),ROUND(B{r}*1000000,0),"")', "helper",
                 ("lit", ppm[i][1] if t else None))
             self.changed_flag(r, [1, 2])
             m.text(r, C_KEY, "tiers", "helper")
             if t:
-                ctx.tier_refs.append((self.name_ref(r, 3), self.name_ref(r, 4)))
+                ctx.tier_refs.append((self.name_ref(r, C_PPM), self.name_ref(r, C_PPM + 1)))
                 ctx.names[f"SP_Tier{i + 1}From"] = self.name_ref(r, 1)
                 ctx.names[f"SP_Tier{i + 1}Rate"] = self.name_ref(r, 2)
             self.row += 1

@@ -219,13 +219,13 @@ class _RegionTab:
             if kw.key == "focus":
                 m.f(p0 + 1, col, f"={focus_ref}", "dec", ("param", name, kw.key, "target"))
                 m.f(p0 + 2, col, f"={ctx.setup_region[name]['focus_scoring']}", "text",
-                    ("param", name, kw.key, "scoring"))
+                    ("label", ("param", name, kw.key, "scoring")))
                 m.put(p0 + 3, col, float(kw.cap), "pct")
             else:
                 s = ctx.setup_kpi[kw.key]
                 m.f(p0 + 1, col, f"={s['target']}", "pct" if kw.unit == "rate" else "dec",
                     ("param", name, kw.key, "target"))
-                m.f(p0 + 2, col, f"={s['scoring']}", "text", ("param", name, kw.key, "scoring"))
+                m.f(p0 + 2, col, f"={s['scoring']}", "text", ("label", ("param", name, kw.key, "scoring")))
                 m.f(p0 + 3, col, f"={s['cap']}", "pct", ("param", name, kw.key, "cap"))
         W, Q = COL(rc["W"]), COL(rc["q"])
         m.put(p0, rc["rank"], "S", "helper")
@@ -319,7 +319,8 @@ class _RegionTab:
             a = f"MAX({x},0)"
             m.f(r, g.score_col(j),
                 f'=IF({blank},"",IF(AND(ISNUMBER({x}),ISNUMBER({t}),N({t})>0),'
-                f'IF({s_}="linear",MIN({a}/{t},{cap}),IF({s_}="threshold",IF({a}>={t},1,{a}/{t}),'
+                f'IF({s_}="{self.ctx.L("linear")}",MIN({a}/{t},{cap}),'
+                f'IF({s_}="{self.ctx.L("threshold")}",IF({a}>={t},1,{a}/{t}),'
                 f'IF({a}>0,MIN({t}/{a},{cap}),{cap}))),0))', "score", k + ("score:" + kw.key,))
         kf, kl = COL(g.kpi_col(0)), COL(g.kpi_col(len(g.table) - 1))
         sf, sl = COL(g.score_col(0)), COL(g.score_col(len(g.table) - 1))
