@@ -179,7 +179,7 @@ _L: dict[str, tuple[str, str]] = {
     "deal_commission": ("本单提成", "Deal commission"),
     "first_new": ("新客户首单", "New customer's first deal"),
     "breakthrough": ("重大突破奖", "Breakthrough award"),
-    "conquest": ("新客户conquest奖", "Conquest award"),
+    "conquest": ("新客户攻克奖", "Conquest award"),
     "flag_report": ("R9 ≥200万立即上报", "R9 report ≥ ¥2M"),
     "flag_discount": ("R9 折扣低于底线", "R9 discount below floor"),
     "flag_support": ("R9 技术支持优先", "R9 support priority"),

@@ -7,6 +7,7 @@ from salesplan.engine.notices import notice
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.labels import GUIDE_ROWS
 from salesplan.workbook_templates.model import COL, SheetModel, ref
+from salesplan.workbook_templates.sheets.common import print_setup
 
 
 def _pct_style(unit: str) -> str:
@@ -15,7 +16,7 @@ def _pct_style(unit: str) -> str:
 
 def build_guide(ctx: Ctx) -> SheetModel:
     L, plan, cfg = ctx.L, ctx.plan, ctx.cfg
-    m = SheetModel(ctx.sheet["guide"], "guide", landscape=False)
+    m = SheetModel(ctx.sheet["guide"], "guide")
     m.put(1, 1, f"{L('title')} — {cfg.month}", "title")
     m.put(2, 1, L("input_hint"), "note")
     m.f(3, 1, f"={ctx.banners['weights']}", "banner", ("lit", _weights_banner(ctx)))
@@ -75,7 +76,7 @@ def build_guide(ctx: Ctx) -> SheetModel:
             m.text(r, 3, (e.time + " " if e.time else "") + L.pick(e.name_zh, e.name_en), "text")
             r += 1
     m.widths.update({1: 22, 2: 70, 3: 30})
-    m.print_area = f"A1:C{r}"
+    print_setup(ctx, m, 3, r - 1, landscape=False)
     return m
 
 
@@ -177,7 +178,7 @@ def build_targets(ctx: Ctx) -> SheetModel:
     m.put(r, 1, L("region_nc"), "note")
     m.widths.update({1: 30, 2: 16, 3: 16, 4: 16, 5: 16, 6: 16, 7: 16})
     m.freeze = "A3"
-    m.print_area = f"A1:{COL(max(5, 2 + P))}{r}"
+    print_setup(ctx, m, max(5, 2 + P), r)
     return m
 
 
@@ -270,7 +271,7 @@ def build_calendar(ctx: Ctx) -> SheetModel:
         m.widths[7 + j] = 13
     m.widths[7 + len(regions)] = 60
     m.freeze = "A2"
-    m.print_area = f"A1:{COL(last_col)}{r}"
+    print_setup(ctx, m, last_col, r, title_cols="A:B")
     return m
 
 
@@ -333,5 +334,5 @@ def build_kpi(ctx: Ctx) -> SheetModel:
         r += 1
     m.widths.update({1: 16, 2: 26, 3: 12, 4: 12, 5: 12, 6: 16, 7: 10})
     m.freeze = "A4"
-    m.print_area = f"A1:G{r}"
+    print_setup(ctx, m, 7, r - 1, landscape=False)
     return m

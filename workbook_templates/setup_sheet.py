@@ -18,6 +18,7 @@ from salesplan.inputs import spec as input_spec
 from salesplan.engine.kpi import base_weight_total
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.model import COL, SheetModel, Validation, ref
+from salesplan.workbook_templates.sheets.common import print_setup
 
 C_LABEL, C_VAL, C_MARK, C_NOTE = 1, 2, 3, 4
 C_KEY, C_CHANGED, C_MIRROR0 = 12, 13, 14     # mirror of column c lives in C_MIRROR0 + c
@@ -68,13 +69,13 @@ SCALARS = [
     ("awards.champion_prize_value", "冠军奖金折现（¥）", "Champion prize cash value", "money", "SP_ChampionPrizeValue"),
     ("awards.champion_tiebreak", "冠军并列规则（kpi_score, earliest_total_date）", "Champion tie-break",
      "text", None),
-    ("awards.conquest_amount", "新客户conquest奖（每家）", "Conquest award per customer", "money", "SP_ConquestAmount"),
-    ("awards.conquest_threshold", "conquest首单门槛（>）", "Conquest first-deal threshold (>)", "money",
+    ("awards.conquest_amount", "新客户攻克奖（每家）", "Conquest award per customer", "money", "SP_ConquestAmount"),
+    ("awards.conquest_threshold", "新客户攻克奖首单门槛（>）", "Conquest first-deal threshold (>)", "money",
      "SP_ConquestThreshold"),
     ("awards.breakthrough_amount", "重大突破奖", "Breakthrough award", "money", "SP_BreakthroughAmount"),
     ("awards.breakthrough_threshold", "重大突破首签门槛（>）", "Breakthrough threshold (>)", "money",
      "SP_BreakthroughThreshold"),
-    ("awards.stack_breakthrough_and_conquest", "重大突破与conquest可叠加", "Stack breakthrough and conquest", "bool",
+    ("awards.stack_breakthrough_and_conquest", "重大突破与新客户攻克奖可叠加", "Stack breakthrough and conquest", "bool",
      "SP_StackAwards"),
     ("awards.retention_max_churn", "客户留存：年自然流失率≤", "Retention: annual churn ≤", "pct",
      "SP_RetentionMaxChurn"),
@@ -246,6 +247,7 @@ class SetupBuilder:
             self.scalar_row(key, L.pick(zh, en), _value(cfg, key), kind, name, key in assumptions)
         self.other_fields({k[0] for k in SCALARS})
         self.banner_rows()
+        last_printed = self.row - 1            # the version rows below are for the tools, not paper
         self.row += 1
         m.put(self.row, 1, L("sec_meta"), "section")
         self.row += 1
@@ -263,8 +265,8 @@ class SetupBuilder:
         for c in (*range(C_MIRROR0 + 1, C_MIRROR0 + 12), C_PPM, C_PPM + 1):
             m.hidden_cols.add(c)
         m.freeze = "A6"
-        m.print_area = f"A1:{COL(C_KEY)}{self.row}"
-        m.print_title_rows = "5:5"
+        # printed: the items, values and tables (A:J); the config keys and change marks are for regeneration
+        print_setup(ctx, m, 10, last_printed, title_rows="5:5")
         return m
 
     def other_fields(self, covered: set[str]) -> None:

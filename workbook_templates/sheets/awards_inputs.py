@@ -7,7 +7,7 @@ from salesplan.inputs.model import quiz_weeks
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.inputs import InputTable
 from salesplan.workbook_templates.model import COL, SheetModel, ref, rng
-from salesplan.workbook_templates.sheets.common import flag_cf, msg, validate
+from salesplan.workbook_templates.sheets.common import flag_cf, msg, print_setup, validate
 
 
 def build_awards_inputs(ctx: Ctx) -> SheetModel:
@@ -83,8 +83,7 @@ def build_awards_inputs(ctx: Ctx) -> SheetModel:
         for f in ("level", "amount"):
             validate(ctx, m, "referrals", f, [f"{COL(fc[f])}{f0}:{COL(fc[f])}{fN}"])
     m.widths.update({1: 8, 2: 16, 3: 14, 4: 12, 5: 16, 6: 26, 7: 10, 8: 14})
-    m.landscape = False
     m.freeze = "A4"
-    m.print_area = f"A1:{COL(max(qc['flag'], fc['award']))}{r}"
+    print_setup(ctx, m, max(qc['flag'], fc['award']), r, landscape=False)
     ctx.names["SP_ReferralTotal"] = ref(g.sheet, r, fc["award"])
     return m

@@ -5,11 +5,11 @@ summary cells, ``region_phases`` for the phase table and its month totals).
 """
 from __future__ import annotations
 
-from salesplan.engine.actuals.cells import COMPLETION_KEY, YES
+from salesplan.engine.actuals.cells import COMPLETION_KEY, YES, present
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.inputs import InputTable
 from salesplan.workbook_templates.model import COL, SheetModel, quote_sheet, ref, rng
-from salesplan.workbook_templates.sheets.common import flag_cf, msg, red_if, validate
+from salesplan.workbook_templates.sheets.common import flag_cf, msg, print_setup, red_if, validate
 
 
 def build_region(ctx: Ctx, region) -> SheetModel:
@@ -355,7 +355,10 @@ class _RegionTab:
         m.f(*c["dup_flag"], f'=IF({self.at("dup_names")}>0,"{msg(ctx, "dup")}","")', "flag",
             ("flag", ("region", name, "dup_flag"), msg(ctx, "dup")))
         m.freeze = "C5"
-        m.print_area = f"A1:{COL(max(rc['churn'], pc['flag_inventory']))}{repN}"
+        # printed: up to the last named rep (blank slots are for typing, not paper); names and numbers repeat
+        named = [i for i, row in enumerate(ctx.inputs.regions[name].reps) if present(row.name)]
+        print_setup(ctx, m, max(rc["churn"], pc["flag_inventory"]), rep0 + named[-1] if named else g.r_rep_hdr,
+                    title_cols="A:B")
         n = list(ctx.region_sheet).index(name) + 1
         B = COL(rc["name"])
         ctx.names[f"SP_R{n}_FocusTarget"] = ref(g.sheet, *c["focus_target"])

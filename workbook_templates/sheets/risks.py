@@ -3,11 +3,11 @@
 Values: the flags of :mod:`salesplan.engine.actuals.region` and :mod:`salesplan.engine.actuals.deals`."""
 from __future__ import annotations
 
-from salesplan.engine.actuals.risks import risk_checks as engine_checks
+from salesplan.engine.actuals.risks import risk_checks as engine_checks, risk_flags
 from salesplan.engine.notices import notice
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.model import COL, SheetModel, ref
-from salesplan.workbook_templates.sheets.common import flag_cf, msg
+from salesplan.workbook_templates.sheets.common import flag_cf, msg, print_setup
 
 
 _LABEL = {"missed": "flag_missed", "complaint": "flag_complaint", "inventory": "flag_inventory", "dup": "flag_dup",
@@ -59,7 +59,7 @@ def build_risks(ctx: Ctx) -> SheetModel:
     r += 1
     for cc, t in enumerate(("#", L("rule"), L("check"), L("region"), L("where"), L("message")), 1):
         m.put(r, cc, t, "header")
-    m.print_title_rows = f"{r}:{r}"
+    list_hdr = r
     r += 1
     for k in range(1, n_list + 1):
         mt = f"MATCH({k},$G${reg0}:$G${regN},0)"
@@ -92,7 +92,9 @@ def build_risks(ctx: Ctx) -> SheetModel:
     m.freeze = "A3"
     # Print the triggered list only: the register below holds every possible check
     # (a thousand rows for the default plan) and would fill dozens of blank pages.
-    m.print_area = f"A1:F{reg_hdr - 2}"
+    n_flags = len(risk_flags(plan, ctx.inputs))
+    print_setup(ctx, m, 6, list_hdr + min(n_flags, n_list) + (1 if n_flags > n_list else 0),
+                title_rows=f"{list_hdr}:{list_hdr}")
     return m
 
 

@@ -42,9 +42,31 @@ def triggered(checks: list[RiskCheck], actuals: dict) -> list[RiskCheck]:
     return [c for c in checks if actuals.get(c.key)]
 
 
-def risk_flags(plan, inputs, actuals: dict | None = None) -> list[RiskCheck]:
-    """The triggered checks of ``inputs`` (the typed workbook) under ``plan``."""
-    if actuals is None:
-        from salesplan.engine.actuals import compute_actuals
-        actuals = compute_actuals(plan, inputs)
-    return triggered(risk_checks(plan, len(inputs.deals)), actuals)
+def risk_flags(plan, inputs) -> list[RiskCheck]:
+    """The triggered checks of ``inputs`` (the typed workbook) under ``plan``.
+
+    Only what the flags depend on is computed — the phase tables, the names on the region
+    tabs and the deals (the engine's ``deal_flags`` through the payouts' deal frame) —
+    not KPI scores or payouts, so it stays fast on a 5,000-rep plan; the tests check it
+    against :func:`compute_actuals` and the recalculated sheet.
+    """
+    from salesplan.engine.actuals.basis import deal_basis
+    from salesplan.engine.actuals.cells import later_duplicates, rep_slots
+    from salesplan.engine.actuals.payouts import _deals_frame, _flags
+    from salesplan.engine.actuals.region import region_phases
+    values: dict = {}
+    for region in plan.config.regions:
+        region_phases(plan, inputs, region, values)
+    for region, _slot in later_duplicates(rep_slots(plan, inputs)):
+        values[("region", region, "dup_flag")] = True
+    basis = deal_basis(plan, inputs)
+    flags = _flags(plan, inputs, basis, _deals_frame(inputs, basis))
+    for i, ok in enumerate(basis.valid):
+        for kind, _rule, flag in DEAL_CHECKS:
+            values[("deal", i, flag)] = ok and (not basis.known[i] if kind == "unknown" else
+                                                _DEAL_CODES[kind] in flags.get(i, ()))
+    return triggered(risk_checks(plan, len(inputs.deals)), values)
+
+
+_DEAL_CODES = {"report": "report_large_order", "support": "support_priority", "discount": "discount_below_floor",
+               "green": "green_channel"}
