@@ -7,7 +7,7 @@ from salesplan.inputs.model import quiz_weeks
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.inputs import InputTable
 from salesplan.workbook_templates.model import COL, SheetModel, ref, rng
-from salesplan.workbook_templates.sheets.common import flag_cf, msg, print_setup, validate
+from salesplan.workbook_templates.sheets.common import guard_payouts, flag_cf, msg, print_setup, validate
 
 
 def build_awards_inputs(ctx: Ctx) -> SheetModel:
@@ -85,5 +85,6 @@ def build_awards_inputs(ctx: Ctx) -> SheetModel:
     m.widths.update({1: 8, 2: 16, 3: 14, 4: 12, 5: 16, 6: 26, 7: 10, 8: 14})
     m.freeze = "A4"
     print_setup(ctx, m, max(qc['flag'], fc['award']), r, landscape=False)
+    guard_payouts(ctx, m)
     ctx.names["SP_ReferralTotal"] = ref(g.sheet, r, fc["award"])
     return m

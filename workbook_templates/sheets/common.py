@@ -83,3 +83,32 @@ def print_setup(ctx: Ctx, m: SheetModel, last_col: int, last_row: int, *, landsc
     m.page = PageSetup(landscape=landscape, area=f"A1:{COL(last_col)}{max(last_row, 1)}", title_rows=title_rows,
                        title_cols=title_cols, scale=scale, fit=fit, header=f"{title} · &A",
                        footer=ctx.L.pick("第 &P 页，共 &N 页", "Page &P of &N"))
+
+
+# Payout cells (their key's field): shown as "设置有误" while a setting in 设置 is invalid (SP_SettingsError)
+PAYOUT_FIELDS = frozenset({"commission", "breakthrough", "conquest", "retention", "quiz", "champion_prize", "payout",
+                           "total", "inc_payout", "award", "line_total", "running", "first_awards", "check"})
+
+
+def _is_payout(key) -> bool:
+    if not key:
+        return False
+    if key[0] == "label" and isinstance(key[1], tuple):
+        return key[1][0] == "recon"
+    if key[0] == "recon":
+        return True
+    last = key[-1]
+    return isinstance(last, str) and (last in PAYOUT_FIELDS or last.startswith("tier:"))
+
+
+def guard_payouts(ctx: Ctx, m: SheetModel) -> int:
+    """Every payout formula of ``m`` shows the settings error instead of a number while 设置 holds an
+    invalid setting (IF is lazy: nothing downstream computes with the text). Returns how many."""
+    bad = ctx.L("settings_invalid")
+    n = 0
+    for r, c, formula, key in list(m.formula_keys()):
+        if _is_payout(key):
+            value, style, k, is_text = m.cells[r][c]
+            m.cells[r][c] = (f'=IF(SP_SettingsError<>"","{bad}",{formula[1:]})', style, k, is_text)
+            n += 1
+    return n

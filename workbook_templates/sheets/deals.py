@@ -7,7 +7,7 @@ from salesplan.engine.actuals.cells import NO, YES, present
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.inputs import InputTable
 from salesplan.workbook_templates.model import COL, SheetModel, quote_sheet, rng
-from salesplan.workbook_templates.sheets.common import flag_cf, msg, print_setup, validate
+from salesplan.workbook_templates.sheets.common import guard_payouts, flag_cf, msg, print_setup, validate
 
 
 def build_deals(ctx: Ctx) -> SheetModel:
@@ -135,6 +135,7 @@ def build_deals(ctx: Ctx) -> SheetModel:
     # printed: the rows holding a deal (the blank rows below are for typing, not paper)
     typed = [i for i, row in enumerate(ctx.inputs.deals) if any(present(getattr(row, f)) for f in fields)]
     print_setup(ctx, m, c["unknown_flag"], d.row(typed[-1]) if typed else h, title_rows=f"{h}:{h}", title_cols="A:C")
+    guard_payouts(ctx, m)
     ctx.names["SP_DealsAmount"] = f"{quote_sheet(d.sheet)}!${H_}${r0}:${H_}${rN}"
     ctx.names["SP_DealsRep"] = f"{quote_sheet(d.sheet)}!${C_}${r0}:${C_}${rN}"
     return m

@@ -6,7 +6,7 @@ from __future__ import annotations
 from salesplan.engine.actuals.basis import deal_basis
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.model import COL, SheetModel, quote_sheet, ref, rng
-from salesplan.workbook_templates.sheets.common import print_setup, red_if
+from salesplan.workbook_templates.sheets.common import guard_payouts, print_setup, red_if
 
 
 def build_statements(ctx: Ctx) -> SheetModel:
@@ -174,4 +174,5 @@ def build_statements(ctx: Ctx) -> SheetModel:
     basis = deal_basis(ctx.plan, ctx.inputs)
     n_lines = sum(1 for ok, known in zip(basis.valid, basis.known) if ok and known)
     print_setup(ctx, m, g.last_col, l0 + n_lines - 1 if n_lines else h, title_rows=f"{h}:{h}", title_cols="A:B")
+    guard_payouts(ctx, m)
     return m
