@@ -76,7 +76,7 @@ def build_guide(ctx: Ctx) -> SheetModel:
             m.text(r, 3, (e.time + " " if e.time else "") + L.pick(e.name_zh, e.name_en), "text")
             r += 1
     m.widths.update({1: 22, 2: 70, 3: 30})
-    print_setup(ctx, m, 3, r - 1, landscape=False)
+    print_setup(ctx, m, 3, r - 1)
     return m
 
 
@@ -334,5 +334,5 @@ def build_kpi(ctx: Ctx) -> SheetModel:
         r += 1
     m.widths.update({1: 16, 2: 26, 3: 12, 4: 12, 5: 12, 6: 16, 7: 10})
     m.freeze = "A4"
-    print_setup(ctx, m, 7, r - 1, landscape=False)
+    print_setup(ctx, m, 7, r - 1)
     return m

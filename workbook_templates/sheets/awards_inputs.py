@@ -84,7 +84,7 @@ def build_awards_inputs(ctx: Ctx) -> SheetModel:
             validate(ctx, m, "referrals", f, [f"{COL(fc[f])}{f0}:{COL(fc[f])}{fN}"])
     m.widths.update({1: 8, 2: 16, 3: 14, 4: 12, 5: 16, 6: 26, 7: 10, 8: 14})
     m.freeze = "A4"
-    print_setup(ctx, m, max(qc['flag'], fc['award']), r, landscape=False)
+    print_setup(ctx, m, max(qc['flag'], fc['award']), r)
     guard_payouts(ctx, m)
     ctx.names["SP_ReferralTotal"] = ref(g.sheet, r, fc["award"])
     return m

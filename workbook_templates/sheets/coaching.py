@@ -44,6 +44,6 @@ def build_coaching(ctx: Ctx) -> SheetModel:
     flag_cf(m, f"G{r0}:G{max(r0, rN)}", f"G{r0}")
     m.widths.update({1: 10, 2: 14, 3: 12, 4: 12, 5: 12, 6: 10, 7: 14})
     m.freeze = f"C{r0}"
-    print_setup(ctx, m, 7, rN, landscape=False, title_rows=f"{h}:{h}")
+    print_setup(ctx, m, 7, rN, title_rows=f"{h}:{h}")
     del cfg
     return m

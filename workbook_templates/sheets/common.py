@@ -70,14 +70,17 @@ def fit_header_rows(m: SheetModel) -> None:
             m.heights[r] = 15.0 * min(lines, 4) + 2
 
 
-def print_setup(ctx: Ctx, m: SheetModel, last_col: int, last_row: int, *, landscape: bool = True,
+def print_setup(ctx: Ctx, m: SheetModel, last_col: int, last_row: int, *, landscape: bool | None = None,
                 title_rows: str | None = None, title_cols: str | None = None,
                 fit: tuple[int, int] | None = None) -> None:
     """The sheet's page setup: A4, the rows and columns with content, repeated titles, a scale that
     fits the width on one page when that stays ≥ 70 % (else 70 %, the rest on the next pages), and
-    the plan month, the sheet name and "page x of y" in the header and footer."""
+    the plan month, the sheet name and "page x of y" in the header and footer. Orientation: portrait
+    when the columns fit it at ≥ 85 %, else landscape (unless the sheet asks for one)."""
     fit_header_rows(m)
     width = column_mm(m, 1, last_col)
+    if landscape is None:
+        landscape = width * 0.85 > _PAGE_MM[False]
     scale = max(MIN_SCALE, min(100, int(_PAGE_MM[landscape] * 100 / width))) if width else 100
     title = f"{ctx.L('title')} {ctx.cfg.month}".replace("&", "&&")
     m.page = PageSetup(landscape=landscape, area=f"A1:{COL(last_col)}{max(last_row, 1)}", title_rows=title_rows,
