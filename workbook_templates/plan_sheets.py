@@ -178,7 +178,7 @@ def build_targets(ctx: Ctx) -> SheetModel:
     m.put(r, 1, L("region_nc"), "note")
     m.widths.update({1: 30, 2: 16, 3: 16, 4: 16, 5: 16, 6: 16, 7: 16})
     m.freeze = "A3"
-    print_setup(ctx, m, max(5, 2 + P), r)
+    print_setup(ctx, m, max(5, 2 + P), r, fit=(1, 1))     # a small sheet: one page
     return m
 
 

@@ -3,6 +3,7 @@
 Values: :func:`salesplan.engine.actuals.incentives.awards_inputs_values`."""
 from __future__ import annotations
 
+from salesplan.engine.actuals.cells import present
 from salesplan.inputs.model import quiz_weeks
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.inputs import InputTable
@@ -84,7 +85,9 @@ def build_awards_inputs(ctx: Ctx) -> SheetModel:
             validate(ctx, m, "referrals", f, [f"{COL(fc[f])}{f0}:{COL(fc[f])}{fN}"])
     m.widths.update({1: 8, 2: 16, 3: 14, 4: 12, 5: 16, 6: 26, 7: 10, 8: 14})
     m.freeze = "A4"
-    print_setup(ctx, m, max(qc['flag'], fc['award']), r)
+    # printed: the quiz places and, when any is typed, the referrals with their total
+    typed = any(present(getattr(x, f)) for x in ctx.inputs.referrals for f in ("region", "partner", "level", "amount"))
+    print_setup(ctx, m, max(qc['flag'], fc['award']), r if typed else g.r_ref_hdr)
     guard_payouts(ctx, m)
     ctx.names["SP_ReferralTotal"] = ref(g.sheet, r, fc["award"])
     return m
