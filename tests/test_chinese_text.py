@@ -52,3 +52,25 @@ def test_workbook_shows_chinese(plan):
                 shown = " ".join(re.findall(r'"([^"]*)"', v)) if v.startswith("=") and not is_text else v
                 hit = ENGLISH.search(shown)
                 assert hit is None, (m.name, r, c, v[:120])
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_setup_words_and_percentages_read_back_exactly(tmp_path, lang):
+    """Scoring methods and units shown as words, tier starts and rates as percentages (the ppm helpers
+    hidden): regeneration reads the same configuration back."""
+    import openpyxl
+    from salesplan.workbook_templates.writer import generate_workbook, read_config_from_workbook
+    from workbook_helpers import second_config
+    for cfg in (load_config(None, month="2026-12"), second_config()):
+        path = tmp_path / f"{lang}-{cfg.month}.xlsx"
+        generate_workbook(cfg, path, lang=lang)
+        back = read_config_from_workbook(path)
+        assert back.kpis == cfg.kpis and back.commission == cfg.commission
+        assert [(r.name, r.focus_scoring, r.focus_weight) for r in back.regions] == \
+               [(r.name, r.focus_scoring, r.focus_weight) for r in cfg.regions]
+        ws = openpyxl.load_workbook(path)["设置" if lang == "zh" else "Setup"]
+        shown = {ws.cell(r, 8).value for r in range(1, ws.max_row + 1) if ws.cell(r, 12).value == "kpis"}
+        if lang == "zh":
+            assert shown - {None} <= {"线性", "达标制", "越低越好"}
+        hidden = {k for k, d in ws.column_dimensions.items() if d.hidden}
+        assert {"AA", "AB", "AC", "AD"} <= hidden           # ppm helpers and the settings checks
