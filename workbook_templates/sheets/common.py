@@ -63,7 +63,7 @@ def fit_header_rows(m: SheetModel) -> None:
     for r, cols in m.cells.items():
         lines = 1
         for c, (v, style, _k, _t) in cols.items():
-            if style == "header" and isinstance(v, str) and not v.startswith("="):
+            if style is not None and style == "header" and isinstance(v, str) and v[:1] != "=":
                 room = max(1.0, m.widths.get(c, 8.43) / 1.33 - 1)    # LibreOffice's 等线 is ≈ 1.33× Calibri
                 lines = max(lines, -(-_display_width(v) // int(room)))
         if lines > 1 and r not in m.heights:
@@ -109,9 +109,9 @@ def guard_payouts(ctx: Ctx, m: SheetModel) -> int:
     invalid setting (IF is lazy: nothing downstream computes with the text). Returns how many."""
     bad = ctx.L("settings_invalid")
     n = 0
-    for r, c, formula, key in list(m.formula_keys()):
-        if _is_payout(key):
-            value, style, k, is_text = m.cells[r][c]
-            m.cells[r][c] = (f'=IF(SP_SettingsError<>"","{bad}",{formula[1:]})', style, k, is_text)
-            n += 1
+    for cols in m.cells.values():
+        for c, (value, style, key, is_text) in cols.items():
+            if key is not None and not is_text and _is_payout(key):
+                cols[c] = (f'=IF(SP_SettingsError<>"","{bad}",{value[1:]})', style, key, is_text)
+                n += 1
     return n
