@@ -105,24 +105,20 @@ def recalculate(book):
 
 
 def check_risks(book):
-    """Every triggered R9/R10 flag, computed by the engine from the book's typed inputs."""
-    from salesplan.engine.actuals import compute_actuals
+    """Every triggered flag of the 风险预警 sheet (R3 duplicate names, R9 deal flags including the finance
+    green channel, R10 phase flags, R11 unknown reps), computed by the engine from the book's typed inputs:
+    :func:`salesplan.engine.actuals.risks.risk_flags`, the function the sheet's register is built from."""
+    from salesplan.engine.actuals.risks import risk_flags
     from salesplan.engine.plan import compute_plan
     from salesplan.workbook_templates.inputs import read_inputs
     from salesplan.workbook_templates.writer import read_config_from_workbook
     config = read_config_from_workbook(book)
-    plan = compute_plan(config)
     reader = open_reader(book)
     try:
         _, inputs = read_inputs(reader)
     finally:
         reader.close()
-    act = compute_actuals(plan, inputs)
-    flags = []
-    for key, v in act.items():
-        if key[-1] in ("missed_flag", "complaint_flag", "inventory_flag", "report_flag", "discount_flag",
-                       "support_flag", "unknown_flag") and v:
-            flags.append(key)
+    flags = risk_flags(compute_plan(config), inputs)
     if _is_excel(book):  # pragma: no cover - needs Excel
         book.sheets["风险预警" if "风险预警" in [s.name for s in book.sheets] else "Risks"].activate()
     return flags

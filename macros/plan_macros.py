@@ -47,8 +47,9 @@ def recalculate(book: Any) -> Any:
     "check_risks",
     label_zh="风险检查",
     label_en="Check risks",
-    screentip="检查目标缺口、落后的区域和销售、配置问题，并列出结果。"
-    "Checks target gaps, lagging regions and reps, and configuration problems, and lists them.",
+    screentip="列出风险预警页的全部已触发预警：重名销售、大单上报、折扣、技术支持、财务绿色通道、连续未达标、投诉、库存、未知销售。"
+    "Lists every triggered flag of the Risks sheet: duplicate names, large orders, discounts, support, "
+    "the finance green channel, missed weeks, complaints, inventory, unknown reps.",
 )
 def check_risks(book: Any) -> Any:
     return _action("check_risks")(book)

@@ -467,7 +467,7 @@ def test_incentives_equal_the_hand_computation_in_the_workbook(recalculated):
         assert money(r[col["个人目标"]]) == targets[k], k
         assert money(r[col["成交明细销售额"]]) == want["revenue"], k
         assert money(r[col["提成合计"]]) == want["commission"], k
-        assert money(r[col["新客户conquest奖"]]) == want["conquest"], k
+        assert money(r[col["新客户攻克奖"]]) == want["conquest"], k
         assert money(r[col["重大突破奖"]]) == want["breakthrough"], k
         assert money(r[col["客户留存奖"]]) == want["retention"], k
         assert money(r[col["应发合计"]]) == want["total"], k          # champion prize value is ¥0 by default

@@ -115,7 +115,9 @@ def test_print_setup_is_a4_and_compact(generated):
     _, wb = generated
     for name in wb.sheetnames[:-1]:
         assert wb[name].page_setup.paperSize in (9, "9"), name
-        assert wb[name].page_setup.fitToWidth in (1, "1"), name
+        # wide tables are not squeezed to one page wide: a readable scale, split across pages
+        fitted = wb[name].sheet_properties.pageSetUpPr is not None and wb[name].sheet_properties.pageSetUpPr.fitToPage
+        assert fitted or 70 <= int(wb[name].page_setup.scale or 100) <= 100, name
     assert wb["仪表盘"].page_setup.fitToHeight in (1, "1")       # one page with the charts
     risks = wb["风险预警"]
     last_printed = int(re.findall(r"\d+", str(risks.print_area).split(":")[-1])[0])

@@ -295,3 +295,21 @@ def test_duplicate_rep_names_are_flagged(tmp_path, default_config):
     assert not act[("region", "华东区", "dup_flag")]
     again = generate_workbook(default_config, path)          # regeneration reads them back: still a Problem
     assert [p.code for p in again.problems] == ["duplicate-rep"]
+
+
+def test_regenerating_an_untouched_file_reports_nothing_typed(tmp_path, default_config):
+    """The pre-filled focus-KPI targets and config reps are the generator's, not a person's."""
+    path = tmp_path / "plan.xlsx"
+    generate_workbook(default_config, path)
+    result = generate_workbook(default_config, path)
+    assert result.regenerated and result.kept.count == 0, result.kept.kept
+    assert result.kept.summary() == "kept 0 typed value(s)"
+    # one focus target typed over the pre-filled one: exactly that is reported
+    wb = openpyxl.load_workbook(path)
+    with OpenpyxlReader(path) as rd:
+        _meta, tables = read_registry(rd)
+    t = next(t for t in tables if t.kind == "scalar")
+    wb[t.sheet].cell(t.first_row, t.fields["value"]).value = 0.55
+    wb.save(path)
+    result = generate_workbook(default_config, path)
+    assert [k for k, _ in result.kept.kept] == [("focus_target", t.key[1])]

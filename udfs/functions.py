@@ -42,6 +42,7 @@ from salesplan.udfs.convert import (
     xl_number, MONTH_RE,
 )
 from salesplan.udfs.plans import holiday_calendar, plan_config
+from salesplan.workbook_templates.labels import choice_code
 
 __all__ = [
     "KPI_SCORE", "KPI_WEIGHTS", "TARGET_SPLIT", "PHASE_OF", "PHASE_TARGET", "WORKDAYS",
@@ -134,9 +135,10 @@ def _kpi_weights(w: Grid, normalize: bool) -> list[float]:
 def _scoring_name(v, where: str) -> str:
     if not isinstance(v, str) or is_error_text(v):
         raise value_error(f"{where} is not a scoring name; expected linear, threshold or lower_is_better")
-    name = v.strip().lower().replace("-", "_").replace(" ", "_")
+    # the plan workbook's 设置 shows the method as a word of its language (线性 / 达标制 / 越低越好)
+    name = choice_code("scoring", v.strip()).lower().replace("-", "_").replace(" ", "_")
     if name not in SCORING_TYPES:
-        raise value_error(f"{where} is '{v}'; expected linear, threshold or lower_is_better")
+        raise value_error(f"{where} is '{v}'; expected linear (线性), threshold (达标制) or lower_is_better (越低越好)")
     return name
 
 

@@ -67,6 +67,9 @@ def expected_value(key: tuple, actuals: dict, ctx, models_by_role: dict, memo: d
         v = actuals[key[1]]
         from salesplan.workbook_templates.sheets.common import msg
         return None if not v else f"{msg(ctx, 'short')} {int(v)}"
+    if kind == "fen":      # a deal's amount in fen; blank on a row without a numeric amount
+        from salesplan.engine.actuals.cells import num
+        return actuals[("deal", key[1], "fen")] if num(ctx.inputs.deals[key[1]].amount) is not None else None
     if kind == "dealrow":
         v = actuals[key[1]]
         return 0 if v is None else ctx.deals.row(v)

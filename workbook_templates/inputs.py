@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from salesplan.engine.actuals.cells import present
@@ -202,8 +203,10 @@ class _Merge:
         self.report = MergeReport()
         self.problems: list[Problem] = []
 
-    def keep(self, key: tuple, v) -> None:
-        self.report.kept.append((key, v))
+    def keep(self, key: tuple, v, prefill=None) -> None:
+        """Report ``v`` as kept — unless the new layout pre-fills the same value (not typed by a person)."""
+        if not _same(v, prefill):
+            self.report.kept.append((key, v))
 
     def unplaceable(self, key: tuple, v, where: str, expected: str) -> None:
         """A typed value with no place in the new plan: dropped when allowed, else a problem."""
@@ -217,7 +220,7 @@ class _Merge:
         focus = new.focus_target
         if present(prev.focus_target):
             focus = prev.focus_target
-            self.keep(("focus_target", region), focus)
+            self.keep(("focus_target", region), focus, new.focus_target)
         return RegionInput(self.reps(region, new, prev, keys), self.phases(region, new, prev, products), focus)
 
     def reps(self, region: str, new: RegionInput, prev: RegionInput, keys) -> list[RepRow]:
@@ -226,8 +229,9 @@ class _Merge:
         kept_names = {str(row.name) for _, row in kept_rows if present(row.name)}
         n = max(len(new.reps), (max(i for i, _ in kept_rows) + 1) if kept_rows else 0)
         reps: list[RepRow | None] = [None] * n
+        prefilled = {str(r.name): r for r in new.reps if present(r.name)}
         for i, row in kept_rows:
-            reps[i] = self.rep(region, i, row, keys)
+            reps[i] = self.rep(region, i, row, keys, prefilled.get(str(row.name)) if present(row.name) else None)
         free = [i for i in range(n) if reps[i] is None]
         for cfg_row in new.reps:
             if present(cfg_row.name) and str(cfg_row.name) not in kept_names:
@@ -237,7 +241,7 @@ class _Merge:
                     reps.append(cfg_row)
         return [r if r is not None else RepRow() for r in reps]
 
-    def rep(self, region: str, i: int, row: RepRow, keys) -> RepRow:
+    def rep(self, region: str, i: int, row: RepRow, keys, prefill: RepRow | None = None) -> RepRow:
         kpi = {}
         for k, v in row.kpi.items():
             if not present(v):
@@ -250,7 +254,7 @@ class _Merge:
         who = row.name if present(row.name) else f"#{i + 1}"
         for f in REP_FIELDS:
             if present(getattr(row, f)):
-                self.keep(("reps", region, who, f), getattr(row, f))
+                self.keep(("reps", region, who, f), getattr(row, f), getattr(prefill, f, None))
         for k, v in kpi.items():
             self.keep(("reps", region, who, "kpi:" + k), v)
         return RepRow(**{f: getattr(row, f) for f in REP_FIELDS}, kpi=kpi)
@@ -337,6 +341,16 @@ def merge_inputs(fresh: WorkbookInputs, old: WorkbookInputs, *, products: list[s
     if mg.problems:
         raise WorkbookError(mg.problems, "regeneration would lose typed inputs (use allow_drop / --drop-removed)")
     return out, mg.report
+
+
+def _same(v, prefill) -> bool:
+    """A kept value equal to the new layout's pre-filled one (numbers by value, text by its words)."""
+    if not present(prefill):
+        return False
+    if isinstance(v, (int, float, Decimal)) and isinstance(prefill, (int, float, Decimal)) \
+            and not isinstance(v, bool) and not isinstance(prefill, bool):
+        return Decimal(str(v)) == Decimal(str(prefill))
+    return str(v).strip() == str(prefill).strip()
 
 
 def _int(v):

@@ -107,9 +107,9 @@ _L: dict[str, tuple[str, str]] = {
     "unit": ("单位", "Unit"),
     "final_tables": ("R7 各区域最终权重表", "R7 Final weight table per region"),
     "scoring_rules": ("计分规则", "Scoring rules"),
-    "rule_linear": ("linear：实际/目标，封顶（默认120%）", "linear: actual/target, capped (default 120%)"),
-    "rule_threshold": ("threshold：达到目标得满分，否则 实际/目标", "threshold: full score at or above target, else actual/target"),
-    "rule_lower": ("lower_is_better：目标/实际，封顶；实际为0得封顶分", "lower_is_better: target/actual, capped; 0 earns the cap"),
+    "rule_linear": ("线性：实际/目标，封顶（默认120%）", "linear: actual/target, capped (default 120%)"),
+    "rule_threshold": ("达标制：达到目标得满分，否则 实际/目标", "threshold: full score at or above target, else actual/target"),
+    "rule_lower": ("越低越好：目标/实际，封顶；实际为0得封顶分", "lower_is_better: target/actual, capped; 0 earns the cap"),
     "rule_total": ("KPI得分 = min(满分, 满分 × Σ 权重 × 单项得分)；未填写的实际值得0分。",
                    "KPI score = min(max, max × Σ weight × score); a blank actual scores 0."),
     # region tab
@@ -179,7 +179,21 @@ _L: dict[str, tuple[str, str]] = {
     "deal_commission": ("本单提成", "Deal commission"),
     "first_new": ("新客户首单", "New customer's first deal"),
     "breakthrough": ("重大突破奖", "Breakthrough award"),
-    "conquest": ("新客户conquest奖", "Conquest award"),
+    "conquest": ("新客户攻克奖", "Conquest award"),
+    "settings_invalid": ("设置有误", "settings invalid"),
+    "settings_banner": ("⚠ 设置有误（{n}处），提成与奖金暂不计算，请先修改：", "⚠ {n} invalid setting(s): payouts are "
+                        "not computed until fixed: "),
+    "chk_money": ("须为 0 及以上的整数金额", "must be a whole amount ≥ 0"),
+    "chk_int": ("须为 0 及以上的整数", "must be a whole number ≥ 0"),
+    "chk_pct": ("须为 0%–100% 之间的比例", "must be a rate from 0% to 100%"),
+    "chk_dec": ("须为 0 及以上的数", "must be a number ≥ 0"),
+    "chk_min": ("须 ≥ {min}", "must be ≥ {min}"),
+    "chk_choice": ("须为下拉列表中的值", "must be one of the list's values"),
+    "chk_tier_pair": ("提成档须同时填写起点和比例", "a commission tier needs both its start and its rate"),
+    "chk_tier_first": ("第一档起点须为 0%", "the first tier must start at 0%"),
+    "chk_tier_order": ("提成档起点须逐档递增（大于上一档）", "tier starts must increase (above the previous tier)"),
+    "chk_shares": ("产品占比合计须为 100%", "product shares must sum to 100%"),
+    "chk_regions": ("区域目标合计须等于月度销售额", "region targets must sum to the monthly revenue"),
     "flag_report": ("R9 ≥200万立即上报", "R9 report ≥ ¥2M"),
     "flag_discount": ("R9 折扣低于底线", "R9 discount below floor"),
     "flag_support": ("R9 技术支持优先", "R9 support priority"),
@@ -324,6 +338,29 @@ GUIDE_ROWS = {
 WEEKDAYS = (("一", "二", "三", "四", "五", "六", "日"), ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"))
 
 
+# Choice settings typed in 设置 as words of the workbook's language; the configuration keeps the codes.
+CHOICES: dict[str, dict[str, tuple[str, str]]] = {
+    "scoring": {"linear": ("线性", "linear"), "threshold": ("达标制", "threshold"),
+                "lower_is_better": ("越低越好", "lower_is_better")},
+    "unit": {"count": ("个数", "count"), "rate": ("比率", "rate"), "hours": ("小时", "hours"), "yuan": ("元", "yuan")},
+}
+CHOICE_FIELDS = {"scoring": "scoring", "focus_scoring": "scoring", "unit": "unit"}
+for _choices in CHOICES.values():
+    _L.update(_choices)
+del _choices
+
+
+def choice_code(field_name: str, value):
+    """The configuration code of a 设置 choice cell (either language's word, or the code itself)."""
+    choices = CHOICES.get(CHOICE_FIELDS.get(field_name, ""))
+    if choices is None or not isinstance(value, str):
+        return value
+    for code, words in choices.items():
+        if value.strip() in words:
+            return code
+    return value
+
+
 class Labels:
     def __init__(self, lang: str = "zh"):
         if lang not in ("zh", "en"):
@@ -336,6 +373,10 @@ class Labels:
 
     def sheet(self, role: str) -> str:
         return SHEETS[role][self.i]
+
+    def choices(self, kind: str) -> str:
+        """A 设置 choice cell's list validation: ``choice:word,word`` in this language."""
+        return "choice:" + ",".join(w[self.i] for w in CHOICES[kind].values())
 
     def pick(self, zh: str, en: str) -> str:
         return zh if self.i == 0 else en

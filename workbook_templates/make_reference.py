@@ -14,7 +14,7 @@ REFERENCE = Path(__file__).with_name("reference_default_2026-12_zh.toml")
 
 # sheet -> the key cells whose value or formula the reference pins down
 KEY_CELLS = {
-    "设置": ["A1", "A3", "A4", "B7", "B8", "B11", "B12", "B13", "B14"],
+    "设置": ["A1", "A3", "A4", "A5", "B8", "B9", "B12", "B13", "B14", "B15"],
     "目标分解": ["B4", "B5", "B8", "C12", "C15", "C16", "B16"],
     "华东区": ["C5", "G5", "K5", "G7", "E13", "E29", "F29", "H29", "M29", "R29", "T29", "U29", "V29", "W29"],
     "成交明细": ["N5", "O5", "P5", "Q5", "S5", "V5", "W5", "Y5", "AA5", "AC5", "AD5"],

@@ -116,11 +116,25 @@ class ChartSpec:
 
 
 @dataclass
+class PageSetup:
+    """How a sheet prints on A4: orientation, scale or fit, repeated rows/columns, area, header and footer."""
+    landscape: bool = True
+    area: str | None = None            # "A1:K40": the rows and columns with content
+    title_rows: str | None = None      # "5:5": repeated at the top of every page
+    title_cols: str | None = None      # "A:B": repeated at the left of every page across
+    scale: int = 100                   # percent, when not fitted
+    fit: tuple[int, int] | None = None  # (pages wide, pages tall; 0 = as many as needed)
+    header: str = ""                   # Excel header/footer codes (&A sheet, &P page, &N pages)
+    footer: str = ""
+
+
+@dataclass
 class SheetModel:
     name: str
     role: str
     cells: dict[int, dict[int, tuple]] = field(default_factory=dict)   # row -> col -> (value, style, key, text)
     widths: dict[int, float] = field(default_factory=dict)
+    heights: dict[int, float] = field(default_factory=dict)      # row -> points (wrapped headers)
     hidden_cols: set[int] = field(default_factory=set)
     hidden_rows: set[int] = field(default_factory=set)
     merges: list[str] = field(default_factory=list)
@@ -128,10 +142,7 @@ class SheetModel:
     cond: list[tuple[str, Any]] = field(default_factory=list)
     charts: list[ChartSpec] = field(default_factory=list)
     freeze: str | None = None
-    print_area: str | None = None
-    print_title_rows: str | None = None
-    landscape: bool = True
-    fit_height: int = 0          # pages tall when printing (0 = as many as needed)
+    page: PageSetup = field(default_factory=PageSetup)
     protect: bool = True
     hidden: bool = False
     tab_color: str | None = None
@@ -322,6 +333,8 @@ def _layout(ws, m: SheetModel) -> None:
         ws.column_dimensions[COL(col)].hidden = True
     for row in m.hidden_rows:
         ws.row_dimensions[row].hidden = True
+    for row, h in m.heights.items():
+        ws.row_dimensions[row].height = h
     if m.freeze:
         ws.freeze_panes = m.freeze
     if m.tab_color:
@@ -333,16 +346,27 @@ def _layout(ws, m: SheetModel) -> None:
 
 
 def _page_setup(ws, m: SheetModel) -> None:
+    from openpyxl.worksheet.page import PageMargins
     from openpyxl.worksheet.properties import PageSetupProperties
-    ws.page_setup.orientation = "landscape" if m.landscape else "portrait"
+    p = m.page
+    ws.page_setup.orientation = "landscape" if p.landscape else "portrait"
     ws.page_setup.paperSize = 9  # A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = m.fit_height
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    if m.print_area:
-        ws.print_area = m.print_area
-    if m.print_title_rows:
-        ws.print_title_rows = m.print_title_rows
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.7, bottom=0.7, header=0.3, footer=0.3)
+    if p.fit:
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = p.fit
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    else:
+        ws.page_setup.scale = p.scale
+    if p.area:
+        ws.print_area = p.area
+    if p.title_rows:
+        ws.print_title_rows = p.title_rows
+    if p.title_cols:
+        ws.print_title_cols = p.title_cols
+    if p.header:
+        ws.oddHeader.center.text = p.header
+    if p.footer:
+        ws.oddFooter.center.text = p.footer
 
 
 def _protect(ws, password: str) -> None:

@@ -3,9 +3,11 @@ calendar, KPI考核 KPI. Plan figures are values from ``compute_plan``; totals a
 formulas that the recalculation test checks against the engine's totals."""
 from __future__ import annotations
 
+from salesplan.engine.notices import notice
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.labels import GUIDE_ROWS
 from salesplan.workbook_templates.model import COL, SheetModel, ref
+from salesplan.workbook_templates.sheets.common import print_setup
 
 
 def _pct_style(unit: str) -> str:
@@ -14,7 +16,7 @@ def _pct_style(unit: str) -> str:
 
 def build_guide(ctx: Ctx) -> SheetModel:
     L, plan, cfg = ctx.L, ctx.plan, ctx.cfg
-    m = SheetModel(ctx.sheet["guide"], "guide", landscape=False)
+    m = SheetModel(ctx.sheet["guide"], "guide")
     m.put(1, 1, f"{L('title')} — {cfg.month}", "title")
     m.put(2, 1, L("input_hint"), "note")
     m.f(3, 1, f"={ctx.banners['weights']}", "banner", ("lit", _weights_banner(ctx)))
@@ -29,11 +31,11 @@ def build_guide(ctx: Ctx) -> SheetModel:
                             f"are decided in the master."), "banner")
         r += 1
     for a in plan.alerts:
-        m.text(r, 1, "⚠ " + a.message, "banner")
+        m.text(r, 1, "⚠ " + notice(plan, a, ctx.lang), "banner")
         r += 1
     for w in plan.warnings:
         if w.code != "kpi_weights_not_100":
-            m.text(r, 1, "⚠ " + w.message, "banner")
+            m.text(r, 1, "⚠ " + notice(plan, w, ctx.lang), "banner")
             r += 1
     r += 1
     for c, h in enumerate((L("guide_sheet"), L("guide_purpose"), L("guide_who")), 1):
@@ -74,7 +76,7 @@ def build_guide(ctx: Ctx) -> SheetModel:
             m.text(r, 3, (e.time + " " if e.time else "") + L.pick(e.name_zh, e.name_en), "text")
             r += 1
     m.widths.update({1: 22, 2: 70, 3: 30})
-    m.print_area = f"A1:C{r}"
+    print_setup(ctx, m, 3, r - 1)
     return m
 
 
@@ -176,7 +178,7 @@ def build_targets(ctx: Ctx) -> SheetModel:
     m.put(r, 1, L("region_nc"), "note")
     m.widths.update({1: 30, 2: 16, 3: 16, 4: 16, 5: 16, 6: 16, 7: 16})
     m.freeze = "A3"
-    m.print_area = f"A1:{COL(max(5, 2 + P))}{r}"
+    print_setup(ctx, m, max(5, 2 + P), r, fit=(1, 1))     # a small sheet: one page
     return m
 
 
@@ -192,7 +194,7 @@ def build_calendar(ctx: Ctx) -> SheetModel:
         r += 1
     for w in plan.warnings:
         if w.code == "holidays_estimated":
-            m.text(r, 1, "⚠ " + w.message, "banner")
+            m.text(r, 1, "⚠ " + notice(plan, w, ctx.lang), "banner")
             r += 1
     m.put(r, 1, L("phase_split_note"), "note")
     r += 2
@@ -269,7 +271,7 @@ def build_calendar(ctx: Ctx) -> SheetModel:
         m.widths[7 + j] = 13
     m.widths[7 + len(regions)] = 60
     m.freeze = "A2"
-    m.print_area = f"A1:{COL(last_col)}{r}"
+    print_setup(ctx, m, last_col, r, title_cols="A:B")
     return m
 
 
@@ -292,7 +294,7 @@ def build_kpi(ctx: Ctx) -> SheetModel:
         m.f(r, 2, f"={s['name']}", "text", ("lit", k.name))
         m.f(r, 3, f"={s['effective']}", "pct", ("lit", float(k.weight)))
         m.f(r, 4, f"={s['target']}", _pct_style(k.unit), ("lit", float(k.target)))
-        m.f(r, 5, f"={s['scoring']}", "text", ("lit", k.scoring))
+        m.f(r, 5, f"={s['scoring']}", "text", ("lit", L(k.scoring)))
         m.f(r, 6, f"={s['cap']}", "pct", ("lit", float(k.cap)))
         r += 1
     m.put(r, 2, L("total"), "label")
@@ -317,7 +319,8 @@ def build_kpi(ctx: Ctx) -> SheetModel:
             m.put(r, 4, float(kw.weight), "pct")
             m.f(r, 5, f"={ref(g.sheet, g.r_param0 + 1, g.kpi_col(i))}", _pct_style(kw.unit),
                 ("param", rg.name, kw.key, "target"))
-            m.f(r, 6, f"={ref(g.sheet, g.r_param0 + 2, g.kpi_col(i))}", "text", ("param", rg.name, kw.key, "scoring"))
+            m.f(r, 6, f"={ref(g.sheet, g.r_param0 + 2, g.kpi_col(i))}", "text",
+                ("label", ("param", rg.name, kw.key, "scoring")))
             m.f(r, 7, f"={ref(g.sheet, g.r_param0 + 3, g.kpi_col(i))}", "pct", ("param", rg.name, kw.key, "cap"))
             r += 1
         m.put(r, 2, L("total"), "label")
@@ -331,5 +334,5 @@ def build_kpi(ctx: Ctx) -> SheetModel:
         r += 1
     m.widths.update({1: 16, 2: 26, 3: 12, 4: 12, 5: 12, 6: 16, 7: 10})
     m.freeze = "A4"
-    m.print_area = f"A1:G{r}"
+    print_setup(ctx, m, 7, r - 1)
     return m

@@ -18,9 +18,16 @@ from salesplan.inputs import spec as input_spec
 from salesplan.engine.kpi import base_weight_total
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.model import COL, SheetModel, Validation, ref
+from salesplan.workbook_templates.sheets.common import print_setup, red_if
 
 C_LABEL, C_VAL, C_MARK, C_NOTE = 1, 2, 3, 4
 C_KEY, C_CHANGED, C_MIRROR0 = 12, 13, 14     # mirror of column c lives in C_MIRROR0 + c
+C_PPM = C_MIRROR0 + 13                          # hidden: tier start and rate in ppm (the formulas' integers)
+C_CHECK = C_PPM + 2                             # hidden: the row's settings check (message, or "") and its row
+R_CHECK_BANNER, R_HEADER = 5, 6
+# config keys whose loader minimum is above the kind's (the live check says the same as `config --check`)
+MINIMUM = {"weights.score_max": 1, "risks.missed_weeks": 1, "targets.revenue": 1, "targets.new_customers": 1,
+           "targets.average_order_value": 1, "kpis.cap": 1}
 EXTRA_ROWS = {"products": 3, "regions": 2, "kpis": 2, "tiers": 2, "extra_holidays": 8, "extra_workdays": 6}
 
 
@@ -67,13 +74,13 @@ SCALARS = [
     ("awards.champion_prize_value", "冠军奖金折现（¥）", "Champion prize cash value", "money", "SP_ChampionPrizeValue"),
     ("awards.champion_tiebreak", "冠军并列规则（kpi_score, earliest_total_date）", "Champion tie-break",
      "text", None),
-    ("awards.conquest_amount", "新客户conquest奖（每家）", "Conquest award per customer", "money", "SP_ConquestAmount"),
-    ("awards.conquest_threshold", "conquest首单门槛（>）", "Conquest first-deal threshold (>)", "money",
+    ("awards.conquest_amount", "新客户攻克奖（每家）", "Conquest award per customer", "money", "SP_ConquestAmount"),
+    ("awards.conquest_threshold", "新客户攻克奖首单门槛（>）", "Conquest first-deal threshold (>)", "money",
      "SP_ConquestThreshold"),
     ("awards.breakthrough_amount", "重大突破奖", "Breakthrough award", "money", "SP_BreakthroughAmount"),
     ("awards.breakthrough_threshold", "重大突破首签门槛（>）", "Breakthrough threshold (>)", "money",
      "SP_BreakthroughThreshold"),
-    ("awards.stack_breakthrough_and_conquest", "重大突破与conquest可叠加", "Stack breakthrough and conquest", "bool",
+    ("awards.stack_breakthrough_and_conquest", "重大突破与新客户攻克奖可叠加", "Stack breakthrough and conquest", "bool",
      "SP_StackAwards"),
     ("awards.retention_max_churn", "客户留存：年自然流失率≤", "Retention: annual churn ≤", "pct",
      "SP_RetentionMaxChurn"),
@@ -170,6 +177,7 @@ class SetupBuilder:
         self.row = 1
         self.dvs: dict[str, Validation] = {}
         self.input_cells: list[tuple[int, int]] = []
+        self.checks: dict[int, list[tuple[str, str]]] = {}      # row -> [(valid expression, message)]
 
     # ------------------------------------------------------------------ helpers
     def name_ref(self, row: int, col: int) -> str:
@@ -192,6 +200,47 @@ class SetupBuilder:
         self.input_cells.append((row, col))
         self.dv(kind, row, col)
 
+    def check(self, row: int, valid: str, cell: str, label: str, rule: str) -> None:
+        """A live check of a setting: ``valid`` (an Excel condition) or the message naming the cell."""
+        sep = "：" if self.L.lang == "zh" else ": "
+        self.checks.setdefault(row, []).append((valid, f"{cell} {label}{sep}{rule}"))
+
+    def check_kind(self, row: int, col: int, kind: str, label: str, when: str | None = None,
+                   minimum: int | None = None) -> None:
+        """The input spec's range of ``kind`` (and a loader minimum); required always (``when`` None) or
+        when ``when`` holds (a table row in use) — else blank or valid."""
+        X = f"{COL(col)}{row}"
+        if kind.startswith("choice:"):
+            words = kind.split(":", 1)[1].split(",")
+            expr, rule = "OR(" + ",".join(f'{X}="{w}"' for w in words) + ")", self.L("chk_choice")
+        elif kind in ("money", "int", "pct", "dec"):
+            f = input_spec.SETTINGS[kind]
+            lo = f.minimum if minimum is None else max(f.minimum, minimum)
+            expr = f"AND(ISNUMBER({X}),{X}>={lo},{X}<={f.maximum}" + (f",{X}=INT({X}))" if f.kind == "integer" else ")")
+            rule = self.L("chk_min").format(min=minimum) if minimum else self.L("chk_" + kind)
+        else:
+            return
+        if when is not None:
+            expr = f'OR(AND(NOT({when}),{X}=""),{expr})'
+        self.check(row, expr, X, label, rule)
+
+    def write_checks(self) -> None:
+        """Per row: the first failing check's message (hidden column), its row number; the banner (row 5)
+        counts them and names the first; SP_SettingsError is that banner (payouts read it)."""
+        m, L = self.m, self.L
+        C, R = COL(C_CHECK), COL(C_CHECK + 1)
+        for row, checks in sorted(self.checks.items()):
+            expr = '""'
+            for valid, message in reversed(checks):
+                expr = f'IF({valid},{expr},"{message}")'
+            m.f(row, C_CHECK, "=" + expr, "helper", ("lit", None))
+            m.f(row, C_CHECK + 1, f'=IF({C}{row}="","",ROW())', "helper", ("lit", None))
+            red_if(m, f"A{row}:J{row}", f'${C}${row}<>""')
+        a, b = L("settings_banner").split("{n}")
+        m.f(R_CHECK_BANNER, 1, f'=IF(COUNT(${R}:${R})=0,"","{a}"&COUNT(${R}:${R})&"{b}"&INDEX(${C}:${C},MIN(${R}:${R})))',
+            "banner", ("lit", None))
+        self.ctx.names["SP_SettingsError"] = self.name_ref(R_CHECK_BANNER, 1)
+
     def changed_flag(self, row: int, cols: list[int]) -> None:
         tests = ",".join(f"{COL(c)}{row}<>{COL(C_MIRROR0 + c)}{row}" for c in cols)
         self.m.f(row, C_CHANGED, f'=IF(OR({tests}),"{self.L("changed")}","")', "flag", ("lit", None))
@@ -208,8 +257,8 @@ class SetupBuilder:
         ctx, L, m, cfg = self.ctx, self.L, self.m, self.ctx.cfg
         m.put(1, 1, L("setup_title") + f" — {cfg.month}", "title")
         m.put(2, 1, L("input_hint"), "note")
-        # banners: row 3 (KPI weights), row 4 (settings changed since generation)
-        self.row = 5
+        # banners: row 3 (KPI weights), row 4 (settings changed since generation), row 5 (invalid settings)
+        self.row = R_HEADER
         m.put(self.row, C_LABEL, L("item"), "header")
         m.put(self.row, C_VAL, L("value"), "header")
         m.put(self.row, C_MARK, L("assumption"), "header")
@@ -245,6 +294,8 @@ class SetupBuilder:
             self.scalar_row(key, L.pick(zh, en), _value(cfg, key), kind, name, key in assumptions)
         self.other_fields({k[0] for k in SCALARS})
         self.banner_rows()
+        self.write_checks()
+        last_printed = self.row - 1            # the version rows below are for the tools, not paper
         self.row += 1
         m.put(self.row, 1, L("sec_meta"), "section")
         self.row += 1
@@ -259,11 +310,11 @@ class SetupBuilder:
         for k, dv in self.dvs.items():
             m.validate(dv)
         m.widths.update({1: 38, 2: 16, 3: 14, 4: 14, 5: 12, 6: 12, 7: 12, 8: 12, 9: 10, 10: 10, 11: 4, 12: 30, 13: 9})
-        for c in range(C_MIRROR0 + 1, C_MIRROR0 + 12):
+        for c in (*range(C_MIRROR0 + 1, C_MIRROR0 + 12), C_PPM, C_PPM + 1, C_CHECK, C_CHECK + 1):
             m.hidden_cols.add(c)
-        m.freeze = "A6"
-        m.print_area = f"A1:{COL(C_KEY)}{self.row}"
-        m.print_title_rows = "5:5"
+        m.freeze = f"A{R_HEADER + 1}"
+        # printed: the items, values and tables (A:J); the config keys and change marks are for regeneration
+        print_setup(ctx, m, 10, last_printed, title_rows=f"{R_HEADER}:{R_HEADER}")
         return m
 
     def other_fields(self, covered: set[str]) -> None:
@@ -296,6 +347,8 @@ class SetupBuilder:
         else:
             self.input(r, C_VAL, value, _style(kind, is_assumption), kind)
             self.changed_flag(r, [C_VAL])
+            self.check_kind(r, C_VAL, kind, label, "FALSE" if index is not None else None,
+                            MINIMUM.get(key))
         if is_assumption:
             m.put(r, C_MARK, self.L("assumption"), "banner")
         m.text(r, C_KEY, key if index is None else f"{key}[{index}]", "helper")
@@ -328,6 +381,7 @@ class SetupBuilder:
             r = self.row
             self.input(r, 1, p.name if p else None, "in_text", "text")
             self.input(r, 2, float(p.share) if p else None, "in_pct", "pct")
+            self.check_kind(r, 2, "pct", L("share"), f'A{r}<>""')
             self.changed_flag(r, [1, 2])
             m.text(r, C_KEY, "products", "helper")
             self.row += 1
@@ -338,6 +392,7 @@ class SetupBuilder:
         msg = L.pick(f'"⚠ 占比合计 "&TEXT(B{r},"0.0%")&" ≠ 100%：请修改 B{first}:B{last}"',
                      f'"⚠ shares sum to "&TEXT(B{r},"0.0%")&", not 100%: fix B{first}:B{last}"')
         m.f(r, 3, f'=IF(ROUND(B{r},9)=1,"",{msg})', "banner", ("lit", None))
+        self.check(r, f"ROUND(B{r},9)=1", f"B{first}:B{last}", L("share"), L("chk_shares"))
         self.row += 1
         del plan
 
@@ -355,8 +410,12 @@ class SetupBuilder:
             self.input(r, 3, reg.revenue if reg else None, "in_money", "money")
             self.input(r, 4, reg.focus_kpi if reg else None, "in_text", "text")
             self.input(r, 5, float(reg.focus_weight) if reg else None, "in_pct", "pct")
-            self.input(r, 6, reg.focus_scoring if reg else None, "as_text", "choice:linear,threshold,lower_is_better")
+            self.input(r, 6, L(reg.focus_scoring) if reg else None, "as_text", L.choices("scoring"))
             cols = [1, 2, 3, 4, 5, 6]
+            used = f'A{r}<>""'
+            self.check_kind(r, 3, "money", L("month_target"), used)
+            self.check_kind(r, 5, "pct", L.pick("权重调整", "Weight change"), used)
+            self.check_kind(r, 6, L.choices("scoring"), L("scoring"), used)
             if reg:
                 g = ctx.region_geom[reg.name]
                 fr, fc = g.cell["focus_target"]
@@ -376,6 +435,7 @@ class SetupBuilder:
                      f'"⚠ region targets differ from the monthly revenue by "&TEXT(C{r}-SP_Revenue,"#,##0")'
                      f'&": fix C{first}:C{last}"')
         m.f(r, 4, f'=IF(C{r}=SP_Revenue,"",{msg})', "banner", ("lit", None))
+        self.check(r, f"C{r}=SP_Revenue", f"C{first}:C{last}", L("month_target"), L("chk_regions"))
         self.row += 1
 
     def table_kpis(self):
@@ -402,9 +462,16 @@ class SetupBuilder:
                 ("lit", eff))
             tstyle, tkind = ("in_pct", "pct") if (k and k.unit == "rate") else ("in_dec", "dec")
             self.input(r, 7, (float(k.target) if k else None), tstyle, tkind)
-            self.input(r, 8, k.scoring if k else None, "as_text", "choice:linear,threshold,lower_is_better")
+            self.input(r, 8, L(k.scoring) if k else None, "as_text", L.choices("scoring"))
             self.input(r, 9, float(k.cap) if k else None, "as_pct", "dec")
-            self.input(r, 10, k.unit if k else None, "in_text", "choice:count,rate,hours,yuan")
+            self.input(r, 10, L(k.unit) if k else None, "in_text", L.choices("unit"))
+            used = f'A{r}<>""'
+            self.check_kind(r, 4, "pct", L("weight"), used)
+            self.check_kind(r, 5, "pct", L.pick("B版本权重", "Strategy B weight"), "FALSE")
+            self.check_kind(r, 7, tkind, L("target"), used)
+            self.check_kind(r, 8, L.choices("scoring"), L("scoring"), used)
+            self.check_kind(r, 9, "dec", L("cap"), used, MINIMUM["kpis.cap"])
+            self.check_kind(r, 10, L.choices("unit"), L("unit"), used)
             self.changed_flag(r, [1, 2, 3, 4, 5, 7, 8, 9, 10])
             m.text(r, C_KEY, "kpis", "helper")
             if k:
@@ -423,24 +490,36 @@ class SetupBuilder:
     def table_tiers(self):
         L, m, cfg, ctx = self.L, self.m, self.ctx.cfg, self.ctx
         self.table_header("sec_r8c", "tiers", [("from", L.pick("起点（完成率）", "From (attainment)"), "A"),
-                                                ("rate", L.pick("提成比例", "Rate"), "A"),
-                                                ("from_ppm", "from ppm", ""), ("rate_ppm", "rate ppm", "")])
+                                                ("rate", L.pick("提成比例", "Rate"), "A")])
         ppm = tier_ppm(cfg.commission.tiers)
         for i, t in enumerate(list(cfg.commission.tiers) + [None] * EXTRA_ROWS["tiers"]):
             r = self.row
             self.input(r, 1, float(t.start) if t else None, "as_pct", "dec")
             self.input(r, 2, float(t.rate) if t else None, "as_pct", "pct")
-            m.f(r, 3, f'=IF(ISNUMBER(A{r}),ROUND(A{r}*1000000,0),"")', "helper",
+            m.f(r, C_PPM, f'=IF(ISNUMBER(A{r}),ROUND(A{r}*1000000,0),"")', "helper",
                 ("lit", ppm[i][0] if t else None))
-            m.f(r, 4, f'=IF(ISNUMBER(B{r}),ROUND(B{r}*1000000,0),"")', "helper",
+            m.f(r, C_PPM + 1, f'=IF(ISNUMBER(B{r}),ROUND(B{r}*1000000,0),"")', "helper",
                 ("lit", ppm[i][1] if t else None))
             self.changed_flag(r, [1, 2])
+            self.tier_checks(r, i, configured=t is not None)
             m.text(r, C_KEY, "tiers", "helper")
             if t:
-                ctx.tier_refs.append((self.name_ref(r, 3), self.name_ref(r, 4)))
+                ctx.tier_refs.append((self.name_ref(r, C_PPM), self.name_ref(r, C_PPM + 1)))
                 ctx.names[f"SP_Tier{i + 1}From"] = self.name_ref(r, 1)
                 ctx.names[f"SP_Tier{i + 1}Rate"] = self.name_ref(r, 2)
             self.row += 1
+
+    def tier_checks(self, r: int, i: int, configured: bool) -> None:
+        """A tier in use has a start and a rate; the first starts at 0 %, each above the one before."""
+        L = self.L
+        label = f"{L('tier')}{i + 1}"
+        both, none = f"AND(ISNUMBER(A{r}),ISNUMBER(B{r}))", f'AND(A{r}="",B{r}="")'
+        self.check(r, both if configured else f"OR({both},{none})", f"A{r}:B{r}", label, L("chk_tier_pair"))
+        self.check_kind(r, 2, "pct", label, "FALSE")
+        if i == 0:
+            self.check(r, f"N(A{r})=0", f"A{r}", label, L("chk_tier_first"))
+        else:
+            self.check(r, f'OR(A{r}="",N(A{r})>N(A{r - 1}))', f"A{r}", label, L("chk_tier_order"))
 
     def _dates_table(self, table: str, values, with_name: bool):
         L, m = self.L, self.m

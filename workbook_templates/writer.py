@@ -40,7 +40,7 @@ from salesplan.workbook_templates.expect import cached_values
 from salesplan.workbook_templates.inputs import MergeReport, merge_inputs, read_inputs, read_registry
 from salesplan.xlsx import open_book as open_reader
 from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
-from salesplan.workbook_templates.labels import META_SHEET
+from salesplan.workbook_templates.labels import META_SHEET, choice_code
 from salesplan.workbook_templates.model import SheetModel, render
 from salesplan.workbook_templates.region_view import region_view, regional_inputs
 from salesplan.workbook_templates.save import atomic_write
@@ -378,7 +378,7 @@ def _table_rows(tables, t: str) -> list[dict[str, Any]]:
     fields, rows = tables.get(t, ([], []))
     out = []
     for r in rows:
-        rec = {f: _cell_to_config(v) for f, v in zip(fields, r) if f and f not in _FORMULA_FIELDS}
+        rec = {f: choice_code(f, _cell_to_config(v)) for f, v in zip(fields, r) if f and f not in _FORMULA_FIELDS}
         if "focus_target" in fields and not (isinstance(r[fields.index("focus_target")], str)):
             rec["focus_target"] = _cell_to_config(r[fields.index("focus_target")])
         if any(v is not None for v in rec.values()):

@@ -14,6 +14,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 
+from salesplan.engine.notices import notice
+
 LABELS: dict[str, dict[str, str]] = {
     "zh": {
         "doc_title": "销售团队月度绩效作战方案",
@@ -277,7 +279,7 @@ def build_announcement(plan, *, lang: str | None = None) -> Announcement:
         kpi_names=kpi_names,
         awards=_awards(plan.config, lang),
         event_groups=_event_groups(plan, lang),
-        alerts=[one_line(a["message"]) for a in d["alerts"]],
-        warnings=[one_line(w["message"]) for w in d["warnings"]],
+        alerts=[one_line(notice(plan, a, lang)) for a in plan.alerts],
+        warnings=[one_line(notice(plan, w, lang)) for w in plan.warnings],
         target_lines=target_lines,
     )

@@ -3,11 +3,12 @@
 Values: :func:`salesplan.engine.actuals.incentives.awards_inputs_values`."""
 from __future__ import annotations
 
+from salesplan.engine.actuals.cells import present
 from salesplan.inputs.model import quiz_weeks
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.inputs import InputTable
 from salesplan.workbook_templates.model import COL, SheetModel, ref, rng
-from salesplan.workbook_templates.sheets.common import flag_cf, msg, validate
+from salesplan.workbook_templates.sheets.common import guard_payouts, flag_cf, msg, print_setup, validate
 
 
 def build_awards_inputs(ctx: Ctx) -> SheetModel:
@@ -83,8 +84,10 @@ def build_awards_inputs(ctx: Ctx) -> SheetModel:
         for f in ("level", "amount"):
             validate(ctx, m, "referrals", f, [f"{COL(fc[f])}{f0}:{COL(fc[f])}{fN}"])
     m.widths.update({1: 8, 2: 16, 3: 14, 4: 12, 5: 16, 6: 26, 7: 10, 8: 14})
-    m.landscape = False
     m.freeze = "A4"
-    m.print_area = f"A1:{COL(max(qc['flag'], fc['award']))}{r}"
+    # printed: the quiz places and, when any is typed, the referrals with their total
+    typed = any(present(getattr(x, f)) for x in ctx.inputs.referrals for f in ("region", "partner", "level", "amount"))
+    print_setup(ctx, m, max(qc['flag'], fc['award']), r if typed else g.r_ref_hdr)
+    guard_payouts(ctx, m)
     ctx.names["SP_ReferralTotal"] = ref(g.sheet, r, fc["award"])
     return m

@@ -3,16 +3,16 @@
 Values: :func:`salesplan.engine.actuals.dashboard.coaching_values`."""
 from __future__ import annotations
 
-from salesplan.engine.actuals.cells import NO, YES
+from salesplan.engine.actuals.cells import NO, YES, present
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.model import SheetModel, ref
-from salesplan.workbook_templates.sheets.common import flag_cf, msg
+from salesplan.workbook_templates.sheets.common import flag_cf, msg, print_setup
 
 
 def build_coaching(ctx: Ctx) -> SheetModel:
     L, cfg = ctx.L, ctx.cfg
     inc = ctx.inc
-    m = SheetModel(ctx.sheet["coaching"], "coaching", landscape=False)
+    m = SheetModel(ctx.sheet["coaching"], "coaching")
     m.put(1, 1, L("coach_title"), "title")
     h = 7
     r0, rN = h + 1, h + len(inc.slots)
@@ -44,7 +44,8 @@ def build_coaching(ctx: Ctx) -> SheetModel:
     flag_cf(m, f"G{r0}:G{max(r0, rN)}", f"G{r0}")
     m.widths.update({1: 10, 2: 14, 3: 12, 4: 12, 5: 12, 6: 10, 7: 14})
     m.freeze = f"C{r0}"
-    m.print_area = f"A1:G{rN}"
-    m.print_title_rows = f"{h}:{h}"
+    # printed: up to the last named rep (the team figures are above the table)
+    named = [n for n, (region, i) in enumerate(inc.slots) if present(ctx.inputs.regions[region].reps[i].name)]
+    print_setup(ctx, m, 7, r0 + named[-1] if named else h, title_rows=f"{h}:{h}")
     del cfg
     return m

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.model import ChartSpec, SheetModel, ref
+from salesplan.workbook_templates.sheets.common import print_setup
 
 
 def build_dashboard(ctx: Ctx) -> SheetModel:
@@ -80,6 +81,5 @@ def build_dashboard(ctx: Ctx) -> SheetModel:
     m.charts.append(ChartSpec("bar", L("kpi_rank"), "I51", m.name, (1, g0, gN), [(6, hdr_reg, g0, gN)],
                               L("kpi_score")))
     m.widths.update({1: 22, 2: 14, 3: 16, 4: 16, 5: 10, 6: 12, 7: 8})
-    m.print_area = f"A1:T{max(r, 68)}"
-    m.fit_height = 1  # tables and the four charts on one A4 page
+    print_setup(ctx, m, 20, max(r, 68), fit=(1, 1))  # tables and the four charts on one A4 page
     return m

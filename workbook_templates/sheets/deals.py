@@ -3,11 +3,11 @@
 Values: :mod:`salesplan.engine.actuals.deals`."""
 from __future__ import annotations
 
-from salesplan.engine.actuals.cells import NO, YES
+from salesplan.engine.actuals.cells import NO, YES, present
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.inputs import InputTable
 from salesplan.workbook_templates.model import COL, SheetModel, quote_sheet, rng
-from salesplan.workbook_templates.sheets.common import flag_cf, msg, validate
+from salesplan.workbook_templates.sheets.common import guard_payouts, flag_cf, msg, print_setup, validate
 
 
 def build_deals(ctx: Ctx) -> SheetModel:
@@ -36,7 +36,7 @@ def build_deals(ctx: Ctx) -> SheetModel:
     for k, t in enumerate(tiers):
         m.put(h, d.c_tier0 + k, f"{L('tier')}{k + 1} {float(t.start):.0%}+ @{float(t.rate):.1%}", "header")
     m.put(h - 1, c["seq"], L.pick("← 录入（黄色）", "← inputs (yellow)"), "note")
-    m.put(h - 1, c["fen"], L.pick("← 自动计算：累计、分档提成（即提成明细）、奖项与R9预警",
+    m.put(h - 1, c["known"], L.pick("← 自动计算：累计、分档提成（即提成明细）、奖项与R9预警",
                                   "← computed: cumulative, per-tier commission (the trace), awards, R9 flags"), "note")
     fields = {f: c[f] for f in ("seq", "date", "rep", "region", "customer", "customer_region", "new_customer",
                                 "product", "amount", "contract_id", "quote", "list_price", "first_quote")}
@@ -69,7 +69,8 @@ def build_deals(ctx: Ctx) -> SheetModel:
             else:
                 m.put(r, col, v, styles[f])
         none = f'{N_}{r}=""'
-        m.f(r, c["fen"], f"=IF(ISNUMBER({H_}{r}),ROUND({H_}{r}*100,0),0)", "int", k + ("fen",))
+        # blank rows stay blank; every reader of this column sums it with SUMPRODUCT(…, range) (text = 0)
+        m.f(r, c["fen"], f'=IF(ISNUMBER({H_}{r}),ROUND({H_}{r}*100,0),"")', "int", ("fen", i))
         m.f(r, c["known"], f'=IF(AND({C_}{r}<>"",{D_}{r}<>"",ISNUMBER({H_}{r})),IF(SUMPRODUCT(EXACT({i_region},'
                            f'{D_}{r})*EXACT({i_name},{C_}{r}))>0,"{YES}","{NO}"),"")', "text", k + ("known",))
         # the rep's FIRST slot with that name (a duplicated name is flagged R3 and paid on its first slot)
@@ -129,10 +130,12 @@ def build_deals(ctx: Ctx) -> SheetModel:
         m.widths[c[f]] = w
     for t in range(len(tiers)):
         m.widths[d.c_tier0 + t] = 13
-    m.hidden_cols.add(c["stmt_key"])
+    m.hidden_cols.update((c["stmt_key"], c["fen"]))     # internal: the amount in fen, the statements' sort key
     m.freeze = f"D{d.r0}"
-    m.print_area = f"A1:{COL(c['unknown_flag'])}{rN}"
-    m.print_title_rows = f"{h}:{h}"
+    # printed: the rows holding a deal (the blank rows below are for typing, not paper)
+    typed = [i for i, row in enumerate(ctx.inputs.deals) if any(present(getattr(row, f)) for f in fields)]
+    print_setup(ctx, m, c["unknown_flag"], d.row(typed[-1]) if typed else h, title_rows=f"{h}:{h}", title_cols="A:C")
+    guard_payouts(ctx, m)
     ctx.names["SP_DealsAmount"] = f"{quote_sheet(d.sheet)}!${H_}${r0}:${H_}${rN}"
     ctx.names["SP_DealsRep"] = f"{quote_sheet(d.sheet)}!${C_}${r0}:${C_}${rN}"
     return m

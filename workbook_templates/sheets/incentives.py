@@ -6,7 +6,7 @@ from __future__ import annotations
 from salesplan.engine.actuals.cells import BLANK_DATE, NO, YES
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.model import COL, SheetModel, quote_sheet, ref, rng
-from salesplan.workbook_templates.sheets.common import flag_cf, msg
+from salesplan.workbook_templates.sheets.common import guard_payouts, flag_cf, msg, print_setup
 
 
 def build_incentives(ctx: Ctx) -> SheetModel:
@@ -127,6 +127,6 @@ def build_incentives(ctx: Ctx) -> SheetModel:
         m.widths.setdefault(cc, 13)
     flag_cf(m, f"{col['champion']}{r0}:{col['champion']}{rN}", f"{col['champion']}{r0}")
     m.freeze = f"C{r0}"
-    m.print_area = f"A1:{col['payout']}{inc.r_total}"
-    m.print_title_rows = f"{h}:{h}"
+    print_setup(ctx, m, c["payout"], inc.r_total, title_rows=f"{h}:{h}", title_cols="A:B")
+    guard_payouts(ctx, m)
     return m

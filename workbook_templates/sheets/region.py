@@ -5,11 +5,11 @@ summary cells, ``region_phases`` for the phase table and its month totals).
 """
 from __future__ import annotations
 
-from salesplan.engine.actuals.cells import COMPLETION_KEY, YES
+from salesplan.engine.actuals.cells import COMPLETION_KEY, YES, present
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.inputs import InputTable
 from salesplan.workbook_templates.model import COL, SheetModel, quote_sheet, ref, rng
-from salesplan.workbook_templates.sheets.common import flag_cf, msg, red_if, validate
+from salesplan.workbook_templates.sheets.common import flag_cf, msg, print_setup, red_if, validate
 
 
 def build_region(ctx: Ctx, region) -> SheetModel:
@@ -219,13 +219,13 @@ class _RegionTab:
             if kw.key == "focus":
                 m.f(p0 + 1, col, f"={focus_ref}", "dec", ("param", name, kw.key, "target"))
                 m.f(p0 + 2, col, f"={ctx.setup_region[name]['focus_scoring']}", "text",
-                    ("param", name, kw.key, "scoring"))
+                    ("label", ("param", name, kw.key, "scoring")))
                 m.put(p0 + 3, col, float(kw.cap), "pct")
             else:
                 s = ctx.setup_kpi[kw.key]
                 m.f(p0 + 1, col, f"={s['target']}", "pct" if kw.unit == "rate" else "dec",
                     ("param", name, kw.key, "target"))
-                m.f(p0 + 2, col, f"={s['scoring']}", "text", ("param", name, kw.key, "scoring"))
+                m.f(p0 + 2, col, f"={s['scoring']}", "text", ("label", ("param", name, kw.key, "scoring")))
                 m.f(p0 + 3, col, f"={s['cap']}", "pct", ("param", name, kw.key, "cap"))
         W, Q = COL(rc["W"]), COL(rc["q"])
         m.put(p0, rc["rank"], "S", "helper")
@@ -319,7 +319,8 @@ class _RegionTab:
             a = f"MAX({x},0)"
             m.f(r, g.score_col(j),
                 f'=IF({blank},"",IF(AND(ISNUMBER({x}),ISNUMBER({t}),N({t})>0),'
-                f'IF({s_}="linear",MIN({a}/{t},{cap}),IF({s_}="threshold",IF({a}>={t},1,{a}/{t}),'
+                f'IF({s_}="{self.ctx.L("linear")}",MIN({a}/{t},{cap}),'
+                f'IF({s_}="{self.ctx.L("threshold")}",IF({a}>={t},1,{a}/{t}),'
                 f'IF({a}>0,MIN({t}/{a},{cap}),{cap}))),0))', "score", k + ("score:" + kw.key,))
         kf, kl = COL(g.kpi_col(0)), COL(g.kpi_col(len(g.table) - 1))
         sf, sl = COL(g.score_col(0)), COL(g.score_col(len(g.table) - 1))
@@ -354,7 +355,10 @@ class _RegionTab:
         m.f(*c["dup_flag"], f'=IF({self.at("dup_names")}>0,"{msg(ctx, "dup")}","")', "flag",
             ("flag", ("region", name, "dup_flag"), msg(ctx, "dup")))
         m.freeze = "C5"
-        m.print_area = f"A1:{COL(max(rc['churn'], pc['flag_inventory']))}{repN}"
+        # printed: up to the last named rep (blank slots are for typing, not paper); names and numbers repeat
+        named = [i for i, row in enumerate(ctx.inputs.regions[name].reps) if present(row.name)]
+        print_setup(ctx, m, max(rc["churn"], pc["flag_inventory"]), rep0 + named[-1] if named else g.r_rep_hdr,
+                    title_cols="A:B")
         n = list(ctx.region_sheet).index(name) + 1
         B = COL(rc["name"])
         ctx.names[f"SP_R{n}_FocusTarget"] = ref(g.sheet, *c["focus_target"])

@@ -3,35 +3,35 @@
 Values: the flags of :mod:`salesplan.engine.actuals.region` and :mod:`salesplan.engine.actuals.deals`."""
 from __future__ import annotations
 
+from salesplan.engine.actuals.risks import risk_checks as engine_checks, risk_flags
+from salesplan.engine.notices import notice
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.model import COL, SheetModel, ref
-from salesplan.workbook_templates.sheets.common import flag_cf, msg
+from salesplan.workbook_templates.sheets.common import flag_cf, msg, print_setup
+
+
+_LABEL = {"missed": "flag_missed", "complaint": "flag_complaint", "inventory": "flag_inventory", "dup": "flag_dup",
+          "report": "flag_report", "discount": "flag_discount", "support": "flag_support", "green": "flag_green",
+          "unknown": "flag_unknown"}
 
 
 def risk_checks(ctx: Ctx) -> list[tuple[str, str, str, str, int, int, tuple, str]]:
-    """(rule, check label, region/where, sheet, row, col, flag key, message) for every check."""
-    L, out = ctx.L, []
-    for rg in ctx.cfg.regions:
-        g = ctx.region_geom[rg.name]
-        for j, pt in enumerate(ctx.plan.phases):
-            r = g.r_phase0 + j
-            for f, key, lbl, mk in (("flag_missed", "missed_flag", "flag_missed", "missed"),
-                                    ("flag_complaint", "complaint_flag", "flag_complaint", "complaint"),
-                                    ("flag_inventory", "inventory_flag", "flag_inventory", "inventory")):
-                out.append(("R10", f"{L(lbl)} · {L('phase')}{pt.phase.number}", rg.name, g.sheet, r, g.pc[f],
-                            ("phase", rg.name, j, key), msg(ctx, mk)))
-    for rg in ctx.cfg.regions:
-        g = ctx.region_geom[rg.name]
-        out.append(("R3", L("flag_dup"), rg.name, g.sheet, *g.cell["dup_flag"], ("region", rg.name, "dup_flag"),
-                    msg(ctx, "dup")))
-    d = ctx.deals
-    for i in range(d.n_rows):
-        r = d.row(i)
-        for f, lbl, mk in (("report_flag", "flag_report", "report"), ("discount_flag", "flag_discount", "discount"),
-                           ("support_flag", "flag_support", "support"), ("green_flag", "flag_green", "green"),
-                           ("unknown_flag", "flag_unknown", "unknown")):
-            out.append(("R9" if f != "unknown_flag" else "R11", f"{L(lbl)} · #{i + 1}", "", d.sheet, r, d.c[f],
-                        ("deal", i, f), msg(ctx, mk)))
+    """(rule, check label, region/where, sheet, row, col, flag key, message) for every check of
+    :func:`salesplan.engine.actuals.risks.risk_checks` (the ribbon's 风险检查 lists the same)."""
+    L, d, out = ctx.L, ctx.deals, []
+    for c in engine_checks(ctx.plan, d.n_rows):
+        label = L(_LABEL[c.kind])
+        if c.kind == "dup":
+            g = ctx.region_geom[c.region]
+            sheet, (row, col) = g.sheet, g.cell["dup_flag"]
+        elif c.region:
+            g = ctx.region_geom[c.region]
+            sheet, row, col = g.sheet, g.r_phase0 + c.index, g.pc["flag_" + c.kind]
+            label = f"{label} · {L('phase')}{ctx.plan.phases[c.index].phase.number}"
+        else:
+            sheet, row, col = d.sheet, d.row(c.index), d.c[c.key[2]]
+            label = f"{label} · #{c.index + 1}"
+        out.append((c.rule, label, c.region, sheet, row, col, c.key, msg(ctx, c.kind)))
     return out
 
 
@@ -46,7 +46,7 @@ def build_risks(ctx: Ctx) -> SheetModel:
     r += 1
     for a in plan.alerts:
         m.text(r, 1, a.rule, "text")
-        m.text(r, 2, a.message, "banner")
+        m.text(r, 2, notice(plan, a, ctx.lang), "banner")
         r += 1
     m.f(r, 2, f"={ctx.banners['weights']}", "banner", ("lit", _weights_banner_text(ctx)))
     r += 2
@@ -59,7 +59,7 @@ def build_risks(ctx: Ctx) -> SheetModel:
     r += 1
     for cc, t in enumerate(("#", L("rule"), L("check"), L("region"), L("where"), L("message")), 1):
         m.put(r, cc, t, "header")
-    m.print_title_rows = f"{r}:{r}"
+    list_hdr = r
     r += 1
     for k in range(1, n_list + 1):
         mt = f"MATCH({k},$G${reg0}:$G${regN},0)"
@@ -92,7 +92,9 @@ def build_risks(ctx: Ctx) -> SheetModel:
     m.freeze = "A3"
     # Print the triggered list only: the register below holds every possible check
     # (a thousand rows for the default plan) and would fill dozens of blank pages.
-    m.print_area = f"A1:F{reg_hdr - 2}"
+    n_flags = len(risk_flags(plan, ctx.inputs))
+    print_setup(ctx, m, 6, list_hdr + min(n_flags, n_list) + (1 if n_flags > n_list else 0),
+                title_rows=f"{list_hdr}:{list_hdr}")
     return m
 
 

@@ -3,9 +3,10 @@
 Values: :mod:`salesplan.engine.actuals.statements`."""
 from __future__ import annotations
 
+from salesplan.engine.actuals.basis import deal_basis
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.model import COL, SheetModel, quote_sheet, ref, rng
-from salesplan.workbook_templates.sheets.common import red_if
+from salesplan.workbook_templates.sheets.common import guard_payouts, print_setup, red_if
 
 
 def build_statements(ctx: Ctx) -> SheetModel:
@@ -169,6 +170,9 @@ def build_statements(ctx: Ctx) -> SheetModel:
     m.widths[2] = max(m.widths.get(2, 0), 12)
     m.widths[3] = max(m.widths.get(3, 0), 14)
     m.freeze = "C4"
-    m.print_area = f"A1:{COL(g.last_col)}{lN}"
-    m.print_title_rows = None
+    # printed: the summary and the deal lines there are (one per deal of a rep on the roster)
+    basis = deal_basis(ctx.plan, ctx.inputs)
+    n_lines = sum(1 for ok, known in zip(basis.valid, basis.known) if ok and known)
+    print_setup(ctx, m, g.last_col, l0 + n_lines - 1 if n_lines else h, title_rows=f"{h}:{h}", title_cols="A:B")
+    guard_payouts(ctx, m)
     return m

@@ -1,0 +1,71 @@
+"""Settings edited in 设置 are checked live: an invalid setting shows a red banner naming the cell,
+and every payout shows "设置有误" instead of a number (LibreOffice recalculation of edited copies)."""
+from __future__ import annotations
+
+import shutil
+
+import openpyxl
+import pytest
+
+from salesplan.config import load_config
+from salesplan.engine.plan import compute_plan
+from salesplan.workbook_templates.writer import build_models, write_built
+from workbook_helpers import random_inputs
+
+pytestmark = pytest.mark.libreoffice
+
+
+def _setup_rows(ws, key: str) -> list[int]:
+    return [r for r in range(1, ws.max_row + 1) if ws.cell(r, 12).value == key]
+
+
+def _payouts(wb, built):
+    """Every payout value of the incentives, deals and statements sheets (by the cells' keys)."""
+    from salesplan.workbook_templates.sheets.common import _is_payout
+    out = []
+    for m in built.models:
+        if m.role in ("incentives", "deals", "statements", "awards_in"):
+            ws = wb[m.name]
+            out += [ws.cell(r, c).value for r, c, _f, k in m.formula_keys() if _is_payout(k)]
+    return out
+
+
+def _edit(path, edits):
+    wb = openpyxl.load_workbook(path)
+    ws = wb["设置"]
+    for key, col, value in edits:
+        ws.cell(_setup_rows(ws, key)[0] if not key.startswith("tiers#") else
+                _setup_rows(ws, "tiers")[int(key[6:])], col).value = value
+    wb.save(path)
+
+
+def test_invalid_settings_stop_payouts(tmp_path):
+    from lo_recalc import load_values, recalc
+    plan = compute_plan(load_config(None, month="2026-12"))
+    built = build_models(plan, inputs=random_inputs(plan, seed=3))
+    base = tmp_path / "ok.xlsx"
+    write_built(built, base)
+    cases = {"tiers": [("tiers#1", 1, 1.0), ("tiers#2", 1, 0.9)],          # overlapping tiers: 100 % then 90 %
+             "rate": [("awards.retention_max_churn", 2, 1.5)],            # a rate above 100 %
+             "shares": [("products", 2, 0.5)]}                            # product shares no longer 100 %
+    files = [base]
+    for name, edits in cases.items():
+        path = tmp_path / f"{name}.xlsx"
+        shutil.copy(base, path)
+        _edit(path, edits)
+        files.append(path)
+    out = dict(zip(["ok", *cases], (load_values(p) for p in recalc(files, tmp_path / "out"))))
+    ok = out["ok"]
+    assert ok["设置"]["A5"].value in (None, "")
+    paid = [v for v in _payouts(ok, built) if v not in (None, "")]
+    assert "设置有误" not in paid and sum(isinstance(v, (int, float)) for v in paid) > 100
+    setup = openpyxl.load_workbook(base)["设置"]
+    tier_rows = _setup_rows(setup, "tiers")
+    expect_cell = {"tiers": f"A{tier_rows[2]}", "rate": f"B{_setup_rows(setup, 'awards.retention_max_churn')[0]}",
+                   "shares": "B"}
+    for name in cases:
+        wb = out[name]
+        banner = wb["设置"]["A5"].value
+        assert isinstance(banner, str) and banner.startswith("⚠ 设置有误") and expect_cell[name] in banner, banner
+        values = [v for v in _payouts(wb, built) if v not in (None, "")]
+        assert values and all(v == "设置有误" for v in values), (name, {v for v in values if v != "设置有误"})
