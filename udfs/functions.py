@@ -87,6 +87,7 @@ def KPI_WEIGHTS(region, detail=None, config=None):
 @excel_udf
 def TARGET_SPLIT(total, weights):
     """Split a whole total by weights exactly (R3 目标分解): whole parts that sum to the total, largest-remainder rounding, ties to the earlier part. Spills in the weights' orientation."""
+    # the body stays here: tests/test_udfs.py breaks functions.largest_remainder to check error texts
     tot = whole(number(total, "total"), "total", "a whole number of yuan (or a whole count)")
     w = vector(weights, "weights")
     values = numbers(w, what="a weight ≥ 0 (enter 0 to give a part nothing)")
