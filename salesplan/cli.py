@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib
+import os
 import pkgutil
 import sys
 from pathlib import Path
@@ -71,12 +72,30 @@ def os_error_message(exc: OSError) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+#: a reader that stopped reading (``salesplan … | head``): the exit status a shell
+#: shows for a process ended by SIGPIPE (128 + 13), as ``yes | head`` gives
+SIGPIPE_EXIT = 141
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        try:
+            return _run(argv)
+        finally:
+            sys.stdout.flush()  # a pipe closed early fails here, where it can still be handled
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return SIGPIPE_EXIT
+
+
+def _run(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
+    except BrokenPipeError:
+        raise               # stdout's reader went away: not an error to report (main)
     except SalesPlanError as exc:
         print(f"salesplan: error: {exc}", file=sys.stderr)
         return 2
@@ -86,6 +105,19 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("salesplan: interrupted", file=sys.stderr)
         return 130
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout at devnull: Python flushes it once more at exit, which would fail on
+    the closed pipe ("Exception ignored … BrokenPipeError"). The Python docs' recipe
+    (signal module, "Note on SIGPIPE")."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # a stdout replaced by an object without a file
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 if __name__ == "__main__":  # pragma: no cover

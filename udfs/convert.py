@@ -383,6 +383,14 @@ def numbers(g: Grid, *, blank: str = "error", what: str = "a number") -> np.ndar
     return out
 
 
+def require(ok: np.ndarray, g: Grid, message: str) -> None:
+    """An error naming the first cell of ``g`` where ``ok`` is False (e.g. a weight < 0)."""
+    bad = np.flatnonzero(~ok)
+    if len(bad):
+        i = int(bad[0])
+        raise value_error(f"{g.where(i)} is {g.values[i]:.15g}: {message}")
+
+
 def number(value: Any, name: str, *, what: str = "a number") -> float:
     g = grid(scalar(value, name), name)
     return float(numbers(g, what=what)[0])

@@ -1,4 +1,4 @@
-"""The plan configuration the UDFs use, loaded once and cached.
+"""The plan configuration the UDFs use, loaded once and cached (with its calendar and phases).
 
 Without a [config] argument the UDFs use ``$SALESPLAN_CONFIG`` when it is set,
 else the built-in default plan (the seed's numbers). A TOML path is re-read
@@ -13,6 +13,7 @@ from typing import Any
 
 from salesplan.config import PlanConfig, load_config, load_default
 from salesplan.engine import calendar as cal
+from salesplan.engine.month import Month
 from salesplan.errors import ConfigError
 from salesplan.udfs.convert import NA, VALUE, UdfError, config_path
 
@@ -52,3 +53,14 @@ def _calendar(holidays: tuple, workdays: tuple) -> cal.HolidayCalendar:
 def holiday_calendar(config: PlanConfig) -> cal.HolidayCalendar:
     """The plan's working-day calendar (official table + the config's extra days), cached."""
     return _calendar(tuple(config.calendar.extra_holidays), tuple(config.calendar.extra_workdays))
+
+
+def month_phases(config: PlanConfig, month: Month) -> list[cal.Phase]:
+    """The month's battle phases (R4) under the plan's phase starts and calendar, cached."""
+    return _month_phases(month, tuple(config.calendar.phase_starts), tuple(config.calendar.extra_holidays),
+                         tuple(config.calendar.extra_workdays))
+
+
+@lru_cache(maxsize=256)
+def _month_phases(month: Month, starts: tuple, holidays: tuple, workdays: tuple) -> list[cal.Phase]:
+    return cal.month_phases(month, cal.HolidayCalendar(holidays, workdays), starts)

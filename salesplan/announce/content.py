@@ -193,51 +193,89 @@ class Announcement:
 
 
 def _awards(config, lang: str) -> list[Award]:
+    """The R8 awards as the announcement lists them; optional ones only when configured."""
+    makers = (_champion_award, _conquest_award, _breakthrough_award, _retention_award, _quiz_award,
+              _referral_award, _commission_award)
+    return [award for make in makers if (award := make(config, lang)) is not None]
+
+
+def _champion_award(config, lang: str) -> Award:
     a = config.awards
     zh = lang == "zh"
     tb = _TIEBREAK[lang]
     tiebreak = ("，".join(tb.get(t, t) for t in a.champion_tiebreak) if zh
                 else ", then ".join(tb.get(t, t) for t in a.champion_tiebreak))
     prize = one_line(a.champion_prize) + (f"（{yuan(a.champion_prize_value)}）" if a.champion_prize_value else "")
-    out = [Award("销售冠军" if zh else "Sales champion", prize,
+    return Award("销售冠军" if zh else "Sales champion", prize,
                  (f"月度销售额第1名；并列时取{tiebreak}" if zh else f"rank 1 on the month's revenue; ties: {tiebreak}")
-                 if tiebreak else ("月度销售额第1名" if zh else "rank 1 on the month's revenue"))]
-    out.append(Award("新客户攻克" if zh else "New-customer conquest",
-                     f"{yuan(a.conquest_amount)}/{'家' if zh else 'customer'}",
-                     f"新客户首单 > {yuan(a.conquest_threshold)}" if zh
-                     else f"per new customer whose first deal is > {yuan(a.conquest_threshold)}"))
+                 if tiebreak else ("月度销售额第1名" if zh else "rank 1 on the month's revenue"))
+
+
+def _conquest_award(config, lang: str) -> Award:
+    a = config.awards
+    zh = lang == "zh"
+    return Award("新客户攻克" if zh else "New-customer conquest",
+                 f"{yuan(a.conquest_amount)}/{'家' if zh else 'customer'}",
+                 f"新客户首单 > {yuan(a.conquest_threshold)}" if zh
+                 else f"per new customer whose first deal is > {yuan(a.conquest_threshold)}")
+
+
+def _breakthrough_award(config, lang: str) -> Award:
+    a = config.awards
+    zh = lang == "zh"
     stack = ("" if a.stack_breakthrough_and_conquest else
              ("；与新客户攻克奖不叠加，取高者" if zh else "; not stacked with conquest: the larger only"))
-    out.append(Award("重大突破" if zh else "Major breakthrough", yuan(a.breakthrough_amount),
-                     (f"首次签约 > {yuan(a.breakthrough_threshold)}" if zh
-                      else f"first signing > {yuan(a.breakthrough_threshold)}") + stack))
+    return Award("重大突破" if zh else "Major breakthrough", yuan(a.breakthrough_amount),
+                 (f"首次签约 > {yuan(a.breakthrough_threshold)}" if zh
+                  else f"first signing > {yuan(a.breakthrough_threshold)}") + stack)
+
+
+def _retention_award(config, lang: str) -> Award:
+    a = config.awards
+    zh = lang == "zh"
     retention = (f"奖金 {yuan(a.retention_bonus)} + 全勤奖 {yuan(a.full_attendance_bonus)}" if zh
                  else f"bonus {yuan(a.retention_bonus)} + full attendance {yuan(a.full_attendance_bonus)}")
-    out.append(Award("客户留存" if zh else "Customer retention", retention,
-                     f"客户年自然流失率 ≤ {pct(float(a.retention_max_churn))}" if zh
-                     else f"annual natural churn ≤ {pct(float(a.retention_max_churn))}"))
-    if a.quiz_awards:
-        out.append(Award("产品知识竞赛" if zh else "Product quiz",
-                         " / ".join(yuan(x) for x in a.quiz_awards),
-                         f"每周前{a.quiz_top_n}名" if zh else f"weekly top {a.quiz_top_n}"))
-    if a.referral_rates:
-        out.append(Award("合作伙伴推荐" if zh else "Partner referral",
-                         " / ".join(pct(float(r)) for r in a.referral_rates),
-                         f"推荐链第1–{len(a.referral_rates)}级" if zh
-                         else f"referral chain levels 1–{len(a.referral_rates)}"))
+    return Award("客户留存" if zh else "Customer retention", retention,
+                 f"客户年自然流失率 ≤ {pct(float(a.retention_max_churn))}" if zh
+                 else f"annual natural churn ≤ {pct(float(a.retention_max_churn))}")
+
+
+def _quiz_award(config, lang: str) -> Award | None:
+    a = config.awards
+    zh = lang == "zh"
+    if not a.quiz_awards:
+        return None
+    return Award("产品知识竞赛" if zh else "Product quiz",
+                 " / ".join(yuan(x) for x in a.quiz_awards),
+                 f"每周前{a.quiz_top_n}名" if zh else f"weekly top {a.quiz_top_n}")
+
+
+def _referral_award(config, lang: str) -> Award | None:
+    a = config.awards
+    zh = lang == "zh"
+    if not a.referral_rates:
+        return None
+    return Award("合作伙伴推荐" if zh else "Partner referral",
+                 " / ".join(pct(float(r)) for r in a.referral_rates),
+                 f"推荐链第1–{len(a.referral_rates)}级" if zh
+                 else f"referral chain levels 1–{len(a.referral_rates)}")
+
+
+def _commission_award(config, lang: str) -> Award | None:
+    zh = lang == "zh"
     tiers = config.commission.tiers
-    if tiers:
-        parts = []
-        for i, t in enumerate(tiers):
-            lo = pct(float(t.start), 0)
-            hi = pct(float(tiers[i + 1].start), 0) if i + 1 < len(tiers) else None
-            span = f"{lo}–{hi}" if hi else (f"> {lo}" if zh else f"above {lo}")
-            parts.append(f"{span} {pct(float(t.rate))}")
-        out.append(Award("多级提成" if zh else "Multi-level commission", "；".join(parts) if zh else "; ".join(parts),
-                         "按个人目标达成率，成交按月报表顺序累计，跨档拆分" if zh
-                         else "by attainment of the rep's target; deals in the order of the monthly report, "
-                              "split across tiers"))
-    return out
+    if not tiers:
+        return None
+    parts = []
+    for i, t in enumerate(tiers):
+        lo = pct(float(t.start), 0)
+        hi = pct(float(tiers[i + 1].start), 0) if i + 1 < len(tiers) else None
+        span = f"{lo}–{hi}" if hi else (f"> {lo}" if zh else f"above {lo}")
+        parts.append(f"{span} {pct(float(t.rate))}")
+    return Award("多级提成" if zh else "Multi-level commission", "；".join(parts) if zh else "; ".join(parts),
+                 "按个人目标达成率，成交按月报表顺序累计，跨档拆分" if zh
+                 else "by attainment of the rep's target; deals in the order of the monthly report, "
+                      "split across tiers")
 
 
 def _event_groups(plan, lang: str) -> list[EventGroup]:

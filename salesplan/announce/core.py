@@ -6,6 +6,7 @@ with the calling workbook's path).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -70,95 +71,145 @@ def announce_plan(plan, outdir: str | Path, *, send: bool = False, force: bool =
     setting is missing.
     """
     say = log or (lambda _msg: None)
-    unknown = [c for c in channels if c not in CHANNELS]
-    if unknown:
-        raise ValueError(f"unknown channel(s) {unknown}; expected some of {CHANNELS}")
+    _check_channels(channels)
     ann: Announcement = build_announcement(plan, lang=lang)
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    names = output_names(ann.month)
     result = AnnounceResult(ann.month, outdir)
     workbook = Path(workbook) if workbook else None
 
-    # -- delivery settings first: a missing secret fails before anything is rendered or sent
-    dd = credentials.dingtalk_settings(env, use_keyring=use_keyring) if send and "dingtalk" in channels else None
-    smtp = credentials.smtp_settings(env, use_keyring=use_keyring) if send and "email" in channels else None
-    if cafile:   # an explicit CA bundle (PEM) replaces the system store for both TLS connections
-        smtp = replace(smtp, cafile=cafile) if smtp else None
-        dd = replace(dd, cafile=cafile) if dd else None
-
-    # -- render the outputs (always; sending only reads them)
-    ics_path = ics.write_ics(plan, outdir / names["ics"], lang=ann.lang)
-    result.files["ics"] = ics_path
-    if pdf:
-        result.files["pdf"] = summary.render_pdf(ann, outdir / names["pdf"], generated=today, soffice=soffice)
-        say(f"wrote {result.files['pdf']}")
-    else:
-        result.notes.append("PDF summary skipped (--no-pdf)")
-    text, truncated = dingtalk.render_markdown(ann)
-    result.truncated = truncated
-    if truncated:
-        result.notes.append(f"the DingTalk message was shortened to {dingtalk.MAX_TEXT_BYTES:,} bytes")
-    payload = dingtalk.build_payload(ann, at_all=bool(dd and dd.at_all))
-    (outdir / names["markdown"]).write_text(text, encoding="utf-8")
-    (outdir / names["dingtalk_json"]).write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n",
-                                                 encoding="utf-8")
-    result.files["markdown"] = outdir / names["markdown"]
-    result.files["dingtalk_json"] = outdir / names["dingtalk_json"]
-
-    attachments = [p for p in (result.files.get("pdf"), workbook, ics_path) if p]
-    if workbook is None:
-        result.notes.append("no plan workbook given: the e-mail carries the PDF and the .ics only")
-    msg = mail.build_message(ann, sender=smtp.sender if smtp else "", recipients=smtp.recipients if smtp else (),
-                             attachments=attachments)
-    (outdir / names["eml"]).write_bytes(bytes(msg))
-    (outdir / names["html"]).write_text(mail.render_html(ann), encoding="utf-8")
-    result.files["eml"] = outdir / names["eml"]
-    result.files["html"] = outdir / names["html"]
+    # a missing secret fails before anything is rendered or sent
+    dd, smtp = _settings(send, channels, env, use_keyring, cafile)
+    out = _Outputs(ann, outdir, output_names(ann.month), result)
+    # render the outputs always; sending only reads them
+    ics_path = out.ics(plan)
+    out.pdf(pdf, today, soffice, say)
+    text, payload = out.dingtalk(at_all=bool(dd and dd.at_all))
+    msg = out.email(smtp, workbook, ics_path)
     say(f"wrote the announcement for {ann.month} to {outdir}")
 
     if not send:
         result.deliveries = [Delivery(c, "not sent", "use --send to deliver") for c in channels]
         return result
 
-    # -- deliver, at most once per month and channel
+    # deliver, at most once per month and channel
     ledger = Ledger(ledger_path or ((workbook.parent if workbook else outdir) / LEDGER_NAME))
     result.ledger = ledger.path
     hashes = {"dingtalk": _sha256(text), "email": _sha256(mail.render_text(ann))}
     for channel in channels:
-        previous = ledger.last(ann.month, channel)
-        if previous and not force:
-            changed = previous.sha256 != hashes[channel]
-            detail = (f"already sent for {ann.month} at {previous.sent_at}"
-                      + ("; the plan changed since — use --force to send the update" if changed
-                         else "; use --force to send it again"))
-            result.deliveries.append(Delivery(channel, "skipped", detail))
-            say(f"{channel}: {detail}")
-            continue
-        try:
-            if channel == "dingtalk":
-                assert dd is not None
-                dingtalk.send(payload, dd.webhook, dd.secret, timeout=dd.timeout, cafile=dd.cafile)
-                destination = dingtalk.redact(dd.webhook)
-                detail = f"posted to {destination}"
-            else:
-                assert smtp is not None
-                refused = mail.send(msg, smtp)
-                destination = ", ".join(smtp.recipients)
-                detail = f"mailed to {destination} via {smtp.host}:{smtp.port}"
-                if refused:
-                    detail += f" (refused: {', '.join(refused)})"
-        except DeliveryError as exc:
-            result.deliveries.append(Delivery(channel, "failed", str(exc)))
-            say(f"{channel}: FAILED: {exc}")
-            continue
-        ledger.record(ann.month, channel, hashes[channel], destination)
-        result.deliveries.append(Delivery(channel, "sent", detail))
-        say(f"{channel}: {detail}")
+        delivery = _deliver(channel, ann.month, ledger, hashes[channel], force,
+                            functools.partial(_send, dd=dd, smtp=smtp, payload=payload, msg=msg))
+        result.deliveries.append(delivery)
+        say(_said(delivery))
     if result.failed:
         raise DeliveryError("; ".join(d.detail for d in result.failed),
                             channel=",".join(d.channel for d in result.failed), result=result)
     return result
+
+
+def _check_channels(channels: tuple[str, ...]) -> None:
+    unknown = [c for c in channels if c not in CHANNELS]
+    if unknown:
+        raise ValueError(f"unknown channel(s) {unknown}; expected some of {CHANNELS}")
+
+
+def _settings(send: bool, channels: tuple[str, ...], env: Mapping[str, str] | None, use_keyring: bool,
+              cafile: str | None):
+    """(DingTalk settings, SMTP settings) for the channels being sent, else None each."""
+    dd = credentials.dingtalk_settings(env, use_keyring=use_keyring) if send and "dingtalk" in channels else None
+    smtp = credentials.smtp_settings(env, use_keyring=use_keyring) if send and "email" in channels else None
+    if cafile:   # an explicit CA bundle (PEM) replaces the system store for both TLS connections
+        smtp = replace(smtp, cafile=cafile) if smtp else None
+        dd = replace(dd, cafile=cafile) if dd else None
+    return dd, smtp
+
+
+@dataclass
+class _Outputs:
+    """Writes the announcement's files into ``outdir`` and records them in ``result``."""
+
+    ann: Announcement
+    outdir: Path
+    names: dict[str, str]
+    result: AnnounceResult
+
+    def path(self, kind: str) -> Path:
+        return self.outdir / self.names[kind]
+
+    def ics(self, plan) -> Path:
+        self.result.files["ics"] = ics.write_ics(plan, self.path("ics"), lang=self.ann.lang)
+        return self.result.files["ics"]
+
+    def pdf(self, wanted: bool, today: date | None, soffice: str | None, say: Callable[[str], None]) -> None:
+        if not wanted:
+            self.result.notes.append("PDF summary skipped (--no-pdf)")
+            return
+        self.result.files["pdf"] = summary.render_pdf(self.ann, self.path("pdf"), generated=today, soffice=soffice)
+        say(f"wrote {self.result.files['pdf']}")
+
+    def dingtalk(self, at_all: bool) -> tuple[str, dict]:
+        text, truncated = dingtalk.render_markdown(self.ann)
+        self.result.truncated = truncated
+        if truncated:
+            self.result.notes.append(f"the DingTalk message was shortened to {dingtalk.MAX_TEXT_BYTES:,} bytes")
+        payload = dingtalk.build_payload(self.ann, at_all=at_all)
+        self.path("markdown").write_text(text, encoding="utf-8")
+        self.path("dingtalk_json").write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n",
+                                              encoding="utf-8")
+        self.result.files["markdown"] = self.path("markdown")
+        self.result.files["dingtalk_json"] = self.path("dingtalk_json")
+        return text, payload
+
+    def email(self, smtp, workbook: Path | None, ics_path: Path):
+        """The e-mail (.eml, with the PDF, the workbook and the .ics attached) and its HTML body."""
+        attachments = [p for p in (self.result.files.get("pdf"), workbook, ics_path) if p]
+        if workbook is None:
+            self.result.notes.append("no plan workbook given: the e-mail carries the PDF and the .ics only")
+        msg = mail.build_message(self.ann, sender=smtp.sender if smtp else "",
+                                 recipients=smtp.recipients if smtp else (), attachments=attachments)
+        self.path("eml").write_bytes(bytes(msg))
+        self.path("html").write_text(mail.render_html(self.ann), encoding="utf-8")
+        self.result.files["eml"] = self.path("eml")
+        self.result.files["html"] = self.path("html")
+        return msg
+
+
+def _deliver(channel: str, month: str, ledger: Ledger, sha256: str, force: bool,
+             send: Callable[[str], tuple[str, str]]) -> Delivery:
+    """Send one channel unless the ledger says it went out already; record what was sent."""
+    previous = ledger.last(month, channel)
+    if previous and not force:
+        changed = previous.sha256 != sha256
+        detail = (f"already sent for {month} at {previous.sent_at}"
+                  + ("; the plan changed since — use --force to send the update" if changed
+                     else "; use --force to send it again"))
+        return Delivery(channel, "skipped", detail)
+    try:
+        destination, detail = send(channel)
+    except DeliveryError as exc:
+        return Delivery(channel, "failed", str(exc))
+    ledger.record(month, channel, sha256, destination)
+    return Delivery(channel, "sent", detail)
+
+
+def _said(d: Delivery) -> str:
+    return f"{d.channel}: FAILED: {d.detail}" if d.status == "failed" else f"{d.channel}: {d.detail}"
+
+
+def _send(channel: str, *, dd, smtp, payload: dict, msg) -> tuple[str, str]:
+    """Post or mail, returning (destination for the ledger, detail for the user)."""
+    if channel == "dingtalk":
+        assert dd is not None
+        dingtalk.send(payload, dd.webhook, dd.secret, timeout=dd.timeout, cafile=dd.cafile)
+        destination = dingtalk.redact(dd.webhook)
+        return destination, f"posted to {destination}"
+    assert smtp is not None
+    refused = mail.send(msg, smtp)
+    destination = ", ".join(smtp.recipients)
+    detail = f"mailed to {destination} via {smtp.host}:{smtp.port}"
+    if refused:
+        detail += f" (refused: {', '.join(refused)})"
+    return destination, detail
 
 
 def announce_workbook(workbook: str | Path, outdir: str | Path | None = None, **kwargs) -> AnnounceResult:

@@ -117,54 +117,76 @@ def _lines(value, span: int) -> int:
 
 def write_summary_xlsx(ann: Announcement, path: Path, *, generated: date | None = None) -> Path:
     """Write the one-sheet summary workbook for ``ann`` to ``path``."""
-    L, d = ann.labels, ann.data
-    products = [p["name"] for p in d["products"]]
-    regions = d["regions"]
-    width = max(8, 2 + len(products) + 2, 6 + len(regions), 1 + len(regions))
+    d = ann.data
+    width = max(8, 2 + len(d["products"]) + 2, 6 + len(d["regions"]), 1 + len(d["regions"]))
     wb = Workbook()
     ws = wb.active
     ws.title = "方案摘要" if ann.lang == "zh" else "Plan summary"
     s = _Sheet(ws, width)
+    for part in (_title, _targets, _products, _regions, _phases, _kpi_weights, _awards, _calendar, _warnings):
+        part(s, ann, generated)
+    _print_setup(ws, width)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
 
-    # -- title rows (repeated on every printed page)
+
+def _title(s: _Sheet, ann: Announcement, generated: date | None) -> None:
+    """Title rows (repeated on every printed page) and the alert banners."""
+    L, d, ws = ann.labels, ann.data, s.ws
     s.put(1, 1, ann.title, box=False, bold=True, size=16)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=s.width)
     ws.row_dimensions[1].height = 26
     strat = L.get(f"strategy_{d['strategy']}", d["strategy"])
     sub = f"{L['strategy']}: {strat}    {L['generated']}: {(generated or date.today()).isoformat()}"
     s.put(2, 1, sub, box=False, size=9, color="555555")
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=s.width)
     s.row = 3
 
     for alert in ann.alerts:
         s.banner(f"⚠ {L['alerts']}: {alert}", fill=_ALERT_FILL, bold=True)
 
-    # -- R1 overall targets
+
+def _targets(s: _Sheet, ann: Announcement, _generated=None) -> None:
+    """R1 overall targets."""
+    L, t = ann.labels, ann.data["targets"]
     s.section(L["targets"])
-    t = d["targets"]
     s.header([L["revenue"], L["new_customers"], L["repurchase_rate"], L["aov"], L["implied_orders"]])
     s.line([t["revenue"], t["new_customers"], t["repurchase_rate"], t["average_order_value"], t["implied_orders"]],
            [MONEY, "0", "0%", MONEY, "0"])
 
-    # -- R2 products
+
+def _products(s: _Sheet, ann: Announcement, _generated=None) -> None:
+    """R2 products."""
+    L, d = ann.labels, ann.data
     s.section(L["products"])
     s.header([L["product"], L["share"], L["target_amount"]])
     for p in d["products"]:
         s.line([one_line(p["name"]), p["share"], p["revenue"]], [None, "0.0%", MONEY])
-    s.line([L["total"], sum(p["share"] for p in d["products"]), t["revenue"]], [None, "0.0%", MONEY])
+    s.line([L["total"], sum(p["share"] for p in d["products"]), d["targets"]["revenue"]], [None, "0.0%", MONEY])
 
-    # -- R3 regions x products
+
+def _regions(s: _Sheet, ann: Announcement, _generated=None) -> None:
+    """R3 regions × products."""
+    L, d = ann.labels, ann.data
+    products = [p["name"] for p in d["products"]]
+    regions = d["regions"]
     s.section(L["regions"])
     s.header([L["region"], L["manager"], *products, L["total"], L["new_cust_short"]])
     for r in regions:
         s.line([one_line(r["name"]), one_line(r["manager"]), *[r["products"][n] for n in products],
                 r["revenue"], r["new_customers"]],
                [None, None, *[MONEY] * len(products), MONEY, "0"])
-    s.line([L["total"], "", *[p["revenue"] for p in d["products"]], t["revenue"],
+    s.line([L["total"], "", *[p["revenue"] for p in d["products"]], d["targets"]["revenue"],
             sum(r["new_customers"] for r in regions)],
            [None, None, *[MONEY] * len(products), MONEY, "0"])
 
-    # -- R4 phases (with each region's share of the phase)
+
+def _phases(s: _Sheet, ann: Announcement, _generated=None) -> None:
+    """R4 phases (with each region's share of the phase) and their goals."""
+    L, d = ann.labels, ann.data
+    regions = d["regions"]
     s.section(f"{L['phases']}（{d['working_days']} {L['days']}）" if ann.lang == "zh"
               else f"{L['phases']} ({d['working_days']} {L['days']})")
     s.header([L["phase"], L["name"], L["start"], L["end"], L["working_days"], L["target_amount"],
@@ -177,36 +199,49 @@ def write_summary_xlsx(ann: Announcement, path: Path, *, generated: date | None 
     for ph in d["phases"]:
         goals = ann.phase_goals.get(ph["number"], ())
         if goals:
-            s.line([ph["number"], ("；" if ann.lang == "zh" else "; ").join(goals)], ["0"], spans=[1, width - 1])
+            s.line([ph["number"], ("；" if ann.lang == "zh" else "; ").join(goals)], ["0"], spans=[1, s.width - 1])
 
-    # -- R6/R7 KPI weights per region
+
+def _kpi_weights(s: _Sheet, ann: Announcement, _generated=None) -> None:
+    """R6/R7 KPI weights per region."""
+    L, regions = ann.labels, ann.data["regions"]
     s.section(L["kpi"])
     s.header([L["kpi_name"], *[f"{one_line(r['name'])} {one_line(r['manager'])}" for r in regions]])
     for k in ann.kpi_names:
         s.line([one_line(k), *[r["kpi_weights"].get(k, "—") for r in regions]], [None, *["0.0%"] * len(regions)])
     s.line([L["total"], *[sum(r["kpi_weights"].values()) for r in regions]], [None, *["0%"] * len(regions)])
 
-    # -- R8 awards
+
+def _awards(s: _Sheet, ann: Announcement, _generated=None) -> None:
+    """R8 awards."""
+    L, width = ann.labels, s.width
     s.section(L["awards"])
     s.line([L["award"], L["amount"], L["condition"]], spans=[1, 2, width - 3], header=True)
     for a in ann.awards:
         s.line([a.name, a.amount, a.condition], spans=[1, 2, width - 3])
 
-    # -- R5 calendar: every dated event
+
+def _calendar(s: _Sheet, ann: Announcement, _generated=None) -> None:
+    """R5 calendar: every dated event."""
+    L, width = ann.labels, s.width
     s.section(L["calendar"])
     s.line([L["date"], L["time"], L["event"]], spans=[1, 1, width - 2], header=True)
-    for e in sorted(d["events"], key=lambda e: (e["date"], e["time"] or "99:99")):
+    for e in sorted(ann.data["events"], key=lambda e: (e["date"], e["time"] or "99:99")):
         name = e["name"] if ann.lang == "zh" else e["name_en"]
         day = date.fromisoformat(e["date"])
         s.line([ann.date_label(day, weekday=True) if day.strftime("%Y-%m") == ann.month else day.isoformat(),
                 e["time"] or "", one_line(name)], spans=[1, 1, width - 2])
 
+
+def _warnings(s: _Sheet, ann: Announcement, _generated=None) -> None:
     if ann.warnings:
-        s.section(L["warnings"])
+        s.section(ann.labels["warnings"])
         for w in ann.warnings:
             s.banner(w, fill=_WARN_FILL)
 
-    # -- columns and print setup
+
+def _print_setup(ws, width: int) -> None:
+    """Column widths and A4 portrait, one page wide, title rows on every page."""
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 14
     for c in range(3, width + 1):
@@ -223,10 +258,6 @@ def write_summary_xlsx(ann: Announcement, path: Path, *, generated: date | None 
     ws.oddFooter.center.text = "&P / &N"
     ws.oddFooter.center.font = FONT_NAME
     ws.sheet_view.showGridLines = False
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
 
 
 # --------------------------------------------------------------------------- LibreOffice

@@ -135,14 +135,23 @@ def kpi_scores(actuals: np.ndarray, targets: Sequence, weights: Sequence, scorin
 
     score = min(score_max, score_max · Σ weightᵢ · scoreᵢ); weights are used as given
     (normalise before calling when the plan says so).
+
+    The Σ is a compensated (Neumaier) sum, as the workbook's SUMPRODUCT is in
+    LibreOffice: normalised weights such as 1/3, 1/4, 1/4, 1/6 are not exact
+    doubles, and a plain running sum of them is 0.9999999999999999, so every KPI
+    on target would score 99.99999999999999 and ``=score=100`` would be FALSE.
     """
     a = np.atleast_2d(np.asarray(actuals, dtype=float))
     if a.shape[1] != len(weights):
         raise ValueError(f"{a.shape[1]} actual column(s) but {len(weights)} weight(s)")
     total = np.zeros(a.shape[0])
+    lost = np.zeros(a.shape[0])  # the low-order bits each addition rounded away
     for j, (t, w, s, c) in enumerate(zip(targets, weights, scorings, caps)):
-        total += float(w) * score_curve(a[:, j], t, s, c)
-    return np.minimum(float(score_max), float(score_max) * total)
+        term = float(w) * score_curve(a[:, j], t, s, c)
+        new = total + term
+        lost += np.where(np.abs(total) >= np.abs(term), (total - new) + term, (term - new) + total)
+        total = new
+    return np.minimum(float(score_max), float(score_max) * (total + lost))
 
 
 def kpi_score(actuals: dict[str, float | None], table: list[KpiWeight], score_max: float = 100.0) -> float:
