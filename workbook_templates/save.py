@@ -59,6 +59,7 @@ class SaveError(SalesPlanError):
     def __init__(self, path: str | os.PathLike, exc: BaseException, *, unchanged: bool = True,
                  note: str = ""):
         self.path = Path(path)
+        self.cause = exc
         self.errno = getattr(exc, "errno", None)
         reason = _REASONS.get(self.errno) if self.errno is not None else None
         detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
@@ -339,6 +340,10 @@ class FileSet:
                 _fsync(tmp)
         self.staged.append((tmp, target))
         return tmp
+
+    def adopt(self, tmp: str | os.PathLike, target: str | os.PathLike) -> None:
+        """Take a temp written elsewhere on the same disk (e.g. a staging folder) as ``target``'s new file."""
+        self.staged.append((Path(tmp), Path(target)))
 
     def backup(self, target: str | os.PathLike) -> Path | None:
         """Keep the current ``target`` (a link, else a copy) so :meth:`undo` can restore it."""
