@@ -381,7 +381,9 @@ class FileSet:
         """Put back every backed-up file (and remove targets that did not exist), then drop the stage."""
         for target, bak in reversed(self._backups):
             try:
-                if bak is not None:
+                if bak is not None and target.exists() and os.path.samefile(bak, target):
+                    bak.unlink()       # never replaced (renaming a link onto its own file does nothing)
+                elif bak is not None:
                     os.replace(bak, target)
                 elif any(t == target for _, t in self.staged):
                     target.unlink(missing_ok=True)
