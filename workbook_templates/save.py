@@ -53,8 +53,11 @@ _REASONS = {
 }
 
 
-class SaveError(SalesPlanError):
-    """A file could not be written; ``unchanged`` says whether the old file is intact."""
+class SaveError(SalesPlanError, OSError):
+    """A file could not be written; ``unchanged`` says whether the old file is intact.
+
+    Also an OSError (``errno`` is the cause's), so a caller that handles file-system
+    errors still handles it."""
 
     def __init__(self, path: str | os.PathLike, exc: BaseException, *, unchanged: bool = True,
                  note: str = ""):
@@ -69,6 +72,7 @@ class SaveError(SalesPlanError):
             text += f" at {where}"
         tail = note or ("the file is unchanged" if unchanged else "")
         super().__init__(f"cannot save {self.path}: {text}" + (f"; {tail}" if tail else ""))
+        self.errno = getattr(exc, "errno", None)
 
 
 def _host_tag() -> str:

@@ -51,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
         print("nothing to consolidate: " + ", ".join(str(p) for p in args.files)
               + " holds no regional file (*.xlsx, *.xlsm)", file=sys.stderr)
         return 2
+    from salesplan.xlsx.openpyxl_reader import open_workbook
+    open_workbook(args.plan, read_only=True).close()    # a master that is no workbook: refused before the lock file
     # one run at a time on a plan (a dry run writes nothing: it reads without waiting)
     with plan_lock(args.plan, "consolidate") if not args.dry_run else nullcontext():
         report = consolidate(args.plan, files, config=config, write=not args.dry_run,
