@@ -320,3 +320,28 @@ def test_the_next_save_cleans_a_killed_runs_temp(kit, tmp_path):
     r = cli("generate", "--month", MONTH, "-o", str(plan))
     assert r.returncode == 0, r.stderr
     assert not left.exists() and temps(tmp_path) == []
+
+
+def test_a_failed_save_closes_only_its_own_writers(tmp_path):
+    """The quiet clean-up of a failed save leaves another workbook being written in the
+    same process (a long-lived add-in host) alone: that one still saves whole."""
+    from salesplan.workbook_templates.save import atomic_write
+
+    other = openpyxl.Workbook(write_only=True)
+    sheet = other.create_sheet("still writing")
+    sheet.append(["row", 1])
+
+    def failing_write(tmp: Path) -> None:
+        wb = openpyxl.Workbook(write_only=True)
+        wb.create_sheet("doomed").append(["x"])
+        wb.save(tmp)
+        raise OSError(28, "No space left on device")
+
+    target = tmp_path / "plan.xlsx"
+    with pytest.raises(SaveError, match="the disk is full"):
+        atomic_write(target, failing_write)
+    assert not target.exists() and temps(tmp_path) == []
+    sheet.append(["row", 2])
+    other.save(tmp_path / "other.xlsx")
+    assert [r for r in openpyxl.load_workbook(tmp_path / "other.xlsx")["still writing"].values] == [("row", 1),
+                                                                                                    ("row", 2)]

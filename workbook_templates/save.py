@@ -30,6 +30,7 @@ import traceback
 import types
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -147,37 +148,68 @@ def remove_stale(folder: str | os.PathLike, stem: str, suffix: str = ".tmp.xlsx"
     return removed
 
 
-def _quiet_release(exc: BaseException, paths: Iterable[Path] = ()) -> None:
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the exceptions it was raised from or during."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        yield e
+        e = e.__cause__ or e.__context__
+
+
+def _failed_writers(exc: BaseException, limit: int = 200_000) -> list[Any]:
+    """openpyxl's sheet generators and the ZipFiles reachable from the frames of the failed
+    write (its workbook, sheets, archive), found before those frames are cleared.
+
+    Only what the failed write itself held is touched: another write going on in the same
+    process (a long-lived add-in host) keeps its writers."""
+    todo: list[Any] = []
+    for e in _chain(exc):
+        tb = e.__traceback__
+        while tb is not None:
+            todo.append(tb.tb_frame.f_locals)
+            tb = tb.tb_next
+    seen: set[int] = set()
+    found: list[Any] = []
+    while todo and len(seen) < limit:
+        obj = todo.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, types.GeneratorType):
+            if obj.gi_frame is not None and "openpyxl" in obj.gi_code.co_filename:
+                found.append(obj)
+        elif isinstance(obj, zipfile.ZipFile):
+            found.append(obj)
+        elif isinstance(obj, (dict, list, tuple, set)) or type(obj).__module__.startswith("openpyxl"):
+            todo.extend(gc.get_referents(obj))
+    return found
+
+
+def _quiet_release(exc: BaseException) -> None:
     """Close the writers of a failed write now, silently, so nothing prints a stack later.
 
     openpyxl writes through generators and a ``ZipFile``; when a write fails on a full
     disk, closing them writes again and fails again, which Python reports as "Exception
     ignored in ..." with a stack, at garbage collection or at exit. Some of them cannot
-    be collected before exit (lxml's writer holds them from C), so they are closed here
-    (the generators of openpyxl's write-only sheets, a ZipFile writing one of ``paths``),
-    with those reports muted; this also frees the temp file's handle (so it can be
-    removed, on Windows too). Only ever called after a failure.
+    be collected before exit (lxml's writer holds them from C), so the ones the failed
+    write held are closed here, with those reports muted; this also frees the temp
+    file's handle (so it can be removed, on Windows too). Only ever called after a failure.
     """
     hook = sys.unraisablehook
     sys.unraisablehook = lambda _info: None
     try:
-        seen: set[int] = set()
-        e: BaseException | None = exc
-        while e is not None and id(e) not in seen:
-            seen.add(id(e))
+        writers = _failed_writers(exc)
+        for e in _chain(exc):
             if e.__traceback__ is not None:
                 traceback.clear_frames(e.__traceback__)
-            e = e.__cause__ or e.__context__
-        names = {os.fspath(p) for p in paths}
-        for obj in gc.get_objects():
+        for w in writers:
             try:
-                if isinstance(obj, types.GeneratorType) and obj.gi_frame is not None \
-                        and "openpyxl" in obj.gi_code.co_filename:
-                    obj.close()
-                elif isinstance(obj, zipfile.ZipFile) and names and os.fspath(obj.filename or "") in names:
-                    obj.close()
+                w.close()
             except Exception:  # noqa: BLE001 - closing a failed writer fails again: expected, ignored
                 pass
+        del writers
         gc.collect()
     finally:
         sys.unraisablehook = hook
@@ -229,7 +261,7 @@ def saving(path: str | os.PathLike, *, unchanged: bool = True, cleanup: Iterable
         raise
     except Exception as exc:
         cause = _os_error_in(exc) or _libxml_io_error(exc) or _disk_full(Path(path).parent)
-        _quiet_release(exc, cleanup)
+        _quiet_release(exc)
         _remove(cleanup)
         if cause is None:
             raise
