@@ -177,15 +177,18 @@ def test_split_on_a_full_disk_writes_nothing(kit, tmp_path, existing):
     with small_disk(tmp_path / "disk") as disk:
         plan = copy_plan(kit, disk)
         out = disk / "regions"
-        if existing:       # an earlier split's files are there: they stay as they were
+        if existing:       # an earlier split's files and records are there: they stay as they were
             shutil.copytree(kit / "regions", out)
+        else:              # the first split: no folder and no record is left behind
+            shutil.rmtree(disk / "plan.splits")
         files, records = digests(out), digests(disk / "plan.splits")
         fill(disk, 300)    # room for a region or two, not for all four and their records
         r = cli("split", str(plan), "-o", str(out))
         line = assert_one_clean_error(r, "", "the disk is full")
         assert "nothing was written" in line
         assert out.exists() == existing and digests(out) == files
-        assert digests(disk / "plan.splits") == records and temps(disk) == []
+        assert (disk / "plan.splits").exists() == existing and digests(disk / "plan.splits") == records
+        assert temps(disk) == []
 
 
 # ----------------------------------------------------------------------------- a file-size limit (EFBIG)

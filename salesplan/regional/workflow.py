@@ -42,7 +42,7 @@ from salesplan.progress import NullProgress, Progress
 from salesplan.regional.core import ConsolidationReport, consolidate_snapshots
 from salesplan.regional.manifest import (
     InputField, SplitManifest, Stamp, fingerprint_file, new_split_id, now_iso, plan_version, safe_name,
-    sidecar_path, stamp_xlsx,
+    sidecar_dir, sidecar_path, stamp_xlsx,
 )
 from salesplan.regional.scan import scan_for_names
 from salesplan.regional.values import to_python
@@ -318,6 +318,7 @@ def split_plan(plan_path: str | os.PathLike, out_dir: str | os.PathLike | None =
     # checked are they renamed into place together (FileSet: a failed rename puts every
     # old file back). A failure leaves ``out`` and the records as they were.
     made_out = not out.exists()
+    made_records = not sidecar_dir(plan_path).exists()
     files = FileSet()
     with saving(out, cleanup=[out] if made_out else []):
         out.mkdir(parents=True, exist_ok=True)
@@ -337,20 +338,28 @@ def split_plan(plan_path: str | os.PathLike, out_dir: str | os.PathLike | None =
             progress.advance(1, region)
         files.commit()
     except SaveError as exc:
-        files.undo()
-        if made_out:
-            shutil.rmtree(out, ignore_errors=True)
+        _undo_split(files, out if made_out else None, sidecar_dir(plan_path) if made_records else None)
         raise SaveError(exc.path, exc.cause, note="nothing was written: the regional files and split records "
                                                    "are as they were") from None
     except BaseException:
-        files.undo()
-        if made_out:
-            shutil.rmtree(out, ignore_errors=True)
+        _undo_split(files, out if made_out else None, sidecar_dir(plan_path) if made_records else None)
         raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     progress.finish(result.summary())
     return result
+
+
+def _undo_split(files: FileSet, made_out: Path | None, made_records: Path | None) -> None:
+    """Put back what a failed split changed, and remove the folders it created."""
+    files.undo()
+    if made_out is not None:
+        shutil.rmtree(made_out, ignore_errors=True)
+    if made_records is not None:
+        try:
+            made_records.rmdir()        # only when empty: nothing else was in it
+        except OSError:
+            pass
 
 
 def _write_regional(plan: Any, cfg: Any, meta: dict[str, Any], master_inputs: Any, region: str, tmp: Path,
