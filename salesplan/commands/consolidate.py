@@ -16,8 +16,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
+from salesplan.locking import plan_lock
 from salesplan.progress import CliProgress
 
 
@@ -53,8 +55,12 @@ def run(args: argparse.Namespace) -> int:
         print("nothing to consolidate: " + ", ".join(str(p) for p in args.files)
               + " holds no regional file (*.xlsx, *.xlsm)", file=sys.stderr)
         return 2
-    report = consolidate(args.plan, files, config=config, write=not args.dry_run,
-                         check_version=not args.ignore_version, progress=CliProgress(show_summary=False))
+    from salesplan.xlsx.openpyxl_reader import open_workbook
+    open_workbook(args.plan, read_only=True).close()    # a master that is no workbook: refused before the lock file
+    # one run at a time on a plan (a dry run writes nothing: it reads without waiting)
+    with plan_lock(args.plan, "consolidate") if not args.dry_run else nullcontext():
+        report = consolidate(args.plan, files, config=config, write=not args.dry_run,
+                             check_version=not args.ignore_version, progress=CliProgress(show_summary=False))
     if args.json:
         json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=2, default=str)
         sys.stdout.write("\n")

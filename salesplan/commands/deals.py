@@ -50,6 +50,7 @@ from salesplan.deals.columns import DEFAULT_HEADERS, FIELDS, REQUIRED, ColumnMap
 from salesplan.xlsx.preflight import UnsafeFileError
 from salesplan.deals.reader import DEALS_COLUMNS, DealsImport, _contract_key, import_deals
 from salesplan.errors import ConfigError, DealsError, Problem, WorkbookError
+from salesplan.locking import plan_lock
 from salesplan.progress import CliProgress, NullProgress, Progress
 
 
@@ -380,7 +381,8 @@ def run_import(args: argparse.Namespace) -> int:
         if into is not None:
             allow = bool(getattr(args, "allow_other_months", False))
             try:
-                landed = land_deals(into, report, allow_other_months=allow, progress=progress)
+                with plan_lock(into, "deals import"):    # one run at a time on a plan (read, merge, write)
+                    landed = land_deals(into, report, allow_other_months=allow, progress=progress)
             except DealsError as exc:
                 blocked = exc.problems
     finally:

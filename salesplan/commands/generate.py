@@ -6,6 +6,7 @@ from pathlib import Path
 
 from salesplan.commands import check_output_file, positive_int
 from salesplan.config import load_config
+from salesplan.locking import plan_lock
 
 
 def register(sub) -> None:
@@ -35,13 +36,14 @@ def run(args) -> int:
     config = load_config(args.config, month=args.month)
     lang = args.lang or config.workbook.language
     out = Path(args.output) if args.output else Path.cwd() / default_filename(config.month, lang)
-    if args.config is None and out.exists():
-        meta = read_meta(out)
-        if meta is not None and meta.get("month") == str(config.month):
-            config = read_config_from_workbook(out, month=str(config.month))
-            print(f"salesplan: using the plan settings in {out.name} (设置)", file=sys.stderr)
-    result = generate_workbook(config, out, lang=args.lang, archive=args.archive, allow_drop=args.drop_removed,
-                               deal_rows=args.deal_rows)
+    with plan_lock(out, "generate"):    # one run at a time on a plan: read, merge and write under the lock
+        if args.config is None and out.exists():
+            meta = read_meta(out)
+            if meta is not None and meta.get("month") == str(config.month):
+                config = read_config_from_workbook(out, month=str(config.month))
+                print(f"salesplan: using the plan settings in {out.name} (设置)", file=sys.stderr)
+        result = generate_workbook(config, out, lang=args.lang, archive=args.archive, allow_drop=args.drop_removed,
+                                   deal_rows=args.deal_rows)
     for w in result.warnings:
         print(f"salesplan: WARNING {w}", file=sys.stderr)
     if result.archived:

@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from salesplan.locking import plan_lock
 from salesplan.progress import CliProgress
 
 
@@ -43,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
         from salesplan.config import load_config
         from salesplan.regional.workflow import workbook_month
         config = load_config(args.config, month=args.month or workbook_month(args.plan))
-    result = split_plan(args.plan, args.out, args.region, config=config, progress=CliProgress(show_summary=False))
+    with plan_lock(args.plan, "split"):     # it writes the plan's split records, as consolidate does
+        result = split_plan(args.plan, args.out, args.region, config=config, progress=CliProgress(show_summary=False))
     for region, path in result.files.items():
         print(f"{region}\t{path}")
     for p in result.problems:

@@ -29,6 +29,7 @@ merged.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,10 +42,11 @@ from salesplan.progress import NullProgress, Progress
 from salesplan.regional.core import ConsolidationReport, consolidate_snapshots
 from salesplan.regional.manifest import (
     InputField, SplitManifest, Stamp, fingerprint_file, new_split_id, now_iso, plan_version, safe_name,
-    sidecar_path, stamp_xlsx,
+    sidecar_dir, sidecar_path, stamp_xlsx,
 )
 from salesplan.regional.scan import scan_for_names
 from salesplan.regional.values import to_python
+from salesplan.workbook_templates.save import FileSet, SaveError, remove_stale, saving, temp_name
 from salesplan.xlsx.lxml_reader import XlsxFile, column_letter
 
 __all__ = ["SplitResult", "split_plan", "consolidate", "field_spec", "region_fields", "LeakError",
@@ -291,12 +293,9 @@ def split_plan(plan_path: str | os.PathLike, out_dir: str | os.PathLike | None =
     in it is the master's to the yuan.
     """
     from salesplan.engine.plan import compute_plan
-    from salesplan.workbook_templates.context import LAYOUT_VERSION
-    from salesplan.workbook_templates.writer import build_models, write_built
 
     plan_path = Path(plan_path)
     out = Path(out_dir) if out_dir is not None else plan_path.parent / f"{plan_path.stem}.regions"
-    out.mkdir(parents=True, exist_ok=True)
     cfg, meta, master_inputs = _read_master(plan_path, config)
     plan = compute_plan(cfg)
     names = [r.name for r in cfg.regions]
@@ -305,43 +304,86 @@ def split_plan(plan_path: str | os.PathLike, out_dir: str | os.PathLike | None =
     if unknown:
         raise WorkbookError([Problem(f"{plan_path.name}: regions", r, f"one of {', '.join(names)}", "unknown_region")
                              for r in unknown])
+    missing = [r for r in wanted if r not in master_inputs.regions]
+    if missing:
+        raise WorkbookError([Problem(f"{plan_path.name}: {r}", None, "a region tab in the master", "layout")
+                             for r in missing])
     version = plan_version(cfg)
     month = str(cfg.month)
     result = SplitResult()
     progress = progress or NullProgress()
     progress.start(len(wanted), "拆分区域文件 split")
-    for region in wanted:
-        if region not in master_inputs.regions:
-            raise WorkbookError([Problem(f"{plan_path.name}: {region}", None, "a region tab in the master", "layout")])
-        built = build_models(plan, inputs=master_inputs, regions=[region], lang=meta.get("lang") or None)
-        dest = out / f"{plan_path.stem}.{safe_name(region)}.xlsx"
-        fields = region_fields(built.ctx.registry.tables, region, built.ctx.inputs)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=".tmp.xlsx", dir=out)
-        os.close(fd)
-        tmp = Path(tmp_name)
-        try:
-            write_built(built, tmp)
-            with XlsxFile(tmp) as x:
-                fp = fingerprint_file(x, fields)
-                sheets = x.sheet_names
-            m = SplitManifest(new_split_id(), month, region, version, str(LAYOUT_VERSION), now_iso(),
-                              plan_path.name, dest.name, fields, fp.base, fp.formulas, fp.cells, fp.unlocked, sheets,
-                              formulas_as_written=fp.formulas_as_written)
-            m.seal()
-            stamp_xlsx(tmp, m.stamp())
-            hits = scan_for_names(tmp, _needles(cfg, master_inputs, region))
-            if hits:
-                raise LeakError([Problem(f"{dest.name}: {h.part}", h.needle, "no name of another region", "leak")
-                                 for h in hits])
-            os.replace(tmp, dest)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        result.files[region] = dest
-        result.manifests[region] = m.save(sidecar_path(plan_path, region))
-        progress.advance(1, region)
+    # All or nothing: every regional file is written into a staging folder inside ``out``
+    # and every split record staged next to its target; only when all are written and
+    # checked are they renamed into place together (FileSet: a failed rename puts every
+    # old file back). A failure leaves ``out`` and the records as they were.
+    made_out = not out.exists()
+    made_records = not sidecar_dir(plan_path).exists()
+    files = FileSet()
+    with saving(out, cleanup=[out] if made_out else []):
+        out.mkdir(parents=True, exist_ok=True)
+        remove_stale(out, f"{plan_path.stem}.split", ".tmp")
+        prefix, suffix = temp_name(out / f"{plan_path.stem}.split", ".tmp")
+        stage = Path(tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=out))
+    try:
+        for region in wanted:
+            dest = out / f"{plan_path.stem}.{safe_name(region)}.xlsx"
+            tmp = stage / dest.name
+            with saving(dest):
+                m = _write_regional(plan, cfg, meta, master_inputs, region, tmp, dest, plan_path, version, month)
+            files.adopt(tmp, dest)
+            files.stage(sidecar_path(plan_path, region), m.save)
+            result.files[region] = dest
+            result.manifests[region] = sidecar_path(plan_path, region)
+            progress.advance(1, region)
+        files.commit()
+    except SaveError as exc:
+        _undo_split(files, out if made_out else None, sidecar_dir(plan_path) if made_records else None)
+        raise SaveError(exc.path, exc.cause, note="nothing was written: the regional files and split records "
+                                                   "are as they were") from None
+    except BaseException:
+        _undo_split(files, out if made_out else None, sidecar_dir(plan_path) if made_records else None)
+        raise
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
     progress.finish(result.summary())
     return result
+
+
+def _undo_split(files: FileSet, made_out: Path | None, made_records: Path | None) -> None:
+    """Put back what a failed split changed, and remove the folders it created."""
+    files.undo()
+    if made_out is not None:
+        shutil.rmtree(made_out, ignore_errors=True)
+    if made_records is not None:
+        try:
+            made_records.rmdir()        # only when empty: nothing else was in it
+        except OSError:
+            pass
+
+
+def _write_regional(plan: Any, cfg: Any, meta: dict[str, Any], master_inputs: Any, region: str, tmp: Path,
+                    dest: Path, plan_path: Path, version: str, month: str) -> SplitManifest:
+    """Write one region's file to ``tmp`` (stamped, leak-scanned) and return its sealed manifest."""
+    from salesplan.workbook_templates.context import LAYOUT_VERSION
+    from salesplan.workbook_templates.writer import build_models, write_built
+
+    built = build_models(plan, inputs=master_inputs, regions=[region], lang=meta.get("lang") or None)
+    fields = region_fields(built.ctx.registry.tables, region, built.ctx.inputs)
+    write_built(built, tmp)
+    with XlsxFile(tmp) as x:
+        fp = fingerprint_file(x, fields)
+        sheets = x.sheet_names
+    m = SplitManifest(new_split_id(), month, region, version, str(LAYOUT_VERSION), now_iso(),
+                      plan_path.name, dest.name, fields, fp.base, fp.formulas, fp.cells, fp.unlocked, sheets,
+                      formulas_as_written=fp.formulas_as_written)
+    m.seal()
+    stamp_xlsx(tmp, m.stamp())
+    hits = scan_for_names(tmp, _needles(cfg, master_inputs, region))
+    if hits:
+        raise LeakError([Problem(f"{dest.name}: {h.part}", h.needle, "no name of another region", "leak")
+                         for h in hits])
+    return m
 
 
 # ----------------------------------------------------------------------------- consolidate
@@ -356,7 +398,6 @@ def consolidate(plan_path: str | os.PathLike, region_files: Iterable[str | os.Pa
     the same files leaves it untouched.
     """
     from salesplan.workbook_templates.context import LAYOUT_VERSION
-    from salesplan.workbook_templates.writer import generate_workbook
 
     plan_path = Path(plan_path)
     cfg, meta, master_inputs = _read_master(plan_path, config)
@@ -389,12 +430,42 @@ def consolidate(plan_path: str | os.PathLike, region_files: Iterable[str | os.Pa
                     f.problems.append(Problem(f"{Path(f.file).name}: {'/'.join(map(str, c.key))}", c.regional,
                                               "a region / rep / phase that still exists in the master", "unplaceable"))
     updates = {k: v for k, v in res.updates.items() if k not in unplaceable}
-    if updates and write:
-        for key, value in updates.items():
-            master.slot(key).set(to_python(value))
-        generate_workbook(cfg, plan_path, inputs=master_inputs)
-        report.saved = True
     if write:
-        for m in res.manifests.values():
-            m.save(sidecar_path(plan_path, m.region))
+        _commit(plan_path, cfg, master_inputs, master, updates, res.manifests.values(), report)
     return report
+
+
+def _commit(plan_path: Path, cfg: Any, master_inputs: Any, master: MasterValues, updates: Mapping[Hashable, Any],
+            manifests: Iterable[SplitManifest], report: ConsolidationReport) -> None:
+    """Save the master and its split records together, or change neither.
+
+    Order: (1) every new split record is written to a temp next to it — an unwritable
+    or full ``.splits`` folder stops here, nothing changed; (2) a hard link (or copy) of
+    the old master is kept and the master is saved (atomically, by the writer); (3) the
+    records are renamed into place. A failure in (3) puts the old records and the old
+    master back. A run killed between (2) and (3) leaves the new master with the old
+    records: the next consolidation sees the regional values as changes again, finds
+    them already in the master and applies nothing twice. The other way round (records
+    first) would mark a value as merged before the master holds it, and the next run
+    would skip it — so the master always goes first.
+    """
+    from salesplan.workbook_templates.writer import generate_workbook
+
+    files = FileSet()
+    try:
+        for m in manifests:
+            files.stage(sidecar_path(plan_path, m.region), m.save)
+        if updates:
+            for key, value in updates.items():
+                master.slot(key).set(to_python(value))
+            files.backup(plan_path)
+            generate_workbook(cfg, plan_path, inputs=master_inputs)
+        files.commit()
+    except SaveError as exc:
+        files.undo()
+        raise SaveError(exc.path, exc.cause, note="nothing was changed: the master and its split records "
+                                                   "are as they were") from None
+    except BaseException:
+        files.undo()
+        raise
+    report.saved = bool(updates)
