@@ -45,6 +45,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
+from salesplan.config.limits import MAX_DEALS
 from salesplan.deals.amounts import fen_to_decimal
 from salesplan.deals.columns import DEFAULT_HEADERS, FIELDS, REQUIRED, ColumnMap
 from salesplan.xlsx.preflight import UnsafeFileError
@@ -318,6 +319,10 @@ def plan_month(plan: str | Path) -> str:
 def check_landable(report: DealFiles, *, allow_other_months: bool = False) -> None:
     """Raise DealsError with *every* blocking problem (nothing is written then)."""
     blocking = list(report.problems)
+    if len(report.deals) > MAX_DEALS:
+        blocking.append(Problem(", ".join(Path(e["file"]).name for e in report.entries), f"{len(report.deals):,} deals",
+                                f"at most {MAX_DEALS:,} deals in one plan workbook (the stated capacity, "
+                                "docs/capacity.md)", "beyond_capacity"))
     if not allow_other_months:
         blocking += report.other_month
     if blocking:

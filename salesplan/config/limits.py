@@ -14,7 +14,7 @@ from typing import Any
 from salesplan.engine.calendar import FIRST_PLAN_MONTH, LAST_PLAN_MONTH
 
 __all__ = [
-    "MAX_DEALS", "MAX_REGIONS", "MAX_REPS_PER_REGION", "MAX_REPS", "MAX_PRODUCTS", "MAX_KPIS", "MAX_TIERS",
+    "MAX_DEALS", "MAX_FILE_ROWS", "MAX_FILE_BYTES", "MAX_CSV_COLUMNS", "DEALS_PREFLIGHT", "MAX_REGIONS", "MAX_REPS_PER_REGION", "MAX_REPS", "MAX_PRODUCTS", "MAX_KPIS", "MAX_TIERS",
     "MAX_YUAN", "MAX_AWARD_YUAN", "MAX_COUNT", "MAX_DIGITS", "MAX_CONFIG_BYTES", "NAME_MAX", "TEXT_MAX", "LONG_TEXT_MAX",
     "FIRST_PLAN_MONTH", "LAST_PLAN_MONTH", "text_problem", "digits_problem", "check_capacity",
 ]
@@ -22,6 +22,14 @@ __all__ = [
 # ---------------------------------------------------------------- capacity (measured)
 #: deals in one plan workbook's 成交明细 sheet (all the files of one ``deals import`` together)
 MAX_DEALS = 5_000
+#: one CRM file of ``deals import``: rows (header, blank and unstamped rows included), bytes on
+#: disk, and columns of a CSV; an XLSX also passes the preflight with the limits below. Within
+#: them reading any single file costs well under 1 GB (tests/test_limits_memory.py).
+MAX_FILE_ROWS = 2 * MAX_DEALS
+MAX_FILE_BYTES = 64 << 20
+MAX_CSV_COLUMNS = 256
+DEALS_PREFLIGHT = {"max_file_size": MAX_FILE_BYTES, "max_uncompressed": 256 << 20, "max_rows": MAX_FILE_ROWS,
+                   "max_cells": 2_000_000}
 #: regions (one tab each), reps in one region, reps in the plan
 MAX_REGIONS = 50
 MAX_REPS_PER_REGION = 500
