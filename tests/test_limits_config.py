@@ -276,3 +276,15 @@ def test_the_property_test_reaches_accepted_configs():
     data["regions"][0]["name"] = "华东 North-1"
     cfg = validate(fill_defaults(data, DEFAULT)[0])
     assert write_workbook(cfg)
+
+
+def test_month_objects_and_the_default_month_are_checked_too():
+    from datetime import date
+
+    from salesplan.engine.month import Month
+
+    assert refused("", month=Month(2100, 1)) == ["<string>: --month"]
+    with pytest.raises(ConfigError) as info:
+        parse_config("", today=date(2098, 12, 5))          # next month: 2099-01
+    assert [p.where for p in info.value.problems] == ["<string>: month (not given: the month after today)"]
+    assert parse_config("", today=date(2026, 11, 5)).month == Month(2026, 12)

@@ -263,20 +263,23 @@ class _Validator:
         )
 
     def month(self, override, today: date) -> tuple[Month, bool]:
-        if isinstance(override, Month):
-            return override, True
         raw = override if override is not None else self.data.get("month")
         path = "--month" if override is not None else "month"
-        if raw is None:
-            return Month.next_after(today), False
-        try:
-            month = Month.parse(str(raw))
-        except ValueError:
-            self.fail(path, raw, 'a month like "2026-12" (YYYY-MM)')
-            return Month.next_after(today), False
+        if isinstance(raw, Month):
+            month, explicit = raw, True
+        elif raw is None:   # the month after today (a clock past 9999-11 keeps its own month)
+            this = Month.of(today)
+            month = this if (this.year, this.month) == (9999, 12) else this.next()
+            explicit, path, raw = False, "month (not given: the month after today)", str(today)
+        else:
+            try:
+                month, explicit = Month.parse(str(raw)), True
+            except ValueError:
+                self.fail(path, raw, 'a month like "2026-12" (YYYY-MM)')
+                return FIRST_PLAN_MONTH, False
         if (problem := plan_month_problem(month)) is not None:
             self.fail(path, raw, problem, "range")
-        return month, True
+        return month, explicit
 
     def targets(self) -> Targets:
         t = self.table("targets")
