@@ -188,6 +188,8 @@ def test_the_largest_revenue_generates_cells_excel_holds_exactly():
     (lambda: regions_toml([f"区{i}" for i in range(MAX_REGIONS + 1)]), "[[regions]]"),
     (lambda: regions_toml(["华东"], reps=MAX_REPS_PER_REGION + 1), "regions[0] 华东 .reps"),
     (lambda: regions_toml([f"区{i}" for i in range(MAX_REPS // 450 + 1)], reps=450), "[[regions]].reps"),
+    (lambda: regions_toml([f"区{i}" for i in range(MAX_REGIONS)]) + f"[workbook]\nrep_rows = {MAX_REPS // 40}\n",
+     "[[regions]].reps"),
     (lambda: "".join(f'[[products]]\nname = "P{i}"\nshare = {"1" if i == 0 else "0"}\n'
                      for i in range(MAX_PRODUCTS + 1)), "[[products]]"),
     (lambda: "".join(f'[[kpis]]\nkey = "k{i}"\nname = "K{i}"\nweight = {"0.7" if i == 0 else "0"}\ntarget = 1\n'

@@ -180,7 +180,7 @@ def test_more_deals_than_a_workbook_holds_are_refused_before_writing(tmp_path, p
     before = digest(plan)
     assert main(["deals", "import", *files, "--into", str(plan)]) == 1
     err = capsys.readouterr().err
-    assert "nothing written" in err
+    assert "nothing written" in err and f"at most {MAX_DEALS:,} deals in one plan workbook" in err
     assert digest(plan) == before
     from salesplan.commands.deals import check_landable, read_deal_files
     from salesplan.errors import DealsError
@@ -190,3 +190,19 @@ def test_more_deals_than_a_workbook_holds_are_refused_before_writing(tmp_path, p
         check_landable(report)
     (problem,) = [p for p in info.value.problems if p.code == "beyond_capacity"]
     assert problem.value == f"{2 * half:,} deals" and f"at most {MAX_DEALS:,} deals" in problem.expected
+
+
+def test_deals_times_rep_rows_beyond_capacity_are_refused_before_writing(tmp_path, capsys):
+    from salesplan.config.limits import MAX_DEAL_REP_PAIRS
+
+    cfg = tmp_path / "plan.toml"
+    cfg.write_text('month = "2026-12"\n[workbook]\nrep_rows = 500\n', "utf-8")    # 4 regions × 500 rep rows
+    wide = tmp_path / "wide.xlsx"
+    assert main(["generate", "--config", str(cfg), "-o", str(wide)]) == 0
+    f = write_csv(tmp_path / "crm.csv", MAX_DEAL_REP_PAIRS // 2000 + 1)
+    before = digest(wide)
+    capsys.readouterr()
+    assert main(["deals", "import", str(f), "--into", str(wide)]) == 1
+    out, err = capsys.readouterr()
+    assert "rep rows" in out + err and "deal × rep-row pairs" in out + err and "nothing written" in err
+    assert digest(wide) == before

@@ -14,7 +14,7 @@ from typing import Any
 from salesplan.engine.calendar import FIRST_PLAN_MONTH, LAST_PLAN_MONTH
 
 __all__ = [
-    "MAX_DEALS", "MAX_FILE_ROWS", "MAX_FILE_BYTES", "MAX_CSV_COLUMNS", "DEALS_PREFLIGHT", "MAX_REGIONS", "MAX_REPS_PER_REGION", "MAX_REPS", "MAX_PRODUCTS", "MAX_KPIS", "MAX_TIERS",
+    "MAX_DEALS", "MAX_DEAL_REP_PAIRS", "MAX_FILE_ROWS", "MAX_FILE_BYTES", "MAX_CSV_COLUMNS", "DEALS_PREFLIGHT", "MAX_REGIONS", "MAX_REPS_PER_REGION", "MAX_REPS", "MAX_PRODUCTS", "MAX_KPIS", "MAX_TIERS",
     "MAX_YUAN", "MAX_AWARD_YUAN", "MAX_COUNT", "MAX_DIGITS", "MAX_CONFIG_BYTES", "NAME_MAX", "TEXT_MAX", "LONG_TEXT_MAX",
     "FIRST_PLAN_MONTH", "LAST_PLAN_MONTH", "text_problem", "digits_problem", "check_capacity",
 ]
@@ -22,6 +22,9 @@ __all__ = [
 # ---------------------------------------------------------------- capacity (measured)
 #: deals in one plan workbook's 成交明细 sheet (all the files of one ``deals import`` together)
 MAX_DEALS = 5_000
+#: deals × rep rows in one workbook: the deals sheet looks each deal's rep up among all the rep
+#: rows, so spreadsheet recalculation grows with this product (docs/capacity.md, measured)
+MAX_DEAL_REP_PAIRS = 500_000
 #: one CRM file of ``deals import``: rows (header, blank and unstamped rows included), bytes on
 #: disk, and columns of a CSV; an XLSX also passes the preflight with the limits below. Within
 #: them reading any single file costs well under 1 GB (tests/test_limits_memory.py).
@@ -100,16 +103,20 @@ def check_capacity(data: Mapping[str, Any], fail: Callable[[str, Any, str, str],
     if isinstance(commission, Mapping):
         over("commission.tiers", commission.get("tiers"), MAX_TIERS, "tiers")
     regions = data.get("regions")
+    workbook = data.get("workbook")
+    rows = workbook.get("rep_rows", 12) if isinstance(workbook, Mapping) else 12
+    rows = rows if isinstance(rows, int) and not isinstance(rows, bool) else 12
     if isinstance(regions, list):
-        total = 0
+        total = 0      # the workbook's rep rows: each region has max(workbook.rep_rows, its listed reps)
         for i, r in enumerate(regions[:MAX_REGIONS]):
             reps = r.get("reps") if isinstance(r, Mapping) else None
             if isinstance(reps, list):
-                total += len(reps)
                 over(f"{item_path('regions', i, r)}.reps", reps, MAX_REPS_PER_REGION, "reps")
+            total += max(rows, len(reps) if isinstance(reps, list) else 0)
         if total > MAX_REPS:
-            fail("[[regions]].reps", f"{total:,} reps in all", f"at most {MAX_REPS:,} reps in the plan (the "
-                                                                 "stated capacity, docs/capacity.md)", "capacity")
+            fail("[[regions]].reps", f"{total:,} rep rows in all", f"at most {MAX_REPS:,} reps in the plan "
+                 "(each region has max(workbook.rep_rows, its reps) rows; the stated capacity, "
+                 "docs/capacity.md)", "capacity")
     for table, key in (("calendar", "extra_holidays"), ("calendar", "extra_workdays"), ("awards", "quiz_awards"),
                        ("calendar", "phase_starts"), ("awards", "champion_tiebreak")):
         t = data.get(table)

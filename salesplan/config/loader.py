@@ -20,7 +20,7 @@ from salesplan.config.model import (
 )
 from salesplan.config.defaults import fill_defaults
 from salesplan.config.limits import (
-    LONG_TEXT_MAX, MAX_AWARD_YUAN, MAX_CONFIG_BYTES, MAX_COUNT, MAX_YUAN, NAME_MAX, check_capacity, digits_problem,
+    LONG_TEXT_MAX, MAX_AWARD_YUAN, MAX_CONFIG_BYTES, MAX_COUNT, MAX_REPS_PER_REGION, MAX_YUAN, NAME_MAX, check_capacity, digits_problem,
     text_problem,
 )
 from salesplan.engine.calendar import FIRST_PLAN_MONTH, LAST_PLAN_MONTH, plan_month_problem
@@ -157,7 +157,9 @@ class _Validator:
         if minimum is not None and (value < minimum or (not allow_equal_min and value == minimum)):
             self.fail(path, raw, f"a number {'≥' if allow_equal_min else '>'} {minimum}", "range")
         if maximum is not None and value > maximum:
-            self.fail(path, raw, f"a number ≤ {maximum}", "range")
+            big = isinstance(maximum, int) and maximum >= 10**6    # the stated ranges of limits.py
+            self.fail(path, raw, f"a number ≤ {maximum:,} (Excel keeps 15 digits; docs/capacity.md)" if big
+                      else f"a number ≤ {maximum}", "range")
         return int(value) if integer else value
 
     def text(self, table, key, path, *, default=_MISSING, choices: tuple[str, ...] | None = None,
@@ -552,7 +554,7 @@ class _Validator:
         return WorkbookSettings(
             language=self.text(w, "language", "workbook.language", default="zh", choices=("zh", "en")),
             rep_rows=self.number(w, "rep_rows", "workbook.rep_rows", integer=True, default=12, minimum=1,
-                                 maximum=2000),
+                                 maximum=MAX_REPS_PER_REGION),
             protect=self.boolean(w, "protect", "workbook.protect", default=True),
             password=self.password(w),
         )

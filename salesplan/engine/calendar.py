@@ -102,13 +102,6 @@ def plan_month_problem(month: Month) -> str | None:
             f"{LUNAR_YEARS.start}..{LUNAR_YEARS.stop - 1}, and a plan also uses the next year's Spring Festival)")
 
 
-def require_plan_month(month: Month) -> None:
-    """ValueError naming the supported range when ``month`` is outside it."""
-    problem = plan_month_problem(month)
-    if problem:
-        raise ValueError(f"plan month {month}: expected {problem}")
-
-
 def sensitive_window(year: int, months_before: int = 1) -> tuple[date, date]:
     """R10's sensitive period before Spring Festival of `year`: [SF - months, SF - 1 day]."""
     if not isinstance(months_before, int) or not 1 <= months_before <= 11:
@@ -128,7 +121,9 @@ def sensitive_overlap(month: Month, months_before: int = 1) -> tuple[date, date]
     Checks the Spring Festival of the month's year (January/February) and of the
     next year (a December can precede a late-January festival).
     """
-    require_plan_month(month)
+    if not (month.year in LUNAR_YEARS and month.year + 1 in LUNAR_YEARS):   # both Spring Festivals are needed
+        raise ValueError(f"the Spring Festival window of {month} needs lunar dates of {month.year} and "
+                         f"{month.year + 1}; they are known for {LUNAR_YEARS.start}..{LUNAR_YEARS.stop - 1}")
     for year in (month.year, month.year + 1):
         start, end = sensitive_window(year, months_before)
         lo, hi = max(start, month.first_day), min(end, month.last_day)
@@ -394,7 +389,6 @@ def month_phases(month: Month, calendar: HolidayCalendar, starts: Sequence[int] 
     Names and goals come from phases.toml by position; phases beyond the file get a
     generic name and are flagged as assumptions.
     """
-    require_plan_month(month)
     values = _starts_or_default(starts)
     defs = load_phase_definitions()
     ends = [s - 1 for s in values[1:]] + [month.length]
