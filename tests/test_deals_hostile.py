@@ -87,8 +87,11 @@ def test_shared_strings_count_is_refused_by_the_preflight(tmp_path):
 def test_a_reader_crash_is_a_refusal_not_a_dead_process(tmp_path):
     evil = wide_last_row(tmp_path)
     assert evil.stat().st_size < 10_000
-    with pytest.raises(UnsafeFileError) as info:
+    with pytest.raises(UnsafeFileError) as info:   # the deals capacity (10,000 rows) refuses it by name
         import_deals(evil)
+    assert info.value.reason == "absurd_dimensions"
+    with pytest.raises(UnsafeFileError) as info:   # with Excel's own limits, the reader dies in its child
+        import_deals(evil, preflight_options={"max_rows": 1_048_576, "max_cells": 30_000_000})
     assert info.value.reason == "corrupt" and "reader stopped" in str(info.value)
     # the same isolation for any file: a reader without memory stops, the caller carries on
     with pytest.raises(UnsafeFileError, match="reader stopped|could not be read"):
@@ -104,7 +107,7 @@ def test_cli_survives_every_crashing_file(tmp_path):
     assert "panicked" not in proc.stderr and "backtrace" not in proc.stderr
     out = json.loads(proc.stdout)
     assert [(f["status"], f.get("reason")) for f in out["files"]] == [
-        ("refused", "absurd_dimensions"), ("refused", "corrupt"), ("ok", None)]
+        ("refused", "absurd_dimensions"), ("refused", "absurd_dimensions"), ("ok", None)]
     assert [d["contract_id"] for d in out["deals"]] == ["HT-001"]
 
 

@@ -45,6 +45,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
+from salesplan.config.limits import MAX_DEAL_REP_PAIRS, MAX_DEALS
 from salesplan.deals.amounts import fen_to_decimal
 from salesplan.deals.columns import DEFAULT_HEADERS, FIELDS, REQUIRED, ColumnMap
 from salesplan.xlsx.preflight import UnsafeFileError
@@ -320,6 +321,10 @@ def plan_month(plan: str | Path) -> str:
 def check_landable(report: DealFiles, *, allow_other_months: bool = False) -> None:
     """Raise DealsError with *every* blocking problem (nothing is written then)."""
     blocking = list(report.problems)
+    if len(report.deals) > MAX_DEALS:
+        blocking.append(Problem(", ".join(Path(e["file"]).name for e in report.entries), f"{len(report.deals):,} deals",
+                                f"at most {MAX_DEALS:,} deals in one plan workbook (the stated capacity, "
+                                "docs/capacity.md)", "beyond_capacity"))
     if not allow_other_months:
         blocking += report.other_month
     if blocking:
@@ -351,6 +356,12 @@ def land_deals(plan: str | Path, report: DealFiles, *, allow_other_months: bool 
     check_landable(report, allow_other_months=allow_other_months)
     with OpenpyxlReader(path) as rd:
         _, inputs = read_inputs(rd)
+    rep_rows = sum(len(r.reps) for r in inputs.regions.values())
+    if len(report.deals) * max(rep_rows, 1) > MAX_DEAL_REP_PAIRS:   # the deals sheet's formulas cost deals × reps
+        raise DealsError([Problem(path.name, f"{len(report.deals):,} deals × {rep_rows:,} rep rows",
+                                  f"at most {MAX_DEAL_REP_PAIRS:,} deal × rep-row pairs in one workbook (e.g. "
+                                  f"{MAX_DEALS:,} deals with {MAX_DEAL_REP_PAIRS // MAX_DEALS:,} rep rows; the stated "
+                                  "capacity, docs/capacity.md)", "beyond_capacity")], source=path.name)
     replaced = sum(1 for d in inputs.deals if d.rep not in (None, "") or d.amount not in (None, ""))
     warnings = list(report.warnings) + (list(report.other_month) if allow_other_months else [])
     regions = list(inputs.regions)
@@ -412,7 +423,7 @@ def run_import(args: argparse.Namespace) -> int:
                 print(f"nothing written to {into}: {len(blocked)} problem(s)"
                       + (f", {len(other)} deal(s) dated outside {month} (--allow-other-months imports them)"
                          if other else ""), file=sys.stderr)
-                for p in other:
+                for p in [p for p in blocked if p.code in ("other_month", "beyond_capacity")]:
                     print(f"  {p.where}: got {p.value}; expected {p.expected}", file=sys.stderr)
     failed = any(e["status"] != "ok" for e in files)
     return 1 if failed or (into is not None and landed is None) else 0

@@ -1,12 +1,14 @@
 """`salesplan generate`: write the month's plan workbook (the ribbon's "Generate monthly plan")."""
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
 from salesplan.commands import check_output_file, positive_int
 from salesplan.config import load_config
 from salesplan.locking import plan_lock
+from salesplan.config.limits import MAX_DEALS
 
 
 def register(sub) -> None:
@@ -24,8 +26,17 @@ def register(sub) -> None:
                    help="move a workbook of another month at the output path aside instead of refusing")
     p.add_argument("--drop-removed", action="store_true",
                    help="allow dropping typed inputs of regions/products/KPIs removed from the plan")
-    p.add_argument("--deal-rows", type=positive_int, metavar="N", help="rows in the deals sheet (default 200)")
+    p.add_argument("--deal-rows", type=deal_rows, metavar="N",
+                   help=f"rows in the deals sheet (default 200, at most {MAX_DEALS:,})")
     p.set_defaults(handler=run)
+
+
+def deal_rows(text: str) -> int:
+    """--deal-rows: a positive whole number within the stated capacity (docs/capacity.md)."""
+    n = positive_int(text)
+    if n > MAX_DEALS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_DEALS:,} deal rows (the stated capacity), got {n:,}")
+    return n
 
 
 def run(args) -> int:

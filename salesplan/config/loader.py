@@ -19,6 +19,11 @@ from salesplan.config.model import (
     Weights, WorkbookSettings,
 )
 from salesplan.config.defaults import fill_defaults
+from salesplan.config.limits import (
+    LONG_TEXT_MAX, MAX_AWARD_YUAN, MAX_CONFIG_BYTES, MAX_COUNT, MAX_REPS_PER_REGION, MAX_YUAN, NAME_MAX, check_capacity, digits_problem,
+    text_problem,
+)
+from salesplan.engine.calendar import FIRST_PLAN_MONTH, LAST_PLAN_MONTH, plan_month_problem
 from salesplan.engine.kpi import percent, weight_total_problem
 from salesplan.engine.month import Month
 from salesplan.errors import ConfigError, Problem
@@ -60,6 +65,10 @@ def load_config(path: str | Path | None = None, *, month: str | Month | None = N
     if path is None:
         return load_default(month, today=today)
     p = Path(path)
+    size = p.stat().st_size
+    if size > MAX_CONFIG_BYTES:   # refused before parsing: a plan within capacity is far smaller
+        raise ConfigError([Problem(str(p), f"{size:,} bytes", f"a plan file of at most {MAX_CONFIG_BYTES:,} bytes "
+                                   "(docs/capacity.md)", "capacity")], str(p))
     try:
         text = p.read_text("utf-8-sig")  # Notepad and some editors save UTF-8 with a BOM
     except UnicodeDecodeError as exc:
@@ -136,6 +145,9 @@ class _Validator:
         if not value.is_finite():
             self.fail(path, raw, "a finite number", "not_finite")
             return 0 if integer else Decimal(0)
+        if (too_long := digits_problem(value)) is not None:
+            self.fail(path, raw, too_long, "precision")
+            return 0 if integer else Decimal(0)
         if max_decimals is not None and not integer and _decimals(value) > max_decimals:
             self.fail(path, raw, f"a number with at most {max_decimals} decimals (rates are exact to "
                                  f"{Decimal(1).scaleb(-max_decimals)})", "precision")
@@ -145,10 +157,13 @@ class _Validator:
         if minimum is not None and (value < minimum or (not allow_equal_min and value == minimum)):
             self.fail(path, raw, f"a number {'≥' if allow_equal_min else '>'} {minimum}", "range")
         if maximum is not None and value > maximum:
-            self.fail(path, raw, f"a number ≤ {maximum}", "range")
+            big = isinstance(maximum, int) and maximum >= 10**6    # the stated ranges of limits.py
+            self.fail(path, raw, f"a number ≤ {maximum:,} (Excel keeps 15 digits; docs/capacity.md)" if big
+                      else f"a number ≤ {maximum}", "range")
         return int(value) if integer else value
 
-    def text(self, table, key, path, *, default=_MISSING, choices: tuple[str, ...] | None = None) -> str:
+    def text(self, table, key, path, *, default=_MISSING, choices: tuple[str, ...] | None = None,
+             max_len: int = NAME_MAX) -> str:
         raw = self.get(table, key, path, default)
         if raw is None:
             return ""
@@ -157,6 +172,8 @@ class _Validator:
             return str(raw)
         if choices and raw not in choices:
             self.fail(path, raw, "one of " + ", ".join(repr(c) for c in choices), "choice")
+        elif (problem := text_problem(raw.strip(), max_len)) is not None:
+            self.fail(path, raw if len(raw) <= 80 else raw[:60] + "…", problem, "text")
         return raw.strip()
 
     def boolean(self, table, key, path, *, default=_MISSING) -> bool:
@@ -201,7 +218,12 @@ class _Validator:
                 out.append(date.fromisoformat(str(item)))
             except ValueError:
                 self.fail(f"{path}[{i}]", item, "an ISO date like \"2027-01-29\"")
-        return tuple(out)
+        lo, hi = FIRST_PLAN_MONTH.first_day, date(LAST_PLAN_MONTH.year + 1, 12, 31)
+        for i, d in enumerate(out):
+            if not lo <= d <= hi:
+                self.fail(f"{path}[{i}]", d.isoformat(), f"a date from {lo} to {hi} (the plan months' calendar)",
+                          "range")
+        return tuple(d for d in out if lo <= d <= hi)
 
     def unknown_keys(self, table: Mapping[str, Any], allowed: set[str], path: str) -> None:
         for k in table:
@@ -215,6 +237,7 @@ class _Validator:
         self.unknown_keys(d, {"month", "strategy", "targets", "products", "regions", "kpis", "weights",
                               "commission", "awards", "risks", "strategy_b", "calendar", "coaching",
                               "workbook", "deals"}, "")
+        check_capacity(d, self.fail, item_path)
         month, explicit = self.month(month_override, today)
         strategy = self.text(d, "strategy", "strategy", default="A", choices=STRATEGIES)
         targets = self.targets()
@@ -242,27 +265,33 @@ class _Validator:
         )
 
     def month(self, override, today: date) -> tuple[Month, bool]:
-        if isinstance(override, Month):
-            return override, True
         raw = override if override is not None else self.data.get("month")
         path = "--month" if override is not None else "month"
-        if raw is None:
-            return Month.next_after(today), False
-        try:
-            return Month.parse(str(raw)), True
-        except ValueError:
-            self.fail(path, raw, 'a month like "2026-12" (YYYY-MM)')
-            return Month.next_after(today), False
+        if isinstance(raw, Month):
+            month, explicit = raw, True
+        elif raw is None:   # the month after today (a clock past 9999-11 keeps its own month)
+            this = Month.of(today)
+            month = this if (this.year, this.month) == (9999, 12) else this.next()
+            explicit, path, raw = False, "month (not given: the month after today)", str(today)
+        else:
+            try:
+                month, explicit = Month.parse(str(raw)), True
+            except ValueError:
+                self.fail(path, raw, 'a month like "2026-12" (YYYY-MM)')
+                return FIRST_PLAN_MONTH, False
+        if (problem := plan_month_problem(month)) is not None:
+            self.fail(path, raw, problem, "range")
+        return month, explicit
 
     def targets(self) -> Targets:
         t = self.table("targets")
         self.unknown_keys(t, {"revenue", "new_customers", "repurchase_rate", "average_order_value"}, "targets")
         return Targets(
-            revenue=self.number(t, "revenue", "targets.revenue", integer=True, minimum=1),
-            new_customers=self.number(t, "new_customers", "targets.new_customers", integer=True),
+            revenue=self.number(t, "revenue", "targets.revenue", integer=True, minimum=1, maximum=MAX_YUAN),
+            new_customers=self.number(t, "new_customers", "targets.new_customers", integer=True, maximum=MAX_COUNT),
             repurchase_rate=self.number(t, "repurchase_rate", "targets.repurchase_rate", maximum=1),
             average_order_value=self.number(t, "average_order_value", "targets.average_order_value",
-                                            integer=True, minimum=1),
+                                            integer=True, minimum=1, maximum=MAX_YUAN),
         )
 
     def products(self) -> tuple[Product, ...]:
@@ -297,9 +326,9 @@ class _Validator:
                 name=self.text(k, "name", f"{path}.name"),
                 category=self.text(k, "category", f"{path}.category", default="其他"),
                 weight=self.number(k, "weight", f"{path}.weight", maximum=1),
-                target=self.number(k, "target", f"{path}.target", allow_equal_min=False),
+                target=self.number(k, "target", f"{path}.target", allow_equal_min=False, maximum=MAX_YUAN),
                 scoring=self.text(k, "scoring", f"{path}.scoring", default="linear", choices=SCORING_TYPES),
-                cap=self.number(k, "cap", f"{path}.cap", default=Decimal("1.2"), minimum=1),
+                cap=self.number(k, "cap", f"{path}.cap", default=Decimal("1.2"), minimum=1, maximum=1000),
                 unit=self.text(k, "unit", f"{path}.unit", default="count", choices=("count", "rate", "hours", "yuan")),
             ))
         if out and sum((k.weight for k in out), Decimal(0)) == 0:
@@ -320,11 +349,11 @@ class _Validator:
             out.append(Region(
                 name=name,
                 manager=self.text(r, "manager", f"{path}.manager"),
-                revenue=self.number(r, "revenue", f"{path}.revenue", integer=True),
+                revenue=self.number(r, "revenue", f"{path}.revenue", integer=True, maximum=MAX_YUAN),
                 focus_kpi=self.text(r, "focus_kpi", f"{path}.focus_kpi"),
                 focus_weight=self.number(r, "focus_weight", f"{path}.focus_weight", maximum=1),
                 focus_target=self.number(r, "focus_target", f"{path}.focus_target", default=Decimal(1),
-                                         allow_equal_min=False),
+                                         allow_equal_min=False, maximum=MAX_YUAN),
                 focus_scoring=self.text(r, "focus_scoring", f"{path}.focus_scoring", default="linear",
                                         choices=SCORING_TYPES),
                 reps=self.reps(r, path),
@@ -354,7 +383,7 @@ class _Validator:
                 self.fail(f"{rp}.name", name, "a rep name used once in the region", "duplicate")
             names.add(name)
             reps.append(Rep(name, self.boolean(rep, "new_hire", f"{rp}.new_hire", default=False),
-                            self.number(rep, "weight", f"{rp}.weight", default=Decimal(1))))
+                            self.number(rep, "weight", f"{rp}.weight", default=Decimal(1), maximum=1000)))
         if reps and sum((r.weight for r in reps), Decimal(0)) == 0:
             self.fail(f"{path}.reps[*].weight", 0, "rep weights with a positive total", "sum")
         return tuple(reps)
@@ -385,7 +414,8 @@ class _Validator:
         w = self.table("weights", default={})
         self.unknown_keys(w, {"normalize", "score_max"}, "weights")
         return Weights(self.boolean(w, "normalize", "weights.normalize", default=True),
-                       self.number(w, "score_max", "weights.score_max", default=100, integer=True, minimum=1))
+                       self.number(w, "score_max", "weights.score_max", default=100, integer=True, minimum=1,
+                                   maximum=10_000))
 
     def commission(self) -> Commission:
         c = self.table("commission")
@@ -416,6 +446,7 @@ class _Validator:
         a = self.table("awards")
         p = "awards."
         n = lambda k, **kw: self.number(a, k, p + k, **kw)  # noqa: E731
+        y = {"integer": True, "maximum": MAX_AWARD_YUAN}   # one person's award, in yuan
         tiebreak = self.get(a, "champion_tiebreak", p + "champion_tiebreak", ["kpi_score", "earliest_total_date"])
         allowed = {"kpi_score", "earliest_total_date"}
         if not isinstance(tiebreak, list) or any(t not in allowed for t in tiebreak):
@@ -423,7 +454,7 @@ class _Validator:
             tiebreak = []
         quiz = self.get(a, "quiz_awards", p + "quiz_awards", [])
         referral = self.get(a, "referral_rates", p + "referral_rates", [])
-        quiz_t = tuple(self.number({"v": q}, "v", f"{p}quiz_awards[{i}]", integer=True) for i, q in enumerate(quiz)) \
+        quiz_t = tuple(self.number({"v": q}, "v", f"{p}quiz_awards[{i}]", **y) for i, q in enumerate(quiz)) \
             if isinstance(quiz, list) else ()
         ref_t = tuple(self.number({"v": q}, "v", f"{p}referral_rates[{i}]", maximum=1,
                                    max_decimals=RATE_DECIMALS) for i, q in enumerate(referral)) \
@@ -431,19 +462,20 @@ class _Validator:
         if isinstance(referral, list) and len(referral) > 3:
             self.fail(p + "referral_rates", referral, "at most 3 levels (R8: referral chain depth 1–3)")
         awards = Awards(
-            champion_prize=self.text(a, "champion_prize", p + "champion_prize", default="利润提成 + jetski"),
-            champion_prize_value=n("champion_prize_value", integer=True, default=0),
+            champion_prize=self.text(a, "champion_prize", p + "champion_prize", default="利润提成 + jetski",
+                                     max_len=LONG_TEXT_MAX),
+            champion_prize_value=n("champion_prize_value", **y, default=0),
             champion_tiebreak=tuple(tiebreak),
-            conquest_amount=n("conquest_amount", integer=True),
-            conquest_threshold=n("conquest_threshold", integer=True),
-            breakthrough_amount=n("breakthrough_amount", integer=True),
-            breakthrough_threshold=n("breakthrough_threshold", integer=True),
+            conquest_amount=n("conquest_amount", **y),
+            conquest_threshold=n("conquest_threshold", integer=True, maximum=MAX_YUAN),
+            breakthrough_amount=n("breakthrough_amount", **y),
+            breakthrough_threshold=n("breakthrough_threshold", integer=True, maximum=MAX_YUAN),
             stack_breakthrough_and_conquest=self.boolean(a, "stack_breakthrough_and_conquest",
                                                          p + "stack_breakthrough_and_conquest", default=False),
             retention_max_churn=n("retention_max_churn", maximum=1),
-            retention_bonus=n("retention_bonus", integer=True, default=0),
-            full_attendance_bonus=n("full_attendance_bonus", integer=True, default=0),
-            quiz_top_n=n("quiz_top_n", integer=True, default=3),
+            retention_bonus=n("retention_bonus", **y, default=0),
+            full_attendance_bonus=n("full_attendance_bonus", **y, default=0),
+            quiz_top_n=n("quiz_top_n", integer=True, default=3, maximum=100),
             quiz_awards=quiz_t,
             referral_rates=ref_t,
         )
@@ -455,15 +487,15 @@ class _Validator:
         self.unknown_keys(r, set(Risks.__dataclass_fields__), "risks")
         n = lambda k, **kw: self.number(r, k, "risks." + k, **kw)  # noqa: E731
         return Risks(
-            report_threshold=n("report_threshold", integer=True),
-            special_discount_threshold=n("special_discount_threshold", integer=True),
+            report_threshold=n("report_threshold", integer=True, maximum=MAX_YUAN),
+            special_discount_threshold=n("special_discount_threshold", integer=True, maximum=MAX_YUAN),
             special_discount_floor=n("special_discount_floor", maximum=1, max_decimals=RATE_DECIMALS),
             standard_discount_floor=n("standard_discount_floor", maximum=1, max_decimals=RATE_DECIMALS),
-            support_priority_threshold=n("support_priority_threshold", integer=True),
+            support_priority_threshold=n("support_priority_threshold", integer=True, maximum=MAX_YUAN),
             inventory_alert=n("inventory_alert", maximum=1),
-            missed_weeks=n("missed_weeks", integer=True, minimum=1),
-            extra_support_staff=n("extra_support_staff", integer=True),
-            complaint_max_hours=n("complaint_max_hours", allow_equal_min=False),
+            missed_weeks=n("missed_weeks", integer=True, minimum=1, maximum=6),
+            extra_support_staff=n("extra_support_staff", integer=True, maximum=MAX_COUNT),
+            complaint_max_hours=n("complaint_max_hours", allow_equal_min=False, maximum=MAX_COUNT),
             sensitive_months_before=n("sensitive_months_before", integer=True, minimum=1, maximum=3),
             green_channel_customer_region=self.text(r, "green_channel_customer_region",
                                                     "risks.green_channel_customer_region", default="") if
@@ -487,8 +519,10 @@ class _Validator:
         else:
             self.fail("strategy_b.kpi_weights", weights_raw, "a table {kpi key = weight}")
         return StrategyB(
-            revenue=self.number(b, "revenue", "strategy_b.revenue", integer=True, minimum=1, default=0) if b else 0,
-            new_customers=self.number(b, "new_customers", "strategy_b.new_customers", integer=True, default=0),
+            revenue=self.number(b, "revenue", "strategy_b.revenue", integer=True, minimum=1, default=0,
+                                maximum=MAX_YUAN) if b else 0,
+            new_customers=self.number(b, "new_customers", "strategy_b.new_customers", integer=True, default=0,
+                                      maximum=MAX_COUNT),
             kpi_weights=weights,
         )
 
@@ -511,9 +545,8 @@ class _Validator:
     def coaching(self) -> Coaching:
         c = self.table("coaching", default={})
         self.unknown_keys(c, {"team_total", "new_hire_min", "veteran_min"}, "coaching")
-        return Coaching(self.number(c, "team_total", "coaching.team_total", integer=True, default=10),
-                        self.number(c, "new_hire_min", "coaching.new_hire_min", integer=True, default=3),
-                        self.number(c, "veteran_min", "coaching.veteran_min", integer=True, default=1))
+        n = lambda k, d: self.number(c, k, f"coaching.{k}", integer=True, default=d, maximum=10_000)  # noqa: E731
+        return Coaching(n("team_total", 10), n("new_hire_min", 3), n("veteran_min", 1))
 
     def workbook(self) -> WorkbookSettings:
         w = self.table("workbook", default={})
@@ -521,10 +554,16 @@ class _Validator:
         return WorkbookSettings(
             language=self.text(w, "language", "workbook.language", default="zh", choices=("zh", "en")),
             rep_rows=self.number(w, "rep_rows", "workbook.rep_rows", integer=True, default=12, minimum=1,
-                                 maximum=2000),
+                                 maximum=MAX_REPS_PER_REGION),
             protect=self.boolean(w, "protect", "workbook.protect", default=True),
-            password=str(self.get(w, "password", "workbook.password", "")),
+            password=self.password(w),
         )
+
+    def password(self, w: Mapping[str, Any]) -> str:
+        pw = str(self.get(w, "password", "workbook.password", ""))
+        if pw and (problem := text_problem(pw, LONG_TEXT_MAX)) is not None:
+            self.fail("workbook.password", "(not shown)", problem, "text")
+        return pw
 
     def deal_columns(self) -> dict[str, str]:
         d = self.table("deals", default={})
@@ -533,4 +572,6 @@ class _Validator:
         if not isinstance(cols, Mapping) or not all(isinstance(v, str) for v in cols.values()):
             self.fail("deals.columns", cols, "a table {field = \"CRM column header\"}")
             return {}
+        for k in cols:
+            self.text(cols, k, f"deals.columns.{k}", max_len=LONG_TEXT_MAX)
         return dict(cols)

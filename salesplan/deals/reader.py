@@ -20,6 +20,7 @@ from typing import Any, Mapping, NamedTuple
 import numpy as np
 import pandas as pd
 
+from salesplan.config.limits import DEALS_PREFLIGHT, MAX_CSV_COLUMNS, MAX_FILE_BYTES, MAX_FILE_ROWS
 from salesplan.deals.amounts import AMOUNT_EXPECTED, amounts_to_fen
 from salesplan.deals.columns import FIELDS, OPTIONAL, ColumnMap
 from salesplan.inputs.words import YES_NO_EXPECTED, is_blank, parse_yes_no
@@ -103,8 +104,9 @@ def import_deals(
     report = ImportReport(file=str(p))
     with open(p, "rb") as fh:  # FileNotFoundError / IsADirectoryError propagate
         head = fh.read(8)
+    _beyond_capacity(p, "bytes", os.stat(p).st_size, MAX_FILE_BYTES)
     if p.suffix.lower() in (".xlsx", ".xlsm") or head.startswith((b"PK", _OLE2_MAGIC)):
-        rows, report.sheet = _read_xlsx(p, cmap, sheet, preflight_options or {})
+        rows, report.sheet = _read_xlsx(p, cmap, sheet, {**DEALS_PREFLIGHT, **(preflight_options or {})})
         table = _Table.from_rows(rows)
     else:
         _check_text(p, head)
@@ -202,12 +204,24 @@ def _sniff_delimiter(p: Path, enc: str) -> str:
     return best if counts[best] else ","
 
 
+def _beyond_capacity(p: Path, what: str, found: int, limit: int) -> None:
+    """Refuse a file beyond the stated capacity before it is read (docs/capacity.md)."""
+    if found > limit:
+        count = "" if what == "rows" else f"{found:,}; "    # rows: reading stopped at the limit
+        raise UnsafeFileError(p, "beyond_capacity", f"more than {limit:,} {what} in one deals file "
+                              f"({count}the stated capacity, docs/capacity.md)")
+
+
 def _read_csv(p: Path, enc: str, name: str) -> _Table:
     sep = _sniff_delimiter(p, enc)
+    with open(p, "r", encoding=enc, errors="replace", newline="") as fh:
+        first = fh.readline(1 << 20)
+    # the first line sets the width pandas reads every line with: bounded before parsing
+    _beyond_capacity(p, "columns", first.count(sep) + 1, MAX_CSV_COLUMNS)
     try:
         df = pd.read_csv(
             p, sep=sep, header=None, dtype=str, encoding=enc, keep_default_na=False, na_filter=False,
-            skip_blank_lines=False, engine="c", quotechar='"', doublequote=True,
+            skip_blank_lines=False, engine="c", quotechar='"', doublequote=True, nrows=MAX_FILE_ROWS + 1,
         )
     except pd.errors.EmptyDataError:
         return _Table([], 0)
@@ -217,6 +231,7 @@ def _read_csv(p: Path, enc: str, name: str) -> _Table:
         raise DealsError([Problem(f"{name}: CSV structure", found,
                                   "one header line and the same number of fields on every line", "csv")],
                          source=str(p)) from None
+    _beyond_capacity(p, "rows", len(df), MAX_FILE_ROWS)
     cols = [df[c].to_numpy(dtype=object) for c in df.columns]
     return _Table(cols, len(df), all_str=True)
 

@@ -38,6 +38,10 @@ from salesplan.engine.month import Month
 DATA_PACKAGE = "salesplan.data"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LUNAR_YEARS = range(1900, 2100)  # what lunardate can convert
+#: The months a plan can be made for. Every year a month's calendar touches must be in the
+#: lunar table: its own, and the next one (a December or January plan looks at the next
+#: Spring Festival for R10's window); from 2000 on the holiday estimate's statutory rule holds.
+FIRST_PLAN_MONTH, LAST_PLAN_MONTH = Month(2000, 1), Month(LUNAR_YEARS.stop - 2, 12)
 CONFIG_HOLIDAY_ZH, CONFIG_HOLIDAY_EN = "自定义假日", "Configured holiday"
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -90,6 +94,14 @@ def qingming(year: int) -> date:
     return date(year, 4, int(y * 0.2422 + c) - y // 4)
 
 
+def plan_month_problem(month: Month) -> str | None:
+    """What a plan month must be, when ``month`` is outside the supported range (else None)."""
+    if FIRST_PLAN_MONTH <= month <= LAST_PLAN_MONTH:
+        return None
+    return (f"a month from {FIRST_PLAN_MONTH} to {LAST_PLAN_MONTH} (the holiday and lunar tables cover "
+            f"{LUNAR_YEARS.start}..{LUNAR_YEARS.stop - 1}, and a plan also uses the next year's Spring Festival)")
+
+
 def sensitive_window(year: int, months_before: int = 1) -> tuple[date, date]:
     """R10's sensitive period before Spring Festival of `year`: [SF - months, SF - 1 day]."""
     if not isinstance(months_before, int) or not 1 <= months_before <= 11:
@@ -109,6 +121,9 @@ def sensitive_overlap(month: Month, months_before: int = 1) -> tuple[date, date]
     Checks the Spring Festival of the month's year (January/February) and of the
     next year (a December can precede a late-January festival).
     """
+    if not (month.year in LUNAR_YEARS and month.year + 1 in LUNAR_YEARS):   # both Spring Festivals are needed
+        raise ValueError(f"the Spring Festival window of {month} needs lunar dates of {month.year} and "
+                         f"{month.year + 1}; they are known for {LUNAR_YEARS.start}..{LUNAR_YEARS.stop - 1}")
     for year in (month.year, month.year + 1):
         start, end = sensitive_window(year, months_before)
         lo, hi = max(start, month.first_day), min(end, month.last_day)
