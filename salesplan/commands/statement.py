@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from salesplan.commands import check_output_file
 from salesplan.commands.close import DB_HELP
