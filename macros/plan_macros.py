@@ -1,11 +1,9 @@
 """The macros behind the ribbon buttons of the 销售作战 tab.
 
 Each one only unpacks the context and calls the workbook action of the same
-name in ``salesplan.macros.actions`` (owned by the workbook side).
-TODO(lead): write salesplan/macros/actions.py (folder macros/actions.py) with
-``generate_plan(book)``, ``recalculate(book)``, ``check_risks(book)`` and
-``open_settings(book)``; each reads the calling workbook through xlwings in
-bulk and raises SalesPlanError subclasses for anything the user must fix.
+name in ``salesplan.macros.actions`` (``generate_plan``, ``recalculate``,
+``check_risks``, ``open_settings``), which reads the calling workbook through
+``salesplan.xlsx`` and raises SalesPlanError subclasses for anything the user must fix.
 """
 from __future__ import annotations
 
