@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from salesplan.deals.columns import ColumnMap
-from salesplan.inputs.words import parse_yes_no
+from salesplan.engine.words import parse_yes_no
 from salesplan.deals.reader import DEALS_COLUMNS, Duplicate, import_deals
 from salesplan.errors import ConfigError, DealsError
 

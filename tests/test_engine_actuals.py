@@ -16,7 +16,7 @@ from salesplan.engine.actuals.deals import cumulative_before
 from salesplan.engine.actuals.payouts import payouts
 from salesplan.engine.actuals.region import Roster, region_reps, streaks, weight_split
 from salesplan.engine.plan import compute_plan
-from salesplan.inputs.model import RepRow, default_inputs
+from salesplan.engine.records import RepRow, default_inputs
 
 CASES = [(cfg, seed) for cfg in ("default", "second") for seed in range(4)]
 

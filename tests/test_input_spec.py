@@ -1,5 +1,5 @@
 """One input specification: the docs' field table, the workbook's validations and the
-registry of typed fields all come from salesplan.inputs.spec."""
+registry of typed fields all come from salesplan.engine.input_spec."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -10,7 +10,7 @@ from openpyxl.utils.cell import range_boundaries
 
 from salesplan.config import load_config
 from salesplan.engine.plan import compute_plan
-from salesplan.inputs import spec
+from salesplan.engine import input_spec as spec
 from salesplan.workbook_templates.writer import build_models
 
 ROOT = Path(__file__).resolve().parents[1]

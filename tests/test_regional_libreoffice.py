@@ -13,7 +13,7 @@ import pytest
 
 from lo_recalc import recalc
 from salesplan.config import load_config
-from salesplan.config.model import Rep
+from salesplan.engine.params import Rep
 from salesplan.regional.manifest import SplitManifest, sidecar_path
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]

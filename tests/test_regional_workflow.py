@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 from salesplan.config import load_config
-from salesplan.config.model import Rep
+from salesplan.engine.params import Rep
 from salesplan.regional.manifest import SplitManifest, sidecar_path
 from salesplan.regional.scan import scan_for_names
 from salesplan.xlsx.lxml_reader import XlsxFile
@@ -320,9 +320,9 @@ def test_a_sheet_the_manager_added_is_named_as_a_warning(master, config, tmp_pat
 
 @pytest.mark.parametrize("length,ok", [(60, True), (61, False)])
 def test_a_rep_name_longer_than_the_spec_allows_is_refused(master, config, tmp_path, length, ok):
-    """The input specification's limit (salesplan.inputs.spec) holds on consolidation as it
+    """The input specification's limit (salesplan.engine.input_spec) holds on consolidation as it
     does in the workbook's own validation: a 61-character rep name is invalid_input."""
-    from salesplan.inputs.spec import spec
+    from salesplan.engine.input_spec import spec
     from salesplan.regional.workflow import consolidate, split_plan
 
     assert spec("reps", "name").max_length == 60

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from salesplan.config import default_config_text, load_default, validate
-from salesplan.config.model import Awards
+from salesplan.engine.params import Awards
 from salesplan.engine import awards, coaching, commission, kpi, risks
 from salesplan.engine.allocation import largest_remainder
 from salesplan.engine.plan import compute_plan

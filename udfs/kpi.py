@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from salesplan.config.model import Kpi, PlanConfig, SCORING_TYPES
+from salesplan.engine.params import Kpi, PlanConfig, SCORING_TYPES
 from salesplan.engine.kpi import kpi_scores, percent, region_weights, weight_total_problem
 from salesplan.workbook_templates.labels import choice_code
 from salesplan.udfs.convert import (

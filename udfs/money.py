@@ -12,7 +12,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from salesplan.config.model import CommissionTier, PlanConfig
+from salesplan.engine.params import CommissionTier, PlanConfig
 from salesplan.engine.awards import first_deal_awards
 from salesplan.engine.commission import commission as engine_commission
 from salesplan.engine.commission import commission_for_amounts, rate_ppm

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from salesplan.inputs.model import WorkbookInputs
+from salesplan.engine.records import WorkbookInputs
 from salesplan.engine.kpi import KpiWeight
 from salesplan.workbook_templates.inputs import InputRegistry
 from salesplan.workbook_templates.labels import SHEETS, Labels

@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from salesplan.engine.actuals.cells import present
-from salesplan.inputs.model import (DEAL_FIELDS, PHASE_SCALARS, QUIZ_FIELDS, REFERRAL_FIELDS, REP_FIELDS, DealRow,
+from salesplan.engine.records import (DEAL_FIELDS, PHASE_SCALARS, QUIZ_FIELDS, REFERRAL_FIELDS, REP_FIELDS, DealRow,
                                     PhaseRow, QuizRow, ReferralRow, RegionInput, RepRow, WorkbookInputs)
 from salesplan.errors import Problem, WorkbookError
 

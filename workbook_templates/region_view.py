@@ -22,7 +22,7 @@ import dataclasses
 from typing import Iterable
 
 from salesplan.engine.actuals.cells import present, text
-from salesplan.inputs.model import DealRow, WorkbookInputs
+from salesplan.engine.records import DealRow, WorkbookInputs
 from salesplan.engine.plan import PhaseTarget, Plan
 from salesplan.engine.targets import OverallTargets, ProductTarget
 from salesplan.errors import Problem, WorkbookError

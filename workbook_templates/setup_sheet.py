@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from salesplan.config.loader import default_config_text
 from salesplan.engine.actuals.cells import tier_ppm
-from salesplan.inputs import spec as input_spec
+from salesplan.engine import input_spec
 from salesplan.engine.kpi import base_weight_total
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.model import COL, SheetModel, Validation, ref

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from salesplan.config.loader import validate as validate_config
-from salesplan.config.model import PlanConfig
-from salesplan.inputs.model import DealRow, WorkbookInputs, default_inputs
+from salesplan.engine.params import PlanConfig
+from salesplan.engine.records import DealRow, WorkbookInputs, default_inputs
 from salesplan.engine.plan import Plan, compute_plan
 from salesplan.errors import Problem, WorkbookError
 from salesplan.workbook_templates import plan_sheets

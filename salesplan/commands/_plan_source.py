@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from salesplan.config.model import PlanConfig
+from salesplan.engine.params import PlanConfig
 from salesplan.engine import actuals as act
 from salesplan.engine import gap as g
 from salesplan.engine.plan import Plan, compute_plan

@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from salesplan.config import load_config
-from salesplan.config.model import CommissionTier
+from salesplan.engine.params import CommissionTier
 from salesplan.engine.plan import compute_plan
 
 

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from salesplan.config.model import (
+from salesplan.engine.params import (
     SCORING_TYPES, STRATEGIES, Awards, CalendarSettings, Coaching, Commission,
     CommissionTier, Kpi, PlanConfig, Product, Region, Rep, Risks, StrategyB, Targets,
     Weights, WorkbookSettings,

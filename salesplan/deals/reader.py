@@ -23,7 +23,7 @@ import pandas as pd
 from salesplan.config.limits import DEALS_PREFLIGHT, MAX_CSV_COLUMNS, MAX_FILE_BYTES, MAX_FILE_ROWS
 from salesplan.deals.amounts import AMOUNT_EXPECTED, amounts_to_fen
 from salesplan.deals.columns import FIELDS, OPTIONAL, ColumnMap
-from salesplan.inputs.words import YES_NO_EXPECTED, is_blank, parse_yes_no
+from salesplan.engine.words import YES_NO_EXPECTED, is_blank, parse_yes_no
 from salesplan.xlsx import open_book
 from salesplan.xlsx.preflight import UnsafeFileError
 from salesplan.errors import DealsError, Problem

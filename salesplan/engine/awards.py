@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from salesplan.config.model import Awards
+from salesplan.engine.params import Awards
 from salesplan.engine.commission import RATE_SCALE, rate_ppm
 from salesplan.money import round_div_half_away
 

@@ -27,7 +27,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from salesplan.config.model import PlanConfig
+from salesplan.engine.params import PlanConfig
 from salesplan.engine import awards as aw
 from salesplan.engine.commission import commission
 

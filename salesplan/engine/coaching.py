@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from salesplan.config.model import Coaching
+from salesplan.engine.params import Coaching
 
 
 @dataclass(frozen=True)

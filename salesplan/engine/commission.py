@@ -18,7 +18,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from salesplan.config.model import CommissionTier
+from salesplan.engine.params import CommissionTier
 from salesplan.errors import InputError, Problem
 from salesplan import money
 from salesplan.money import round_yuan

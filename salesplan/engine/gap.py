@@ -38,7 +38,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from salesplan.config.model import CommissionTier, PlanConfig
+from salesplan.engine.params import CommissionTier, PlanConfig
 from salesplan.engine import awards as aw
 from salesplan.engine.bonuses import REP_AWARD_KINDS, BonusResult, compute_bonuses, date_key
 from salesplan.engine.commission import _boundary_fen, tier_boundaries_yuan

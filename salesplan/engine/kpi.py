@@ -12,7 +12,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from salesplan.config.model import Kpi, PlanConfig, Region
+from salesplan.engine.params import Kpi, PlanConfig, Region
 
 FOCUS_KEY = "focus"
 

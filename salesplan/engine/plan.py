@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from salesplan.config.model import PlanConfig
+from salesplan.engine.params import PlanConfig
 from salesplan.engine import calendar as cal
 from salesplan.engine.allocation import allocate_matrix, largest_remainder
 from salesplan.engine.kpi import KpiWeight, all_region_weights, weight_warnings

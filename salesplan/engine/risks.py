@@ -8,7 +8,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from salesplan.config.model import Risks
+from salesplan.engine.params import Risks
 from salesplan.engine.commission import RATE_SCALE, rate_ppm
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from salesplan.config.model import PlanConfig, Rep
+from salesplan.engine.params import PlanConfig, Rep
 from salesplan.engine.allocation import allocate_matrix, largest_remainder
 from salesplan.money import round_yuan
 

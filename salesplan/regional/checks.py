@@ -45,7 +45,7 @@ from decimal import Decimal
 from typing import Any, Callable, Hashable, Mapping
 
 from salesplan.errors import Problem
-from salesplan.inputs.words import is_blank, parse_yes_no
+from salesplan.engine.words import is_blank, parse_yes_no
 from salesplan.regional.manifest import InputField, SplitManifest, Stamp
 from salesplan.regional.values import canon, formula_constant, formula_fingerprint, formulas_digest, same
 from salesplan.xlsx.lxml_reader import split_address

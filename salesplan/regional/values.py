@@ -22,7 +22,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
-from salesplan.inputs.words import is_blank
+from salesplan.engine.words import is_blank
 
 __all__ = ["canon", "canon_number", "same", "encode", "decode", "normalize_formula", "formula_constant",
            "formula_fingerprint", "formulas_digest", "to_python"]

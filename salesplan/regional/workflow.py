@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Hashable, Iterable, Mapping
 
-from salesplan.inputs.spec import field_spec
+from salesplan.engine.input_spec import field_spec
 from salesplan.errors import Problem, WorkbookError
-from salesplan.inputs.words import is_blank
+from salesplan.engine.words import is_blank
 from salesplan.progress import NullProgress, Progress
 from salesplan.regional.core import ConsolidationReport, consolidate_snapshots
 from salesplan.regional.manifest import (

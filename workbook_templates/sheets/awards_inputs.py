@@ -4,7 +4,7 @@ Values: :func:`salesplan.engine.actuals.incentives.awards_inputs_values`."""
 from __future__ import annotations
 
 from salesplan.engine.actuals.cells import present
-from salesplan.inputs.model import quiz_weeks
+from salesplan.engine.records import quiz_weeks
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.inputs import InputTable
 from salesplan.workbook_templates.model import COL, SheetModel, ref, rng

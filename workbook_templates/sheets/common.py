@@ -4,7 +4,7 @@ from __future__ import annotations
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 
-from salesplan.inputs import spec as input_spec
+from salesplan.engine import input_spec
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.model import COL, PageSetup, SheetModel, Validation
 
@@ -32,7 +32,7 @@ def msg(ctx: Ctx, key: str) -> str:
 
 
 def validate(ctx: Ctx, m: SheetModel, table: str, name: str, cells: list[str], names: tuple[str, ...] = ()) -> None:
-    """The data validation of an input field, as :mod:`salesplan.inputs.spec` declares it."""
+    """The data validation of an input field, as :mod:`salesplan.engine.input_spec` declares it."""
     f = input_spec.spec(table, name)
     dv = input_spec.validation(f, lang=ctx.lang, names=names) if f is not None else None
     if dv is not None and cells:

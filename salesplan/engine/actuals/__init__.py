@@ -2,7 +2,7 @@
 
 The generated workbook recalculates everything that reacts to typed inputs with
 native Excel formulas. This package computes *the same values* from the plan and a
-typed :class:`~salesplan.inputs.model.WorkbookInputs`, one module per sheet, on top of
+typed :class:`~salesplan.engine.records.WorkbookInputs`, one module per sheet, on top of
 the engine's own functions (``largest_remainder``, ``kpi_scores``, ``compute_bonuses``
 — commission, first-deal awards, champion —, ``deal_flags``, ``missed_streaks``,
 ``inventory_alert``, ``complaint_violation``, ``coaching_report``):
@@ -51,8 +51,8 @@ from salesplan.engine.actuals.incentives import awards_inputs_values, incentive_
 from salesplan.engine.actuals.payouts import Payouts, payouts, quiz_valid, referral_valid
 from salesplan.engine.actuals.region import Roster, region_phases, region_reps
 from salesplan.engine.actuals.statements import reconciliation, statement_lines, statement_reps
-# the input model lives in salesplan.inputs.model; re-exported for callers of the old path
-from salesplan.inputs.model import (DEFAULT_REFERRAL_ROWS, DealRow, PhaseRow, QuizRow, ReferralRow, RegionInput,
+# the input model lives in salesplan.engine.records; re-exported for callers of the old path
+from salesplan.engine.records import (DEFAULT_REFERRAL_ROWS, DealRow, PhaseRow, QuizRow, ReferralRow, RegionInput,
                                     RepRow, WorkbookInputs, default_inputs, quiz_slots, quiz_weeks)
 
 __all__ = ["compute_actuals", "DealBasis", "Payouts", "Roster", "deal_basis", "payouts",

@@ -10,9 +10,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from salesplan.config.model import CommissionTier
+from salesplan.engine.params import CommissionTier
 from salesplan.engine.commission import rate_ppm
-from salesplan.inputs.words import NO, YES
+from salesplan.engine.words import NO, YES
 from salesplan.money import to_decimal
 from salesplan.money import to_fen as money_to_fen
 

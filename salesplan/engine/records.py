@@ -3,7 +3,7 @@
 Plain records, no spreadsheet library: the engine's actuals read them, the workbook
 writer lays them out, regeneration and consolidation read them back from a file.
 Values are kept as typed (a cell's raw value: number, text, date, bool or None);
-:mod:`salesplan.inputs.spec` says which values each field accepts.
+:mod:`salesplan.engine.input_spec` says which values each field accepts.
 """
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from salesplan.inputs.spec import typed_fields
-from salesplan.inputs.words import NO, YES
+from salesplan.engine.input_spec import typed_fields
+from salesplan.engine.words import NO, YES
 
 __all__ = ["RepRow", "PhaseRow", "RegionInput", "DealRow", "QuizRow", "ReferralRow", "WorkbookInputs",
            "DEFAULT_REFERRAL_ROWS", "DEAL_FIELDS", "REP_FIELDS", "REFERRAL_FIELDS", "PHASE_SCALARS", "QUIZ_FIELDS",

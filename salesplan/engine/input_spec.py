@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from salesplan.inputs.words import NO, YES, YES_NO_EXPECTED, is_blank, parse_yes_no
+from salesplan.engine.words import NO, YES, YES_NO_EXPECTED, is_blank, parse_yes_no
 
 __all__ = ["FieldSpec", "FIELDS", "SETTINGS", "TABLES", "spec", "field_spec", "typed_fields", "validation",
            "markdown_table", "is_blank", "parse_yes_no"]
