@@ -20,9 +20,10 @@ from salesplan import commands
 from salesplan.errors import SalesPlanError
 
 
-def command_modules() -> dict[str, tuple[str | None, str | None]]:
-    """{module name: (command name, help)} of every module in salesplan.commands, read from source."""
-    out: dict[str, tuple[str | None, str | None]] = {}
+def command_modules() -> dict[str, list[tuple[str, str | None]] | None]:
+    """{module name: [(command name, help), …]} of every module in salesplan.commands, read
+    from source; None where the source does not say it plainly (the module is imported)."""
+    out: dict[str, list[tuple[str, str | None]] | None] = {}
     folder = Path(commands.__file__).parent
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         if not info.name.startswith("_"):     # helpers shared by commands, not commands
@@ -30,22 +31,36 @@ def command_modules() -> dict[str, tuple[str | None, str | None]]:
     return out
 
 
-def _declared(source: Path) -> tuple[str | None, str | None]:
+def _text(node: ast.AST | None) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _declared(source: Path) -> list[tuple[str, str | None]] | None:
+    """The ``add_parser(name, help=…)`` calls made on ``register``'s own argument (a module
+    may register several commands; a command's own sub-actions are not counted)."""
     try:
         tree = ast.parse(source.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
-        return None, None
-    for node in ast.walk(tree):
+        return None
+    register = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "register"), None)
+    if register is None or not register.args.args:
+        return None
+    sub = register.args.args[0].arg
+    found = []
+    for node in ast.walk(register):
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_parser"
-                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
-            help_ = next((kw.value.value for kw in node.keywords if kw.arg == "help"
-                          and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str)), None)
-            return node.args[0].value, help_
-    return None, None
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == sub):
+            name = _text(node.args[0]) if node.args else None
+            help_ = next((_text(kw.value) for kw in node.keywords if kw.arg == "help"), None)
+            if name is None or help_ is None:
+                return None
+            found.append((name, help_))
+    return found or None
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
-    """The parser; with ``argv``, only the command it names is imported (the others are listed)."""
+    """The parser; with ``argv``, only the module of the command it names is imported (the
+    others are listed from their source)."""
     parser = argparse.ArgumentParser(
         prog="salesplan",
         description="The sales team's monthly battle plan: targets, calendar, KPIs, bonuses.",
@@ -53,11 +68,12 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     wanted = next((a for a in argv if not a.startswith("-")), None) if argv is not None else None
-    for module, (name, help_) in command_modules().items():
-        if argv is None or name is None or help_ is None or name == wanted:
+    for module, declared in command_modules().items():
+        if argv is None or declared is None or any(name == wanted for name, _ in declared):
             importlib.import_module(f"{commands.__name__}.{module}").register(sub)
         else:
-            sub.add_parser(name, help=help_)
+            for name, help_ in declared:
+                sub.add_parser(name, help=help_)
     return parser
 
 

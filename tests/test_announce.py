@@ -109,8 +109,12 @@ def test_markdown_is_capped_gracefully():
 
 
 def test_markdown_cap_with_enormous_names():
-    text = second_config_text().replace('manager = "陈静"', 'manager = "' + "很长的名字" * 2500 + '"')
-    ann = build_announcement(compute_plan(parse_config(text)))
+    # config --check caps names at 60 characters; the renderer must still cap whatever text reaches it
+    import dataclasses
+    cfg = parse_config(second_config_text())
+    regions = tuple(dataclasses.replace(r, manager="很长的名字" * 2500) if r.manager == "陈静" else r for r in cfg.regions)
+    assert regions != cfg.regions
+    ann = build_announcement(compute_plan(dataclasses.replace(cfg, regions=regions)))
     md, truncated = dingtalk.render_markdown(ann)
     assert truncated and len(md.encode("utf-8")) <= dingtalk.MAX_TEXT_BYTES
     md.encode("utf-8").decode("utf-8")                     # no split character
