@@ -11,7 +11,7 @@
 Each step runs as its own process under a small wrapper that reads
 ``resource.getrusage(RUSAGE_CHILDREN)`` after it, so the figures are those of the command a
 person runs (its child processes included). Defaults: the stated capacity
-(salesplan.config.limits: MAX_DEALS deals, 4 regions × 25 reps).
+(salesplan.config.limits: MAX_DEALS deals with MAX_DEAL_REP_PAIRS / MAX_DEALS rep rows, as 20 regions × 25 reps).
 """
 from __future__ import annotations
 
@@ -107,7 +107,7 @@ def recalc(path: Path, work: Path) -> tuple[float, float]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--deals", type=int, default=MAX_DEALS)
-    ap.add_argument("--regions", type=int, default=4)
+    ap.add_argument("--regions", type=int, default=20)
     ap.add_argument("--reps-per-region", type=int, default=25)
     ap.add_argument("--dir", type=Path, help="keep the files here (default: a temporary folder)")
     ap.add_argument("--no-recalc", action="store_true", help="skip the LibreOffice recalculation")

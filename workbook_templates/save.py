@@ -30,9 +30,9 @@ import traceback
 import types
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from salesplan.errors import Problem, SalesPlanError, WorkbookError
 
@@ -217,14 +217,7 @@ def _quiet_release(exc: BaseException) -> None:
 
 def _os_error_in(exc: BaseException) -> OSError | None:
     """The OSError behind ``exc`` (itself, or its cause/context), if any."""
-    seen: set[int] = set()
-    e: BaseException | None = exc
-    while e is not None and id(e) not in seen:
-        if isinstance(e, OSError):
-            return e
-        seen.add(id(e))
-        e = e.__cause__ or e.__context__
-    return None
+    return next((e for e in _chain(exc) if isinstance(e, OSError)), None)
 
 
 def _libxml_io_error(exc: BaseException) -> OSError | None:
@@ -261,10 +254,11 @@ def saving(path: str | os.PathLike, *, unchanged: bool = True, cleanup: Iterable
         raise
     except Exception as exc:
         cause = _os_error_in(exc) or _libxml_io_error(exc) or _disk_full(Path(path).parent)
+        if cause is None:            # not a file-system failure: a bug keeps its whole traceback
+            _remove(cleanup)
+            raise
         _quiet_release(exc)
         _remove(cleanup)
-        if cause is None:
-            raise
         raise SaveError(path, cause, unchanged=unchanged) from None
     except BaseException:
         _remove(cleanup)

@@ -24,7 +24,7 @@ __all__ = [
 MAX_DEALS = 5_000
 #: deals × rep rows in one workbook: the deals sheet looks each deal's rep up among all the rep
 #: rows, so spreadsheet recalculation grows with this product (docs/capacity.md, measured)
-MAX_DEAL_REP_PAIRS = 500_000
+MAX_DEAL_REP_PAIRS = 2_500_000
 #: one CRM file of ``deals import``: rows (header, blank and unstamped rows included), bytes on
 #: disk, and columns of a CSV; an XLSX also passes the preflight with the limits below. Within
 #: them reading any single file costs well under 1 GB (tests/test_limits_memory.py).
