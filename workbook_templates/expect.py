@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-_DERIVED = frozenset({"lit", "flag", "label", "awardrule", "coachflag", "dealrow", "cumflags", "trig"})
+_DERIVED = frozenset({"lit", "flag", "label", "awardrule", "coachflag", "dealrow", "cumflags", "trig", "fen"})
 
 
 def cached_values(ctx, models_by_role: dict) -> Callable[[tuple], Any]:
