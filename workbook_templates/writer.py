@@ -329,22 +329,45 @@ def duplicate_rep_problems(inputs: WorkbookInputs) -> list[Problem]:
 
 # ------------------------------------------------------------------------------ config from the sheet
 
-def read_config_from_workbook(book, *, month: str | None = None) -> PlanConfig:
-    """The plan configuration as the director edited it in 设置 (and the region tabs' focus targets)."""
+@dataclass(frozen=True)
+class PlanBook:
+    """A plan workbook read once: its salesplan meta, the configuration as the director edited
+    it in 设置, and every typed input."""
+
+    path: Path | None
+    meta: dict[str, str]
+    config: PlanConfig
+    inputs: WorkbookInputs
+
+
+def read_plan_book(book, *, month: str | None = None, config: PlanConfig | None = None) -> PlanBook:
+    """The one way to read a master: meta, configuration and inputs from a single parse.
+
+    ``book`` is a path, a path-backed book (the macros') or an xlwings Book; ``config``,
+    when given, is used instead of the 设置 sheet (the sheet is then not read)."""
     reader = open_reader(book)
     try:
         meta, inputs = read_inputs(reader)
-        setup = next((s for s in reader.sheet_names() if s in ("设置", "Setup")), None)
-        if setup is None:
-            raise WorkbookError([Problem("workbook", reader.sheet_names(), "a 设置/Setup sheet", "layout")])
-        grid = reader.read_used_range(setup)
+        grid = None
+        if config is None:
+            setup = next((s for s in reader.sheet_names() if s in ("设置", "Setup")), None)
+            if setup is None:
+                raise WorkbookError([Problem("workbook", reader.sheet_names(), "a 设置/Setup sheet", "layout")])
+            grid = reader.read_used_range(setup)
     finally:
         reader.close()
-    data, tables = _setup_rows(grid)
-    _config_tables(data, tables, inputs)
-    wb_month = data.pop("month", None) or meta.get("month")
-    source = str(getattr(book, "path", book))
-    return validate_config(data, source=f"{source} (设置)", month=month or wb_month)
+    source = getattr(book, "path", book)
+    if config is None:
+        data, tables = _setup_rows(grid)
+        _config_tables(data, tables, inputs)
+        wb_month = data.pop("month", None) or meta.get("month")
+        config = validate_config(data, source=f"{source} (设置)", month=month or wb_month)
+    return PlanBook(Path(source) if isinstance(source, (str, Path)) else None, meta, config, inputs)
+
+
+def read_config_from_workbook(book, *, month: str | None = None) -> PlanConfig:
+    """The plan configuration as the director edited it in 设置 (and the region tabs' focus targets)."""
+    return read_plan_book(book, month=month).config
 
 
 def _setup_rows(grid: list[list]) -> tuple[dict[str, Any], dict[str, tuple[list[str], list[list]]]]:

@@ -1,7 +1,7 @@
 """The one adapter from a plan workbook to the gap engine's inputs (``gap``, ``whatif``, ``announce --gap``).
 
-It reads the workbook only through top-level public functions — the 设置 sheet with
-``read_config_from_workbook``, the typed inputs with ``read_inputs`` — and takes every
+It reads the workbook once through ``read_plan_book`` (the 设置 sheet and the typed
+inputs) and takes every
 rep's personal target and KPI score from ``compute_actuals`` (the workbook's own
 semantics: weights, duplicate names, the completion KPI). A what-if deal is appended
 to the typed deals as one more row and everything is recomputed, so a what-if is
@@ -46,43 +46,13 @@ class PlanSource:
 
 
 def load(path: str | Path, *, month: str | None = None) -> PlanSource:
-    from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
-    from salesplan.workbook_templates.writer import read_config_from_workbook
+    from salesplan.workbook_templates import read_plan_book
 
     p = Path(path)
     if not p.is_file() and not p.is_dir():
         raise FileNotFoundError(2, "No such file or directory", str(p))
-    book = _OneRead(p, OpenpyxlReader(p))
-    try:
-        config = read_config_from_workbook(book, month=month)
-        _, inputs = read_inputs(book.reader())
-    finally:
-        book.shared.close()
-    return PlanSource(p, config, compute_plan(config), inputs)
-
-
-class _OneRead:
-    """A book (``open_reader``'s ``.reader()`` protocol) that hands out one shared reader:
-    the 设置 sheet and the typed inputs come from a single parse of the file."""
-
-    def __init__(self, path: Path, shared):
-        self.path, self.shared = path, shared
-
-    def reader(self):
-        return _Unclosed(self.shared)
-
-
-class _Unclosed:
-    def __init__(self, inner):
-        self._inner = inner
-        self.path = inner.path
-
-    def __getattr__(self, name):
-        return getattr(self._inner, name)
-
-    def close(self) -> None:     # the owner closes the shared reader once
-        pass
+    book = read_plan_book(p, month=month)
+    return PlanSource(p, book.config, compute_plan(book.config), book.inputs)
 
 
 def gap_inputs(plan: Plan, inputs: act.WorkbookInputs) -> g.GapInputs:

@@ -1,6 +1,6 @@
 """The one adapter between a plan workbook and the history: everything the engine says.
 
-It calls only public entry points — ``read_config_from_workbook``, ``read_inputs``,
+It calls only public entry points — ``read_plan_book``,
 ``compute_plan``, ``compute_actuals`` — and turns their result into a
 :class:`~salesplan.history.snapshot.Snapshot` plus the list of reasons the month cannot
 be closed yet (errors in the plan, unresolved consolidation conflicts, a statement that
@@ -66,16 +66,13 @@ def read_workbook(path: str | Path) -> Reading:
     """Read and compute a plan workbook; never raises for what is wrong *in* the workbook."""
     from salesplan.engine.actuals import compute_actuals
     from salesplan.engine.plan import compute_plan
-    from salesplan.workbook_templates import read_config_from_workbook
-    from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
+    from salesplan.workbook_templates import read_plan_book
 
     path = Path(path)
     try:
-        config = read_config_from_workbook(path)
+        book = read_plan_book(path)
+        config, inputs = book.config, book.inputs
         plan = compute_plan(config)
-        with OpenpyxlReader(path) as rd:
-            _, inputs = read_inputs(rd)
     except InputError as exc:
         return Reading(None, list(exc.problems))
     problems = input_problems(config, inputs)

@@ -237,24 +237,10 @@ def expand(paths: Iterable[str | os.PathLike]) -> list[Path]:
 
 def _read_master(plan_path: Path, config: Any) -> tuple[Any, dict[str, Any], Any]:
     """(configuration, metadata, inputs) of the master, from one read of the workbook."""
-    from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
-    from salesplan.workbook_templates.writer import read_config_from_workbook
+    from salesplan.workbook_templates import read_plan_book
 
-    class _Read:                   # the reader already open, for read_config_from_workbook
-        def __init__(self, rd: Any):
-            self.rd = rd
-
-        def reader(self) -> Any:
-            return self.rd
-
-        def __str__(self) -> str:      # (named in the configuration's messages)
-            return str(self.rd.path)
-
-    with OpenpyxlReader(plan_path) as rd:
-        meta, inputs = read_inputs(rd)
-        cfg = config if config is not None else read_config_from_workbook(_Read(rd))
-    return cfg, meta, inputs
+    book = read_plan_book(plan_path, config=config)
+    return book.config, book.meta, book.inputs
 
 
 # ----------------------------------------------------------------------------- split
