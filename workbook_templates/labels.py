@@ -293,6 +293,19 @@ _L: dict[str, tuple[str, str]] = {
     "cum_target": ("累计目标", "Cumulative target"),
     "cum_actual": ("累计实际", "Cumulative actual"),
     "kpi_rank": ("KPI排名（区域平均KPI得分）", "KPI ranking (region average KPI score)"),
+    "weekly_attainment": ("经理周报完成率", "Attainment (managers' weekly figures)"),
+    "deals_attainment": ("成交明细完成率", "Attainment (deals)"),
+    "unassigned": ("未分配（销售不在任何区域表）", "Unassigned (rep on no region tab)"),
+    "dash_team_total": ("团队合计（含未分配）", "Team total (incl. unassigned)"),
+    "dash_actuals_note": ("两种“实际”来源不同：经理周报完成率 = 经理在区域表逐阶段填写的销售额 ÷ 目标；"
+                          "成交明细完成率 = 成交明细（CRM导入）金额 ÷ 目标。周报未填或成交未导入时两者可相差很大，"
+                          "并不矛盾。未分配 = 销售姓名不在该成交所填区域的区域表上的成交：不计入任何区域、不计提成，"
+                          "计入团队合计；请把该销售加到区域表。",
+                          "The two actuals have different sources: weekly attainment = the revenue managers type per "
+                          "phase on the region tab ÷ target; deals attainment = the deals (CRM import) ÷ target. They "
+                          "can differ widely while weekly figures or deals are not yet in: no contradiction. "
+                          "Unassigned = deals whose rep is not on the region tab of the deal's region: counted in no "
+                          "region and earning no commission, but in the team total; add the rep to the region tab."),
     "rank": ("排名", "Rank"),
     # guide
     "guide_title": ("使用说明", "Guide"),
