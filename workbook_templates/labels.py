@@ -189,6 +189,15 @@ _L: dict[str, tuple[str, str]] = {
     "chk_dec": ("须为 0 及以上的数", "must be a number ≥ 0"),
     "chk_min": ("须 ≥ {min}", "must be ≥ {min}"),
     "chk_choice": ("须为下拉列表中的值", "must be one of the list's values"),
+    "chk_range": ("须为 {min}–{max} 的整数", "must be a whole number from {min} to {max}"),
+    "chk_time": ("须为 HH:MM 格式的时间，如 14:00", "must be a time HH:MM, e.g. 14:00"),
+    "sec_events": ("R5 日程设置（作战日历按此生成）", "R5 Event settings (the calendar follows them)"),
+    "events_note": ("星期：mon=周一 tue=周二 wed=周三 thu=周四 fri=周五 sat=周六 sun=周日；遇节假日："
+                    "skip=取消 keep=照常 next=顺延至下一工作日 previous=提前至上一工作日。"
+                    "作战日历与竞赛周次按生成时的设置写入：修改后请点击“生成月度方案”重新生成。",
+                    "Weekdays mon…sun; on a holiday or weekend: skip, keep (the date stays), next / previous "
+                    "working day. The calendar and the quiz weeks are written when the plan is generated: "
+                    "after editing, regenerate (生成月度方案)."),
     "chk_tier_pair": ("提成档须同时填写起点和比例", "a commission tier needs both its start and its rate"),
     "chk_tier_first": ("第一档起点须为 0%", "the first tier must start at 0%"),
     "chk_tier_order": ("提成档起点须逐档递增（大于上一档）", "tier starts must increase (above the previous tier)"),
