@@ -238,7 +238,7 @@ class SetupBuilder:
             rule = (self.L("chk_min").format(min=minimum) if minimum else
                     self.L("chk_range").format(min=lo, max=f.maximum) if kind in ("day", "week", "workdays") else
                     self.L("chk_" + kind))
-        elif input_spec.SETTINGS.get(kind) is not None and input_spec.SETTINGS[kind].kind == "choice":
+        elif kind in ("weekday", "if_not_working"):     # codes, as the plan file spells them
             expr = "OR(" + ",".join(f'EXACT({X},"{w}")' for w in input_spec.SETTINGS[kind].choices) + ")"
             rule = self.L("chk_choice")
         elif kind == "time":   # 'HH:MM' as text (the cell is formatted as text, so Excel keeps what is typed)
