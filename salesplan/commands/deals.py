@@ -409,15 +409,7 @@ def run_import(args: argparse.Namespace) -> int:
     files = report.entries
     unassigned = _unassigned(args, report, landed)
     if args.json:
-        doc: dict[str, Any] = {"files": files, "deals": _deals_json(report.deals),
-                               "unassigned_reps": None if unassigned is None else [u.as_json() for u in unassigned],
-                               "duplicates_across_files": [{"contract_id": d.contract_id, "places": d.places}
-                                                           for d in report.cross_duplicates]}
-        if into is not None:
-            doc["into"] = {"plan": str(into), "month": month, "written": landed is not None,
-                           "landed": landed.landed if landed else 0, "replaced": landed.replaced if landed else 0,
-                           "other_month": [_problem_json(p) for p in report.other_month],
-                           "warnings": [_problem_json(p) for p in (landed.warnings if landed else report.warnings)]}
+        doc = _json_report(report, into, month, landed, unassigned)
         json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
@@ -438,6 +430,21 @@ def run_import(args: argparse.Namespace) -> int:
     _warn_unassigned(unassigned or [])
     failed = any(e["status"] != "ok" for e in files)
     return 1 if failed or (into is not None and landed is None) else 0
+
+
+def _json_report(report: DealFiles, into: Path | None, month: str | None, landed: LandResult | None,
+                 unassigned: list[UnassignedRep] | None) -> dict[str, Any]:
+    """The ``--json`` document (``unassigned_reps`` is None when no roster was known)."""
+    doc: dict[str, Any] = {"files": report.entries, "deals": _deals_json(report.deals),
+                           "unassigned_reps": None if unassigned is None else [u.as_json() for u in unassigned],
+                           "duplicates_across_files": [{"contract_id": d.contract_id, "places": d.places}
+                                                       for d in report.cross_duplicates]}
+    if into is not None:
+        doc["into"] = {"plan": str(into), "month": month, "written": landed is not None,
+                       "landed": landed.landed if landed else 0, "replaced": landed.replaced if landed else 0,
+                       "other_month": [_problem_json(p) for p in report.other_month],
+                       "warnings": [_problem_json(p) for p in (landed.warnings if landed else report.warnings)]}
+    return doc
 
 
 def _unassigned(args: argparse.Namespace, report: DealFiles, landed: LandResult | None) -> list[UnassignedRep] | None:
