@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,18 +31,24 @@ def write_csv(path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def plan(tmp_path, default_config) -> Path:
-    from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
-    path = tmp_path / "plan.xlsx"
-    generate_workbook(default_config, path)
-    with OpenpyxlReader(path) as rd:
-        _, inputs = read_inputs(rd)
+@pytest.fixture(scope="module")
+def base_plan(tmp_path_factory) -> Path:
+    """A plan workbook whose 华东区 tab lists 钱东一 and 吴南一 (written once; tests copy it)."""
+    from salesplan.config import load_config
+    from salesplan.engine.plan import compute_plan
+    from salesplan.engine.records import default_inputs
+    config = load_config(None, month="2026-12")
+    inputs = default_inputs(compute_plan(config))
     inputs.regions["华东区"].reps[0].name = "钱东一"
     inputs.regions["华东区"].reps[1].name = "吴南一"
-    generate_workbook(default_config, path, inputs=inputs)
+    path = tmp_path_factory.mktemp("unassigned") / "base.xlsx"
+    generate_workbook(config, path, inputs=inputs)
     return path
+
+
+@pytest.fixture
+def plan(base_plan, tmp_path) -> Path:
+    return Path(shutil.copy(base_plan, tmp_path / "plan.xlsx"))
 
 
 def test_import_names_reps_on_no_region_tab(plan, tmp_path, capsys):

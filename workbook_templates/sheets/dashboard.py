@@ -3,7 +3,8 @@
 The region table shows both actuals side by side, labelled by source: the managers' weekly
 figures (region tab) and the deals (成交明细). Deals whose (region, rep) is on no region tab
 are counted in no region; their revenue is the "unassigned" row, and the team total row
-adds it, so the team's deals total equals every valid deal of 成交明细.
+adds it, so the team's deals total is every valid deal of 成交明细 (a name typed on two rep
+rows of one region is counted by each, as the region tab does; R3 flags the duplicate).
 
 Values: :func:`salesplan.engine.actuals.dashboard.dashboard_values`."""
 from __future__ import annotations
