@@ -12,22 +12,20 @@ from pathlib import Path
 import pytest
 
 from salesplan.engine.calendar import (
-    EventRule,
     Holiday,
     HolidayCalendar,
     estimated_holidays,
-    load_event_rules,
     load_phase_definitions,
-    month_events,
     month_phases,
-    parse_event_rules,
     phase_of,
     qingming,
     sensitive_overlap,
     sensitive_window,
     spring_festival,
 )
+from salesplan.engine.calendar_events import EventRule, event_rules, month_events
 from salesplan.engine.month import Month
+from salesplan.engine.params import EventSettings
 
 CASES = tomllib.loads((Path(__file__).parent / "cases" / "calendar.toml").read_text(encoding="utf-8"))
 
@@ -265,20 +263,33 @@ def test_phase_starts_are_validated(starts, message):
 # ----------------------------------------------------------------------- events
 
 
-def test_event_rules_data_is_complete():
-    rules = load_event_rules()
+def test_event_rules_are_complete():
+    rules = event_rules()
     assert {r.key for r in rules} == {
         "policy_briefing", "supervisor_rotation", "online_training", "champion_sharing", "product_quiz",
         "industry_cases", "social_media", "offline_salon", "plan_release", "kickoff_meeting",
         "analysis_meeting", "support_list",
     }
     assert all(r.rule == "R5" and r.name_zh and r.name_en for r in rules)
-    assert all(r.note for r in rules if r.assumption), "every assumption explains itself"
+    # what the source leaves open is an assumption (and a setting: [events])
+    assert {r.key for r in rules if r.assumption} == {"product_quiz", "industry_cases", "offline_salon",
+                                                      "support_list"}
+
+
+def test_event_settings_move_the_events():
+    settings = EventSettings(quiz_weekday="thu", salon_weeks=(1, 3), salon_time="15:00", analysis_day=20,
+                             analysis_if_not_working="next", support_list_workdays_before=2)
+    events = month_events(Month(2026, 12), HolidayCalendar(), event_rules(settings))
+    by = lambda k: [e for e in events if e.key == k]  # noqa: E731
+    assert [e.date.day for e in by("product_quiz")] == [3, 10, 17, 24, 31]
+    assert [(e.date.day, e.time) for e in by("offline_salon")] == [(1, "15:00"), (15, "15:00")]
+    assert [e.date.day for e in by("analysis_meeting")] == [21]           # the 20th is a Sunday: next
+    assert [e.date for e in by("support_list")] == [date(2026, 11, 27)]   # 2nd working day before
 
 
 def test_weekly_events_fall_only_on_working_days():
     cal = HolidayCalendar()
-    weekly = {r.key for r in load_event_rules() if r.kind == "weekly"}
+    weekly = {r.key for r in event_rules() if r.kind == "weekly"}
     month = Month(2020, 1)
     while month <= Month(2027, 12):
         for event in month_events(month, cal):
@@ -309,15 +320,3 @@ def test_custom_rules_replace_the_defaults():
     assert [e.date.day for e in events] == [9, 16, 23, 30] and {e.time for e in events} == {"10:00"}
 
 
-@pytest.mark.parametrize("bad, message", [
-    ({"kind": "fortnightly"}, "kind"),
-    ({"kind": "weekly", "weekdays": ["monday"]}, "weekdays"),
-    ({"kind": "weekly", "weekdays": ["mon"], "time": "3pm"}, "HH:MM"),
-    ({"kind": "monthly_day", "day": 31}, "1..28"),
-    ({"kind": "nth_weekday", "weekdays": ["tue"], "nth": [5]}, "nth"),
-    ({"kind": "weekly", "weekdays": ["mon"], "if_not_working": "later"}, "if_not_working"),
-])
-def test_event_rule_errors_name_the_problem(bad, message):
-    item = {"key": "x", "name_zh": "x", "name_en": "x", **bad}
-    with pytest.raises(ValueError, match=message):
-        parse_event_rules({"event": [item]})

@@ -47,7 +47,8 @@ def test_invalid_settings_stop_payouts(tmp_path):
     write_built(built, base)
     cases = {"tiers": [("tiers#1", 1, 1.0), ("tiers#2", 1, 0.9)],          # overlapping tiers: 100 % then 90 %
              "rate": [("awards.retention_max_churn", 2, 1.5)],            # a rate above 100 %
-             "shares": [("products", 2, 0.5)]}                            # product shares no longer 100 %
+             "shares": [("products", 2, 0.5)],                            # product shares no longer 100 %
+             "events": [("events.salon_time", 2, "25:00")]}               # not a time (R5 event settings)
     files = [base]
     for name, edits in cases.items():
         path = tmp_path / f"{name}.xlsx"
@@ -62,7 +63,7 @@ def test_invalid_settings_stop_payouts(tmp_path):
     setup = openpyxl.load_workbook(base)["设置"]
     tier_rows = _setup_rows(setup, "tiers")
     expect_cell = {"tiers": f"A{tier_rows[2]}", "rate": f"B{_setup_rows(setup, 'awards.retention_max_churn')[0]}",
-                   "shares": "B"}
+                   "shares": "B", "events": f"B{_setup_rows(setup, 'events.salon_time')[0]}"}
     for name in cases:
         wb = out[name]
         banner = wb["设置"]["A5"].value

@@ -151,3 +151,22 @@ def test_regional_file_matches_engine(recalculated, tag, tmp_path):
     path = tmp_path / "region.xlsx"
     write_built(built, path)
     assert len(needles) >= 5 and scan_for_names(path, needles) == []
+
+
+@pytest.mark.parametrize("tag", ["seed", "second"])
+def test_dashboard_unassigned_revenue_reconciles(recalculated, tag):
+    """仪表盘: deals of reps on no region tab show as unassigned (LibreOffice = engine), and the team's
+    deals total = the regions' + unassigned (a name on two rep rows is counted by each: R3's duplicate flag)."""
+    wb, built, inputs, _ = recalculated[(tag, "filled")]
+    ws, L = wb[built.by_role()["dashboard"].name], built.ctx.L
+    rows = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
+    u, t = rows[L("unassigned")], rows[L("dash_team_total")]
+    n = len(built.ctx.plan.regions)
+    unassigned, total = ws.cell(u, 4).value, ws.cell(t, 4).value
+    assert unassigned > 0
+    assert compute_actuals(built.ctx.plan, inputs)[("dash", "unassigned")] == pytest.approx(unassigned, abs=0.005)
+    assert round(sum(ws.cell(r, 4).value for r in range(u - n, u)) + unassigned, 2) == pytest.approx(total)
+    roster = {(r, row.name) for r, ri in inputs.regions.items() for row in ri.reps if row.name}
+    off = [d.amount for d in inputs.deals if d.rep and d.region and isinstance(d.amount, (int, float))
+           and (d.region, d.rep) not in roster]
+    assert round(sum(round(a * 100) for a in off) / 100, 2) == pytest.approx(unassigned, abs=0.005)

@@ -189,6 +189,15 @@ _L: dict[str, tuple[str, str]] = {
     "chk_dec": ("须为 0 及以上的数", "must be a number ≥ 0"),
     "chk_min": ("须 ≥ {min}", "must be ≥ {min}"),
     "chk_choice": ("须为下拉列表中的值", "must be one of the list's values"),
+    "chk_range": ("须为 {min}–{max} 的整数", "must be a whole number from {min} to {max}"),
+    "chk_time": ("须为 HH:MM 格式的时间，如 14:00", "must be a time HH:MM, e.g. 14:00"),
+    "sec_events": ("R5 日程设置（作战日历按此生成）", "R5 Event settings (the calendar follows them)"),
+    "events_note": ("星期：mon=周一 tue=周二 wed=周三 thu=周四 fri=周五 sat=周六 sun=周日；遇节假日："
+                    "skip=取消 keep=照常 next=顺延至下一工作日 previous=提前至上一工作日。"
+                    "作战日历与竞赛周次按生成时的设置写入：修改后请点击“生成月度方案”重新生成。",
+                    "Weekdays mon…sun; on a holiday or weekend: skip, keep (the date stays), next / previous "
+                    "working day. The calendar and the quiz weeks are written when the plan is generated: "
+                    "after editing, regenerate (生成月度方案)."),
     "chk_tier_pair": ("提成档须同时填写起点和比例", "a commission tier needs both its start and its rate"),
     "chk_tier_first": ("第一档起点须为 0%", "the first tier must start at 0%"),
     "chk_tier_order": ("提成档起点须逐档递增（大于上一档）", "tier starts must increase (above the previous tier)"),
@@ -293,6 +302,19 @@ _L: dict[str, tuple[str, str]] = {
     "cum_target": ("累计目标", "Cumulative target"),
     "cum_actual": ("累计实际", "Cumulative actual"),
     "kpi_rank": ("KPI排名（区域平均KPI得分）", "KPI ranking (region average KPI score)"),
+    "weekly_attainment": ("经理周报完成率", "Attainment (managers' weekly figures)"),
+    "deals_attainment": ("成交明细完成率", "Attainment (deals)"),
+    "unassigned": ("未分配（销售不在任何区域表）", "Unassigned (rep on no region tab)"),
+    "dash_team_total": ("团队合计（含未分配）", "Team total (incl. unassigned)"),
+    "dash_actuals_note": ("两种“实际”来源不同：经理周报完成率 = 经理在区域表逐阶段填写的销售额 ÷ 目标；"
+                          "成交明细完成率 = 成交明细（CRM导入）金额 ÷ 目标。周报未填或成交未导入时两者可相差很大，"
+                          "并不矛盾。未分配 = 销售姓名不在该成交所填区域的区域表上的成交：不计入任何区域、不计提成，"
+                          "计入团队合计；请把该销售加到区域表。",
+                          "The two actuals have different sources: weekly attainment = the revenue managers type per "
+                          "phase on the region tab ÷ target; deals attainment = the deals (CRM import) ÷ target. They "
+                          "can differ widely while weekly figures or deals are not yet in: no contradiction. "
+                          "Unassigned = deals whose rep is not on the region tab of the deal's region: counted in no "
+                          "region and earning no commission, but in the team total; add the rep to the region tab."),
     "rank": ("排名", "Rank"),
     # guide
     "guide_title": ("使用说明", "Guide"),

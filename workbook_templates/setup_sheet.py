@@ -118,6 +118,23 @@ SCALARS = [
     ("list:calendar.phase_starts", "阶段{n}开始日", "Phase {n} starts on day", "int", None),
     ("table:extra_holidays", None),
     ("table:extra_workdays", None),
+    ("sec_events", None),
+    ("table:events_note", None),
+    ("events.quiz_weekday", "产品知识竞赛：星期", "Product quiz: weekday", "weekday", None),
+    ("list:events.industry_cases_weekdays", "行业案例更新 第{n}份：星期", "Industry case update {n}: weekday",
+     "weekday", None),
+    ("events.salon_weekday", "线下沙龙：星期", "Offline salon: weekday", "weekday", None),
+    ("list:events.salon_weeks", "线下沙龙 第{n}场：当月第几个该星期（1–4）", "Offline salon {n}: week of the month (1–4)",
+     "week", None),
+    ("events.salon_time", "线下沙龙：时间（HH:MM）", "Offline salon: time (HH:MM)", "time", None),
+    ("events.salon_if_not_working", "线下沙龙遇节假日", "Offline salon on a holiday", "if_not_working", None),
+    ("events.kickoff_day", "区域执行启动会：每月几号", "Regional kick-off: day of the month", "day", None),
+    ("events.kickoff_if_not_working", "启动会遇节假日", "Kick-off on a holiday", "if_not_working", None),
+    ("events.analysis_day", "销售总监执行分析会：每月几号", "Director's analysis meeting: day of the month", "day",
+     None),
+    ("events.analysis_if_not_working", "分析会遇节假日", "Analysis meeting on a holiday", "if_not_working", None),
+    ("events.support_list_workdays_before", "支持清单：月初前第几个工作日（1=最后一个）",
+     "Support list: working day before the month (1 = the last)", "workdays", None),
     ("sec_coach", None),
     ("coaching.team_total", "团队每月辅导任务", "Team coaching tasks a month", "int", "SP_TeamCoaching"),
     ("coaching.new_hire_min", "新员工每月最少辅导", "Minimum per new hire", "int", "SP_NewHireMin"),
@@ -129,7 +146,8 @@ SCALARS = [
 ]
 
 _IN_STYLE = {"money": "in_money", "int": "in_int", "pct": "in_pct", "dec": "in_dec", "bool": "in_bool",
-             "text": "in_text", "month": "text", "date": "in_date"}
+             "text": "in_text", "month": "text", "date": "in_date", "weekday": "in_text", "if_not_working": "in_text",
+             "time": "in_text", "day": "in_int", "week": "in_int", "workdays": "in_int"}
 
 
 def _style(kind: str, assumption: bool) -> str:
@@ -213,11 +231,21 @@ class SetupBuilder:
         if kind.startswith("choice:"):
             words = kind.split(":", 1)[1].split(",")
             expr, rule = "OR(" + ",".join(f'{X}="{w}"' for w in words) + ")", self.L("chk_choice")
-        elif kind in ("money", "int", "pct", "dec"):
+        elif kind in ("money", "int", "pct", "dec", "day", "week", "workdays"):
             f = input_spec.SETTINGS[kind]
             lo = f.minimum if minimum is None else max(f.minimum, minimum)
             expr = f"AND(ISNUMBER({X}),{X}>={lo},{X}<={f.maximum}" + (f",{X}=INT({X}))" if f.kind == "integer" else ")")
-            rule = self.L("chk_min").format(min=minimum) if minimum else self.L("chk_" + kind)
+            rule = (self.L("chk_min").format(min=minimum) if minimum else
+                    self.L("chk_range").format(min=lo, max=f.maximum) if kind in ("day", "week", "workdays") else
+                    self.L("chk_" + kind))
+        elif kind in ("weekday", "if_not_working"):     # codes, as the plan file spells them
+            expr = "OR(" + ",".join(f'EXACT({X},"{w}")' for w in input_spec.SETTINGS[kind].choices) + ")"
+            rule = self.L("chk_choice")
+        elif kind == "time":   # 'HH:MM' as text (the cell is formatted as text, so Excel keeps what is typed)
+            hh, mm = f"VALUE(LEFT({X},2))", f"VALUE(RIGHT({X},2))"
+            expr = (f'IFERROR(AND(ISTEXT({X}),LEN({X})=5,MID({X},3,1)=":",ISNUMBER(-LEFT({X},2)),'
+                    f'ISNUMBER(-RIGHT({X},2)),{hh}=INT({hh}),{hh}>=0,{hh}<=23,{mm}=INT({mm}),{mm}>=0,{mm}<=59),FALSE)')
+            rule = self.L("chk_time")
         else:
             return
         if when is not None:
@@ -537,6 +565,11 @@ class SetupBuilder:
             self.changed_flag(r, cols)
             m.text(r, C_KEY, table, "helper")
             self.row += 1
+
+    def table_events_note(self):
+        """What the R5 codes mean, and that the calendar follows these rows on regenerating."""
+        self.m.put(self.row, 1, self.L("events_note"), "note")
+        self.row += 1
 
     def table_extra_holidays(self):
         self._dates_table("extra_holidays", self.ctx.cfg.calendar.extra_holidays, True)

@@ -50,6 +50,8 @@ from salesplan.deals.amounts import fen_to_decimal
 from salesplan.deals.columns import DEFAULT_HEADERS, FIELDS, REQUIRED, ColumnMap
 from salesplan.xlsx.preflight import UnsafeFileError
 from salesplan.deals.reader import DEALS_COLUMNS, DealsImport, _contract_key, import_deals
+from salesplan.deals.roster import (UnassignedRep, roster_of_config, roster_of_inputs, unassigned_problems,
+                                    unassigned_reps)
 from salesplan.errors import ConfigError, DealsError, Problem, WorkbookError
 from salesplan.locking import plan_lock
 from salesplan.progress import CliProgress, NullProgress, Progress
@@ -70,6 +72,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("--into", type=Path, metavar="PLAN.xlsx",
                      help="land the deals in this plan workbook's deals sheet (replacing its deals; inputs kept; "
                           "nothing is written when any file has a problem)")
+    imp.add_argument("--config", type=Path, metavar="PLAN.toml",
+                     help="plan configuration whose [[regions]] reps are the roster the deals are checked against "
+                          "(with --into the workbook's region tabs are)")
     imp.add_argument("--db", metavar="URL", help="history store to ask whether the month is closed (docs/history.md)")
     imp.add_argument("--allow-other-months", action="store_true",
                      help="with --into: import deals dated outside the workbook's month (with a warning) "
@@ -301,6 +306,7 @@ class LandResult:
     landed: int
     replaced: int
     warnings: list[Problem] = field(default_factory=list)
+    unassigned: list[UnassignedRep] = field(default_factory=list)   # deals of reps on no region tab
 
 
 def plan_month(plan: str | Path) -> str:
@@ -372,7 +378,9 @@ def land_deals(plan: str | Path, report: DealFiles, *, allow_other_months: bool 
     progress.advance(0, f"写入 成交明细 writing {len(report.deals):,} deals into {path.name}")
     write_deals(path, report.deals.drop(columns=["file"]))
     progress.advance(1, f"{path.name}: {len(report.deals):,} deals written")
-    return LandResult(path, month, len(report.deals), replaced, warnings)
+    unassigned = unassigned_reps(report.deals, roster_of_inputs(inputs))
+    return LandResult(path, month, len(report.deals), replaced, warnings + unassigned_problems(unassigned),
+                      unassigned)
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -399,15 +407,9 @@ def run_import(args: argparse.Namespace) -> int:
     finally:
         progress.finish()
     files = report.entries
+    unassigned = _unassigned(args, report, landed)
     if args.json:
-        doc: dict[str, Any] = {"files": files, "deals": _deals_json(report.deals),
-                               "duplicates_across_files": [{"contract_id": d.contract_id, "places": d.places}
-                                                           for d in report.cross_duplicates]}
-        if into is not None:
-            doc["into"] = {"plan": str(into), "month": month, "written": landed is not None,
-                           "landed": landed.landed if landed else 0, "replaced": landed.replaced if landed else 0,
-                           "other_month": [_problem_json(p) for p in report.other_month],
-                           "warnings": [_problem_json(p) for p in (landed.warnings if landed else report.warnings)]}
+        doc = _json_report(report, into, month, landed, unassigned)
         json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
@@ -416,7 +418,7 @@ def run_import(args: argparse.Namespace) -> int:
             if landed is not None:
                 print(f"landed {landed.landed} deal(s) in {landed.plan} ({landed.month}); "
                       f"replaced {landed.replaced} deal row(s) that were there; typed inputs kept")
-                for p in landed.warnings:
+                for p in [p for p in landed.warnings if p.code != "unassigned_rep"]:   # those: stderr, below
                     print(f"  warning: {p.where}: {p.value}: {p.expected}")
             else:
                 other = [p for p in blocked if p.code == "other_month"]
@@ -425,8 +427,52 @@ def run_import(args: argparse.Namespace) -> int:
                          if other else ""), file=sys.stderr)
                 for p in [p for p in blocked if p.code in ("other_month", "beyond_capacity")]:
                     print(f"  {p.where}: got {p.value}; expected {p.expected}", file=sys.stderr)
+    _warn_unassigned(unassigned or [])
     failed = any(e["status"] != "ok" for e in files)
     return 1 if failed or (into is not None and landed is None) else 0
+
+
+def _json_report(report: DealFiles, into: Path | None, month: str | None, landed: LandResult | None,
+                 unassigned: list[UnassignedRep] | None) -> dict[str, Any]:
+    """The ``--json`` document (``unassigned_reps`` is None when no roster was known)."""
+    doc: dict[str, Any] = {"files": report.entries, "deals": _deals_json(report.deals),
+                           "unassigned_reps": None if unassigned is None else [u.as_json() for u in unassigned],
+                           "duplicates_across_files": [{"contract_id": d.contract_id, "places": d.places}
+                                                       for d in report.cross_duplicates]}
+    if into is not None:
+        doc["into"] = {"plan": str(into), "month": month, "written": landed is not None,
+                       "landed": landed.landed if landed else 0, "replaced": landed.replaced if landed else 0,
+                       "other_month": [_problem_json(p) for p in report.other_month],
+                       "warnings": [_problem_json(p) for p in (landed.warnings if landed else report.warnings)]}
+    return doc
+
+
+def _unassigned(args: argparse.Namespace, report: DealFiles, landed: LandResult | None) -> list[UnassignedRep] | None:
+    """Deals of reps on no region tab: the workbook's tabs with --into, else --config's reps;
+    None when there is no roster to check against."""
+    if landed is not None:
+        return landed.unassigned
+    path = getattr(args, "config", None)
+    if path is None or getattr(args, "into", None) is not None:
+        return None
+    from salesplan.config import load_config
+
+    config = load_config(path)
+    roster = roster_of_config(config)
+    return unassigned_reps(report.deals, roster) if roster else None
+
+
+def _warn_unassigned(found: list[UnassignedRep]) -> None:
+    """On stderr, by name: the reps whose deals earn nothing and show as unassigned on the dashboard."""
+    if not found:
+        return
+    print(f"salesplan: warning: {len(found)} rep(s) with deals are on no region tab of the plan; their deals earn "
+          "no commission and show as unassigned revenue on the dashboard (add them to the region tab):",
+          file=sys.stderr)
+    for u in found:
+        elsewhere = f" — listed on the tab of {', '.join(u.on_tabs)}" if u.on_tabs else ""
+        print(f"  {u.rep} ({u.region}): {u.deals} deal(s), ¥{fen_to_decimal(u.amount_fen):,}{elsewhere}",
+              file=sys.stderr)
 
 
 def _print_summary(files: list[dict[str, Any]], report: DealFiles | None = None,

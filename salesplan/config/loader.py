@@ -19,6 +19,7 @@ from salesplan.engine.params import (
     Weights, WorkbookSettings,
 )
 from salesplan.config.defaults import fill_defaults
+from salesplan.config.events import read_events
 from salesplan.config.limits import (
     LONG_TEXT_MAX, MAX_AWARD_YUAN, MAX_CONFIG_BYTES, MAX_COUNT, MAX_REPS_PER_REGION, MAX_YUAN, NAME_MAX, check_capacity, digits_problem,
     text_problem,
@@ -236,7 +237,7 @@ class _Validator:
         d = self.data
         self.unknown_keys(d, {"month", "strategy", "targets", "products", "regions", "kpis", "weights",
                               "commission", "awards", "risks", "strategy_b", "calendar", "coaching",
-                              "workbook", "deals"}, "")
+                              "workbook", "deals", "events"}, "")
         check_capacity(d, self.fail, item_path)
         month, explicit = self.month(month_override, today)
         strategy = self.text(d, "strategy", "strategy", default="A", choices=STRATEGIES)
@@ -253,6 +254,7 @@ class _Validator:
         coaching = self.coaching()
         workbook = self.workbook()
         deal_columns = self.deal_columns()
+        events = read_events(self)
         self.weight_tables(kpis, regions, weights, strategy, strategy_b)
         if self.problems:
             raise ConfigError(self.problems, self.source)
@@ -261,7 +263,7 @@ class _Validator:
             products=products, regions=regions, kpis=kpis, weights=weights,
             commission=commission, awards=awards, risks=risks, strategy_b=strategy_b,
             calendar=calendar, coaching=coaching, workbook=workbook,
-            deal_columns=deal_columns, source=self.source, defaulted=defaulted,
+            deal_columns=deal_columns, events=events, source=self.source, defaulted=defaulted,
         )
 
     def month(self, override, today: date) -> tuple[Month, bool]:

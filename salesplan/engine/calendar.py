@@ -13,16 +13,10 @@ Working days follow the mainland-China schedule:
   callers warn that a month's figures rest on such an estimate.
 * Config overrides (the workbook's holiday table) win over both.
 
-Recurring events (R5), a deliberate choice: weekly events happen only on working
-days. A Monday that is a holiday gets no policy briefing and no supervisor rotation;
-a make-up working Saturday (调休) does not get a second set of weekly events either.
-Dated events (the 1st, the 2nd, the 25th, the salons) follow their rule's
-``if_not_working`` setting in events.toml; an event moved to another day is flagged
-as an assumption. Daily targets (50 social-media posts) are data, not listed per day.
+Recurring events (R5) are dated by :mod:`salesplan.engine.calendar_events`.
 """
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,14 +30,12 @@ import lunardate
 from salesplan.engine.month import Month
 
 DATA_PACKAGE = "salesplan.data"
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LUNAR_YEARS = range(1900, 2100)  # what lunardate can convert
 #: The months a plan can be made for. Every year a month's calendar touches must be in the
 #: lunar table: its own, and the next one (a December or January plan looks at the next
 #: Spring Festival for R10's window); from 2000 on the holiday estimate's statutory rule holds.
 FIRST_PLAN_MONTH, LAST_PLAN_MONTH = Month(2000, 1), Month(LUNAR_YEARS.stop - 2, 12)
 CONFIG_HOLIDAY_ZH, CONFIG_HOLIDAY_EN = "自定义假日", "Configured holiday"
-_TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 def _read_toml(name: str) -> dict[str, Any]:
@@ -408,119 +400,3 @@ def month_phases(month: Month, calendar: HolidayCalendar, starts: Sequence[int] 
             assumption=known.assumption if known else True,
         ))
     return phases
-
-
-# -------------------------------------------------------------------------- events
-
-EVENT_KINDS = ("weekly", "monthly_day", "nth_weekday", "previous_month_last_working_day", "daily")
-IF_NOT_WORKING = ("skip", "keep", "next", "previous")
-
-
-@dataclass(frozen=True)
-class EventRule:
-    key: str
-    kind: str
-    name_zh: str
-    name_en: str
-    time: str = ""
-    weekdays: tuple[int, ...] = ()   # 0 = Monday, as date.weekday()
-    day: int | None = None
-    nth: tuple[int, ...] = ()
-    if_not_working: str = "skip"
-    target: int | None = None
-    rule: str = "R5"
-    assumption: bool = False
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Event:
-    date: date
-    time: str
-    name_zh: str
-    name_en: str
-    key: str
-    rule: str
-    assumption: bool
-
-
-def _parse_event_rule(item: Mapping[str, Any], where: str) -> EventRule:
-    kind = item.get("kind")
-    if kind not in EVENT_KINDS:
-        raise ValueError(f"{where}: kind must be one of {EVENT_KINDS}, got {kind!r}")
-    time = str(item.get("time", ""))
-    if time and not _TIME_RE.match(time):
-        raise ValueError(f"{where}: time must be 'HH:MM' or empty, got {time!r}")
-    names = item.get("weekdays", [])
-    if any(n not in WEEKDAYS for n in names):
-        raise ValueError(f"{where}: weekdays must be among {WEEKDAYS}, got {names!r}")
-    if kind in ("weekly", "nth_weekday") and not names:
-        raise ValueError(f"{where}: a {kind} event needs weekdays")
-    day = item.get("day")
-    if kind == "monthly_day" and not (isinstance(day, int) and 1 <= day <= 28):
-        raise ValueError(f"{where}: day must be an integer 1..28, got {day!r}")
-    nth = tuple(item.get("nth", ()))
-    if kind == "nth_weekday" and (not nth or any(not isinstance(n, int) or not 1 <= n <= 4 for n in nth)):
-        raise ValueError(f"{where}: nth must be a list of integers 1..4, got {list(nth)!r}")
-    policy = item.get("if_not_working", "skip")
-    if policy not in IF_NOT_WORKING:
-        raise ValueError(f"{where}: if_not_working must be one of {IF_NOT_WORKING}, got {policy!r}")
-    try:
-        return EventRule(
-            key=str(item["key"]), kind=kind, name_zh=str(item["name_zh"]), name_en=str(item["name_en"]),
-            time=time, weekdays=tuple(WEEKDAYS.index(n) for n in names), day=day, nth=nth,
-            if_not_working=policy, target=item.get("target"), rule=str(item.get("rule", "R5")),
-            assumption=bool(item.get("assumption", False)), note=str(item.get("note", "")),
-        )
-    except KeyError as exc:
-        raise ValueError(f"{where}: missing field {exc}") from exc
-
-
-def parse_event_rules(data: Mapping[str, Any], where: str = "events.toml") -> tuple[EventRule, ...]:
-    rules = tuple(_parse_event_rule(item, f"{where}: event #{i} ({item.get('key', '?')})")
-                  for i, item in enumerate(data.get("event", []), 1))
-    keys = [r.key for r in rules]
-    duplicates = sorted({k for k in keys if keys.count(k) > 1})
-    if duplicates:
-        raise ValueError(f"{where}: duplicate event keys {duplicates}")
-    return rules
-
-
-@lru_cache(maxsize=1)
-def load_event_rules() -> tuple[EventRule, ...]:
-    """The R5 recurring calendar from salesplan/data/events.toml."""
-    return parse_event_rules(_read_toml("events.toml"))
-
-
-def _rule_dates(rule: EventRule, month: Month, calendar: HolidayCalendar) -> list[date]:
-    """The nominal dates of a rule in a month, before the working-day policy."""
-    if rule.kind == "weekly":
-        return [d for d in month.days if d.weekday() in rule.weekdays]
-    if rule.kind == "monthly_day":
-        return [date(month.year, month.month, rule.day)]
-    if rule.kind == "nth_weekday":
-        matching = [d for d in month.days if d.weekday() == rule.weekdays[0]]
-        return [matching[n - 1] for n in rule.nth]
-    if rule.kind == "previous_month_last_working_day":
-        return [calendar.previous_working_day(month.first_day)]
-    return []  # "daily": a target, not a list of 30 identical rows
-
-
-def month_events(
-    month: Month, calendar: HolidayCalendar, rules: Sequence[EventRule] | None = None
-) -> list[Event]:
-    """The month's dated events, sorted by (date, time, key); rules default to events.toml."""
-    events = []
-    for rule in load_event_rules() if rules is None else rules:
-        for d in _rule_dates(rule, month, calendar):
-            moved = False
-            if not calendar.is_working_day(d):
-                if rule.if_not_working == "skip":
-                    continue
-                if rule.if_not_working in ("next", "previous"):
-                    forward = rule.if_not_working == "next"
-                    d = calendar.next_working_day(d) if forward else calendar.previous_working_day(d)
-                    moved = True
-            events.append(Event(d, rule.time, rule.name_zh, rule.name_en, rule.key, rule.rule,
-                                rule.assumption or moved))
-    return sorted(events, key=lambda e: (e.date, e.time, e.key))

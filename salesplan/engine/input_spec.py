@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from salesplan.engine.calendar_events import IF_NOT_WORKING, WEEKDAYS
 from salesplan.engine.words import NO, YES, YES_NO_EXPECTED, is_blank, parse_yes_no
 
 __all__ = ["FieldSpec", "FIELDS", "SETTINGS", "TABLES", "spec", "field_spec", "typed_fields", "validation",
@@ -138,6 +139,14 @@ SETTINGS: dict[str, FieldSpec] = {
     "pct": _f("settings", "pct", "percent", 0, 1, about="a rate"),
     "dec": _f("settings", "dec", "number", 0, 1_000_000, about="a number"),
     "bool": _f("settings", "bool", "choice", choices=("TRUE", "FALSE"), about="on / off"),
+    # R5 event settings ([events])
+    "weekday": _f("settings", "weekday", "choice", choices=WEEKDAYS, about="a weekday"),
+    "if_not_working": _f("settings", "if_not_working", "choice", choices=IF_NOT_WORKING,
+                         about="what an event does on a holiday or weekend"),
+    "day": _f("settings", "day", "integer", 1, 28, about="a day of the month every month has"),
+    "week": _f("settings", "week", "integer", 1, 4, about="the Nth such weekday of the month"),
+    "workdays": _f("settings", "workdays", "integer", 1, 10, about="working days before the month"),
+    "time": _f("settings", "time", "text", max_length=5, about="a time HH:MM"),
 }
 
 TABLES = ("reps", "phases", "scalar", "deals", "quiz", "referrals")

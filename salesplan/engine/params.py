@@ -128,6 +128,28 @@ class CalendarSettings:
 
 
 @dataclass(frozen=True)
+class EventSettings:
+    """R5: when the dated events fall. The source leaves most of it open, so these are
+    assumptions the director can change ([events] in the plan file, R5 rows of 设置).
+
+    Weekdays are ``mon`` … ``sun``; ``*_if_not_working`` says what happens when the date is
+    a holiday or weekend: ``skip``, ``keep``, ``next`` or ``previous`` (working day).
+    """
+
+    quiz_weekday: str = "fri"                                  # weekly product quiz
+    industry_cases_weekdays: tuple[str, ...] = ("tue", "thu")  # the 2 industry case updates a week
+    salon_weekday: str = "tue"                                 # offline salons, on the ...
+    salon_weeks: tuple[int, ...] = (2, 4)                      # ... 2nd and 4th such weekday of the month
+    salon_time: str = "14:00"
+    salon_if_not_working: str = "next"
+    kickoff_day: int = 2                                       # regional kick-off meetings
+    kickoff_if_not_working: str = "next"
+    analysis_day: int = 25                                     # director's execution analysis meeting
+    analysis_if_not_working: str = "previous"
+    support_list_workdays_before: int = 1                      # support list: Nth working day before the month
+
+
+@dataclass(frozen=True)
 class Coaching:
     team_total: int = 10
     new_hire_min: int = 3
@@ -162,6 +184,7 @@ class PlanConfig:
     coaching: Coaching
     workbook: WorkbookSettings
     deal_columns: dict[str, str] = field(default_factory=dict)
+    events: EventSettings = EventSettings()
     source: str = "<built-in default>"
     #: keys a partial file left out, taken from the built-in default (``targets.revenue``, ``[[kpis]]``)
     defaulted: tuple[str, ...] = ()

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from salesplan.engine.params import PlanConfig
 from salesplan.engine import calendar as cal
+from salesplan.engine.calendar_events import Event, event_rules, month_events
 from salesplan.engine.allocation import allocate_matrix, largest_remainder
 from salesplan.engine.kpi import KpiWeight, all_region_weights, weight_warnings
 from salesplan.engine.targets import (
@@ -49,7 +50,7 @@ class Plan:
     working_days: int
     holidays: list[cal.Holiday]
     makeup_workdays: list[date]
-    events: list[cal.Event]
+    events: list[Event]
     reps: dict[str, list[RepTarget]]
     sensitive_window: tuple[date, date] | None          # the whole window (R10)
     sensitive_in_month: tuple[date, date] | None        # the part of it inside this month
@@ -155,7 +156,7 @@ def compute_plan(config: PlanConfig) -> Plan:
         kpi_weights=all_region_weights(config), phases=phase_targets, working_days=working_days,
         holidays=calendar.holidays(month.first_day, month.last_day),
         makeup_workdays=calendar.makeup_workdays(month.first_day, month.last_day),
-        events=cal.month_events(month, calendar), reps=reps, sensitive_window=window, sensitive_in_month=in_month,
+        events=month_events(month, calendar, event_rules(config.events)), reps=reps, sensitive_window=window, sensitive_in_month=in_month,
         alerts=alerts, warnings=warnings,
     )
 

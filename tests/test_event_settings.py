@@ -1,0 +1,123 @@
+"""R5 event assumptions are plan settings ([events] in the plan file, rows of 设置): a changed
+config moves the calendar sheet, the ICS export and 设置; an edited 设置 moves them on
+regenerating; an invalid value is refused naming the key (issue 22, point 11). Real files."""
+from __future__ import annotations
+
+import shutil
+from datetime import date, datetime
+
+import openpyxl
+import pytest
+from icalendar import Calendar
+
+from salesplan.cli import main
+
+CHANGED = """\
+month = "2026-12"
+[events]
+quiz_weekday = "thu"
+salon_time = "15:00"
+analysis_day = 20
+"""
+
+
+def _setup_value(ws, key: str):
+    return next(ws.cell(r, 2).value for r in range(1, ws.max_row + 1) if ws.cell(r, 12).value == key)
+
+
+def _calendar_rows(path) -> list[tuple[date, str, str]]:
+    """(date, time, name) of the 作战日历 sheet's event rows."""
+    ws = openpyxl.load_workbook(path)["作战日历"]
+    out = []
+    for r in range(1, ws.max_row + 1):
+        d, name = ws.cell(r, 1).value, ws.cell(r, 4).value
+        if isinstance(d, datetime) and isinstance(name, str):
+            out.append((d.date(), ws.cell(r, 3).value or "", name))
+    return out
+
+
+def _ics(path) -> list[tuple[object, str]]:
+    cal = Calendar.from_ical(path.read_bytes())
+    return [(e.decoded("DTSTART"), str(e["SUMMARY"])) for e in cal.walk("VEVENT")]
+
+
+@pytest.fixture(scope="module")
+def changed(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("events")
+    cfg = folder / "plan.toml"
+    cfg.write_text(CHANGED, encoding="utf-8")
+    book = folder / "plan.xlsx"
+    assert main(["generate", "--config", str(cfg), "-o", str(book)]) == 0
+    return folder, cfg, book
+
+
+def test_check_accepts_a_partial_events_table_and_lists_the_defaulted_keys(changed, capsys):
+    _, cfg, _ = changed
+    assert main(["config", "--check", str(cfg)]) == 0
+    out = capsys.readouterr().out
+    assert "OK" in out and "events.salon_weekday" in out and "events.kickoff_day" in out
+    assert "events.quiz_weekday" not in out
+
+
+def test_changed_events_move_the_calendar_sheet_and_setup(changed):
+    _, _, book = changed
+    rows = _calendar_rows(book)
+    quiz = [d for d, _, n in rows if n.startswith("产品知识竞赛")]
+    assert quiz == [date(2026, 12, d) for d in (3, 10, 17, 24, 31)]          # Thursdays
+    assert {t for _, t, n in rows if n.startswith("线下沙龙")} == {"15:00"}
+    # the 20th is a Sunday; the meeting moves to the previous working day
+    assert [d for d, _, n in rows if n.startswith("销售总监执行分析会")] == [date(2026, 12, 18)]
+    ws = openpyxl.load_workbook(book)["设置"]
+    assert _setup_value(ws, "events.quiz_weekday") == "thu"
+    assert _setup_value(ws, "events.salon_time") == "15:00"
+    assert _setup_value(ws, "events.analysis_day") == 20
+
+
+def test_ics_from_the_config_and_from_the_workbook(changed):
+    folder, cfg, book = changed
+    for i, source in enumerate((["--config", str(cfg)], [str(book)])):
+        out = folder / f"m{i}.ics"
+        assert main(["calendar", *source, "-o", str(out)]) == 0
+        events = _ics(out)
+        quiz = sorted(d for d, s in events if s.startswith("产品知识竞赛"))
+        assert [d.weekday() for d in quiz] == [3] * 5                        # Thursdays
+        salons = [d for d, s in events if s.startswith("线下沙龙")]
+        assert salons and all((d.hour, d.minute) == (15, 0) for d in salons)
+        assert [d for d, s in events if s.startswith("销售总监执行分析会")] == [date(2026, 12, 18)]   # all-day
+
+
+def test_edited_setup_moves_the_calendar_on_regenerating(changed, tmp_path, monkeypatch):
+    book = tmp_path / "销售作战方案-2026-12.xlsx"
+    shutil.copy(changed[2], book)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["设置"]
+    for key, value in (("events.quiz_weekday", "wed"), ("events.salon_weeks[1]", 3)):
+        row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 12).value == key)
+        ws.cell(row, 2).value = value
+    wb.save(book)
+    monkeypatch.chdir(tmp_path)
+    assert main(["generate", "--month", "2026-12", "-o", str(book)]) == 0     # reads 设置, regenerates
+    rows = _calendar_rows(book)
+    assert [d.weekday() for d, _, n in rows if n.startswith("产品知识竞赛")] == [2] * 5   # Wednesdays
+    assert [d for d, _, n in rows if n.startswith("线下沙龙")] == [date(2026, 12, 8), date(2026, 12, 15)]
+    ws = openpyxl.load_workbook(book)["设置"]
+    assert _setup_value(ws, "events.quiz_weekday") == "wed"
+
+
+@pytest.mark.parametrize("bad, key, expected", [
+    ('quiz_weekday = "friday"', "events.quiz_weekday", "'fri'"),
+    ('salon_time = "25:00"', "events.salon_time", "HH:MM"),
+    ("salon_time = 14:00:30", "events.salon_time", "HH:MM"),
+    ("salon_weeks = [2, 5]", "events.salon_weeks", "1..4"),
+    ('industry_cases_weekdays = ["tue", "tue"]', "events.industry_cases_weekdays", "different weekdays"),
+    ("analysis_day = 31", "events.analysis_day", "≤ 28"),
+    ('kickoff_if_not_working = "later"', "events.kickoff_if_not_working", "'previous'"),
+    ("payday = 20", "events.payday", "known keys"),
+])
+def test_invalid_event_settings_are_refused_naming_the_key(tmp_path, capsys, bad, key, expected):
+    cfg = tmp_path / "plan.toml"
+    cfg.write_text(f"[events]\n{bad}\n", encoding="utf-8")
+    assert main(["config", "--check", str(cfg)]) != 0
+    cap = capsys.readouterr()
+    text = cap.out + cap.err
+    assert key in text and expected in text, text
