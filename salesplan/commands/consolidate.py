@@ -49,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
         config = load_config(args.config, month=args.month or workbook_month(args.plan))
     from salesplan.history.store import refuse_if_closed
     from salesplan.regional.workflow import workbook_month as month_of
-    refuse_if_closed(month_of(args.plan), "consolidate into " + args.plan.name, args.db)   # closed: exit 2
+    refuse_if_closed(month_of(args.plan), "consolidate into " + args.plan.name, args.db,   # closed: exit 2
+                     plan=args.plan)
     files = expand(args.files)
     if not files:
         print("nothing to consolidate: " + ", ".join(str(p) for p in args.files)
