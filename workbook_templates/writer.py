@@ -185,7 +185,7 @@ def generate_workbook(config: PlanConfig, path: str | Path | None = None, *, lan
                       previous=None, archive: bool = False, allow_drop: bool = False,
                       deal_rows: int | None = None, inputs: WorkbookInputs | None = None,
                       regions: Iterable[str] | None = None, closed: dict | None = None,
-                      ytd: dict | None = None) -> GenerateResult:
+                      ytd: dict | None = None, churn: dict | None = None) -> GenerateResult:
     """Write the plan workbook for ``config.month`` to ``path`` (default: readable name in cwd).
 
     ``previous`` — a path or reader of an earlier workbook of the same month whose typed
@@ -229,6 +229,10 @@ def generate_workbook(config: PlanConfig, path: str | Path | None = None, *, lan
         fresh, result.kept = merge_inputs(fresh, old, products=[p.name for p in plan.products], kpi_keys=kpi_keys,
                                           allow_drop=allow_drop)
         result.regenerated = True
+    if churn:       # R8 retention: the annual churn the history computed replaces the typed one
+        from salesplan.engine.retention import apply_churn
+        result.warnings += [f"{region}: {rep}: churn {typed} replaced by the history's {float(v):.2%} (twelve closed "
+                            f"months)" for region, rep, typed, v in apply_churn(fresh, churn)]
     result.problems = duplicate_rep_problems(fresh)
     result.warnings += [f"{p.where}: duplicate rep names {p.value} — make them unique (payouts cannot be told apart)"
                         for p in result.problems]

@@ -51,6 +51,7 @@ def run(args) -> int:
     lang = args.lang or config.workbook.language
     out = Path(args.output) if args.output else Path.cwd() / default_filename(config.month, lang)
     from salesplan.history.store import refuse_if_closed
+    from salesplan.history.churn import history_churn
     from salesplan.history.ytd import for_month
     month = str(config.month)
     with plan_lock(out, "generate"):    # one run at a time on a plan: read, merge and write under the lock
@@ -61,7 +62,8 @@ def run(args) -> int:
                 config = read_config_from_workbook(out, month=month)
                 print(f"salesplan: using the plan settings in {out.name} (设置)", file=sys.stderr)
         result = generate_workbook(config, out, lang=args.lang, archive=args.archive, allow_drop=args.drop_removed,
-                                   deal_rows=args.deal_rows, ytd=for_month(month, args.db))
+                                   deal_rows=args.deal_rows, ytd=for_month(month, args.db),
+                                   churn=history_churn(month, args.db))
     for w in result.warnings:
         print(f"salesplan: WARNING {w}", file=sys.stderr)
     if result.archived:
