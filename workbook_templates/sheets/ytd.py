@@ -147,100 +147,105 @@ def build_ytd(ctx: Ctx, doc: dict[str, Any]) -> SheetModel:
     act = getattr(ctx, "actuals", None)
     if act is None:
         act = ctx.actuals = compute_actuals(ctx.plan, ctx.inputs)
-    L, cfg = ctx.L, ctx.cfg
-    current = str(cfg.month)
+    current = str(ctx.cfg.month)
     months = [mo for mo in doc.get("months", []) if mo < current]
     m = SheetModel(sheet_name(ctx), ROLE, tab_color="548235")
     m.put(1, 1, f"{label(ctx, 'title')} — {doc['year']}", "title")
     versions = ", ".join(f"{mo}@{doc['versions'][mo]}" for mo in months)
     m.put(2, 1, label(ctx, "note").format(versions=versions, month=current), "note")
     w = _Writer(ctx, m, months, current)
-
-    # ------------------------------------------------------------ layout rows
-    n_trend = len(w.all)
-    t_hdr = 5
-    t0 = t_hdr + 1
-    reg_sec = max(t0 + n_trend + 2, 22)       # below the chart
     hist_regions = {x["region"]: x for x in doc.get("regions", [])}
-    plan_regions = [x.name for x in cfg.regions]
+    plan_regions = [x.name for x in ctx.cfg.regions]
     regions = plan_regions + [x for x in hist_regions if x not in plan_regions]
-    reg_hdr = reg_sec + 1
-    reg0 = reg_hdr + 2
+    # rows: the trend (one a month) at 5, the region table below the chart, then the reps
+    t_hdr = 5
+    reg_sec = max(t_hdr + 1 + len(w.all) + 2, 22)
+    reg0 = reg_sec + 3
     reg_total = reg0 + len(regions)
     rep_sec = reg_total + 2
-    rep_hdr = rep_sec + 1
-    rep0 = rep_hdr + 2
-
-    # ------------------------------------------------------------ by rep
-    m.put(rep_sec, 1, label(ctx, "by_rep"), "section")
-    w.headers(rep_hdr, L("region"), label(ctx, "rep"))
     hist_reps: dict[str, list[dict]] = {}
     for x in doc.get("reps", []):
         hist_reps.setdefault(x["region"], []).append(x)
-    cur = w.ytd_j - 1
-    rows_of: dict[str, list[int]] = {}
+    m.put(rep_sec, 1, label(ctx, "by_rep"), "section")
+    w.headers(rep_sec + 1, ctx.L("region"), label(ctx, "rep"))
     live: dict[tuple[int, str], Any] = {}      # (row, field) -> the live month's value
-    r = rep0
-    stmt, sc = ctx.stmt, ctx.stmt.sc
+    rows_of, r = {}, rep_sec + 3
     for region in regions:
-        rows_of[region] = []
-        by_name = {x["rep"]: x for x in hist_reps.get(region, [])}
-        used: set[str] = set()
-        if region in ctx.region_geom:
-            g = ctx.region_geom[region]
-            for i in range(g.n_reps):
-                name = act.get(("rep", region, i, "name"))
-                name = name if isinstance(name, str) and name else None
-                hist = by_name.get(name) if name is not None else None
-                if name is not None:
-                    used.add(name)
-                srow = stmt.s0 + ctx.inc.slots.index((region, i))
-                m.text(r, 1, region, "text")
-                nm = ref(stmt.sheet, srow, sc["name"])
-                m.f(r, 2, f'=IF({nm}="","",{nm})', "text", ("rep", region, i, "name"))
-                vals = w.closed(r, hist["months"] if hist else {})
-                for f, src, key in (("target", ref(g.sheet, g.rep_row(i), g.rc["target"]), ("rep", region, i, "target")),
-                                    ("revenue", ref(stmt.sheet, srow, sc["revenue"]), ("srep", region, i, "revenue")),
-                                    ("payout", ref(stmt.sheet, srow, sc["total"]), ("srep", region, i, "total"))):
-                    m.f(r, w.col(cur, f), f'=IF({src}="","",{src})', "money", key)
-                    live[(r, f)] = act.get(key)
-                    vals[f].append(act.get(key))
-                w.attainment(r, cur, _ratio(live[(r, "revenue")], live[(r, "target")]))
-                w.ytd(r, vals, blank=name is None)
-                rows_of[region].append(r)
-                r += 1
-        for x in hist_reps.get(region, []):     # reps of the closed months not on this month's roster
-            if x["rep"] in used:
-                continue
-            m.text(r, 1, region, "text")
-            m.text(r, 2, x["rep"], "text")
-            w.ytd(r, w.closed(r, x["months"]))
-            rows_of[region].append(r)
-            r += 1
-    rep_last = r - 1
-
-    # ------------------------------------------------------------ by region
+        rows_of[region], r = _rep_rows(w, act, region, hist_reps.get(region, []), r, live)
     m.put(reg_sec, 1, label(ctx, "by_region"), "section")
-    w.headers(reg_hdr, L("region"), "")
-    team_live: dict[str, float] = {}
+    w.headers(reg_sec + 1, ctx.L("region"), "")
     for k, region in enumerate(regions):
-        rr = reg0 + k
-        m.text(rr, 1, region, "label")
-        hist = hist_regions.get(region)
-        vals = w.closed(rr, hist["months"] if hist else {})
-        if region in ctx.region_geom:
-            for f in ("target", "revenue", "payout"):
-                c = COL(w.col(cur, f))
-                rows = rows_of[region]
-                v = _sum(live.get((x, f)) for x in rows)
-                formula = f"=SUM({c}{rows[0]}:{c}{rows[-1]})" if rows else "=0"
-                m.f(rr, w.col(cur, f), formula, "money", ("lit", v))
-                vals[f].append(v)
-                live[(rr, f)] = v
-                team_live[f] = team_live.get(f, 0) + v
-            w.attainment(rr, cur, _ratio(live[(rr, "revenue")], live[(rr, "target")]))
-        w.ytd(rr, vals)
-    m.put(reg_total, 1, label(ctx, "team"), "label")
+        _region_row(w, reg0 + k, region, hist_regions.get(region), rows_of[region], live)
+    team = _team_row(w, reg0, reg_total)
+    _trend(w, t_hdr, team)
+    m.widths.update({1: 12, 2: 12})
+    for c in range(3, w.last_col + 1):
+        m.widths[c] = 9 if (c - 3) % 4 == 2 else 13
+    for c in range(3, 9):
+        m.widths[c] = max(m.widths.get(c, 0), 13)
+    m.freeze = "C4"
+    print_setup(ctx, m, max(w.last_col, 8), max(r - 1, reg_total), landscape=True, title_cols="A:B")
+    return m
+
+
+def _rep_rows(w: _Writer, act, region: str, hist: list[dict], r: int, live: dict) -> tuple[list[int], int]:
+    """One row per rep slot of this month's plan (closed months matched by name), then the reps
+    of the closed months who are not on it; returns (rows, next row)."""
+    ctx, m = w.ctx, w.m
+    stmt, sc = ctx.stmt, ctx.stmt.sc
+    by_name = {x["rep"]: x for x in hist}
+    cur = w.ytd_j - 1
+    rows, used = [], set()
+    g = ctx.region_geom.get(region)
+    for i in range(g.n_reps if g is not None else 0):
+        name = act.get(("rep", region, i, "name"))
+        name = name if isinstance(name, str) and name else None
+        used.add(name)
+        srow = stmt.s0 + ctx.inc.row_of[(region, i)] - ctx.inc.r0
+        m.text(r, 1, region, "text")
+        nm = ref(stmt.sheet, srow, sc["name"])
+        m.f(r, 2, f'=IF({nm}="","",{nm})', "text", ("rep", region, i, "name"))
+        vals = w.closed(r, by_name[name]["months"] if name in by_name else {})
+        for f, src, key in (("target", ref(g.sheet, g.rep_row(i), g.rc["target"]), ("rep", region, i, "target")),
+                            ("revenue", ref(stmt.sheet, srow, sc["revenue"]), ("srep", region, i, "revenue")),
+                            ("payout", ref(stmt.sheet, srow, sc["total"]), ("srep", region, i, "total"))):
+            m.f(r, w.col(cur, f), f'=IF({src}="","",{src})', "money", key)
+            live[(r, f)] = act.get(key)
+            vals[f].append(live[(r, f)])
+        w.attainment(r, cur, _ratio(live[(r, "revenue")], live[(r, "target")]))
+        w.ytd(r, vals, blank=name is None)
+        rows.append(r)
+        r += 1
+    for x in hist:     # reps of the closed months not on this month's roster
+        if x["rep"] in used:
+            continue
+        m.text(r, 1, region, "text")
+        m.text(r, 2, x["rep"], "text")
+        w.ytd(r, w.closed(r, x["months"]))
+        rows.append(r)
+        r += 1
+    return rows, r
+
+
+def _region_row(w: _Writer, r: int, region: str, hist: dict | None, rows: list[int], live: dict) -> None:
+    """A region: its closed months' values; this month = the sum of its rep rows above."""
+    m, cur = w.m, w.ytd_j - 1
+    m.text(r, 1, region, "label")
+    vals = w.closed(r, hist["months"] if hist else {})
+    if region in w.ctx.region_geom:
+        for f in ("target", "revenue", "payout"):
+            c = COL(w.col(cur, f))
+            v = _sum(live.get((x, f)) for x in rows)
+            m.f(r, w.col(cur, f), f"=SUM({c}{rows[0]}:{c}{rows[-1]})" if rows else "=0", "money", ("lit", v))
+            vals[f].append(v)
+            live[(r, f)] = v
+        w.attainment(r, cur, _ratio(live[(r, "revenue")], live[(r, "target")]))
+    w.ytd(r, vals)
+
+
+def _team_row(w: _Writer, reg0: int, reg_total: int) -> dict[tuple[int, str], float]:
+    m = w.m
+    m.put(reg_total, 1, label(w.ctx, "team"), "label")
     team: dict[tuple[int, str], float] = {}
     for j in range(len(w.all) + 1):
         for f in ("target", "revenue", "payout"):
@@ -249,37 +254,33 @@ def build_ytd(ctx: Ctx, doc: dict[str, Any]) -> SheetModel:
             m.f(reg_total, w.col(j, f), f"=SUM({c}{reg0}:{c}{reg_total - 1})", "total_money", ("lit", v))
             team[(j, f)] = v
         w.attainment(reg_total, j, _ratio(team[(j, "revenue")], team[(j, "target")]), "total_pct")
+    team["row"] = reg_total
+    return team
 
-    # ------------------------------------------------------------ team trend (the chart's data)
-    m.put(4, 1, label(ctx, "trend"), "section")
+
+def _trend(w: _Writer, t_hdr: int, team: dict) -> None:
+    """The team's month-by-month rows (the chart's data) and the trend chart beside them."""
+    ctx, m, L = w.ctx, w.m, w.ctx.L
+    m.put(t_hdr - 1, 1, label(ctx, "trend"), "section")
     heads = (L("month"), L("target"), label(ctx, "revenue"), L("attainment"), label(ctx, "payout"),
              label(ctx, "cum_target"), label(ctx, "cum_revenue"), label(ctx, "cum_payout"))
     for c, t in enumerate(heads, 1):
         m.put(t_hdr, c, t, "header")
+    t0, total = t_hdr + 1, team["row"]
     cum = {"target": 0, "revenue": 0, "payout": 0}
     for j, month in enumerate(w.all):
         rr = t0 + j
         m.text(rr, 1, month, "label")
         for c, f in ((2, "target"), (3, "revenue"), (5, "payout")):
-            m.f(rr, c, f"={COL(w.col(j, f))}{reg_total}", "money", ("lit", team[(j, f)]))
+            m.f(rr, c, f"={COL(w.col(j, f))}{total}", "money", ("lit", team[(j, f)]))
         m.f(rr, 4, f'=IF(B{rr}>0,C{rr}/B{rr},"")', "pct", ("lit", _ratio(team[(j, "revenue")], team[(j, "target")])))
         for c, src, f in ((6, "B", "target"), (7, "C", "revenue"), (8, "E", "payout")):
             cum[f] += team[(j, f)]
             prev = f"{COL(c)}{rr - 1}+" if j else ""
             m.f(rr, c, f"={prev}{src}{rr}", "total_money", ("lit", cum[f]))
-    tN = t0 + n_trend - 1
+    tN = t0 + len(w.all) - 1
     m.charts.append(ChartSpec("line", label(ctx, "chart"), "J4", m.name, (1, t0, tN),
                               [(2, t_hdr, t0, tN), (3, t_hdr, t0, tN), (5, t_hdr, t0, tN)], "¥"))
-
-    # ------------------------------------------------------------ layout
-    m.widths.update({1: 12, 2: 12})
-    for c in range(3, w.last_col + 1):
-        m.widths[c] = 9 if (c - 3) % 4 == 2 else 13
-    for c in range(3, 9):
-        m.widths[c] = max(m.widths.get(c, 0), 13)
-    m.freeze = "C4"
-    print_setup(ctx, m, max(w.last_col, 8), max(rep_last, reg_total), landscape=True, title_cols="A:B")
-    return m
 
 
 def _num_cell(m: SheetModel, r: int, c: int):
