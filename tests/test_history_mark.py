@@ -98,3 +98,13 @@ def test_closed_workbook_refuses_writes_until_reopened(closed, capsys):
     assert typed(plan) == closed["before"]             # open again: the same inputs, unlocked
     wb = openpyxl.load_workbook(plan)
     assert all("已结账" not in str(wb[n]["A1"].value) for n in ("使用说明",) + INPUT_SHEETS)
+    # a close stored without its mark (the ribbon's, or a save that failed): close again only marks it
+    from salesplan.history.source import read_workbook
+    from salesplan.history.store import open_store
+    with open_store(db) as st:
+        st.close_month(read_workbook(plan).snapshot, by="财务 Carol")
+    rc, out, err = run(capsys, "close", plan, "--by", "财务 Alice", "--db", db)
+    assert rc == 0 and "2027-01 was closed as version 2; marked plan.xlsx 已结账 now" in out, err
+    assert workbook_mark(plan)["version"] == 2 and workbook_mark(plan)["by"] == "财务 Carol"
+    rc, _, err = run(capsys, "close", plan, "--by", "财务 Alice", "--db", db)
+    assert rc == 2 and "is closed (version 2" in err
