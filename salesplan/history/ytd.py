@@ -74,6 +74,8 @@ def for_month(month: str, db: str | None = None) -> dict[str, Any] | None:
     months of its year before it. None without a history or without such a month (then the
     workbook has no 年度累计 sheet). A SQLite history that does not exist is not created."""
     from salesplan.history.store import Store, resolve_url, sqlite_file
+    if not month:
+        return None
     url = resolve_url(db)
     f = sqlite_file(url)
     if f is not None and not f.exists():
