@@ -38,16 +38,18 @@ def write_deals_csv(path: Path, month: str, rows: list[tuple]) -> Path:
     return path
 
 
-def make_plan(d: Path, month: str, deals: list[tuple], name: str = "plan.xlsx") -> Path:
-    """generate (config with reps) → deals import --into, through the CLI as a person runs it."""
+def make_plan(d: Path, month: str, deals: list[tuple], name: str = "plan.xlsx", db: str | None = None) -> Path:
+    """generate (config with reps) → deals import --into, through the CLI as a person runs it
+    (``db``: with that history — its closed months of the year make the 年度累计 sheet)."""
     from salesplan.cli import main
     cfg = d / f"plan-{month}.toml"
     cfg.write_text(config_text(month), encoding="utf-8")
     plan = d / name
-    assert main(["generate", "--config", str(cfg), "-o", str(plan)]) == 0
+    hist = ["--db", db] if db else []
+    assert main(["generate", "--config", str(cfg), "-o", str(plan), *hist]) == 0
     if deals:
         src = write_deals_csv(d / f"crm-{month}.csv", month, deals)
-        assert main(["deals", "import", str(src), "--into", str(plan)]) == 0
+        assert main(["deals", "import", str(src), "--into", str(plan), *hist]) == 0
     return plan
 
 

@@ -1,6 +1,7 @@
 """The month played with a history (issue 20, "How it is shown"), on SQLite and PostgreSQL:
-play January (generate, import the CRM deals, type the reps' churn), close; reopen January
-with a reason, correct one deal, close as version 2; ``diff 2027-01@1 2027-01@2`` names that
+play January (generate, import the CRM deals, type the reps' churn), close (the workbook
+carries the 已结账 banner); play February with the history — its 年度累计 sheet shows
+January — and close it; reopen January with a reason, correct one deal, close as version 2; ``diff 2027-01@1 2027-01@2`` names that
 deal and the rep's payout delta to the fen; ``statement`` prints the closed statement; a
 direct database edit is caught by ``history --verify``.
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 
+import openpyxl
 import pytest
 
 from history_helpers import db_url, make_plan, pg_server, type_rep_inputs, write_deals_csv  # noqa: F401
@@ -28,6 +30,7 @@ CORRECTED = [r if r[7] != "HT-003" else r[:6] + ("500,123.45", "HT-003") for r i
 # v2: HT-003 500,123.45: the 6% slice is 100,123.45×6% = 6,007.4070 → 6,007.41: +7.41.
 V1_QIAN = 22_800_00 + 2_500_00
 DELTA_QIAN = 7_41
+FEBRUARY = [(3, "钱东一", "华东区", "客户戊", "否", "产品A", "100,000", "HT-101")]
 
 
 def cli(capsys, *argv):
@@ -43,6 +46,25 @@ def test_january_closed_reopened_corrected_and_diffed(db_url, tmp_path, capsys):
     rc, out, err = cli(capsys, "close", plan, "--by", "财务 Alice", "--note", "一月工资", "--db", db_url)
     assert rc == 0, err
     assert "closed 2027-01 as version 1" in out
+    wb = openpyxl.load_workbook(plan)
+    assert wb["华东区"]["A1"].value.startswith("🔒 已结账 · 第 1 版 · 财务 Alice · ")
+    assert wb["使用说明"].protection.sheet and wb["成交明细"].protection.sheet
+
+    # February with the history: its 年度累计 sheet shows January (version 1) beside the live month
+    feb_dir = tmp_path / "feb"
+    feb_dir.mkdir()
+    feb = make_plan(feb_dir, "2027-02", FEBRUARY, db=db_url)
+    ytd = openpyxl.load_workbook(feb, data_only=True)["年度累计"]
+    assert "2027-01@1" in ytd["A2"].value
+    row = next(r for r in range(1, ytd.max_row + 1) if (ytd.cell(r, 1).value, ytd.cell(r, 2).value) ==
+               ("华东区", "钱东一"))
+    # January: target ¥700,000, revenue ¥800,000, payout ¥25,300 (values); February live: ¥100,000 so far
+    assert [ytd.cell(row, c).value for c in (3, 4, 6)] == [700_000, 800_000, V1_QIAN / 100]
+    assert ytd.cell(row, 8).value == 100_000 and ytd.cell(row, 12).value == 900_000
+    assert [ytd.cell(r, 1).value for r in (6, 7)] == ["2027-01", "2027-02"]
+    rc, out, err = cli(capsys, "close", feb, "--by", "财务 Alice", "--db", db_url)
+    assert rc == 0 and "closed 2027-02 as version 1" in out, err
+    assert "年度累计" in openpyxl.load_workbook(feb, read_only=True).sheetnames   # kept by the mark
 
     rc, out, err = cli(capsys, "statement", MONTH, "--rep", "钱东一", "--db", db_url)
     assert rc == 0, err
@@ -86,12 +108,13 @@ def test_january_closed_reopened_corrected_and_diffed(db_url, tmp_path, capsys):
 
     rc, out, err = cli(capsys, "history", "--format", "json", "--db", db_url)
     assert rc == 0
-    [jan] = json.loads(out)["months"]
+    jan, feb_ = json.loads(out)["months"]
+    assert feb_["month"] == "2027-02" and feb_["state"] == "closed"
     assert jan["state"] == "closed" and [v["version"] for v in jan["versions"]] == [1, 2]
     assert jan["versions"][0]["reopened"]["reason"] == "HT-003 金额更正"
     assert jan["versions"][1]["payout_fen"] - jan["versions"][0]["payout_fen"] == DELTA_QIAN
     rc, out, err = cli(capsys, "history", "--verify", "--db", db_url)
-    assert rc == 0 and "3 record(s)" in out
+    assert rc == 0 and "4 record(s)" in out
 
     # someone edits version 1's statement for 钱东一 directly in the database
     import sqlalchemy as sa

@@ -16,7 +16,9 @@ def cached_values(ctx, models_by_role: dict) -> Callable[[tuple], Any]:
     A key the engine does not know gives NO_VALUE (the cell is written without a value)."""
     from salesplan.engine.actuals import compute_actuals
     from salesplan.workbook_templates.cellxml import NO_VALUE
-    actuals = compute_actuals(ctx.plan, ctx.inputs)
+    actuals = getattr(ctx, "actuals", None)      # computed already by a sheet that needed it (年度累计)
+    if actuals is None:
+        actuals = compute_actuals(ctx.plan, ctx.inputs)
     memo: dict = {}
 
     get = actuals.get

@@ -56,6 +56,11 @@ def build_guide(ctx: Ctx) -> SheetModel:
         m.text(r, 2, purpose, "wrap")
         m.text(r, 3, who, "wrap")
         r += 1
+    for sheet, purpose, who in getattr(ctx, "guide_extra", ()):     # optional sheets (年度累计)
+        m.text(r, 1, sheet, "label")
+        m.text(r, 2, purpose, "wrap")
+        m.text(r, 3, who, "wrap")
+        r += 1
     r += 1
     m.put(r, 1, L("key_dates"), "section")
     r += 1

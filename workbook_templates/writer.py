@@ -35,6 +35,8 @@ from salesplan.workbook_templates.sheets.incentives import build_incentives
 from salesplan.workbook_templates.sheets.region import build_region
 from salesplan.workbook_templates.sheets.risks import build_risks
 from salesplan.workbook_templates.sheets.statements import build_statements
+from salesplan.workbook_templates.sheets import ytd as ytd_sheet
+from salesplan.workbook_templates.sheets.closed import PROP_CLOSED, mark_closed, mark_json
 from salesplan.workbook_templates.context import LAYOUT_VERSION, Ctx
 from salesplan.workbook_templates.expect import cached_values
 from salesplan.workbook_templates.inputs import MergeReport, merge_inputs, read_inputs, read_registry
@@ -76,7 +78,8 @@ class Built:
 
 
 def build_models(plan: Plan, *, lang: str | None = None, inputs: WorkbookInputs | None = None,
-                 deal_rows: int | None = None, regions: Iterable[str] | None = None) -> Built:
+                 deal_rows: int | None = None, regions: Iterable[str] | None = None,
+                 closed: dict | None = None, ytd: dict | None = None) -> Built:
     """Lay out every sheet for ``plan`` with ``inputs`` pre-filled (pure: writes nothing).
 
     ``regions`` — a regional file (``salesplan split``): the master ``plan`` (computed once
@@ -85,6 +88,8 @@ def build_models(plan: Plan, *, lang: str | None = None, inputs: WorkbookInputs 
     deals, quiz places and referrals). Only the regions' own input cells stay unlocked —
     设置, deals, quiz and referral rows are shown read-only — and the sheets are protected
     whatever the configuration says.
+    ``closed`` — the 已结账 mark (sheets/closed.py); ``ytd`` — the history's year to date
+    (sheets/ytd.py: the 年度累计 sheet; master workbooks only).
     """
     scope = None
     if regions is not None:
@@ -102,10 +107,15 @@ def build_models(plan: Plan, *, lang: str | None = None, inputs: WorkbookInputs 
     ctx = Ctx(plan, lang, inputs, scope=scope)
     ctx.names["__plan_hash"] = plan_hash(plan)
     setup = SetupBuilder(ctx).build()          # defines SP_* names, KPI/tier refs, banners
+    ytd = ytd if ytd and scope is None and ytd.get("months") else None
+    if ytd:
+        ctx.guide_extra = [ytd_sheet.guide_row(ctx)]
     regions = [build_region(ctx, r) for r in cfg.regions]
     models = [plan_sheets.build_guide(ctx), setup, plan_sheets.build_targets(ctx), plan_sheets.build_calendar(ctx),
               plan_sheets.build_kpi(ctx), *regions, build_deals(ctx), build_awards_inputs(ctx), build_incentives(ctx),
               build_statements(ctx), build_risks(ctx), build_coaching(ctx), build_dashboard(ctx)]
+    if ytd:
+        models.append(ytd_sheet.build_ytd(ctx, ytd))
     h = ctx.names.pop("__plan_hash")
     props = {PROP_MONTH: str(cfg.month), PROP_LAYOUT: LAYOUT_VERSION, PROP_HASH: h, PROP_LANG: lang}
     if scope is not None:
@@ -113,6 +123,9 @@ def build_models(plan: Plan, *, lang: str | None = None, inputs: WorkbookInputs 
         for m in models:
             if m.role != "region":         # managers fill only their region tab
                 m.lock_inputs()
+    if closed:
+        mark_closed(models, closed, lang)
+        props[PROP_CLOSED] = mark_json(closed)
     meta = SheetModel(META_SHEET, "meta", hidden=True)
     r = 1
     for k, v in props.items():
@@ -132,7 +145,8 @@ def build_models(plan: Plan, *, lang: str | None = None, inputs: WorkbookInputs 
 
 def write_built(built: Built, path: str | Path) -> None:
     cfg = built.ctx.cfg
-    render(built.models, path, protect=cfg.workbook.protect or built.ctx.regional, password=cfg.workbook.password,
+    render(built.models, path, protect=cfg.workbook.protect or built.ctx.regional or PROP_CLOSED in built.properties,
+           password=cfg.workbook.password,
            defined_names=built.names, properties=built.properties, active=0,
            cached=cached_values(built.ctx, built.by_role()))
 
@@ -170,7 +184,8 @@ def archive_path(path: Path, month: str) -> Path:
 def generate_workbook(config: PlanConfig, path: str | Path | None = None, *, lang: str | None = None,
                       previous=None, archive: bool = False, allow_drop: bool = False,
                       deal_rows: int | None = None, inputs: WorkbookInputs | None = None,
-                      regions: Iterable[str] | None = None) -> GenerateResult:
+                      regions: Iterable[str] | None = None, closed: dict | None = None,
+                      ytd: dict | None = None, churn: dict | None = None) -> GenerateResult:
     """Write the plan workbook for ``config.month`` to ``path`` (default: readable name in cwd).
 
     ``previous`` — a path or reader of an earlier workbook of the same month whose typed
@@ -214,10 +229,14 @@ def generate_workbook(config: PlanConfig, path: str | Path | None = None, *, lan
         fresh, result.kept = merge_inputs(fresh, old, products=[p.name for p in plan.products], kpi_keys=kpi_keys,
                                           allow_drop=allow_drop)
         result.regenerated = True
+    if churn:       # R8 retention: the annual churn the history computed replaces the typed one
+        from salesplan.engine.retention import apply_churn
+        result.warnings += [f"{region}: {rep}: churn {typed} replaced by the history's {float(v):.2%} (twelve closed "
+                            f"months)" for region, rep, typed, v in apply_churn(fresh, churn)]
     result.problems = duplicate_rep_problems(fresh)
     result.warnings += [f"{p.where}: duplicate rep names {p.value} — make them unique (payouts cannot be told apart)"
                         for p in result.problems]
-    built = build_models(plan, lang=lang, inputs=fresh, deal_rows=deal_rows, regions=regions)
+    built = build_models(plan, lang=lang, inputs=fresh, deal_rows=deal_rows, regions=regions, closed=closed, ytd=ytd)
 
     def archive_old() -> None:
         shutil.copy2(path, archive_to)
@@ -230,7 +249,7 @@ def generate_workbook(config: PlanConfig, path: str | Path | None = None, *, lan
 
 # ------------------------------------------------------------------------------ deals import
 
-def write_deals(book, deals_df, *, config: PlanConfig | None = None) -> GenerateResult | int:
+def write_deals(book, deals_df, *, config: PlanConfig | None = None, ytd: dict | None = None) -> GenerateResult | int:
     """Land CRM deals (salesplan.deals DataFrame) in the 成交明细 sheet, in ``seq`` order.
 
     ``book`` is a path (the workbook is regenerated atomically from its own 设置, keeping
@@ -250,7 +269,7 @@ def write_deals(book, deals_df, *, config: PlanConfig | None = None) -> Generate
         old.deals = []
         merged, report = merge_inputs(fresh, old, products=[p.name for p in plan.products], kpi_keys=kpi_keys)
         merged.deals = rows + [DealRow() for _ in range(max(DEFAULT_DEAL_ROWS, len(rows) + 50) - len(rows))]
-        built = build_models(plan, lang=meta.get("lang") or cfg.workbook.language, inputs=merged)
+        built = build_models(plan, lang=meta.get("lang") or cfg.workbook.language, inputs=merged, ytd=ytd)
         atomic_write(path, lambda tmp: write_built(built, tmp), expect_month=str(cfg.month))
         res = GenerateResult(path, str(cfg.month), report, regenerated=True)
         res.problems = duplicate_rep_problems(merged)

@@ -45,17 +45,32 @@ def month_arg(text: str) -> str:
 
 def run_close(args: argparse.Namespace) -> int:
     from salesplan.commands.deals import plan_month
-    from salesplan.history.snapshot import shanghai_time
-    from salesplan.history.source import read_workbook
-    from salesplan.history.store import already_closed, open_store
+    from salesplan.locking import plan_lock
 
     if not args.by.strip():
         print("salesplan: error: --by must name who closes the month", file=sys.stderr)
         return 2
     month = plan_month(args.plan)
+    with plan_lock(args.plan, "close"):     # nobody writes the workbook between reading, storing and marking it
+        return _close(args, month)
+
+
+def _close(args: argparse.Namespace, month: str) -> int:
+    from salesplan.history.mark import mark_of, workbook_mark, write_mark
+    from salesplan.history.snapshot import shanghai_time
+    from salesplan.history.source import file_sha256, read_workbook
+    from salesplan.history.store import already_closed, open_store
+    from salesplan.history.ytd import for_month
+
     with open_store(args.db) as st:
         closed = st.state(month)
         if closed is not None:       # say so before reading the whole workbook
+            last = [r for r in st.records(month) if r.seq == closed.seq]
+            if last and workbook_mark(args.plan) is None and last[0].workbook_sha256 == file_sha256(args.plan):
+                # this very workbook was closed but its mark was not written (the save failed): write it now
+                write_mark(args.plan, mark_of(closed), ytd=for_month(month, args.db))
+                print(f"{month} was closed as version {closed.version}; marked {args.plan.name} 已结账 now")
+                return 0
             print(f"salesplan: error: {already_closed(closed)}", file=sys.stderr)
             return 2
         reading = read_workbook(args.plan)
@@ -67,10 +82,16 @@ def run_close(args: argparse.Namespace) -> int:
             return 2
         rec = st.close_month(reading.snapshot, by=args.by.strip(), note=args.note)
     s = reading.snapshot
+    try:      # the version is stored; the workbook gets the 已结账 mark (banner, locked inputs) atomically
+        write_mark(args.plan, mark_of(rec), ytd=for_month(month, args.db))
+    except Exception as exc:
+        print(f"salesplan: error: {month} is closed as version {rec.version} in the history, but {args.plan.name} "
+              f"could not be marked 已结账 ({exc}); run the same close again to mark it", file=sys.stderr)
+        return 1
     print(f"closed {rec.month} as version {rec.version} by {rec.actor} at {shanghai_time(rec.at_utc)} "
           f"(Asia/Shanghai): revenue ¥{s.revenue_fen / 100:,.2f}, payout ¥{s.payout_fen / 100:,.2f}, "
           f"{len(s.deals)} deals, {len(s.statements)} statements; workbook sha256 {s.workbook_sha256[:16]}…, "
-          f"record {rec.sha256[:16]}…")
+          f"record {rec.sha256[:16]}…; {args.plan.name} marked 已结账 (inputs locked)")
     return 0
 
 

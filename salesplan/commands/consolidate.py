@@ -49,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
         config = load_config(args.config, month=args.month or workbook_month(args.plan))
     from salesplan.history.store import refuse_if_closed
     from salesplan.regional.workflow import workbook_month as month_of
-    refuse_if_closed(month_of(args.plan), "consolidate into " + args.plan.name, args.db)   # closed: exit 2
+    refuse_if_closed(month_of(args.plan), "consolidate into " + args.plan.name, args.db,   # closed: exit 2
+                     plan=args.plan)
     files = expand(args.files)
     if not files:
         print("nothing to consolidate: " + ", ".join(str(p) for p in args.files)
@@ -59,8 +60,10 @@ def run(args: argparse.Namespace) -> int:
     open_workbook(args.plan, read_only=True).close()    # a master that is no workbook: refused before the lock file
     # one run at a time on a plan (a dry run writes nothing: it reads without waiting)
     with plan_lock(args.plan, "consolidate") if not args.dry_run else nullcontext():
+        from salesplan.history.ytd import for_month
         report = consolidate(args.plan, files, config=config, write=not args.dry_run,
-                             check_version=not args.ignore_version, progress=CliProgress(show_summary=False))
+                             check_version=not args.ignore_version, progress=CliProgress(show_summary=False),
+                             ytd=for_month(month_of(args.plan), args.db) if not args.dry_run else None)
     if args.json:
         json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=2, default=str)
         sys.stdout.write("\n")

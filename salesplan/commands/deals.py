@@ -343,7 +343,7 @@ def import_steps(files: Sequence[Any], into: bool) -> int:
 
 
 def land_deals(plan: str | Path, report: DealFiles, *, allow_other_months: bool = False,
-               progress: Progress | None = None) -> LandResult:
+               progress: Progress | None = None, ytd: dict | None = None) -> LandResult:
     """Write ``report.deals`` into the plan's deals sheet (atomic; typed inputs kept).
 
     Refuses (DealsError, nothing written) when any file had a problem, or when a deal is
@@ -376,7 +376,7 @@ def land_deals(plan: str | Path, report: DealFiles, *, allow_other_months: bool 
             warnings.append(Problem(f"{len(rows)} deal(s)", region, "a region of the plan (" + ", ".join(regions)
                                     + "); these deals earn no commission", "unknown_region"))
     progress.advance(0, f"写入 成交明细 writing {len(report.deals):,} deals into {path.name}")
-    write_deals(path, report.deals.drop(columns=["file"]))
+    write_deals(path, report.deals.drop(columns=["file"]), ytd=ytd)
     progress.advance(1, f"{path.name}: {len(report.deals):,} deals written")
     unassigned = unassigned_reps(report.deals, roster_of_inputs(inputs))
     return LandResult(path, month, len(report.deals), replaced, warnings + unassigned_problems(unassigned),
@@ -389,7 +389,7 @@ def run_import(args: argparse.Namespace) -> int:
     month = plan_month(into) if into is not None else None
     if into is not None:       # a closed month takes no deals until it is reopened (exit 2)
         from salesplan.history.store import refuse_if_closed
-        refuse_if_closed(month, "import deals into " + into.name, getattr(args, "db", None))
+        refuse_if_closed(month, "import deals into " + into.name, getattr(args, "db", None), plan=into)
     # a bar on stderr while it runs (a TTY only; --json keeps stdout clean either way)
     progress = CliProgress(show_summary=False)
     progress.start(import_steps(args.files, into is not None), "导入成交 import deals")
@@ -401,7 +401,9 @@ def run_import(args: argparse.Namespace) -> int:
             allow = bool(getattr(args, "allow_other_months", False))
             try:
                 with plan_lock(into, "deals import"):    # one run at a time on a plan (read, merge, write)
-                    landed = land_deals(into, report, allow_other_months=allow, progress=progress)
+                    from salesplan.history.ytd import for_month    # the 年度累计 sheet stays
+                    landed = land_deals(into, report, allow_other_months=allow, progress=progress,
+                                        ytd=for_month(month, getattr(args, "db", None)))
             except DealsError as exc:
                 blocked = exc.problems
     finally:

@@ -28,6 +28,9 @@ def register(sub) -> None:
                    help="allow dropping typed inputs of regions/products/KPIs removed from the plan")
     p.add_argument("--deal-rows", type=deal_rows, metavar="N",
                    help=f"rows in the deals sheet (default 200, at most {MAX_DEALS:,})")
+    p.add_argument("--db", metavar="URL",
+                   help="history store (docs/history.md): its closed months of the year make the 年度累计 sheet; a "
+                        "closed month's workbook is not regenerated")
     p.set_defaults(handler=run)
 
 
@@ -47,14 +50,20 @@ def run(args) -> int:
     config = load_config(args.config, month=args.month)
     lang = args.lang or config.workbook.language
     out = Path(args.output) if args.output else Path.cwd() / default_filename(config.month, lang)
+    from salesplan.history.store import refuse_if_closed
+    from salesplan.history.churn import history_churn
+    from salesplan.history.ytd import for_month
+    month = str(config.month)
     with plan_lock(out, "generate"):    # one run at a time on a plan: read, merge and write under the lock
-        if args.config is None and out.exists():
-            meta = read_meta(out)
-            if meta is not None and meta.get("month") == str(config.month):
-                config = read_config_from_workbook(out, month=str(config.month))
+        meta = read_meta(out) if out.exists() else None
+        if meta is not None and meta.get("month") == month:   # a closed month's workbook stays as closed (exit 2)
+            refuse_if_closed(month, "regenerate " + out.name, args.db, plan=out)
+            if args.config is None:
+                config = read_config_from_workbook(out, month=month)
                 print(f"salesplan: using the plan settings in {out.name} (设置)", file=sys.stderr)
         result = generate_workbook(config, out, lang=args.lang, archive=args.archive, allow_drop=args.drop_removed,
-                                   deal_rows=args.deal_rows)
+                                   deal_rows=args.deal_rows, ytd=for_month(month, args.db),
+                                   churn=history_churn(month, args.db))
     for w in result.warnings:
         print(f"salesplan: WARNING {w}", file=sys.stderr)
     if result.archived:

@@ -347,9 +347,26 @@ def closed_state(month: str, db: str | None = None) -> Record | None:
         return st.state(month)
 
 
-def refuse_if_closed(month: str | None, action: str, db: str | None = None) -> None:
-    """HistoryError naming who closed the month when it is closed (consolidate, deals import).
-    No month (not a plan workbook): nothing to ask — the caller's own check names the file."""
+def refuse_if_closed(month: str | None, action: str, db: str | None = None, plan: Path | None = None) -> None:
+    """HistoryError naming who closed the month when it is closed (generate, consolidate, deals
+    import) — or, given the ``plan`` workbook, when it carries a 已结账 mark the store cannot
+    account for (history/mark.py). No month (not a plan workbook): nothing to ask — the
+    caller's own check names the file."""
+    from salesplan.history.mark import unknown_mark, workbook_mark
     r = closed_state(month, db) if month else None
     if r is not None:
         raise HistoryError(f"cannot {action}: " + already_closed(r))
+    mark = workbook_mark(plan) if plan is not None and month else None
+    if mark is None:
+        return
+    url = resolve_url(db)
+    f = sqlite_file(url)
+    records = [] if f is not None and not f.exists() else _records(url, month)
+    why = unknown_mark(Path(plan), mark, month, records, url)
+    if why is not None:
+        raise HistoryError(f"cannot {action}: {why}")
+
+
+def _records(url: str, month: str) -> list[Record]:
+    with Store(url) as st:
+        return st.records(month)

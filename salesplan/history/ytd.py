@@ -67,3 +67,22 @@ def render_table(doc: dict[str, Any]) -> str:
             out.append(f"  {name(r):<20}{cells}{yuan(r['ytd']['payout_fen']):>18}"
                        f"{'—' if att is None else f'{att:.1%}':>13}")
     return "\n".join(out) + "\n"
+
+
+def for_month(month: str, db: str | None = None) -> dict[str, Any] | None:
+    """The year-to-date document the 年度累计 sheet of ``month``'s workbook shows: the closed
+    months of its year before it. None without a history or without such a month (then the
+    workbook has no 年度累计 sheet). A SQLite history that does not exist is not created."""
+    from salesplan.history.store import Store, resolve_url, sqlite_file
+    if not month:
+        return None
+    url = resolve_url(db)
+    f = sqlite_file(url)
+    if f is not None and not f.exists():
+        return None
+    year, mo = int(month[:4]), int(month[5:7])
+    if mo == 1:
+        return None
+    with Store(url) as st:
+        doc = ytd(st, year, through=f"{year:04d}-{mo - 1:02d}")
+    return doc if doc["months"] else None

@@ -376,7 +376,7 @@ def _write_regional(plan: Any, cfg: Any, meta: dict[str, Any], master_inputs: An
 
 def consolidate(plan_path: str | os.PathLike, region_files: Iterable[str | os.PathLike], *,
                 progress: Progress | None = None, config: Any = None, write: bool = True,
-                check_version: bool = True) -> ConsolidationReport:
+                check_version: bool = True, ytd: dict | None = None) -> ConsolidationReport:
     """Merge the managers' files into the master (see the module docstring).
 
     Bad files are refused/rejected one by one with named reasons; the master is
@@ -417,12 +417,12 @@ def consolidate(plan_path: str | os.PathLike, region_files: Iterable[str | os.Pa
                                               "a region / rep / phase that still exists in the master", "unplaceable"))
     updates = {k: v for k, v in res.updates.items() if k not in unplaceable}
     if write:
-        _commit(plan_path, cfg, master_inputs, master, updates, res.manifests.values(), report)
+        _commit(plan_path, cfg, master_inputs, master, updates, res.manifests.values(), report, ytd=ytd)
     return report
 
 
 def _commit(plan_path: Path, cfg: Any, master_inputs: Any, master: MasterValues, updates: Mapping[Hashable, Any],
-            manifests: Iterable[SplitManifest], report: ConsolidationReport) -> None:
+            manifests: Iterable[SplitManifest], report: ConsolidationReport, ytd: dict | None = None) -> None:
     """Save the master and its split records together, or change neither.
 
     Order: (1) every new split record is written to a temp next to it — an unwritable
@@ -445,7 +445,7 @@ def _commit(plan_path: Path, cfg: Any, master_inputs: Any, master: MasterValues,
             for key, value in updates.items():
                 master.slot(key).set(to_python(value))
             files.backup(plan_path)
-            generate_workbook(cfg, plan_path, inputs=master_inputs)
+            generate_workbook(cfg, plan_path, inputs=master_inputs, ytd=ytd)   # ytd: the 年度累计 sheet stays
         files.commit()
     except SaveError as exc:
         files.undo()
