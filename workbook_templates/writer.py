@@ -34,6 +34,7 @@ from salesplan.workbook_templates.sheets.deals import build_deals
 from salesplan.workbook_templates.sheets.incentives import build_incentives
 from salesplan.workbook_templates.sheets.region import build_region
 from salesplan.workbook_templates.sheets.risks import build_risks
+from salesplan.workbook_templates.sheets.sprint import build_sprint
 from salesplan.workbook_templates.sheets.statements import build_statements
 from salesplan.workbook_templates.context import LAYOUT_VERSION, Ctx
 from salesplan.workbook_templates.expect import cached_values
@@ -105,7 +106,7 @@ def build_models(plan: Plan, *, lang: str | None = None, inputs: WorkbookInputs 
     regions = [build_region(ctx, r) for r in cfg.regions]
     models = [plan_sheets.build_guide(ctx), setup, plan_sheets.build_targets(ctx), plan_sheets.build_calendar(ctx),
               plan_sheets.build_kpi(ctx), *regions, build_deals(ctx), build_awards_inputs(ctx), build_incentives(ctx),
-              build_statements(ctx), build_risks(ctx), build_coaching(ctx), build_dashboard(ctx)]
+              build_statements(ctx), build_risks(ctx), build_coaching(ctx), build_dashboard(ctx), build_sprint(ctx)]
     h = ctx.names.pop("__plan_hash")
     props = {PROP_MONTH: str(cfg.month), PROP_LAYOUT: LAYOUT_VERSION, PROP_HASH: h, PROP_LANG: lang}
     if scope is not None:
