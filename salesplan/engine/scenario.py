@@ -6,12 +6,14 @@ deals) in, a comparison out. The CLI's ``salesplan scenario`` prints it; a workb
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from fractions import Fraction
 
 import pandas as pd
 
-from salesplan.engine.plan import Plan
+from salesplan.engine.params import PlanConfig
+from salesplan.engine.plan import Plan, compute_plan
 
 WEIGHT_DECIMALS = 6
 
@@ -27,6 +29,13 @@ def _weight(w: Fraction | None) -> str | None:
     scaled = w * 10 ** WEIGHT_DECIMALS
     n = int(scaled) + (1 if scaled - int(scaled) >= Fraction(1, 2) else 0)
     return f"{n // 10 ** WEIGHT_DECIMALS}.{n % 10 ** WEIGHT_DECIMALS:0{WEIGHT_DECIMALS}d}"
+
+
+def strategy_plans(config: PlanConfig) -> tuple[Plan, Plan]:
+    """The month's plan under strategy A and under strategy B (R10), the rest of ``config`` unchanged:
+    what the workbook's 方案对比 sheet lays side by side (``compare_plans(a, b)``)."""
+    return (compute_plan(dataclasses.replace(config, strategy="A")),
+            compute_plan(dataclasses.replace(config, strategy="B")))
 
 
 def compare_plans(base: Plan, scen: Plan) -> dict:

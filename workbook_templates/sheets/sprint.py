@@ -67,8 +67,10 @@ def gap_cells(ctx: Ctx, m: SheetModel, region: str) -> None:
     for i in range(g.n_reps):
         r = g.rep_row(i)
         k = ("gap", "rep", region, i)
-        later = f"SUMPRODUCT(--EXACT(${B}${g.r_rep0}:${B}{r - 1},${B}{r}))>0" if i else "FALSE"
-        guard = lambda x, r=r, later=later: f'=IF(${B}{r}="","",IF({later},"",{x}))'  # noqa: E731
+        # blank for an empty row and for a later row repeating a name (the engine knows a name once)
+        later = f"SUMPRODUCT(--EXACT(${B}${g.r_rep0}:${B}{r - 1},${B}{r}))>0" if i else None
+        guard = lambda x, r=r, later=later: (f'=IF(${B}{r}="","",IF({later},"",{x}))' if later  # noqa: E731
+                                             else f'=IF(${B}{r}="","",{x})')
         revfen = f"ROUND({F}{r}*100,0)"
         nxt = '""'
         for t in reversed(range(1, len(tiers))):
@@ -93,10 +95,12 @@ def _wins_tie(ctx: Ctx, kpi: str) -> str:
     order always favours the leader (as :class:`salesplan.engine.gap._ChampionGap` decides it)."""
     chain = "FALSE"
     for rule in reversed(ctx.cfg.awards.champion_tiebreak):
-        if rule == "kpi_score":
-            chain = f"IF({kpi}>SP_LeaderKpi,TRUE,IF({kpi}<SP_LeaderKpi,FALSE,{chain}))"
-        elif rule == "earliest_total_date":
-            chain = f"IF(SP_AsOf<SP_LeaderDate,TRUE,IF(SP_AsOf>SP_LeaderDate,FALSE,{chain}))"
+        mine, theirs = {"kpi_score": (kpi, "SP_LeaderKpi"), "earliest_total_date": ("SP_LeaderDate", "SP_AsOf")}.get(
+            rule, (None, None))
+        if mine is None:
+            continue
+        # higher KPI wins; for the date, the earlier one (the leader's later date means the rep wins)
+        chain = f"{mine}>{theirs}" if chain == "FALSE" else f"IF({mine}>{theirs},TRUE,IF({mine}<{theirs},FALSE,{chain}))"
     return chain
 
 
