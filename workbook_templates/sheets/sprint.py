@@ -21,6 +21,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 
 from salesplan.engine import gap as eg
+from salesplan.engine.actuals.cells import present
 from salesplan.engine.plan import holiday_calendar
 from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.model import COL, SheetModel, ref, rng
@@ -124,7 +125,8 @@ class _Sprint:
         self.top()
         r = self.regions(R_TOP + 2)
         last = self.reps(r + 1)
-        m.widths.update({1: 12, 2: 14, 3: 14, 4: 14, 5: 12, 6: 16, 7: 14, 8: 14, 9: 12, 10: 14, 11: 14, 12: 14})
+        # one landscape page wide at ≥ 70 %: the region table's phase name (F) is the widest text
+        m.widths.update({1: 10, 2: 13, 3: 13, 4: 12, 5: 9, 6: 14, 7: 12, 8: 12, 9: 10, 10: 12, 11: 12, 12: 12})
         for c in range(HC, HC + 4):
             m.hidden_cols.add(c)
         m.freeze = f"C{R_TOP + 1}"
@@ -248,12 +250,16 @@ class _Sprint:
             m.f(r, 9, f'=IF({v("to_next")}="","",CHOOSE({v("tier")}+1,{rates}))', "pct", k + ("next_rate",))
             for c, f in ((10, "to_100"), (11, "to_champion"), (12, "daily")):
                 m.f(r, c, f"={src(f)}", "money2", k + (f,))
+        # printed: up to the last named rep (blank slots are for typing, as on the region tabs)
+        named = [r0 + n for n, (region, i) in enumerate(ctx.inc.slots)
+                 if present(ctx.inputs.regions[region].reps[i].name)]
+        last = named[-1] if named else r0 - 1
         if r >= r0:
             X, F_, B = col["to_next"], col["revenue"], col["name"]
             m.cond.append((f"{B}{r0}:{B}{r} {X}{r0}:{X}{r}",
                            FormulaRule(formula=[near_tier_rule(f"${X}{r0}", f"${F_}{r0}")], font=NEAR[0],
                                        fill=NEAR[1])))
-        return r
+        return last
 
 
 # ----------------------------------------------------------------------------- stored values
