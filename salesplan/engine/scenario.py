@@ -31,11 +31,15 @@ def _weight(w: Fraction | None) -> str | None:
     return f"{n // 10 ** WEIGHT_DECIMALS}.{n % 10 ** WEIGHT_DECIMALS:0{WEIGHT_DECIMALS}d}"
 
 
-def strategy_plans(config: PlanConfig) -> tuple[Plan, Plan]:
+def strategy_plans(config: PlanConfig, computed: Plan | None = None) -> tuple[Plan, Plan]:
     """The month's plan under strategy A and under strategy B (R10), the rest of ``config`` unchanged:
-    what the workbook's 方案对比 sheet lays side by side (``compare_plans(a, b)``)."""
-    return (compute_plan(dataclasses.replace(config, strategy="A")),
-            compute_plan(dataclasses.replace(config, strategy="B")))
+    what the workbook's 方案对比 sheet lays side by side (``compare_plans(a, b)``). ``computed`` —
+    ``compute_plan(config)`` when already at hand (its strategy is not computed again)."""
+    def plan(s: str) -> Plan:
+        if computed is not None and config.strategy == s:
+            return computed
+        return compute_plan(dataclasses.replace(config, strategy=s))
+    return plan("A"), plan("B")
 
 
 def compare_plans(base: Plan, scen: Plan) -> dict:

@@ -19,7 +19,7 @@ def build_compare(ctx: Ctx) -> SheetModel:
     m = SheetModel(ctx.sheet["compare"], "compare", tab_color="7030A0")
     m.put(1, 1, f"{L('compare_title')} — {cfg.month}", "title")
     m.put(2, 1, L("compare_note"), "note")
-    d = sc.compare_plans(*sc.strategy_plans(cfg))
+    d = sc.compare_plans(*sc.strategy_plans(cfg, ctx.plan))
     active = {"A": L("strategy_a"), "B": L("strategy_b")}
     heads = [active[s] + (f"（{L('active')}）" if ctx.lang == "zh" else f" ({L('active')})") * (s == cfg.strategy)
              for s in ("A", "B")]
