@@ -99,8 +99,8 @@ def test_compare_sheet_lays_out_both_strategies():
     built = build_models(compute_plan(cfg), lang="en")
     m = next(x for x in built.models if x.role == "compare")
     assert m.name == "Strategy A vs B"
-    rows = {tuple(v[0] for _, v in sorted(cols.items())) for cols in m.cells.values()}
-    assert ("Strategy A (active)", "Strategy B", "Difference") in {r[1:] for r in rows if len(r) == 4}
+    rows = {tuple(v[0] for _, v in sorted(cols.items()) if v[0] is not None) for cols in m.cells.values()}
+    assert ("Item", "Strategy A (active)", "Strategy B", "Difference") in rows
     assert any(r[:1] == ("华东区",) and 1050000 in r and 945000 in r for r in rows)
     regional = build_models(compute_plan(cfg), regions=["华东区"])
     assert "compare" not in {x.role for x in regional.models}

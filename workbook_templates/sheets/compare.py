@@ -53,8 +53,7 @@ def _block(m: SheetModel, r: int, title: str, heads: tuple, rows: list) -> int:
     m.put(r, 1, title, "section")
     r += 1
     for c, h in enumerate(heads, 1):
-        if h:
-            m.put(r, c, h, "header")
+        m.put(r, c, h or None, "header")        # one continuous header band
     for label, sub, pair, style in rows:
         r += 1
         m.text(r, 1, label, "label")

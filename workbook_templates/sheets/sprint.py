@@ -126,7 +126,7 @@ class _Sprint:
         r = self.regions(R_TOP + 2)
         last = self.reps(r + 1)
         # one landscape page wide at ≥ 70 %: the region table's phase name (F) is the widest text
-        m.widths.update({1: 10, 2: 13, 3: 13, 4: 12, 5: 9, 6: 14, 7: 12, 8: 12, 9: 10, 10: 12, 11: 12, 12: 12})
+        m.widths.update({1: 10, 2: 13, 3: 13, 4: 12, 5: 9, 6: 14, 7: 12, 8: 12, 9: 12, 10: 12, 11: 12, 12: 12})
         for c in range(HC, HC + 4):
             m.hidden_cols.add(c)
         m.freeze = f"C{R_TOP + 1}"
