@@ -6,7 +6,8 @@ the workbook's as-of (TODAY() kept inside the month) is 1 March. East (华东区
 deal included), one in the top tier with a deal dated after the as-of date, one without
 deals. South (华南区): two reps level on ¥400,000 — the KPI score decides the champion,
 the other needs one fen — and a rep whose KPI score beats the champion's (its distance
-to the champion is exact, no extra fen). Typed new customers on the east tab.
+to the champion is exact, no extra fen). Typed new customers on the east tab. The same
+inputs for a month already over (``PAST_MONTH``): as of its last day, no working day left.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from salesplan.engine.actuals import default_inputs
 from salesplan.engine.records import DealRow
 
 MONTH = "2027-03"
+PAST_MONTH = "2026-11"      # the same month typed in a month already over: no working day left
 
 
 def sprint_inputs(plan):
@@ -32,7 +34,8 @@ def sprint_inputs(plan):
             row.kpi = {k.key: float(k.target) * share for k in kpis}
     inputs.regions[east].phases[0].new_customers = 3
     inputs.regions[east].phases[1].new_customers = 2
-    d = lambda day: date(2027, 3, day)  # noqa: E731
+    month = plan.config.month
+    d = lambda day: date(month.first_day.year, month.first_day.month, day)  # noqa: E731
     deals = [(east, "甲一", 209500, d(2)), (east, "甲二", 200000, d(2)), (east, "甲二", 62500, None),
              (east, "甲三", 300000, d(1)), (east, "甲三", 41250.55, d(20)),
              (south, "乙一", 150000, d(1)), (south, "乙一", 250000, d(5)), (south, "乙二", 400000, d(3)),

@@ -21,11 +21,12 @@ def _gap_mismatches(recalculated_plans, tag, case):
     return [b for b in bad if b[4] and b[4][0] == "gap"]
 
 
-def test_gap_cells_equal_the_engine(recalculated_plans):
-    """The month built to exercise every figure. (The other workbooks of the fixture — seed and second
+@pytest.mark.parametrize("case", ["sprint", "sprint_past"])
+def test_gap_cells_equal_the_engine(recalculated_plans, case):
+    """The months built to exercise every figure. (The other workbooks of the fixture — seed and second
     config, empty, filled, regional — are compared cell by cell, gap cells included, in
     test_workbook_recalc.py.)"""
-    tag, case = "seed", "sprint"
+    tag = "seed"
     wb, built, _, _ = recalculated_plans[(tag, case)]
     n = sum(1 for m in built.models for *_, k in m.formula_keys() if k and k[0] == "gap")
     assert n > 50
@@ -64,6 +65,19 @@ def test_hand_computed_month(recalculated_plans):
         ws = wb[g.sheet]
         got = tuple(ws.cell(r, g.rc[f]).value for f in ("to_next", "to_100", "to_champion", "daily"))
         assert all(same(a, b) for a, b in zip(got, expected)), (name, got, expected)
+
+
+def test_month_already_over(recalculated_plans):
+    """November 2026 is over: as of its last day, no working day left — daily needed is blank where the
+    target is not met and 0 where it is."""
+    if date.today() <= date(2026, 11, 30):
+        pytest.skip("November 2026 is not over yet")
+    wb, built, _, _ = recalculated_plans[("seed", "sprint_past")]
+    sp = wb[built.ctx.sheet["sprint"]]
+    assert sp["D3"].value == 0 and sp["B3"].value.date() == date(2026, 11, 30)
+    for name, daily in (("甲一", None), ("甲二", 0), ("甲四", None)):
+        g, r = _rep_row(built, "华东区", name)
+        assert same(wb[g.sheet].cell(r, g.rc["daily"]).value, daily), name
 
 
 def test_near_tier_highlight(recalculated_plans):
