@@ -28,13 +28,14 @@ def _throwaway_history(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def recalculated_plans(tmp_path_factory):
-    """Seven generated workbooks recalculated by LibreOffice in ONE soffice call, shared by the session.
+    """Nine generated workbooks recalculated by LibreOffice in ONE soffice call, shared by the session.
 
     The default plan as ``salesplan generate`` writes it ("seed", "default"), and
     for the seed plan ("seed") and a second, different config ("second"): the plan empty (a
     duplicated rep name, its two rows' KPI actuals exactly the targets and zero), filled with random typed inputs (a later slot repeating a paid rep's name;
     for the seed, a week typed to exactly its target), and the green channel's via region's
-    regional file from the filled inputs. ``{(tag, case): (recalculated values workbook, built, inputs, stored values workbook)}``
+    regional file from the filled inputs; and ("seed", "sprint") / ("seed", "sprint_past"): March 2027
+    and November 2026 typed to exercise every 冲刺 (gap) figure (tests/gap_helpers.py). ``{(tag, case): (recalculated values workbook, built, inputs, stored values workbook)}``
     with case in "default" (seed only), "empty", "filled", "region"; the stored values are
     the file as written, read without recalculating. Read only: a test that edits a workbook copies it first.
     """
@@ -75,5 +76,12 @@ def recalculated_plans(tmp_path_factory):
         path = folder / f"{tag}-region.xlsx"
         write_built(built, path)
         jobs.append(((tag, "region"), path, built, built.ctx.inputs))
+    # every 冲刺 (gap) figure: tiers' edges, a champion tie, no deals (tests/gap_helpers.py)
+    from gap_helpers import MONTH, PAST_MONTH, sprint_inputs
+    for case, month in (("sprint", MONTH), ("sprint_past", PAST_MONTH)):
+        plan = compute_plan(load_config(None, month=month))
+        built = build_models(plan, inputs=sprint_inputs(plan))
+        write_built(built, folder / f"seed-{case}.xlsx")
+        jobs.append((("seed", case), folder / f"seed-{case}.xlsx", built, built.ctx.inputs))
     outputs = recalc([j[1] for j in jobs], folder / "out")
     return {j[0]: (load_values(o), j[2], j[3], load_values(j[1])) for j, o in zip(jobs, outputs)}

@@ -46,7 +46,8 @@ def rep_fields(r: g.RepGap) -> dict:
             "to_next_tier": yuan(r.to_next_tier_fen),
             "next_tier_rate": "none" if r.next_tier_rate is None else str(r.next_tier_rate),
             "to_80": yuan(r.to_80_fen), "to_100": yuan(r.to_100_fen), "to_120": yuan(r.to_120_fen),
-            "to_champion": yuan(r.to_champion_fen), "daily_needed": yuan(r.daily_needed_fen)}
+            "to_champion": yuan(r.to_champion_fen), "daily_needed": yuan(r.daily_needed_fen),
+            "near_next_tier": g.near_next_tier(r)}
 
 
 def region_fields(r: g.RegionGap) -> dict:
@@ -58,7 +59,7 @@ def region_fields(r: g.RegionGap) -> dict:
 @pytest.mark.parametrize("case", cases("gap"))
 def test_gap(case):
     _, plan, gi = inputs_of(case)
-    got = g.compute_gap(plan, gi, date.fromisoformat(case["as_of"]))
+    got = g.compute_gap(plan, gi, date.fromisoformat(case["as_of"]), every_deal=case.get("every_deal", False))
     if "as_of_used" in case:
         assert got.as_of == date.fromisoformat(case["as_of_used"])
     if "working_days_left" in case:

@@ -79,3 +79,28 @@ def test_table_output(book, capsys):
     assert main(["scenario", "--deals", str(book), "--strategy", "B"]) == 0
     out = capsys.readouterr().out
     assert "strategy B" in out and "陈一" in out and "华东区" in out
+
+
+def test_strategy_plans_are_the_scenario_commands_plans():
+    """The workbook's 方案对比 sheet (strategy_plans) shows what `salesplan scenario` compares by default."""
+    from salesplan.engine import scenario as sc
+    cfg = load_default(MONTH)
+    a, b = sc.strategy_plans(cfg)
+    assert (a.config.strategy, b.config.strategy) == ("A", "B")
+    active = compute_plan(cfg)
+    assert sc.strategy_plans(cfg, active)[0] is active
+    d = sc.compare_plans(a, b)
+    assert d["targets"]["revenue"] == {"base": 3000000, "scenario": 2700000, "delta": -300000}
+
+
+def test_compare_sheet_lays_out_both_strategies():
+    from salesplan.workbook_templates.writer import build_models
+    cfg = load_default(MONTH)
+    built = build_models(compute_plan(cfg), lang="en")
+    m = next(x for x in built.models if x.role == "compare")
+    assert m.name == "Strategy A vs B"
+    rows = {tuple(v[0] for _, v in sorted(cols.items()) if v[0] is not None) for cols in m.cells.values()}
+    assert ("Item", "Strategy A (active)", "Strategy B", "Difference") in rows
+    assert any(r[:1] == ("华东区",) and 1050000 in r and 945000 in r for r in rows)
+    regional = build_models(compute_plan(cfg), regions=["华东区"])
+    assert "compare" not in {x.role for x in regional.models}

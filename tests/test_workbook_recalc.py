@@ -9,7 +9,7 @@ computed cells must equal the engine's ``compute_actuals`` for that region's vie
 Plus the default plan as ``salesplan generate`` writes it (200 blank deal rows). Every
 formula cell stores the engine's value as its cached value: the stored values (read
 without recalculating) must equal LibreOffice's recalculated ones, cell for cell.
-All seven files are converted in ONE soffice call (the session fixture ``recalculated_plans``
+All nine files are converted in ONE soffice call (the session fixture ``recalculated_plans``
 in conftest.py, shared with test_udfs_workbook.py).
 """
 from __future__ import annotations
@@ -27,11 +27,12 @@ pytestmark = pytest.mark.libreoffice
 
 @pytest.fixture(scope="module")
 def recalculated(recalculated_plans):
-    """The seven workbooks of conftest.recalculated_plans (one soffice call a session)."""
+    """The nine workbooks of conftest.recalculated_plans (one soffice call a session)."""
     return recalculated_plans
 
 
-ALL_FILES = [("seed", "default"), *((t, c) for t in ("seed", "second") for c in ("empty", "filled", "region"))]
+ALL_FILES = [("seed", "default"), *((t, c) for t in ("seed", "second") for c in ("empty", "filled", "region")),
+             ("seed", "sprint"), ("seed", "sprint_past")]
 
 
 @pytest.mark.parametrize("tag,case", ALL_FILES)

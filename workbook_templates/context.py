@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from salesplan.engine.records import WorkbookInputs
 from salesplan.engine.kpi import KpiWeight
@@ -11,6 +12,7 @@ from salesplan.workbook_templates.inputs import InputRegistry
 from salesplan.workbook_templates.labels import SHEETS, Labels
 
 LAYOUT_VERSION = "1"
+GAP_COLS = ("to_next", "to_100", "to_champion", "daily")     # the rep table's 冲刺 columns (sheets/region.py)
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -64,9 +66,9 @@ class RegionGeom:
         self.c_score0 = self.c_kpi0 + K
         c = self.c_score0 + K
         for i, n in enumerate(["kpi_score", "coaching", "min_coaching", "coaching_short", "churn",
-                               "W", "q", "rem", "rank", "dup"]):
+                               "W", "q", "rem", "rank", "dup", *GAP_COLS]):
             self.rc[n] = c + i
-        self.last_col = max(self.rc["dup"], self.pc["flag_inventory"])
+        self.last_col = max(self.rc[GAP_COLS[-1]], self.pc["flag_inventory"])
         # summary cells: (row, value col)
         s = self.r_sum
         self.cell = {
@@ -219,6 +221,8 @@ class Ctx:
     tier_refs: list[tuple[str, str]] = field(default_factory=list)       # (from_ppm ref, rate_ppm ref)
     banners: dict[str, str] = field(default_factory=dict)                # banner name -> abs ref
     scope: tuple[str, ...] | None = None     # a regional file: the regions it holds (plan is their view)
+    as_of: date | None = None                # 冲刺指引's stored values: as of this day (default today), clamped
+    as_of_fixed: bool = False
 
     def __post_init__(self):
         self.L = Labels(self.lang)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-_DERIVED = frozenset({"lit", "flag", "label", "awardrule", "coachflag", "dealrow", "cumflags", "trig", "fen"})
+_DERIVED = frozenset({"lit", "flag", "label", "awardrule", "coachflag", "dealrow", "cumflags", "trig", "fen", "gap"})
 
 
 def cached_values(ctx, models_by_role: dict) -> Callable[[tuple], Any]:
@@ -72,6 +72,9 @@ def expected_value(key: tuple, actuals: dict, ctx, models_by_role: dict, memo: d
     if kind == "fen":      # a deal's amount in fen; blank on a row without a numeric amount
         from salesplan.engine.actuals.cells import num
         return actuals[("deal", key[1], "fen")] if num(ctx.inputs.deals[key[1]].amount) is not None else None
+    if kind == "gap":      # 冲刺指引 and the region tabs' gap columns: salesplan.engine.gap
+        from salesplan.workbook_templates.sheets.sprint import expected_gap
+        return expected_gap(key, actuals, ctx, {} if memo is None else memo)
     if kind == "dealrow":
         v = actuals[key[1]]
         return 0 if v is None else ctx.deals.row(v)

@@ -14,6 +14,8 @@ SHEETS = {
     "risks": ("风险预警", "Risks"),
     "coaching": ("辅导", "Coaching"),
     "dashboard": ("仪表盘", "Dashboard"),
+    "sprint": ("冲刺指引", "What it takes"),
+    "compare": ("方案对比", "Strategy A vs B"),
 }
 META_SHEET = "_salesplan"
 
@@ -323,6 +325,39 @@ _L: dict[str, tuple[str, str]] = {
     "guide_who": ("谁填写", "Who fills it"),
     "key_dates": ("本月关键日期", "Key dates this month"),
     "alerts": ("提示", "Alerts"),
+    # 冲刺指引 (what it takes) and the region tabs' gap columns
+    "to_next_tier": ("距下一档", "To next tier"),
+    "to_100": ("距达标", "To 100%"),
+    "to_champion": ("距销冠", "To champion"),
+    "daily_needed": ("日均需完成", "Daily needed"),
+    "sprint_title": ("冲刺指引 — 还差多少、下一单带来什么", "What it takes — how far, and what the next deal does"),
+    "sprint_note": ("截至日期为今天（限定在方案月内）；业绩为区域页的成交业绩（全部已录入成交）。距下一档在10%以内的销售高亮显示。",
+                    "As of today (kept inside the plan month); revenue is the region tabs' (every deal entered). "
+                    "Reps within 10% of their next tier are highlighted."),
+    "as_of": ("截至日期", "As of"),
+    "days_left": ("剩余工作日", "Working days left"),
+    "leader": ("当前销冠", "Current leader"),
+    "sprint_regions": ("各区域", "Regions"),
+    "sprint_reps": ("各销售", "Reps"),
+    "to_target": ("距目标", "To target"),
+    "current_phase": ("当前阶段", "Current phase"),
+    "phase_cum_target": ("阶段累计目标", "Target to phase end"),
+    "to_phase_target": ("距阶段目标", "To phase target"),
+    "nc_needed": ("尚需新客户", "New customers needed"),
+    "tier_now": ("当前档", "Tier"),
+    "tier_rate": ("当前提成率", "Tier rate"),
+    "next_rate": ("下一档提成率", "Next tier rate"),
+    "compare_title": ("方案对比 — A版本 vs B版本（R10）", "Strategy A vs B (R10)"),
+    "compare_note": ("两种策略下的目标与KPI权重并列；切换到B版本：在“设置”中把策略改为B，再点击“生成月度方案”。",
+                     "Targets and KPI weights under both strategies side by side; to switch, set the strategy to B "
+                     "in Setup and regenerate."),
+    "strategy_a": ("A版本", "Strategy A"),
+    "strategy_b": ("B版本", "Strategy B"),
+    "active": ("当前", "active"),
+    "delta": ("差额", "Difference"),
+    "cmp_totals": ("总体目标", "Overall targets"),
+    "cmp_regions": ("区域 × 产品线目标", "Targets by region and product"),
+    "cmp_weights": ("各区域KPI权重（最终）", "KPI weights by region (final)"),
 }
 
 GUIDE_ROWS = {
@@ -355,6 +390,12 @@ GUIDE_ROWS = {
                  ("Coaching sessions per rep against the R11 minimums.", "— (sessions typed on region tabs)")),
     "dashboard": (("目标 vs 实际图表、阶段燃尽图、KPI排名。", "—（自动）"),
                   ("Charts: target vs actual, phase burn-up, KPI ranking.", "— (generated)")),
+    "sprint": (("冲刺指引：各区域、各销售距目标/下一档/销冠还差多少，每日需完成多少。", "—（自动）"),
+               ("What it takes: how far each region and rep is from target, the next tier and the champion; "
+                "daily amount needed.", "— (generated)")),
+    "compare": (("方案对比：A、B两版策略的区域与产品线目标、KPI权重并列（R10）。", "—（自动）"),
+                ("Strategies A and B side by side: targets by region and product, KPI weights (R10).",
+                 "— (generated)")),
 }
 
 WEEKDAYS = (("一", "二", "三", "四", "五", "六", "日"), ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"))

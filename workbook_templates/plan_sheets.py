@@ -42,7 +42,7 @@ def build_guide(ctx: Ctx) -> SheetModel:
         m.put(r, c, h, "header")
     r += 1
     order = ["setup", "targets", "calendar", "kpi", "region", "deals", "awards_in", "incentives", "statements",
-             "risks", "coaching", "dashboard"]
+             "risks", "coaching", "dashboard", "sprint", *([] if ctx.regional else ["compare"])]
     for role in order:
         purpose, who = GUIDE_ROWS[role][ctx.L.i]
         if role == "region":

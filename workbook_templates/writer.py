@@ -29,11 +29,13 @@ from salesplan.errors import Problem, WorkbookError
 from salesplan.workbook_templates import plan_sheets
 from salesplan.workbook_templates.sheets.awards_inputs import build_awards_inputs
 from salesplan.workbook_templates.sheets.coaching import build_coaching
+from salesplan.workbook_templates.sheets.compare import build_compare
 from salesplan.workbook_templates.sheets.dashboard import build_dashboard
 from salesplan.workbook_templates.sheets.deals import build_deals
 from salesplan.workbook_templates.sheets.incentives import build_incentives
 from salesplan.workbook_templates.sheets.region import build_region
 from salesplan.workbook_templates.sheets.risks import build_risks
+from salesplan.workbook_templates.sheets.sprint import build_sprint
 from salesplan.workbook_templates.sheets.statements import build_statements
 from salesplan.workbook_templates.sheets import ytd as ytd_sheet
 from salesplan.workbook_templates.sheets.closed import PROP_CLOSED, mark_closed, mark_json
@@ -113,7 +115,8 @@ def build_models(plan: Plan, *, lang: str | None = None, inputs: WorkbookInputs 
     regions = [build_region(ctx, r) for r in cfg.regions]
     models = [plan_sheets.build_guide(ctx), setup, plan_sheets.build_targets(ctx), plan_sheets.build_calendar(ctx),
               plan_sheets.build_kpi(ctx), *regions, build_deals(ctx), build_awards_inputs(ctx), build_incentives(ctx),
-              build_statements(ctx), build_risks(ctx), build_coaching(ctx), build_dashboard(ctx)]
+              build_statements(ctx), build_risks(ctx), build_coaching(ctx), build_dashboard(ctx), build_sprint(ctx),
+              *([] if ctx.regional else [build_compare(ctx)])]     # strategy is the director's choice
     if ytd:
         models.append(ytd_sheet.build_ytd(ctx, ytd))
     h = ctx.names.pop("__plan_hash")

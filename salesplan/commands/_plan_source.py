@@ -10,10 +10,8 @@ exactly "type the deal and recalculate".
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from salesplan.engine.params import PlanConfig
@@ -22,7 +20,6 @@ from salesplan.engine import gap as g
 from salesplan.engine.plan import Plan, compute_plan
 from salesplan.errors import InputError, Problem
 
-EXCEL_EPOCH = date(1899, 12, 30)
 
 
 @dataclass
@@ -58,22 +55,7 @@ def load(path: str | Path, *, month: str | None = None) -> PlanSource:
 def gap_inputs(plan: Plan, inputs: act.WorkbookInputs) -> g.GapInputs:
     deals = deals_frame(inputs.deals)
     values = act.compute_actuals(plan, replace(inputs, deals=_per_rep_totals(deals)))
-    reps: list[g.RepInput] = []
-    rep_keys = set()
-    for region, i, row in act.rep_slots(plan, inputs):
-        name = values.get(("rep", region, i, "name"))
-        if name is None:
-            continue
-        rep_keys.add((region, name))
-        reps.append(g.RepInput(region, name, int(values[("rep", region, i, "target")]),
-                               float(values[("rep", region, i, "kpi_score")] or 0.0), act.num(row.churn)))
-    quiz = tuple((act.text(q.region), act.text(q.rep), int(q.week), int(q.place)) for q in inputs.quiz
-                 if act.quiz_valid(plan, q, rep_keys))
-    refs = tuple((act.text(x.region), act.text(x.partner), int(act.num(x.level)), act.to_fen(x.amount))
-                 for x in inputs.referrals if act.referral_valid(plan.config, x))
-    new_customers = {r.name: int(round(values.get(("region", r.name, "new_customers")) or 0))
-                     for r in plan.config.regions}
-    return g.GapInputs(tuple(reps), deals, new_customers, quiz, refs)
+    return g.typed_gap_inputs(plan, inputs, values, deals)
 
 
 def _per_rep_totals(deals: pd.DataFrame) -> list[act.DealRow]:
@@ -91,29 +73,7 @@ def _per_rep_totals(deals: pd.DataFrame) -> list[act.DealRow]:
             for (r, p), f in sums.items()]
 
 
-def deals_frame(deals: list[act.DealRow]) -> pd.DataFrame:
-    """The valid deal rows (rep, region and a numeric amount), seq = row index (report order)."""
-    rows = [(i, d) for i, d in enumerate(deals)
-            if act.present(d.rep) and act.present(d.region) and act.num(d.amount) is not None]
-    if not rows:
-        return g.empty_deals()
-    return pd.DataFrame({
-        "seq": np.array([i for i, _ in rows], dtype=np.int64),
-        "region": [act.text(d.region) for _, d in rows], "rep": [act.text(d.rep) for _, d in rows],
-        "amount_fen": np.array([act.to_fen(d.amount) for _, d in rows], dtype=np.int64),
-        "customer": [act.text(d.customer) for _, d in rows],
-        "is_new_customer": [act.yes(d.new_customer) for _, d in rows],
-        "date": [_as_date(d.date) for _, d in rows],
-    })
-
-
-def _as_date(v) -> date | None:
-    if isinstance(v, datetime):
-        return v.date()
-    if isinstance(v, date):
-        return v
-    x = act.num(v)
-    return None if x is None else EXCEL_EPOCH + timedelta(days=int(x))
+deals_frame = g.deals_frame
 
 
 def find_rep(source: PlanSource, name: str, *, where: str) -> tuple[str, str]:

@@ -45,6 +45,7 @@ from salesplan.engine.commission import _boundary_fen, tier_boundaries_yuan
 from salesplan.engine.plan import Plan, holiday_calendar
 from salesplan.money import round_div_half_away, round_yuan
 
+NEAR_TIER_SHARE = Decimal("0.1")     # "close to the next tier": to_next_tier ≤ 10 % of that tier's boundary
 MARKS = (("to_80", Decimal("0.8")), ("to_100", Decimal("1")), ("to_120", Decimal("1.2")))
 DEAL_COLUMNS = ("seq", "region", "rep", "amount_fen", "customer", "is_new_customer", "date")
 WHATIF_CUSTOMER = "（假设新客户 what-if new customer {n}）"
@@ -96,6 +97,14 @@ class GapInputs:
         return out
 
 
+def near_next_tier(r: "RepGap") -> bool:
+    """Within :data:`NEAR_TIER_SHARE` of the next tier: to_next_tier ≤ 10 % of the next boundary
+    (revenue + to_next_tier). The workbook's conditional formatting uses the same test."""
+    if r.to_next_tier_fen is None:
+        return False
+    return r.to_next_tier_fen <= NEAR_TIER_SHARE * (r.revenue_fen + r.to_next_tier_fen)
+
+
 def empty_deals() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("seq", "amount_fen") else "object")
                          for c in DEAL_COLUMNS})
@@ -129,6 +138,62 @@ def bonuses(config: PlanConfig, gi: GapInputs, deals: pd.DataFrame | None = None
     return compute_bonuses(config, gi.deals if deals is None else deals, gi.rep_targets(),
                            kpi_scores=gi.kpi_scores(), churn=gi.churn(), quiz_places=gi.quiz_places,
                            referrals=gi.referrals, known_only=True)
+
+
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def typed_gap_inputs(plan: Plan, inputs, values: Mapping, deals: pd.DataFrame | None = None) -> GapInputs:
+    """The engine's inputs from a workbook's typed inputs (``salesplan.engine.records.WorkbookInputs``)
+    and the values the workbook computes from them (``compute_actuals``: each rep's personal
+    target and KPI score, each region's typed new customers) — the workbook's own semantics."""
+    from salesplan.engine import actuals as act
+    deals = deals_frame(inputs.deals)
+    reps: list[RepInput] = []
+    rep_keys = set()
+    for region, i, row in act.rep_slots(plan, inputs):
+        name = values.get(("rep", region, i, "name"))
+        if name is None:
+            continue
+        rep_keys.add((region, name))
+        reps.append(RepInput(region, name, int(values[("rep", region, i, "target")]),
+                             float(values[("rep", region, i, "kpi_score")] or 0.0), act.num(row.churn)))
+    quiz = tuple((act.text(q.region), act.text(q.rep), int(q.week), int(q.place)) for q in inputs.quiz
+                 if act.quiz_valid(plan, q, rep_keys))
+    refs = tuple((act.text(x.region), act.text(x.partner), int(act.num(x.level)), act.to_fen(x.amount))
+                 for x in inputs.referrals if act.referral_valid(plan.config, x))
+    new_customers = {r.name: int(round(values.get(("region", r.name, "new_customers")) or 0))
+                     for r in plan.config.regions}
+    return GapInputs(tuple(reps), deals, new_customers, quiz, refs)
+
+
+def deals_frame(deals: Sequence) -> pd.DataFrame:
+    """The valid deal rows (rep, region and a numeric amount) of typed ``DealRow`` s, seq = row index
+    (report order)."""
+    from salesplan.engine import actuals as act
+    rows = [(i, d) for i, d in enumerate(deals)
+            if act.present(d.rep) and act.present(d.region) and act.num(d.amount) is not None]
+    if not rows:
+        return empty_deals()
+    return pd.DataFrame({
+        "seq": np.array([i for i, _ in rows], dtype=np.int64),
+        "region": [act.text(d.region) for _, d in rows], "rep": [act.text(d.rep) for _, d in rows],
+        "amount_fen": np.array([act.to_fen(d.amount) for _, d in rows], dtype=np.int64),
+        "customer": [act.text(d.customer) for _, d in rows],
+        "is_new_customer": [act.yes(d.new_customer) for _, d in rows],
+        "date": [_as_date(d.date) for _, d in rows],
+    })
+
+
+def _as_date(v) -> date | None:
+    from datetime import datetime, timedelta
+    from salesplan.engine import actuals as act
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    x = act.num(v)
+    return None if x is None else EXCEL_EPOCH + timedelta(days=int(x))
 
 
 # ----------------------------------------------------------------------------- gap figures
@@ -226,12 +291,16 @@ class _ChampionGap:
         return self._wins[sign]
 
 
-def compute_gap(plan: Plan, gi: GapInputs, as_of: date | None = None) -> Gap:
-    """Every rep's and region's gap as of ``as_of`` (default today, clamped to the month)."""
+def compute_gap(plan: Plan, gi: GapInputs, as_of: date | None = None, *, every_deal: bool = False) -> Gap:
+    """Every rep's and region's gap as of ``as_of`` (default today, clamped to the month).
+
+    ``every_deal`` — count every typed deal whatever its date (the workbook's gap columns and
+    冲刺指引 sheet stand on the region tabs' revenue, which counts every deal); the as-of date
+    then sets only the working days left, the current phase and the champion what-if's date."""
     cfg = plan.config
     day = clamp_as_of(plan, as_of)
     left = working_days_left(plan, day)
-    deals = deals_as_of(gi.deals, day)
+    deals = gi.deals if every_deal else deals_as_of(gi.deals, day)
     result = bonuses(cfg, gi, deals)
     st = result.statements
     revenue = dict(zip(zip(st["region"], st["rep"]), (int(v) for v in st["revenue_fen"])))

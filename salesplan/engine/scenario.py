@@ -6,12 +6,14 @@ deals) in, a comparison out. The CLI's ``salesplan scenario`` prints it; a workb
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from fractions import Fraction
 
 import pandas as pd
 
-from salesplan.engine.plan import Plan
+from salesplan.engine.params import PlanConfig
+from salesplan.engine.plan import Plan, compute_plan
 
 WEIGHT_DECIMALS = 6
 
@@ -27,6 +29,17 @@ def _weight(w: Fraction | None) -> str | None:
     scaled = w * 10 ** WEIGHT_DECIMALS
     n = int(scaled) + (1 if scaled - int(scaled) >= Fraction(1, 2) else 0)
     return f"{n // 10 ** WEIGHT_DECIMALS}.{n % 10 ** WEIGHT_DECIMALS:0{WEIGHT_DECIMALS}d}"
+
+
+def strategy_plans(config: PlanConfig, computed: Plan | None = None) -> tuple[Plan, Plan]:
+    """The month's plan under strategy A and under strategy B (R10), the rest of ``config`` unchanged:
+    what the workbook's 方案对比 sheet lays side by side (``compare_plans(a, b)``). ``computed`` —
+    ``compute_plan(config)`` when already at hand (its strategy is not computed again)."""
+    def plan(s: str) -> Plan:
+        if computed is not None and config.strategy == s:
+            return computed
+        return compute_plan(dataclasses.replace(config, strategy=s))
+    return plan("A"), plan("B")
 
 
 def compare_plans(base: Plan, scen: Plan) -> dict:

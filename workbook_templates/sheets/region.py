@@ -10,6 +10,7 @@ from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.inputs import InputTable
 from salesplan.workbook_templates.model import COL, SheetModel, quote_sheet, ref, rng
 from salesplan.workbook_templates.sheets.common import flag_cf, msg, print_setup, red_if, validate
+from salesplan.workbook_templates.sheets.sprint import gap_cells
 
 
 def build_region(ctx: Ctx, region) -> SheetModel:
@@ -257,6 +258,7 @@ class _RegionTab:
         for i, row_in in enumerate(self.rin.reps):
             self.rep_row(i, row_in)
             self.rep_kpis(i, row_in)
+        gap_cells(self.ctx, self.m, self.name)
         self.rep_validations()
 
     def rep_row(self, i: int, row_in) -> None:
@@ -357,7 +359,7 @@ class _RegionTab:
         m.freeze = "C5"
         # printed: up to the last named rep (blank slots are for typing, not paper); names and numbers repeat
         named = [i for i, row in enumerate(ctx.inputs.regions[name].reps) if present(row.name)]
-        print_setup(ctx, m, max(rc["churn"], pc["flag_inventory"]), rep0 + named[-1] if named else g.r_rep_hdr,
+        print_setup(ctx, m, g.last_col, rep0 + named[-1] if named else g.r_rep_hdr,
                     title_cols="A:B")
         n = list(ctx.region_sheet).index(name) + 1
         B = COL(rc["name"])
