@@ -175,3 +175,12 @@ def test_random_workbook_gap_agrees_with_engine_and_whatif_with_retyping(tmp_pat
     again = ps.PlanSource(src.path, src.config, src.plan, replace(src.inputs, deals=src.inputs.deals + [extra]))
     st = g.bonuses(src.config, again.gap_inputs()).statements.set_index(["region", "rep"])
     assert mine["after"]["total"] == g.yuan_text(int(st.loc[(region, rep), "total_fen"]))
+
+
+def test_a_half_new_customer_rounds_away_from_zero_like_the_sheet():
+    """The region tab's ROUND(2.5) is 3 (half away from zero), so 3 of 28 are found: 25 still needed
+    (Python's round would say 2 → 26)."""
+    plan = compute_plan(load_default(MONTH))
+    inputs = typed_inputs(plan)
+    inputs.regions["华东区"].phases[0].new_customers = 2.5
+    assert ps.gap_inputs(plan, inputs).new_customers["华东区"] == 3

@@ -43,7 +43,7 @@ from salesplan.engine import awards as aw
 from salesplan.engine.bonuses import REP_AWARD_KINDS, BonusResult, compute_bonuses, date_key
 from salesplan.engine.commission import _boundary_fen, tier_boundaries_yuan
 from salesplan.engine.plan import Plan, holiday_calendar
-from salesplan.money import round_div_half_away, round_yuan
+from salesplan.money import excel_round, round_div_half_away, round_yuan, to_decimal
 
 NEAR_TIER_SHARE = Decimal("0.1")     # "close to the next tier": to_next_tier ≤ 10 % of that tier's boundary
 MARKS = (("to_80", Decimal("0.8")), ("to_100", Decimal("1")), ("to_120", Decimal("1.2")))
@@ -162,7 +162,7 @@ def typed_gap_inputs(plan: Plan, inputs, values: Mapping, deals: pd.DataFrame | 
                  if act.quiz_valid(plan, q, rep_keys))
     refs = tuple((act.text(x.region), act.text(x.partner), int(act.num(x.level)), act.to_fen(x.amount))
                  for x in inputs.referrals if act.referral_valid(plan.config, x))
-    new_customers = {r.name: int(round(values.get(("region", r.name, "new_customers")) or 0))
+    new_customers = {r.name: int(excel_round(to_decimal(values.get(("region", r.name, "new_customers")) or 0)))
                      for r in plan.config.regions}
     return GapInputs(tuple(reps), deals, new_customers, quiz, refs)
 
