@@ -1,12 +1,15 @@
 """Benchmark: the largest supported case (docs/capacity.md), end to end, as a user runs it.
 
-    python bench/bench_capacity.py [--deals N] [--regions R] [--reps-per-region P] [--dir DIR] [--no-recalc]
+    python bench/bench_capacity.py [--deals N] [--regions R] [--reps-per-region P] [--dir DIR] [--no-recalc] [--check]
 
 1. ``salesplan generate`` a plan of R regions × P reps (``--config`` written here);
 2. a CRM CSV of N deals of that month, spread over those reps, written by code;
 3. ``salesplan deals import CSV --into PLAN.xlsx`` — time and peak RSS of that process;
 4. LibreOffice headless recalculation of the result (convert to xlsx with
    "always recalculate on load") — time and peak RSS of soffice.
+
+``--check`` then compares every formula cell of 成交明细 and 个人奖金明细 recalculated by
+LibreOffice with the value the writer stored (the engine's).
 
 Each step runs as its own process under a small wrapper that reads
 ``resource.getrusage(RUSAGE_CHILDREN)`` after it, so the figures are those of the command a
@@ -104,6 +107,31 @@ def recalc(path: Path, work: Path) -> tuple[float, float]:
     return dt, peak
 
 
+def check(plan: Path, recalculated: Path) -> str:
+    """Every formula cell of the deals sheet and the rep statements: LibreOffice's value = the stored one."""
+    import openpyxl
+
+    from salesplan.workbook_templates.expect import same
+    from salesplan.workbook_templates.labels import Labels
+
+    L = Labels("zh")
+    sheets = [L.sheet("deals"), L.sheet("statements")]
+    formulas = openpyxl.load_workbook(plan, read_only=True)
+    stored = openpyxl.load_workbook(plan, read_only=True, data_only=True)
+    got = openpyxl.load_workbook(recalculated, read_only=True, data_only=True)
+    n, bad = 0, []
+    for name in sheets:
+        for rf, rs, rg in zip(formulas[name].iter_rows(), stored[name].iter_rows(), got[name].iter_rows()):
+            for cf, cs, cg in zip(rf, rs, rg):
+                if isinstance(cf.value, str) and cf.value.startswith("="):
+                    n += 1
+                    if not same(cg.value, cs.value):
+                        bad.append(f"{name}!{cf.coordinate}: LibreOffice {cg.value!r}, stored {cs.value!r}")
+    if bad:
+        raise SystemExit(f"{len(bad)} of {n} formula cells differ:\n" + "\n".join(bad[:20]))
+    return f"check: {n:,} formula cells of {' and '.join(sheets)} equal the stored (engine) values"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--deals", type=int, default=MAX_DEALS)
@@ -111,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reps-per-region", type=int, default=25)
     ap.add_argument("--dir", type=Path, help="keep the files here (default: a temporary folder)")
     ap.add_argument("--no-recalc", action="store_true", help="skip the LibreOffice recalculation")
+    ap.add_argument("--check", action="store_true", help="compare LibreOffice's values with the stored ones")
     args = ap.parse_args(argv)
     work = args.dir or Path(tempfile.mkdtemp(prefix="salesplan-capacity-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -133,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'step':<40}{'seconds':>10}{'peak RSS MiB':>14}")
         for label, seconds, peak in rows:
             print(f"{label:<40}{seconds:>10.1f}{peak:>14.0f}")
+        if args.check and not args.no_recalc:
+            print(check(plan, work / "recalc" / plan.name))
     finally:
         if args.dir is None:
             shutil.rmtree(work, ignore_errors=True)
