@@ -52,8 +52,8 @@ def build_deals(ctx: Ctx) -> SheetModel:
     FN = COL(c["first_new"])
     S_, PV, G_ = (COL(c[x]) for x in ("slot", "prev", "newkey"))
     n = d.n_rows
-    slots, mirror, cum_after, newkeys = (f"${COL(c[x])}${d.r0}:${COL(c[x])}${max(d.r_last, d.r0)}"
-                                         for x in ("slot", "mirror", "cum_after", "newkey"))
+    slots, mirror, newkeys = (f"${COL(c[x])}${d.r0}:${COL(c[x])}${max(d.r_last, d.r0)}"
+                              for x in ("slot", "mirror", "newkey"))
     styles = {"seq": "in_int", "date": "in_date", "rep": "in_text", "region": "in_text", "customer": "in_text",
               "customer_region": "in_text",
               "new_customer": "in_bool", "product": "in_text", "amount": "in_money2", "contract_id": "in_text",
@@ -90,9 +90,11 @@ def build_deals(ctx: Ctx) -> SheetModel:
         prev = "0" if p == 1 else \
             f"IFERROR({p}-MATCH({S_}{r},INDEX({mirror},{n + 2 - p}):INDEX({mirror},{n}),0),0)"
         m.f(r, c["prev"], f'=IF({N_}{r}<>"{YES}","",{prev})', "helper", k + ("prev",))
-        # a paid deal: the rep's previous deal's cumulative after; a rep not on the roster (flagged,
-        # never paid, rare): the sum over the rows above
-        m.f(r, c["cum_before"], f'=IF({none},"",IF({N_}{r}="{YES}",IF({PV}{r}=0,0,INDEX({cum_after},{PV}{r})),'
+        # a paid deal: the rep's previous deal's cumulative after (INDEX into the rows above only: a
+        # range holding the cell's own row would be a circular reference to Excel); a rep not on the
+        # roster (flagged, never paid, rare): the sum over the rows above
+        carried = "0" if p == 1 else f"IF({PV}{r}=0,0,INDEX(${Q_}${d.r0}:{Q_}{r - 1},{PV}{r}))"
+        m.f(r, c["cum_before"], f'=IF({none},"",IF({N_}{r}="{YES}",{carried},'
                                 f'SUMPRODUCT(EXACT(${C_}${h}:{C_}{r - 1},{C_}{r})*EXACT(${D_}${h}:'
                                 f'{D_}{r - 1},{D_}{r}),${M_}${h}:{M_}{r - 1})))', "int", k + ("cum_before",))
         m.f(r, c["cum_after"], f'=IF({none},"",{P_}{r}+{M_}{r})', "int", k + ("cum_after",))

@@ -1,0 +1,89 @@
+"""The deals formulas in linear work (issue 18.6), and no circular reference as Excel sees one.
+
+The rep's cumulative, the first new-customer deal and the statement lines follow a chain
+(the rep's previous deal, found searching up from the row above) instead of scanning every
+row above each deal; LibreOffice's values are checked by the recalculation tests. Excel
+builds its dependency graph from the ranges a formula names, not the cells it reads, so a
+formula naming a range that (through other formulas) holds its own cell is a circular
+reference there even when LibreOffice computes it: the graph below is Excel's.
+"""
+from __future__ import annotations
+
+import re
+
+from openpyxl.formula.tokenizer import Token, Tokenizer
+from openpyxl.utils import column_index_from_string
+
+from salesplan.config import load_config
+from salesplan.engine.actuals import default_inputs
+from salesplan.engine.plan import compute_plan
+from salesplan.workbook_templates.writer import build_models
+
+REF = re.compile(r"^(?:(?:'((?:[^']|'')+)'|([^'!:]+))!)?\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
+
+
+def ranges(formula: str, here: str):
+    """(sheet, col1, row1, col2, row2) of every cell range the formula names."""
+    for t in Tokenizer(formula).items:
+        if t.type == Token.OPERAND and t.subtype == Token.RANGE:
+            m = REF.match(t.value)
+            if m:
+                sheet = (m.group(1) or "").replace("''", "'") or m.group(2) or here
+                c1, r1 = column_index_from_string(m.group(3)), int(m.group(4))
+                c2, r2 = (column_index_from_string(m.group(5)), int(m.group(6))) if m.group(5) else (c1, r1)
+                yield sheet, c1, r1, c2, r2
+
+
+def excel_cycle(models) -> list | None:
+    """A cycle of Excel's range dependency graph among the given sheets' formula cells, or None."""
+    formulas = {}
+    for m in models:
+        for r, cols in m.cells.items():
+            for c, (v, *_) in cols.items():
+                if isinstance(v, str) and v.startswith("="):
+                    formulas[(m.name, r, c)] = v
+    by_col: dict[tuple[str, int], list[int]] = {}
+    for s, r, c in formulas:
+        by_col.setdefault((s, c), []).append(r)
+    edges = {}
+    for (s, r, c), v in formulas.items():
+        out = []
+        for sheet, c1, r1, c2, r2 in ranges(v, s):
+            for cc in range(c1, c2 + 1):
+                out += [(sheet, rr, cc) for rr in by_col.get((sheet, cc), ()) if r1 <= rr <= r2]
+        edges[(s, r, c)] = out
+    state: dict = {}
+    for start in edges:                       # iterative depth-first search, grey/black marks
+        if start in state:
+            continue
+        stack = [(start, iter(edges[start]))]
+        state[start] = 1
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                state[node] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                return [n for n, _ in stack] + [nxt]
+            elif nxt not in state:
+                state[nxt] = 1
+                stack.append((nxt, iter(edges[nxt])))
+    return None
+
+
+def test_deals_and_statements_have_no_circular_reference_for_excel():
+    plan = compute_plan(load_config(None, month="2026-12"))
+    built = build_models(plan, inputs=default_inputs(plan, deal_rows=40))
+    assert excel_cycle(built.models) is None        # every sheet (defined names are leaves)
+    roles = built.by_role()
+    models = [roles["deals"], roles["statements"]]
+    # the check sees one: the cumulative naming the whole cum_after column would be circular
+    d = built.ctx.deals
+    m = roles["deals"]
+    r = d.row(5)
+    col = d.c["cum_before"]
+    v, *rest = m.cells[r][col]
+    q = re.search(r"INDEX\(\$([A-Z]+)\$(\d+):([A-Z]+)(\d+),", v)
+    m.cells[r][col] = (v.replace(q.group(0), f"INDEX(${q.group(1)}${q.group(2)}:{q.group(3)}{d.r_last},"), *rest)
+    assert excel_cycle(models) is not None
