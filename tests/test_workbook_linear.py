@@ -87,3 +87,51 @@ def test_deals_and_statements_have_no_circular_reference_for_excel():
     q = re.search(r"INDEX\(\$([A-Z]+)\$(\d+):([A-Z]+)(\d+),", v)
     m.cells[r][col] = (v.replace(q.group(0), f"INDEX(${q.group(1)}${q.group(2)}:{q.group(3)}{d.r_last},"), *rest)
     assert excel_cycle(models) is not None
+
+
+HOSTILE_CUSTOMERS = ["客户*", "客户?", "客户1", "a~b", "A~B", "~", "*", "?", "x" * 300, "X" * 300, "", "c1", "C1",
+                     "客户~*"]
+
+
+def test_lookups_that_read_wildcards_or_ignore_case_agree_with_the_engine(tmp_path):
+    """New customers spelled so that MATCH (case-blind, * ? ~ as wildcards, 255 characters at most
+    in Excel) finds the wrong row or none, reps typed in another case (not on the roster), one rep
+    with most of the deals: LibreOffice's values of every formula cell = the stored (engine's)."""
+    import dataclasses
+
+    from lo_recalc import load_values, recalc
+    from salesplan.workbook_templates.expect import same
+    from salesplan.workbook_templates.writer import write_built
+    from workbook_helpers import random_inputs
+
+    plan = compute_plan(load_config(None, month="2026-12"))
+    inputs = random_inputs(plan, seed=11, n_deals=60, deal_rows=100)
+    busy = next(d for d in inputs.deals if d.rep not in (None, "", "Ghost"))
+    for i, d in enumerate(inputs.deals[:60]):
+        change = {"customer": HOSTILE_CUSTOMERS[i % len(HOSTILE_CUSTOMERS)], "new_customer": "是" if i % 5 else "否"}
+        if i % 3 == 0:
+            change.update(rep=busy.rep, region=busy.region)
+        elif i % 7 == 0 and d.rep:
+            change["rep"] = str(d.rep).swapcase()
+        inputs.deals[i] = dataclasses.replace(d, **change)
+    built = build_models(plan, inputs=inputs)
+    path = tmp_path / "hostile-lookups.xlsx"
+    write_built(built, path)
+    import openpyxl
+
+    formulas = openpyxl.load_workbook(path)
+    stored = openpyxl.load_workbook(path, data_only=True)
+    got = load_values(recalc([path], tmp_path / "lo")[0])
+    bad, n = [], 0
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and c.value.startswith("="):
+                    n += 1
+                    a, b = got[ws.title][c.coordinate].value, stored[ws.title][c.coordinate].value
+                    if not same(a, b):
+                        bad.append((ws.title, c.coordinate, a, b))
+    assert n > 5000 and bad == [], bad[:10]
+    deals = built.by_role()["deals"]
+    first_new = {deals.cells[built.ctx.deals.row(i)][built.ctx.deals.c["first_new"]][2] for i in range(60)}
+    assert len(first_new) == 60       # (the keys of the cells compared above)

@@ -9,6 +9,41 @@ from salesplan.workbook_templates.model import COL, SheetModel, quote_sheet, ref
 from salesplan.workbook_templates.sheets.common import guard_payouts, print_setup, red_if
 
 
+def _line_order(ctx: Ctx, m: SheetModel, dcol) -> None:
+    """Each deal line's rep slot and deal row (hidden column, and the visible deal-row column)."""
+    g = ctx.stmt
+    hc = {f: COL(v) for f, v in g.hc.items()}
+    srng = lambda f: f"${hc[f]}${g.s0}:${hc[f]}${max(g.s_last, g.s0)}"  # noqa: E731
+    total = f"({hc['off']}{g.s_last}+{hc['cnt']}{g.s_last})" if g.n_slots else "0"
+    R = COL(g.lc["row"])
+    for k in range(g.n_lines):
+        r, s = g.l0 + k, ("stmt", k)
+        # the line's rep slot: the last slot with fewer lines before it than this line (a binary search
+        # on the slots' increasing keys); its deal: the slot's last deal on the slot's last line, else
+        # the rep's deal before the next line's — no line sorts the deals (linear work)
+        m.f(r, g.hc["lslot"], f'=IF({k + 1}>{total},"",MATCH({k}*100000+99999,{srng("skey")},1))', "helper",
+            s + ("slot",))
+        Ls = f"${hc['lslot']}{r}"
+        nxt = f"INDEX({dcol('prev')},${R}{r + 1})" if k + 1 < g.n_lines else '""'
+        m.f(r, g.lc["row"], f'=IF({Ls}="","",IF({k + 1}=INDEX({srng("off")},{Ls})+INDEX({srng("cnt")},{Ls}),'
+                            f'INDEX({srng("last")},{Ls}),{nxt}))', "helper", s + ("row",))
+
+
+def _slot_helpers(ctx: Ctx, m: SheetModel, dcol, r: int, n: int) -> None:
+    """Per rep slot (summary row ``r``, slot ``n + 1``): its paid deals (the deals sheet's slot
+    column), the lines before it, the key the lines binary-search, its last deal (the deal
+    rows bottom-up, so MATCH finds the last one first)."""
+    g = ctx.stmt
+    hc = {f: COL(v) for f, v in g.hc.items()}
+    region, i = ctx.inc.slots[n]
+    s = ("srep", region, i)
+    m.f(r, g.hc["cnt"], f"=COUNTIF({dcol('slot')},{n + 1})", "helper", s + ("cnt",))
+    m.f(r, g.hc["off"], f"={hc['off']}{r - 1}+{hc['cnt']}{r - 1}" if n else "=0", "helper", s + ("off",))
+    m.f(r, g.hc["skey"], f"={hc['off']}{r}*100000+{n + 1}", "helper", s + ("skey",))
+    m.f(r, g.hc["last"], f'=IF({hc["cnt"]}{r}=0,"",{ctx.deals.n_rows + 1}-MATCH({n + 1},{dcol("mirror")},0))',
+        "helper", s + ("last",))
+
+
 def build_statements(ctx: Ctx) -> SheetModel:
     """个人奖金明细: reconciliation, one summary row per rep, deal lines grouped by rep."""
     L, cfg = ctx.L, ctx.cfg
@@ -41,21 +76,10 @@ def build_statements(ctx: Ctx) -> SheetModel:
         m.put(h, g.slice_col(t), f"{L('tier')}{t + 1} {L('slice')} ({float(tier.start):.0%}+)", "header")
         m.put(h, g.tier_col(t), f"{L('tier')}{t + 1} × {float(tier.rate):.1%}", "header")
     R = LC["row"]
-    hc = {f: COL(v) for f, v in g.hc.items()}
-    srng = lambda f: f"${hc[f]}${s0}:${hc[f]}${sN}"  # noqa: E731
-    total = f"({hc['off']}{g.s_last}+{hc['cnt']}{g.s_last})" if g.n_slots else "0"
+    _line_order(ctx, m, dcol)
     for k in range(g.n_lines):
         r = l0 + k
         s = ("stmt", k)
-        # the line's rep slot: the last slot with fewer lines before it than this line (a binary search
-        # on the slots' increasing keys); its deal: the slot's last deal on the slot's last line, else
-        # the rep's deal before the next line's — no line sorts the deals (linear work)
-        m.f(r, g.hc["lslot"], f'=IF({k + 1}>{total},"",MATCH({k}*100000+99999,{srng("skey")},1))', "helper",
-            s + ("slot",))
-        Ls = f"${hc['lslot']}{r}"
-        nxt = f"INDEX({dcol('prev')},${R}{r + 1})" if k + 1 < g.n_lines else '""'
-        m.f(r, lc["row"], f'=IF({Ls}="","",IF({k + 1}=INDEX({srng("off")},{Ls})+INDEX({srng("cnt")},{Ls}),'
-                          f'INDEX({srng("last")},{Ls}),{nxt}))', "helper", s + ("row",))
         blank = f'${R}{r}=""'
 
         def at(f, rr=r):
@@ -115,13 +139,7 @@ def build_statements(ctx: Ctx) -> SheetModel:
         else:
             pay = lambda x: x  # noqa: E731
         m.text(r, sc["region"], region, "text")
-        # per slot: its deals (the deals sheet's slot column), the lines before it, the key the lines
-        # binary-search, its last deal (the deal rows bottom-up, so MATCH finds the last one first)
-        m.f(r, g.hc["cnt"], f"=COUNTIF({dcol('slot')},{n + 1})", "helper", s + ("cnt",))
-        m.f(r, g.hc["off"], f"={hc['off']}{r - 1}+{hc['cnt']}{r - 1}" if n else "=0", "helper", s + ("off",))
-        m.f(r, g.hc["skey"], f"={hc['off']}{r}*100000+{n + 1}", "helper", s + ("skey",))
-        m.f(r, g.hc["last"], f'=IF({hc["cnt"]}{r}=0,"",{d.n_rows + 1}-MATCH({n + 1},{dcol("mirror")},0))', "helper",
-            s + ("last",))
+        _slot_helpers(ctx, m, dcol, r, n)
         m.f(r, sc["name"], f'=IF({ref(inc.sheet, ir, inc.c["name"])}="","",{ref(inc.sheet, ir, inc.c["name"])})',
             "text", ("rep", region, i, "name"))
         m.f(r, sc["deal_count"], f'=IF({blank},"",{pay(f"SUMPRODUCT({match}*1)")})', "int", s + ("deal_count",))
