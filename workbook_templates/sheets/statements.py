@@ -123,7 +123,7 @@ def build_statements(ctx: Ctx) -> SheetModel:
               "check": L("check")}
     for f, t in sheads.items():
         m.put(h, sc[f], t, "header")
-    lreg, lrep = f"${LC['region']}${l0}:${LC['region']}${lN}", f"${LC['rep']}${l0}:${LC['rep']}${lN}"
+    lslot = f"${COL(g.hc['lslot'])}${l0}:${COL(g.hc['lslot'])}${lN}"
     qa = lambda f: rng(aw.sheet, aw.qc[f], aw.q0, max(aw.q_last, aw.q0))  # noqa: E731
     for n, (region, i) in enumerate(inc.slots):
         r = s0 + n
@@ -132,7 +132,6 @@ def build_statements(ctx: Ctx) -> SheetModel:
         s = ("srep", region, i)
         A, B = f"$A{r}", f"$B{r}"
         blank = f'{B}=""'
-        match = f"EXACT({lreg},{A})*EXACT({lrep},{B})"
         if r > s0:   # a later slot of a duplicated name: its deals and awards are on the first slot
             later = f"SUMPRODUCT(EXACT($A${s0}:$A{r - 1},{A})*EXACT($B${s0}:$B{r - 1},{B}))>0"
             pay = lambda x, later=later: f"IF({later},0,{x})"  # noqa: E731
@@ -142,9 +141,10 @@ def build_statements(ctx: Ctx) -> SheetModel:
         _slot_helpers(ctx, m, dcol, r, n)
         m.f(r, sc["name"], f'=IF({ref(inc.sheet, ir, inc.c["name"])}="","",{ref(inc.sheet, ir, inc.c["name"])})',
             "text", ("rep", region, i, "name"))
-        m.f(r, sc["deal_count"], f'=IF({blank},"",{pay(f"SUMPRODUCT({match}*1)")})', "int", s + ("deal_count",))
+        # the slot's deal lines (a later slot of a duplicated name has none: its deals carry the first slot)
+        m.f(r, sc["deal_count"], f'=IF({blank},"",{COL(g.hc["cnt"])}{r})', "int", s + ("deal_count",))
         for f, src in (("revenue", "amount"), ("commission", "commission"), ("first_awards", "award")):
-            m.f(r, sc[f], f'=IF({blank},"",{pay(f"SUMPRODUCT({match},${LC[src]}${l0}:${LC[src]}${lN})")})',
+            m.f(r, sc[f], f'=IF({blank},"",SUMIF({lslot},{n + 1},${LC[src]}${l0}:${LC[src]}${lN}))',
                 "money" if f == "first_awards" else "money2", s + (f,))
         m.f(r, sc["retention"], f'=IF({blank},"",{ref(inc.sheet, ir, inc.c["retention"])})', "money", s + ("retention",))
         churn = ref(gg.sheet, gg.rep_row(i), gg.rc["churn"])
