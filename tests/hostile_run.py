@@ -17,6 +17,7 @@ import argparse
 import hashlib
 import json
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -270,6 +271,13 @@ def consolidate_files(t: Tally, d: Path) -> None:
     assert report.ok, report.details()
     bad = d / "bad"
     expected = hostile_directory(path, bad)
+    # the writer's sheets carry an honest <dimension> already: make it the absurd one (as the month
+    # play does; the builder's second <dimension> is never read)
+    with zipfile.ZipFile(path) as z:
+        sheet = z.read("xl/worksheets/sheet2.xml")
+    (bad / "absurd.xlsx").unlink()
+    rewrite(path, bad / "absurd.xlsx", replace={"xl/worksheets/sheet2.xml": re.sub(
+        rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', sheet, count=1)})
     shutil.copy(old, bad / "old-copy.xlsx")
     expected["old-copy.xlsx"] = "older_copy"
     moved = Path(shutil.copy(path, bad / "inserted-row.xlsx"))

@@ -7,11 +7,9 @@ computation from the deal list, both in the engine (``compute_bonuses`` on the d
 ``compute_actuals`` on the consolidated master's own inputs) and in the master's 激励 and
 个人奖金明细 sheets after a LibreOffice recalculation (Σ statements = Σ 激励 = the engine's
 total, to the fen); a directory of malformed files is refused/rejected one by one with
-named reasons and nothing crashes. Two late arrivals after the consolidation: an old copy
-of a regional file (as split, saved before the manager's edits) is a conflict on every
-cell the newer file changed, nothing lost; the manager's file edited once more and
-re-saved by LibreOffice headless (in the module's one soffice call, with the master's
-recalculation) merges its edit and nothing else.
+named reasons and nothing crashes. Late arrivals: an old copy of a regional file is a
+conflict on the cells the newer one changed, nothing lost; a file edited again and re-saved
+by LibreOffice headless (the module's one soffice call) merges its edit only.
 
 The expected values below are computed in plain Python with ``Decimal`` from the deal
 rows as written in this file (each CRM amount is given next to its hand-read value);
@@ -256,10 +254,8 @@ def month(tmp_path_factory):
 
     split = split_plan(master, d / "regions")
     # a copy as split, saved before the managers' edits: it arrives again after the consolidation
-    old_copy = d / "old" / split.files[OLD_REGION].name
-    old_copy.parent.mkdir()
-    shutil.copy(split.files[OLD_REGION], old_copy)
-    saved_at(old_copy, "2026-11-30T09:00:00Z")
+    (d / "old").mkdir()
+    old_copy = saved_at(Path(shutil.copy(split.files[OLD_REGION], d / "old")), "2026-11-30T09:00:00Z")
     rng = random.Random(20261201)
     typed: dict[tuple, object] = {}
     for region, path in split.files.items():
@@ -295,11 +291,9 @@ def month(tmp_path_factory):
     # LibreOffice (the `recalculated` fixture converts it with the master)
     m = SplitManifest.load(sidecar_path(master, LO_REGION))
     f = next(f for f in m.inputs if f.key == ("reps", LO_REGION, "#1", "coaching"))
-    before = typed[("reps", LO_REGION, 0, "coaching")]
-    lo_edit = (("reps", LO_REGION, 0, "coaching"), 1 if before != 1 else 2)
-    lo_in = d / "lo-in" / split.files[LO_REGION].name
-    lo_in.parent.mkdir()
-    shutil.copy(split.files[LO_REGION], lo_in)
+    lo_edit = (("reps", LO_REGION, 0, "coaching"), 1 if typed[("reps", LO_REGION, 0, "coaching")] != 1 else 2)
+    (d / "lo-in").mkdir()
+    lo_in = Path(shutil.copy(split.files[LO_REGION], d / "lo-in"))
     wb = openpyxl.load_workbook(lo_in)
     wb[f.sheet][f.cell] = lo_edit[1]
     wb.save(lo_in)
