@@ -17,3 +17,8 @@ def test_bench_capacity_smoke(tmp_path):
     assert "capacity case: 40 deals, 2 regions × 3 reps" in proc.stdout
     assert "deals import --into (40 deals)" in proc.stdout
     assert (tmp_path / "plan-2026-12.xlsx").stat().st_size > 10_000
+    # --check's comparison (here the stored values with themselves: every formula cell is read)
+    from bench.bench_capacity import check
+
+    assert "formula cells of 成交明细 and 个人奖金明细 equal" in check(tmp_path / "plan-2026-12.xlsx",
+                                                                     tmp_path / "plan-2026-12.xlsx")

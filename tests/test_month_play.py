@@ -7,7 +7,9 @@ computation from the deal list, both in the engine (``compute_bonuses`` on the d
 ``compute_actuals`` on the consolidated master's own inputs) and in the master's 激励 and
 个人奖金明细 sheets after a LibreOffice recalculation (Σ statements = Σ 激励 = the engine's
 total, to the fen); a directory of malformed files is refused/rejected one by one with
-named reasons and nothing crashes.
+named reasons and nothing crashes. Late arrivals: an old copy of a regional file is a
+conflict on the cells the newer one changed, nothing lost; a file edited again and re-saved
+by LibreOffice headless (the module's one soffice call) merges its edit only.
 
 The expected values below are computed in plain Python with ``Decimal`` from the deal
 rows as written in this file (each CRM amount is given next to its hand-read value);
@@ -27,6 +29,7 @@ import openpyxl
 import pytest
 
 from lo_recalc import error_cells, load_values, recalc
+from test_regional_hazards import saved_at
 
 D = Decimal
 MONTH = "2026-12"
@@ -45,6 +48,7 @@ REPS = {
 }
 
 HEADER = ["成交日期", "销售", "区域", "客户", "新客户", "产品线", "金额", "合同编号", "已盖章"]
+OLD_REGION, LO_REGION = "华南区", "华东区"     # an old copy arrives late; a file re-saved by LibreOffice
 
 
 @dataclass
@@ -249,6 +253,9 @@ def month(tmp_path_factory):
     assert main(["deals", "import", *map(str, files), "--into", str(master)]) == 0
 
     split = split_plan(master, d / "regions")
+    # a copy as split, saved before the managers' edits: it arrives again after the consolidation
+    (d / "old").mkdir()
+    old_copy = saved_at(Path(shutil.copy(split.files[OLD_REGION], d / "old")), "2026-11-30T09:00:00Z")
     rng = random.Random(20261201)
     typed: dict[tuple, object] = {}
     for region, path in split.files.items():
@@ -280,8 +287,18 @@ def month(tmp_path_factory):
                 typed[key] = v
         wb.save(path)
     report = consolidate(master, list(split.files.values()))
+    # the manager opens the merged file once more, types one value and sends it re-saved by
+    # LibreOffice (the `recalculated` fixture converts it with the master)
+    m = SplitManifest.load(sidecar_path(master, LO_REGION))
+    f = next(f for f in m.inputs if f.key == ("reps", LO_REGION, "#1", "coaching"))
+    lo_edit = (("reps", LO_REGION, 0, "coaching"), 1 if typed[("reps", LO_REGION, 0, "coaching")] != 1 else 2)
+    (d / "lo-in").mkdir()
+    lo_in = Path(shutil.copy(split.files[LO_REGION], d / "lo-in"))
+    wb = openpyxl.load_workbook(lo_in)
+    wb[f.sheet][f.cell] = lo_edit[1]
+    wb.save(lo_in)
     return {"dir": d, "config": config, "master": master, "files": files, "split": split, "typed": typed,
-            "report": report}
+            "report": report, "old_copy": old_copy, "lo_in": lo_in, "lo_edit": lo_edit}
 
 
 def test_deals_landed_in_report_order(month):
@@ -318,15 +335,12 @@ def test_regional_files_hold_no_other_regions_deals(month):
         assert {h.needle for h in scan_for_names(path, mine)} == set(mine), region
 
 
-def test_hundreds_of_random_manager_inputs_survive(month):
+def lost_values(master: Path, typed: dict) -> list:
+    """(key, typed, in the master) of every typed value the master does not hold."""
     from salesplan.workbook_templates.inputs import read_inputs
     from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
 
-    report, typed = month["report"], month["typed"]
-    assert report.ok and report.saved, report.details()
-    assert len(report.merged) == 4
-    assert len(typed) >= 300
-    with OpenpyxlReader(month["master"]) as rd:
+    with OpenpyxlReader(master) as rd:
         _, inputs = read_inputs(rd)
     lost = []
     for key, v in typed.items():
@@ -342,7 +356,50 @@ def test_hundreds_of_random_manager_inputs_survive(month):
             got = inputs.regions[key[1]].focus_target
         if not (got == v or (v in (None, "") and got in (None, ""))):
             lost.append((key, v, got))
-    assert not lost, lost[:20]
+    return lost
+
+
+def test_hundreds_of_random_manager_inputs_survive(month):
+    report, typed = month["report"], month["typed"]
+    assert report.ok and report.saved, report.details()
+    assert len(report.merged) == 4
+    assert len(typed) >= 300
+    assert lost_values(month["master"], typed) == []
+
+
+def late_master(month, tmp_path: Path) -> Path:
+    """A copy of the consolidated master with its split record, for a later consolidation."""
+    master = Path(shutil.copy(month["master"], tmp_path / "plan.xlsx"))
+    shutil.copytree(month["dir"] / "plan.splits", tmp_path / "plan.splits")
+    return master
+
+
+def test_an_old_copy_arriving_after_the_newer_file_is_a_conflict_nothing_lost(month, tmp_path):
+    from salesplan.regional.workflow import consolidate
+
+    master = late_master(month, tmp_path)
+    report = consolidate(master, [month["old_copy"]])
+    f, = report.files
+    typed_here = {k: v for k, v in month["typed"].items() if k[1] == OLD_REGION and v not in (None, "")}
+    assert len(typed_here) >= 50
+    assert f.applied == [] and len(f.conflicts) >= len(typed_here) // 2, report.details()[:5]
+    assert {p.code for p in f.problems} == {"older_copy"} and not report.ok
+    p = f.problems[0]
+    assert month["old_copy"].name in p.expected and "2026-11-30T09:00:00+00:00" in p.expected
+    assert lost_values(master, month["typed"]) == []
+
+
+def test_a_file_resaved_by_libreoffice_merges_its_edit_nothing_else(month, recalculated, tmp_path):
+    from salesplan.regional.workflow import consolidate
+
+    master = late_master(month, tmp_path)
+    resaved = month["dir"] / "recalc" / month["lo_in"].name
+    report = consolidate(master, [resaved])
+    f, = report.files
+    assert f.status == "merged" and f.problems == [] and not f.conflicts, report.details()[:5]
+    key, value = month["lo_edit"]
+    assert [c.regional for c in f.applied] == [value] and report.ok
+    assert lost_values(master, {**month["typed"], key: value}) == []
 
 
 def test_incentives_equal_the_hand_computation_in_the_engine(month):
@@ -368,8 +425,9 @@ def test_incentives_equal_the_hand_computation_in_the_engine(month):
 
 @pytest.fixture(scope="module")
 def recalculated(month):
-    """The consolidated master as LibreOffice recalculates it (values only)."""
-    out, = recalc([month["master"]], month["dir"] / "recalc")
+    """The consolidated master as LibreOffice recalculates it (values only); the same soffice
+    call re-saves the manager's late regional file (``dir/recalc/<its name>``)."""
+    out, _ = recalc([month["master"], month["lo_in"]], month["dir"] / "recalc")
     return load_values(out)
 
 

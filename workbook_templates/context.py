@@ -107,7 +107,7 @@ class DealsGeom:
         self.c_tier0 = c
         c += self.n_tiers
         for n in ["commission", "first_new", "breakthrough", "conquest", "report_flag", "discount_flag",
-                  "support_flag", "green_flag", "unknown_flag", "stmt_key"]:
+                  "support_flag", "green_flag", "unknown_flag", "slot", "mirror", "prev", "newkey"]:
             self.c[n] = c
             c += 1
         self.last_col = c - 1
@@ -193,6 +193,9 @@ class StmtGeom:
             self.lc[n] = c
             c += 1
         self.last_col = c - 1
+        # hidden, right of the printed area: the line's rep slot; per slot its deal count, the lines
+        # before it, its binary-search key and its last deal (the deal lines in linear work)
+        self.hc = {n: c + i for i, n in enumerate(["lslot", "cnt", "off", "skey", "last"])}
 
     def slice_col(self, t: int) -> int:
         return self.c_slice0 + 2 * t

@@ -28,7 +28,7 @@ def build_deals(ctx: Ctx) -> SheetModel:
              "commission": L("deal_commission"), "first_new": L("first_new"), "breakthrough": L("breakthrough"),
              "conquest": L("conquest"), "report_flag": L("flag_report"), "discount_flag": L("flag_discount"),
              "support_flag": L("flag_support"), "green_flag": L("flag_green"), "unknown_flag": L("flag_unknown"),
-             "stmt_key": "stmt key"}
+             "slot": "slot", "mirror": "mirror", "prev": "prev", "newkey": "new key"}
     h = d.r_hdr
     for f, t in heads.items():
         m.put(h, c[f], t, "header")
@@ -50,6 +50,10 @@ def build_deals(ctx: Ctx) -> SheetModel:
                                                            "quote", "list_price", "first_quote"))
     M_, N_, O_, P_, Q_ = (COL(c[x]) for x in ("fen", "known", "target", "cum_before", "cum_after"))
     FN = COL(c["first_new"])
+    S_, PV, G_ = (COL(c[x]) for x in ("slot", "prev", "newkey"))
+    n = d.n_rows
+    slots, mirror, newkeys = (f"${COL(c[x])}${d.r0}:${COL(c[x])}${max(d.r_last, d.r0)}"
+                              for x in ("slot", "mirror", "newkey"))
     styles = {"seq": "in_int", "date": "in_date", "rep": "in_text", "region": "in_text", "customer": "in_text",
               "customer_region": "in_text",
               "new_customer": "in_bool", "product": "in_text", "amount": "in_money2", "contract_id": "in_text",
@@ -71,14 +75,28 @@ def build_deals(ctx: Ctx) -> SheetModel:
         none = f'{N_}{r}=""'
         # blank rows stay blank; every reader of this column sums it with SUMPRODUCT(…, range) (text = 0)
         m.f(r, c["fen"], f'=IF(ISNUMBER({H_}{r}),ROUND({H_}{r}*100,0),"")', "int", ("fen", i))
-        m.f(r, c["known"], f'=IF(AND({C_}{r}<>"",{D_}{r}<>"",ISNUMBER({H_}{r})),IF(SUMPRODUCT(EXACT({i_region},'
-                           f'{D_}{r})*EXACT({i_name},{C_}{r}))>0,"{YES}","{NO}"),"")', "text", k + ("known",))
-        # the rep's FIRST slot with that name (a duplicated name is flagged R3 and paid on its first slot)
+        # the rep's FIRST incentives slot (a duplicated name is flagged R3 and paid on its first slot);
+        # SLOT_FAR for a rep not on the roster, blank when the row is not a deal
         far = f"SUMPRODUCT(MAX(EXACT({i_region},{D_}{r})*EXACT({i_name},{C_}{r})*({SLOT_FAR}-{i_slot})))"
-        m.f(r, c["target"], f'=IF({none},"",IF({far}=0,0,INDEX({i_target},{SLOT_FAR}-{far})))',
+        m.f(r, c["slot"], f'=IF(AND({C_}{r}<>"",{D_}{r}<>"",ISNUMBER({H_}{r})),{SLOT_FAR}-{far},"")', "helper",
+            k + ("slot",))
+        m.f(r, c["known"], f'=IF({S_}{r}="","",IF({S_}{r}<{SLOT_FAR},"{YES}","{NO}"))', "text", k + ("known",))
+        m.f(r, c["target"], f'=IF({S_}{r}="","",IF({S_}{r}<{SLOT_FAR},INDEX({i_target},{S_}{r}),0))',
             "money", k + ("target",))
-        m.f(r, c["cum_before"], f'=IF({none},"",SUMPRODUCT(EXACT(${C_}${h}:{C_}{r - 1},{C_}{r})*EXACT(${D_}${h}:'
-                                f'{D_}{r - 1},{D_}{r}),${M_}${h}:{M_}{r - 1}))', "int", k + ("cum_before",))
+        # the slots bottom-up, so that MATCH finds a rep's previous deal searching from the row above:
+        # the work is the distance to that deal, not the rows above (linear in the deals)
+        m.f(r, c["mirror"], f"=INDEX({slots},{n - i})", "helper", k + ("mirror",))
+        p = i + 1
+        prev = "0" if p == 1 else \
+            f"IFERROR({p}-MATCH({S_}{r},INDEX({mirror},{n + 2 - p}):INDEX({mirror},{n}),0),0)"
+        m.f(r, c["prev"], f'=IF({N_}{r}<>"{YES}","",{prev})', "helper", k + ("prev",))
+        # a paid deal: the rep's previous deal's cumulative after (INDEX into the rows above only: a
+        # range holding the cell's own row would be a circular reference to Excel); a rep not on the
+        # roster (flagged, never paid, rare): the sum over the rows above
+        carried = "0" if p == 1 else f"IF({PV}{r}=0,0,INDEX(${Q_}${d.r0}:{Q_}{r - 1},{PV}{r}))"
+        m.f(r, c["cum_before"], f'=IF({none},"",IF({N_}{r}="{YES}",{carried},'
+                                f'SUMPRODUCT(EXACT(${C_}${h}:{C_}{r - 1},{C_}{r})*EXACT(${D_}${h}:'
+                                f'{D_}{r - 1},{D_}{r}),${M_}${h}:{M_}{r - 1})))', "int", k + ("cum_before",))
         m.f(r, c["cum_after"], f'=IF({none},"",{P_}{r}+{M_}{r})', "int", k + ("cum_after",))
         for t in range(len(tiers)):
             start = f"ROUND({O_}{r}*{ctx.tier_refs[t][0]}/1000000,0)*100"
@@ -88,8 +106,16 @@ def build_deals(ctx: Ctx) -> SheetModel:
                                   f'{ctx.tier_refs[t][1]}/1000000,0)/100,0))', "money2", k + (f"tier:{t}",))
         m.f(r, c["commission"], f'=IF({none},"",SUM({COL(d.c_tier0)}{r}:{COL(d.c_tier0 + len(tiers) - 1)}{r}))',
             "money2", k + ("commission",))
-        m.f(r, c["first_new"], f'=IF({none},"",IF({F_}{r}="{YES}",IF(SUMPRODUCT(EXACT(${E_}${h}:{E_}{r - 1},{E_}{r})*'
-                               f'(${F_}${h}:{F_}{r - 1}="{YES}")*(${N_}${h}:{N_}{r - 1}<>""))=0,"{YES}","{NO}"),"{NO}"))',
+        # a new customer's deal: "|" & customer (so a blank customer still has a key), else blank
+        m.f(r, c["newkey"], f'=IF(AND({F_}{r}="{YES}",{N_}{r}<>""),"|"&{E_}{r},"")', "helper", k + ("newkey",))
+        # first new-customer deal: MATCH over the whole column (one lookup range, which the applications
+        # index once) finds the customer's first such row; MATCH ignores case and reads * ? ~ as
+        # wildcards, so when the row it finds is not EXACTly this customer the rows above are summed
+        found = f"MATCH({G_}{r},{newkeys},0)"
+        above = (f'IF(SUMPRODUCT(EXACT(${E_}${h}:{E_}{r - 1},{E_}{r})*(${F_}${h}:{F_}{r - 1}="{YES}")*'
+                 f'(${N_}${h}:{N_}{r - 1}<>""))=0,"{YES}","{NO}")')
+        m.f(r, c["first_new"], f'=IF({none},"",IF({F_}{r}="{YES}",IF(ISNUMBER({found}),IF(EXACT(INDEX({newkeys},'
+                               f'{found}),{G_}{r}),IF({found}={p},"{YES}","{NO}"),{above}),{above}),"{NO}"))',
             "text", k + ("first_new",))
         bt = f"{M_}{r}>SP_BreakthroughThreshold*100"
         cq = f"{M_}{r}>SP_ConquestThreshold*100"
@@ -114,9 +140,6 @@ def build_deals(ctx: Ctx) -> SheetModel:
                                 f'"{msg(ctx, "green")}",""))', "flag", ("flag", k + ("green_flag",), msg(ctx, "green")))
         m.f(r, c["unknown_flag"], f'=IF({N_}{r}="{NO}","{msg(ctx, "unknown")}","")', "flag",
             ("flag", k + ("unknown_flag",), msg(ctx, "unknown")))
-        # sort key of the rep statements: (incentives slot of the rep) × 10⁶ + deal row
-        m.f(r, c["stmt_key"], f'=IF({N_}{r}="{YES}",({SLOT_FAR}-{far})*1000000+{i + 1},"")', "helper",
-            ("stmt_key", i))
     r0, rN = d.r0, max(d.r_last, d.r0)
     _validations(ctx, m, r0, rN)
     flag_cf(m, f"{COL(c['report_flag'])}{r0}:{COL(c['unknown_flag'])}{rN}", f"{COL(c['report_flag'])}{r0}")
@@ -125,12 +148,13 @@ def build_deals(ctx: Ctx) -> SheetModel:
               "amount": 14, "contract_id": 14, "quote": 13, "list_price": 13, "first_quote": 8, "fen": 12,
               "known": 8, "target": 12, "cum_before": 13, "cum_after": 13, "commission": 12, "first_new": 9,
               "breakthrough": 11, "conquest": 11, "report_flag": 10, "discount_flag": 10, "support_flag": 10,
-              "green_flag": 10, "unknown_flag": 10, "stmt_key": 12}
+              "green_flag": 10, "unknown_flag": 10}
     for f, w in widths.items():
         m.widths[c[f]] = w
     for t in range(len(tiers)):
         m.widths[d.c_tier0 + t] = 13
-    m.hidden_cols.update((c["stmt_key"], c["fen"]))     # internal: the amount in fen, the statements' sort key
+    # internal: the amount in fen, the rep's slot, the linear-work helpers
+    m.hidden_cols.update(c[x] for x in ("fen", "slot", "mirror", "prev", "newkey"))
     m.freeze = f"D{d.r0}"
     # printed: the rows holding a deal (the blank rows below are for typing, not paper)
     typed = [i for i, row in enumerate(ctx.inputs.deals) if any(present(getattr(row, f)) for f in fields)]

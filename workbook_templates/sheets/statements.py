@@ -9,6 +9,41 @@ from salesplan.workbook_templates.model import COL, SheetModel, quote_sheet, ref
 from salesplan.workbook_templates.sheets.common import guard_payouts, print_setup, red_if
 
 
+def _line_order(ctx: Ctx, m: SheetModel, dcol) -> None:
+    """Each deal line's rep slot and deal row (hidden column, and the visible deal-row column)."""
+    g = ctx.stmt
+    hc = {f: COL(v) for f, v in g.hc.items()}
+    srng = lambda f: f"${hc[f]}${g.s0}:${hc[f]}${max(g.s_last, g.s0)}"  # noqa: E731
+    total = f"({hc['off']}{g.s_last}+{hc['cnt']}{g.s_last})" if g.n_slots else "0"
+    R = COL(g.lc["row"])
+    for k in range(g.n_lines):
+        r, s = g.l0 + k, ("stmt", k)
+        # the line's rep slot: the last slot with fewer lines before it than this line (a binary search
+        # on the slots' increasing keys); its deal: the slot's last deal on the slot's last line, else
+        # the rep's deal before the next line's — no line sorts the deals (linear work)
+        m.f(r, g.hc["lslot"], f'=IF({k + 1}>{total},"",MATCH({k}*100000+99999,{srng("skey")},1))', "helper",
+            s + ("slot",))
+        Ls = f"${hc['lslot']}{r}"
+        nxt = f"INDEX({dcol('prev')},${R}{r + 1})" if k + 1 < g.n_lines else '""'
+        m.f(r, g.lc["row"], f'=IF({Ls}="","",IF({k + 1}=INDEX({srng("off")},{Ls})+INDEX({srng("cnt")},{Ls}),'
+                            f'INDEX({srng("last")},{Ls}),{nxt}))', "helper", s + ("row",))
+
+
+def _slot_helpers(ctx: Ctx, m: SheetModel, dcol, r: int, n: int) -> None:
+    """Per rep slot (summary row ``r``, slot ``n + 1``): its paid deals (the deals sheet's slot
+    column), the lines before it, the key the lines binary-search, its last deal (the deal
+    rows bottom-up, so MATCH finds the last one first)."""
+    g = ctx.stmt
+    hc = {f: COL(v) for f, v in g.hc.items()}
+    region, i = ctx.inc.slots[n]
+    s = ("srep", region, i)
+    m.f(r, g.hc["cnt"], f"=COUNTIF({dcol('slot')},{n + 1})", "helper", s + ("cnt",))
+    m.f(r, g.hc["off"], f"={hc['off']}{r - 1}+{hc['cnt']}{r - 1}" if n else "=0", "helper", s + ("off",))
+    m.f(r, g.hc["skey"], f"={hc['off']}{r}*100000+{n + 1}", "helper", s + ("skey",))
+    m.f(r, g.hc["last"], f'=IF({hc["cnt"]}{r}=0,"",{ctx.deals.n_rows + 1}-MATCH({n + 1},{dcol("mirror")},0))',
+        "helper", s + ("last",))
+
+
 def build_statements(ctx: Ctx) -> SheetModel:
     """个人奖金明细: reconciliation, one summary row per rep, deal lines grouped by rep."""
     L, cfg = ctx.L, ctx.cfg
@@ -40,12 +75,11 @@ def build_statements(ctx: Ctx) -> SheetModel:
     for t, tier in enumerate(tiers):
         m.put(h, g.slice_col(t), f"{L('tier')}{t + 1} {L('slice')} ({float(tier.start):.0%}+)", "header")
         m.put(h, g.tier_col(t), f"{L('tier')}{t + 1} × {float(tier.rate):.1%}", "header")
-    keys = dcol("stmt_key")
     R = LC["row"]
+    _line_order(ctx, m, dcol)
     for k in range(g.n_lines):
         r = l0 + k
         s = ("stmt", k)
-        m.f(r, lc["row"], f'=IF(COUNT({keys})<{k + 1},"",MOD(SMALL({keys},{k + 1}),1000000))', "helper", s + ("row",))
         blank = f'${R}{r}=""'
 
         def at(f, rr=r):
@@ -89,7 +123,7 @@ def build_statements(ctx: Ctx) -> SheetModel:
               "check": L("check")}
     for f, t in sheads.items():
         m.put(h, sc[f], t, "header")
-    lreg, lrep = f"${LC['region']}${l0}:${LC['region']}${lN}", f"${LC['rep']}${l0}:${LC['rep']}${lN}"
+    lslot = f"${COL(g.hc['lslot'])}${l0}:${COL(g.hc['lslot'])}${lN}"
     qa = lambda f: rng(aw.sheet, aw.qc[f], aw.q0, max(aw.q_last, aw.q0))  # noqa: E731
     for n, (region, i) in enumerate(inc.slots):
         r = s0 + n
@@ -98,18 +132,19 @@ def build_statements(ctx: Ctx) -> SheetModel:
         s = ("srep", region, i)
         A, B = f"$A{r}", f"$B{r}"
         blank = f'{B}=""'
-        match = f"EXACT({lreg},{A})*EXACT({lrep},{B})"
         if r > s0:   # a later slot of a duplicated name: its deals and awards are on the first slot
             later = f"SUMPRODUCT(EXACT($A${s0}:$A{r - 1},{A})*EXACT($B${s0}:$B{r - 1},{B}))>0"
             pay = lambda x, later=later: f"IF({later},0,{x})"  # noqa: E731
         else:
             pay = lambda x: x  # noqa: E731
         m.text(r, sc["region"], region, "text")
+        _slot_helpers(ctx, m, dcol, r, n)
         m.f(r, sc["name"], f'=IF({ref(inc.sheet, ir, inc.c["name"])}="","",{ref(inc.sheet, ir, inc.c["name"])})',
             "text", ("rep", region, i, "name"))
-        m.f(r, sc["deal_count"], f'=IF({blank},"",{pay(f"SUMPRODUCT({match}*1)")})', "int", s + ("deal_count",))
+        # the slot's deal lines (a later slot of a duplicated name has none: its deals carry the first slot)
+        m.f(r, sc["deal_count"], f'=IF({blank},"",{COL(g.hc["cnt"])}{r})', "int", s + ("deal_count",))
         for f, src in (("revenue", "amount"), ("commission", "commission"), ("first_awards", "award")):
-            m.f(r, sc[f], f'=IF({blank},"",{pay(f"SUMPRODUCT({match},${LC[src]}${l0}:${LC[src]}${lN})")})',
+            m.f(r, sc[f], f'=IF({blank},"",SUMIF({lslot},{n + 1},${LC[src]}${l0}:${LC[src]}${lN}))',
                 "money" if f == "first_awards" else "money2", s + (f,))
         m.f(r, sc["retention"], f'=IF({blank},"",{ref(inc.sheet, ir, inc.c["retention"])})', "money", s + ("retention",))
         churn = ref(gg.sheet, gg.rep_row(i), gg.rc["churn"])
@@ -169,6 +204,7 @@ def build_statements(ctx: Ctx) -> SheetModel:
     m.widths[1] = max(m.widths.get(1, 0), 12)
     m.widths[2] = max(m.widths.get(2, 0), 12)
     m.widths[3] = max(m.widths.get(3, 0), 14)
+    m.hidden_cols.update(g.hc.values())
     m.freeze = "C4"
     # printed: the summary and the deal lines there are (one per deal of a rep on the roster)
     basis = deal_basis(ctx.plan, ctx.inputs)

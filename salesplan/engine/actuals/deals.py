@@ -6,10 +6,12 @@ Formulas: :mod:`salesplan.workbook_templates.sheets.deals`.
 from __future__ import annotations
 
 from salesplan.engine.actuals.basis import DealBasis
-from salesplan.engine.actuals.cells import NO, YES
+from salesplan.engine.actuals.cells import NO, YES, text, yes
 from salesplan.engine.actuals.payouts import Payouts
 
-__all__ = ["deal_values", "cumulative_before"]
+__all__ = ["deal_values", "cumulative_before", "chain_values", "SLOT_FAR"]
+
+SLOT_FAR = 100_000     # the slot column of a deal whose rep is not on the roster (> any slot number)
 
 _FIELDS = ("known", "target", "cum_before", "cum_after", "commission", "first_new", "breakthrough", "conquest",
            "report_flag", "support_flag", "discount_flag", "green_flag")
@@ -64,3 +66,23 @@ def deal_values(plan, basis: DealBasis, pay: Payouts, targets: dict, out: dict) 
         for f, code in _FLAGS.items():
             out[k + (f,)] = code in codes
         out[k + ("unknown_flag",)] = not known
+
+
+def chain_values(inputs, basis: DealBasis, slot_of: dict[tuple[str, str], int], out: dict) -> None:
+    """The deals sheet's hidden helpers: per row the rep's first incentives slot (SLOT_FAR when not
+    on the roster), the slots bottom-up (mirror), the position (1-based) of the rep's previous paid
+    deal (0: none) and a new customer's key ("|" + customer)."""
+    n = len(basis.valid)
+    slot = [None if not ok else slot_of.get(key, SLOT_FAR) for ok, key in zip(basis.valid, basis.keys)]
+    last: dict[int, int] = {}
+    for i in range(n):
+        k = ("deal", i)
+        out[k + ("slot",)] = slot[i]
+        out[k + ("mirror",)] = slot[n - 1 - i]
+        if basis.known[i]:
+            out[k + ("prev",)] = last.get(slot[i], 0)
+            last[slot[i]] = i + 1
+        else:
+            out[k + ("prev",)] = None
+        d = inputs.deals[i]
+        out[k + ("newkey",)] = "|" + text(d.customer) if basis.valid[i] and yes(d.new_customer) else None

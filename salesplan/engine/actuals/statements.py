@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from salesplan.engine.actuals.basis import DealBasis
 from salesplan.engine.actuals.cells import fen_to_yuan, later_duplicates, num, present, text
+from salesplan.engine.actuals.deals import chain_values
 from salesplan.engine.actuals.payouts import Payouts, statement_rows
 
 __all__ = ["statement_lines", "statement_reps", "reconciliation", "line_order"]
@@ -39,24 +40,42 @@ def statement_lines(plan, inputs, basis: DealBasis, pay: Payouts, slots, out: di
     n_t = len(plan.config.commission.tiers)
     slot_of = first_slot(slots)
     order = line_order(basis, slots)
-    for x in range(len(basis.valid)):
-        out[("stmt_key", x)] = slot_of[basis.keys[x]] * 1_000_000 + x + 1 if basis.known[x] else None
+    chain_values(inputs, basis, slot_of, out)
+    _slot_helpers(basis, slots, slot_of, out)
     prev_key, running = None, 0
     for k in range(len(basis.valid)):
         s = ("stmt", k)
         if k >= len(order):
-            for f in _LINE_FIELDS:
+            for f in _LINE_FIELDS + ("slot",):
                 out[s + (f,)] = None
             for t in range(n_t):
                 out[s + (f"slice:{t}",)], out[s + (f"tier:{t}",)] = None, None
             continue
         x = order[k]
         key = basis.keys[x]
+        out[s + ("slot",)] = slot_of[key]
         line = _line(out, s, x, inputs.deals[x], basis, pay, n_t)
         running = (running if key == prev_key else 0) + line
         prev_key = key
         out[s + ("running",)] = running / 100
     return order
+
+
+def _slot_helpers(basis: DealBasis, slots, slot_of: dict, out: dict) -> None:
+    """Per incentives slot: its paid deals, the lines before it, the lines' search key, its last deal."""
+    count: dict[int, int] = {}
+    last: dict[int, int] = {}
+    for x in basis.rows:
+        s = slot_of[basis.keys[x]]
+        count[s] = count.get(s, 0) + 1
+        last[s] = x + 1
+    off = 0
+    for n, (r, i, _) in enumerate(slots):
+        k = ("srep", r, i)
+        c = count.get(n + 1, 0)
+        out[k + ("cnt",)], out[k + ("off",)], out[k + ("skey",)] = c, off, off * 100_000 + n + 1
+        out[k + ("last",)] = last.get(n + 1) if c else None
+        off += c
 
 
 def _line(out: dict, s: tuple, x: int, d, basis: DealBasis, pay: Payouts, n_t: int) -> int:
