@@ -182,10 +182,10 @@ def main(argv=None) -> int:
                 ok = False
         root = Path(__file__).resolve().parent.parent
         c_gen, w_gen = child([sys.executable, "-m", "salesplan", "generate", "--month", "2026-12", "-o",
-                              str(d / "process.xlsx")], d, max(args.repeat, 3), fresh=d / "process.xlsx")
+                              str(d / "process.xlsx")], d, args.repeat, fresh=d / "process.xlsx")
         c_imp, w_imp = child([sys.executable, "-c", "import salesplan.workbook_templates.writer"], root,
-                             max(args.repeat, 3))
-        c_help, w_help = child([sys.executable, "-m", "salesplan", "--help"], root, max(args.repeat, 3))
+                             args.repeat)
+        c_help, w_help = child([sys.executable, "-m", "salesplan", "--help"], root, args.repeat)
         print(f"process  salesplan generate (default plan) {c_gen:5.2f} s cpu ({w_gen:5.2f} wall), of which "
               f"importing the writer {c_imp:5.2f} s cpu ({w_imp:5.2f} wall)   "
               f"salesplan --help {c_help:5.2f} s cpu ({w_help:5.2f} wall)")

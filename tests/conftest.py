@@ -11,6 +11,18 @@ if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
 
+#: session fixtures that are expensive to build: the tests using one run on one pytest-xdist
+#: worker (``--dist loadgroup``), so each is built once per run, not once per worker
+_SHARED = {"recalculated_plans": "libreoffice-recalc", "pg_server": "postgresql", "db_url": "postgresql"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        group = next((g for f, g in _SHARED.items() if f in getattr(item, "fixturenames", ())), None)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture
 def default_config():
     from salesplan.config import load_config

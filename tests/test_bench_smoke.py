@@ -23,7 +23,7 @@ EXPECTED_ROWS = {
 @pytest.mark.parametrize("args", [
     ["bench.bench_engine", "--quick"],
     ["bench.bench_udfs", "--rows", "1000", "--repeat", "1"],
-    ["bench.bench_generate", "--quick"],
+    ["bench.bench_generate", "--quick", "--repeat", "1"],
     ["bench.bench_consolidate", "--files", "20", "--reps", "10", "--repeat", "1"],
     ["bench.bench_consolidate", "--files", "5", "--reps", "5", "--repeat", "1", "--in-process"],
     ["bench.bench_consolidate_real", "--regions", "2", "--reps", "3", "--repeat", "1"],
