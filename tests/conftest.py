@@ -16,6 +16,7 @@ if str(TESTS) not in sys.path:
 _SHARED = {"recalculated_plans": "libreoffice-recalc", "pg_server": "postgresql", "db_url": "postgresql"}
 
 
+@pytest.hookimpl(tryfirst=True)     # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
     for item in items:
         group = next((g for f, g in _SHARED.items() if f in getattr(item, "fixturenames", ())), None)
