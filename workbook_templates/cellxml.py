@@ -63,69 +63,111 @@ def cached_xml(value, epoch) -> tuple[str | None, str | None]:
     raise ValueError(f"cannot store {value!r} as a formula's value")
 
 
-def make_row_writer(ws):
-    """A replacement for ``ws._writer.write_row``: one lxml element per row of cell tuples."""
-    from lxml.etree import Element, SubElement
-    from openpyxl.compat import safe_string
+_ESC_CHARS = ("&", "<", ">", "\r")
+
+
+def _esc(s: str) -> str:
+    """Text content escaped for XML (``\\r`` as a character reference, as lxml writes it: a
+    literal one would be read back as ``\\n``)."""
+    if "&" in s:
+        s = s.replace("&", "&amp;")
+    if "<" in s:
+        s = s.replace("<", "&lt;")
+    if ">" in s:
+        s = s.replace(">", "&gt;")
+    if "\r" in s:
+        s = s.replace("\r", "&#13;")
+    return s
+
+
+def _inline(ref: str, s: str, text: str) -> str:
+    if not text:
+        return f'<c r="{ref}"{s} t="inlineStr"/>'
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{_esc(text)}</t></is></c>'
+
+
+def make_row_writer(ws, sid: dict[str, str], cached):
+    """A replacement for ``ws._writer.write_row`` taking a model row (see the module doc)."""
+    from lxml.etree import Element, XMLParser, fromstring
     from openpyxl.utils.datetime import to_excel
 
     dims = ws.row_dimensions
     epoch = ws.parent.epoch
     isfinite = math.isfinite
+    parser = XMLParser(resolve_entities=False, huge_tree=True)
 
     def write_row(xf, row, row_idx):
         rs = str(row_idx)
-        attrs = {"r": rs}
-        attrs.update(dims.get(row_idx, {}))
-        rel = Element("row", attrs)
-        for col, kind, v, style, cached in row:
-            a = {"r": _COLS[col] + rs}
-            if style is not None:
-                a["s"] = style
-            if kind == "f":
-                tc = type(cached)
-                if tc is float and isfinite(cached):          # the common case, inline
-                    text = repr(cached)
-                elif cached is NO_VALUE:
-                    c = SubElement(rel, "c", a)
-                    SubElement(c, "f").text = v[1:]
-                    SubElement(c, "v")
+        dim = dims.get(row_idx)
+        if not row:
+            xf.write(Element("row", {"r": rs, **dict(dim or {})}))
+            return
+        parts = [f'<row r="{rs}"' + "".join(f' {k}="{v}"' for k, v in dim) + ">" if dim else f'<row r="{rs}">']
+        blanks = []                      # cells whose value is "" (<v></v>, which parsing would make <v/>)
+        for col, (v, style, key, is_text) in row:
+            ref = _COLS[col] + rs
+            s = "" if style is None else f' s="{sid[style]}"'
+            if v is None:
+                if style is not None:
+                    parts.append(f'<c r="{ref}"{s} t="n"/>')
+                continue
+            if is_text:
+                parts.append(_inline(ref, s, clean_text(str(v))))
+                continue
+            tv = type(v)
+            if tv is str:
+                if len(v) < 2 or v[0] != "=":
+                    parts.append(_inline(ref, s, v))
                     continue
-                else:
-                    t, text = cached_xml(cached, epoch)
-                    if t is not None:
-                        a["t"] = t
-                c = SubElement(rel, "c", a)
-                SubElement(c, "f").text = v[1:]
-                SubElement(c, "v").text = text
-            elif kind == "s":
-                a["t"] = "inlineStr"
-                c = SubElement(rel, "c", a)
-                if v:
-                    t = SubElement(SubElement(c, "is"), "t")
-                    if v != v.strip():
-                        t.set(_XML_SPACE, "preserve")
-                    t.text = v
-            elif kind == "d":
-                a["t"] = "n"
-                SubElement(SubElement(rel, "c", a), "v").text = safe_string(to_excel(v, epoch))
+                c = NO_VALUE if key is None or cached is None else cached(key)
+                tc = type(c)
+                if tc is float and isfinite(c):          # the common case, inline
+                    parts.append(f'<c r="{ref}"{s}><f>{_esc(v[1:])}</f><v>{c!r}</v></c>')
+                    continue
+                if c is NO_VALUE:
+                    parts.append(f'<c r="{ref}"{s}><f>{_esc(v[1:])}</f><v/></c>')
+                    continue
+                t, text = cached_xml(c, epoch)
+                t = "" if t is None else f' t="{t}"'
+                if text == "":
+                    blanks.append(len(parts) - 1)
+                parts.append(f'<c r="{ref}"{s}{t}><f>{_esc(v[1:])}</f>' +
+                             ("<v/></c>" if text is None else f"<v>{_esc(text)}</v></c>"))
+                continue
+            if tv is bool:
+                text, t = ("1" if v else "0"), "b"
+            elif tv is int or tv is float or tv is Decimal:
+                text, t = safe_number(v), "n"
+            elif isinstance(v, (date, datetime)):
+                text, t = safe_number(to_excel(v, epoch)), "n"
             else:
-                a["t"] = kind
-                c = SubElement(rel, "c", a)
-                if v is not None:
-                    SubElement(c, "v").text = safe_string(v)
-        xf.write(rel)
+                raise ValueError(f"cannot write {v!r}")
+            if text == "":
+                blanks.append(len(parts) - 1)
+            parts.append(f'<c r="{ref}"{s} t="{t}"><v>{text}</v></c>')
+        parts.append("</row>")
+        el = fromstring("".join(parts), parser)
+        for i in blanks:
+            el[i][-1].text = ""
+        xf.write(el)
 
     return write_row
 
 
+def safe_number(v) -> str:
+    """A number's ``<v>`` text as openpyxl writes it (``safe_string``: 16 significant digits)."""
+    return "" if not math.isfinite(v) else "%.16g" % v
+
+
 def _rows_as_given(values, row_idx):
-    """Replacement for ``WriteOnlyWorksheet._values_to_row``: rows arrive as cell tuples."""
+    """Replacement for ``WriteOnlyWorksheet._values_to_row``: rows arrive as model rows."""
     return values
 
 
-def install(ws) -> None:
-    """Make ``ws`` (a write-only sheet) take rows of cell tuples (lxml is a dependency)."""
+def install(ws, sid: dict[str, str], cached=None) -> None:
+    """Make ``ws`` (a write-only sheet) take model rows; ``sid`` — style name -> openpyxl style
+    id; ``cached(key)`` — a formula's value (None: formulas are written without one)."""
     ws._values_to_row = _rows_as_given
     ws._get_writer()                       # writes the sheet head (cols, views) now
-    ws._writer.write_row = make_row_writer(ws)
+    ws._writer.write_row = make_row_writer(ws, sid, cached)
