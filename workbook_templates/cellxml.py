@@ -63,9 +63,6 @@ def cached_xml(value, epoch) -> tuple[str | None, str | None]:
     raise ValueError(f"cannot store {value!r} as a formula's value")
 
 
-_ESC_CHARS = ("&", "<", ">", "\r")
-
-
 def _esc(s: str) -> str:
     """Text content escaped for XML (``\\r`` as a character reference, as lxml writes it: a
     literal one would be read back as ``\\n``)."""
@@ -80,22 +77,21 @@ def _esc(s: str) -> str:
     return s
 
 
-def _inline(ref: str, s: str, text: str) -> str:
+def _inline(head: str, text: str) -> str:
     if not text:
-        return f'<c r="{ref}"{s} t="inlineStr"/>'
+        return head + ' t="inlineStr"/>'
     space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{_esc(text)}</t></is></c>'
+    return f'{head} t="inlineStr"><is><t{space}>{_esc(text)}</t></is></c>'
 
 
 def make_row_writer(ws, sid: dict[str, str], cached):
     """A replacement for ``ws._writer.write_row`` taking a model row (see the module doc)."""
     from lxml.etree import Element, XMLParser, fromstring
-    from openpyxl.utils.datetime import to_excel
-
     dims = ws.row_dimensions
     epoch = ws.parent.epoch
     isfinite = math.isfinite
     parser = XMLParser(resolve_entities=False, huge_tree=True)
+    sattr = {None: "", **{name: f' s="{i}"' for name, i in sid.items()}}
 
     def write_row(xf, row, row_idx):
         rs = str(row_idx)
@@ -106,46 +102,31 @@ def make_row_writer(ws, sid: dict[str, str], cached):
         parts = [f'<row r="{rs}"' + "".join(f' {k}="{v}"' for k, v in dim) + ">" if dim else f'<row r="{rs}">']
         blanks = []                      # cells whose value is "" (<v></v>, which parsing would make <v/>)
         for col, (v, style, key, is_text) in row:
-            ref = _COLS[col] + rs
-            s = "" if style is None else f' s="{sid[style]}"'
-            if v is None:
-                if style is not None:
-                    parts.append(f'<c r="{ref}"{s} t="n"/>')
-                continue
-            if is_text:
-                parts.append(_inline(ref, s, clean_text(str(v))))
-                continue
             tv = type(v)
-            if tv is str:
-                if len(v) < 2 or v[0] != "=":
-                    parts.append(_inline(ref, s, v))
-                    continue
+            # the common cases first: a formula with a float value, a plain number
+            if tv is str and not is_text and v[:1] == "=" and len(v) > 1:
                 c = NO_VALUE if key is None or cached is None else cached(key)
-                tc = type(c)
-                if tc is float and isfinite(c):          # the common case, inline
-                    parts.append(f'<c r="{ref}"{s}><f>{_esc(v[1:])}</f><v>{c!r}</v></c>')
+                if type(c) is float and isfinite(c):
+                    parts.append(f'<c r="{_COLS[col]}{rs}"{sattr[style]}><f>{_esc(v[1:])}</f><v>{c!r}</v></c>')
                     continue
                 if c is NO_VALUE:
-                    parts.append(f'<c r="{ref}"{s}><f>{_esc(v[1:])}</f><v/></c>')
+                    parts.append(f'<c r="{_COLS[col]}{rs}"{sattr[style]}><f>{_esc(v[1:])}</f><v/></c>')
                     continue
                 t, text = cached_xml(c, epoch)
-                t = "" if t is None else f' t="{t}"'
                 if text == "":
                     blanks.append(len(parts) - 1)
-                parts.append(f'<c r="{ref}"{s}{t}><f>{_esc(v[1:])}</f>' +
-                             ("<v/></c>" if text is None else f"<v>{_esc(text)}</v></c>"))
-                continue
-            if tv is bool:
-                text, t = ("1" if v else "0"), "b"
-            elif tv is int or tv is float or tv is Decimal:
-                text, t = safe_number(v), "n"
-            elif isinstance(v, (date, datetime)):
-                text, t = safe_number(to_excel(v, epoch)), "n"
+                t = "" if t is None else f' t="{t}"'
+                parts.append(f'<c r="{_COLS[col]}{rs}"{sattr[style]}{t}><f>{_esc(v[1:])}</f>'
+                             + ("<v/></c>" if text is None else f"<v>{_esc(text)}</v></c>"))
+            elif (tv is int or tv is float) and isfinite(v):
+                parts.append(f'<c r="{_COLS[col]}{rs}"{sattr[style]} t="n"><v>{"%.16g" % v}</v></c>')
             else:
-                raise ValueError(f"cannot write {v!r}")
-            if text == "":
-                blanks.append(len(parts) - 1)
-            parts.append(f'<c r="{ref}"{s} t="{t}"><v>{text}</v></c>')
+                xml = _other_cell(f'<c r="{_COLS[col]}{rs}"{sattr[style]}', v, style, is_text, epoch)
+                if xml is None:
+                    continue
+                if xml.endswith("<v></v></c>"):
+                    blanks.append(len(parts) - 1)
+                parts.append(xml)
         parts.append("</row>")
         el = fromstring("".join(parts), parser)
         for i in blanks:
@@ -153,6 +134,26 @@ def make_row_writer(ws, sid: dict[str, str], cached):
         xf.write(el)
 
     return write_row
+
+
+def _other_cell(head: str, v, style, is_text: bool, epoch) -> str | None:
+    """The XML of a cell that is not a formula nor a finite int/float (``head``: ``<c r=.. s=..``);
+    None for a cell to leave out (no value, no style)."""
+    if v is None:
+        return None if style is None else head + ' t="n"/>'
+    if is_text:
+        return _inline(head, clean_text(str(v)))
+    tv = type(v)
+    if tv is str:
+        return _inline(head, v)
+    if tv is bool:
+        return f'{head} t="b"><v>{1 if v else 0}</v></c>'
+    if tv is int or tv is float or tv is Decimal:
+        return f'{head} t="n"><v>{safe_number(v)}</v></c>'
+    if isinstance(v, (date, datetime)):
+        from openpyxl.utils.datetime import to_excel
+        return f'{head} t="n"><v>{safe_number(to_excel(v, epoch))}</v></c>'
+    raise ValueError(f"cannot write {v!r}")
 
 
 def safe_number(v) -> str:
