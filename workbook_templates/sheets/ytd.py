@@ -74,7 +74,7 @@ def _yuan(fen: int) -> int | float:
 
 
 def _sum(vals) -> float | int:
-    return sum(v for v in vals if _num(v) is not None)
+    return sum(v for v in vals if isinstance(v, (int, float)) and not isinstance(v, bool))
 
 
 class _Writer:
@@ -85,6 +85,9 @@ class _Writer:
         self.all = months + [current]
         self.c0 = 3
         self.month_cols = [tuple(self.col(j, f) for f in FIELDS) for j in range(len(months))]
+        # a row's month cells of one field, "#" standing for the row number (the YTD sums)
+        self.sum_cells = {f: ",".join(f"{COL(self.col(k, f))}#" for k in range(len(self.all)))
+                          for f in ("target", "revenue", "payout")}
 
     def col(self, j: int, f: str) -> int:
         return self.c0 + 4 * j + FIELDS.index(f)
@@ -138,10 +141,9 @@ class _Writer:
 
     def ytd(self, r: int, vals: dict[str, list], *, blank: bool | None = None) -> None:
         """The year-to-date block; ``blank`` — a rep slot: "" while its name cell is blank (and it is now)."""
-        m, j = self.m, self.ytd_j
+        m, j, rs = self.m, self.ytd_j, str(r)
         for f in ("target", "revenue", "payout"):
-            cells = ",".join(f"{COL(self.col(k, f))}{r}" for k in range(len(self.all)))
-            formula, value = f"SUM({cells})", _sum(vals[f])
+            formula, value = "SUM(" + self.sum_cells[f].replace("#", rs) + ")", _sum(vals[f])
             if blank is not None:
                 formula, value = f'IF($B{r}="","",{formula})', None if blank else value
             m.f(r, self.col(j, f), "=" + formula, "total_money", ("lit", value))
