@@ -128,7 +128,9 @@ def make_row_writer(ws, sid: dict[str, str], cached):
                     blanks.append(len(parts) - 1)
                 parts.append(xml)
         parts.append("</row>")
-        el = fromstring("".join(parts), parser)
+        xml = "".join(parts)
+        # lxml parses UTF-8 bytes faster than a str holding CJK text (which it reads as UTF-16)
+        el = fromstring(xml if xml.isascii() else xml.encode(), parser)
         for i in blanks:
             el[i][-1].text = ""
         xf.write(el)
