@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -57,11 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--strict", action="store_true", help="exit 1 when the target is missed")
     args = ap.parse_args(argv)
-    from bench.bench_generate import big_config
+    from bench.bench_generate import big_config, machine
     cfg = big_config(args.regions, args.reps)      # plan month 2026-12
     doc = ytd_doc(cfg, args.months)
-    print(f"年度累计: {args.regions} regions × {args.reps} reps, {args.months} closed months; "
-          f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    print(f"年度累计: {args.regions} regions × {args.reps} reps, {args.months} closed months; {machine()}")
     with tempfile.TemporaryDirectory(prefix="salesplan-bench-ytd-") as d:
         without, with_ = [], []
         for i in range(args.repeat):      # interleaved: a busy spell hits both rows alike

@@ -146,3 +146,38 @@ def test_charts_show_axes_titles_and_labels(files, case):
         assert ch.findall(f".//{C}cat/{C}strRef") and not ch.findall(f".//{C}cat/{C}numRef")
         for t in _texts(ch):      # every text run says something (no stray symbol runs)
             assert any(c.isalnum() for c in t), repr(t)
+
+
+def test_the_row_writer_keeps_every_awkward_text_and_value(tmp_path):
+    """cellxml formats each row as XML text (parsed by lxml): markup characters, a carriage
+    return, edge spaces, CJK, formula-looking text, a stored "" and a stored text value all
+    read back exactly as written, and the formulas keep their text and value."""
+    from datetime import date
+    from salesplan.workbook_templates.model import SheetModel, render
+
+    awkward = ["a & b", "<b>x</b>", "x > y", "line\r\nnext", "  edge  ", "达标 ✓", "=cmd|' /c calc'!A0",
+               "&amp; already", "tab\there", "]]>", ""]
+    m = SheetModel("表", "t")
+    for i, s in enumerate(awkward, 1):
+        m.text(i, 1, s)
+    m.put(1, 2, 3.25)
+    m.put(2, 2, 7)
+    m.put(3, 2, True)
+    m.put(4, 2, date(2027, 1, 31))
+    m.f(1, 3, '=IF(B1>1,"a<&>b","")', key=("k", 1))
+    m.f(2, 3, '=IF(B1>9,"x","")', key=("k", 2))
+    m.f(3, 3, "=B1*2", key=("k", 3))
+    cached = {("k", 1): "a<&>b", ("k", 2): "", ("k", 3): 6.5}
+    path = tmp_path / "awkward.xlsx"
+    render([m], path, cached=cached.get)
+    ws = openpyxl.load_workbook(path)["表"]
+    got = [ws.cell(i, 1).value for i in range(1, len(awkward) + 1)]
+    assert got == [s or None for s in awkward]
+    assert ws["B1"].value == 3.25 and ws["B2"].value == 7 and ws["B3"].value is True
+    from openpyxl.utils.datetime import to_excel
+    assert ws["B4"].value == to_excel(date(2027, 1, 31))     # a date's serial (no date style here)
+    assert [ws.cell(i, 3).value for i in (1, 2, 3)] == ['=IF(B1>1,"a<&>b","")', '=IF(B1>9,"x","")', "=B1*2"]
+    vals = openpyxl.load_workbook(path, data_only=True)["表"]
+    assert [vals.cell(i, 3).value for i in (1, 3)] == ["a<&>b", 6.5]
+    with zipfile.ZipFile(path) as z:      # "" is stored as <v></v> (openpyxl reads it back as None)
+        assert b'<c r="C2" t="str"><f>IF(B1&gt;9,"x","")</f><v></v></c>' in z.read("xl/worksheets/sheet1.xml")

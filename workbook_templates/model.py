@@ -15,8 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
@@ -24,7 +23,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from salesplan.workbook_templates.cellxml import NO_VALUE, clean_text, install
+from salesplan.workbook_templates.cellxml import install
 
 COL = get_column_letter
 
@@ -235,27 +234,6 @@ class _StylePool:
             self.ids[name] = c.style_id
         self.sid = {name: str(i) for name, i in self.ids.items()}
 
-    def entry(self, col: int, value, style, key, is_text) -> tuple | None:
-        """(column, kind, value, style id, cached value) of one cell for cellxml's row writer."""
-        s = None if style is None else self.sid[style]
-        if value is None:
-            return None if s is None else (col, "n", None, s, NO_VALUE)
-        if is_text:
-            return col, "s", clean_text(str(value)), s, NO_VALUE
-        t = type(value)
-        if t is str:
-            if len(value) > 1 and value[0] == "=":
-                cached = NO_VALUE if key is None or self.cached is None else self.cached(key)
-                return col, "f", value, s, cached
-            return col, "s", value, s, NO_VALUE
-        if t is bool:
-            return col, "b", int(value), s, NO_VALUE
-        if t in (int, float, Decimal):
-            return col, "n", value, s, NO_VALUE
-        if isinstance(value, (date, datetime)):
-            return col, "d", value, s, NO_VALUE
-        raise ValueError(f"cannot write {value!r}")
-
 
 def render(models: list[SheetModel], path, *, protect: bool = True, password: str = "",
            defined_names: dict[str, str] | None = None, properties: dict[str, str] | None = None,
@@ -438,15 +416,9 @@ def _write_rows(wb, ws, m: SheetModel, cached=None) -> None:
     if pool is None:                       # styles are workbook-wide: register them once
         pool = wb._salesplan_pool = _StylePool(wb, ws, cached)
     pool.ws = ws
-    install(ws)
+    install(ws, pool.sid, cached)
     cells = m.cells
-    last = max(cells) if cells else 0
     append = ws.append
-    entry = pool.entry
-    for r in range(1, last + 1):
+    for r in range(1, (max(cells) if cells else 0) + 1):
         row = cells.get(r)
-        if not row:
-            append(())
-            continue
-        out = [entry(c, value, style, key, is_text) for c, (value, style, key, is_text) in sorted(row.items())]
-        append([e for e in out if e is not None])
+        append(sorted(row.items()) if row else ())
