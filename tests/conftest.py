@@ -96,4 +96,11 @@ def recalculated_plans(tmp_path_factory):
         write_built(built, folder / f"seed-{case}.xlsx")
         jobs.append((("seed", case), folder / f"seed-{case}.xlsx", built, built.ctx.inputs))
     outputs = recalc([j[1] for j in jobs], folder / "out")
-    return {j[0]: (load_values(o), j[2], j[3], load_values(j[1])) for j, o in zip(jobs, outputs)}
+    plans = _Recalculated({j[0]: (load_values(o), j[2], j[3], load_values(j[1])) for j, o in zip(jobs, outputs)})
+    plans.files = {j[0]: (j[1], o) for j, o in zip(jobs, outputs)}
+    return plans
+
+
+class _Recalculated(dict):
+    """``recalculated_plans``' values; ``files``: ``{(tag, case): (file as written, file LibreOffice saved)}``."""
+    files: dict
