@@ -51,7 +51,7 @@ from salesplan.workbook_templates.save import atomic_write
 from salesplan.workbook_templates.setup_sheet import C_KEY, SetupBuilder
 
 DEFAULT_DEAL_ROWS = 200
-MASTER_ENGINE = "openpyxl"      # the reader of a master given as a path (docs/xlsx.md: why)
+MASTER_ENGINE = "lxml"      # the reader of a master given as a path (docs/xlsx.md: why)
 PROP_MONTH, PROP_LAYOUT, PROP_HASH, PROP_LANG = ("salesplan.month", "salesplan.layout", "salesplan.plan_hash",
                                                  "salesplan.lang")
 PROP_REGIONS = "salesplan.regions"      # regional files only: JSON list of the regions the file holds

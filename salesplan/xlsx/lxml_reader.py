@@ -431,12 +431,14 @@ class XlsxFile:
             text = _translate(shared_f[si][1], shared_f[si][0], addr)
         return text or ""
 
-    def grid(self, sheet: str, *, dates: frozenset[int] = frozenset(),
-             convert: Any = None) -> list[list[Any]]:
+    def grid(self, sheet: str, *, dates: frozenset[int] = frozenset(), convert: Any = None,
+             columns: Iterable[int] | None = None) -> list[list[Any]]:
         """The sheet's rows as lists of values (row ``i`` at index ``i - 1``, a cell at its
         column's index, gaps ``None``); a formula cell as ``"=" + formula``; a number
-        whose style is in ``dates`` as ``convert(number, style)``. One pass, no per-cell
-        objects: the whole-sheet read of :class:`salesplan.xlsx.registry.LxmlBook`."""
+        whose style is in ``dates`` as ``convert(number, style)``. ``columns``: only the
+        cells of those column numbers (the others are left ``None`` and cost only their
+        parse). The whole-sheet read of :class:`salesplan.xlsx.registry.LxmlBook`."""
+        wanted = None if columns is None else frozenset(columns)
         shared_f: dict[str, tuple[str, str]] = {}
         out: list[list[Any]] = []
         cols = _COLUMNS
@@ -455,6 +457,10 @@ class XlsxFile:
                 else:
                     col += 1
                     addr = f"{column_letter(col)}{row_no}"
+                if wanted is not None and col not in wanted:
+                    if len(c) and c[0].tag == _F and c[0].get("t") == "shared":   # a master others may share
+                        self._shared_formula(c[0], addr, shared_f)
+                    continue
                 cell = self._cell(sheet, addr, c, shared_f)
                 if cell.formula is not None:
                     v = "=" + cell.formula

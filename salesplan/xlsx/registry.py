@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from salesplan.xlsx.base import BaseReader, BookReader
 
@@ -63,7 +63,14 @@ class LxmlBook(BaseReader):
             self._cache[sheet] = self._grid(sheet)
         return self._cache[sheet]
 
-    def _grid(self, sheet: str) -> list[list[Any]]:
+    def read_columns(self, sheet: str, columns: Iterable[int]) -> list[list[Any]]:
+        """The used range with only ``columns`` (numbers) read, every other cell ``None``:
+        the inputs of a sheet whose other columns are formulas cost only their parse."""
+        if sheet in self._cache:
+            return self._cache[sheet]
+        return self._grid(sheet, columns)
+
+    def _grid(self, sheet: str, columns: Iterable[int] | None = None) -> list[list[Any]]:
         from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
         if self._dates is None:
@@ -77,7 +84,7 @@ class LxmlBook(BaseReader):
             except (OverflowError, ValueError):     # as openpyxl reads a serial no date can hold
                 return "#VALUE!"
 
-        return self.file.grid(sheet, dates=dates, convert=convert)
+        return self.file.grid(sheet, dates=dates, convert=convert, columns=columns)
 
     def defined_names(self) -> dict[str, str]:
         return {d.name: d.value for d in self.file.defined_names if d.local_sheet_id is None}
