@@ -22,7 +22,8 @@ Rows, measured round-robin in a fresh process (as bench.bench_consolidate):
                              check, the three-way merge against the master's values
 * ``end to end``             ``workflow.consolidate(plan, files)`` on a fresh copy of the
                              plan each round: the above plus reading the master workbook
-                             and regenerating it with the merged inputs (openpyxl). These
+                             (``read_plan_book``: lxml, input sheets and columns only)
+                             and regenerating it with the merged inputs (the writer). These
                              two cost what the master holds, whatever the number of files
                              — shown for scale; the target compares reading the regional
                              files with reading them raw.

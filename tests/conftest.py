@@ -12,8 +12,10 @@ if str(TESTS) not in sys.path:
 
 
 #: session fixtures that are expensive to build: the tests using one run on one pytest-xdist
-#: worker (``--dist loadgroup``), so each is built once per run, not once per worker
-_SHARED = {"recalculated_plans": "libreoffice-recalc", "pg_server": "postgresql", "db_url": "postgresql"}
+#: worker (``--dist loadgroup``), so each is built once per run, not once per worker. (The
+#: PostgreSQL server starts in a few seconds: each worker may start its own, which balances
+#: the history tests across workers.)
+_SHARED = {"recalculated_plans": "libreoffice-recalc"}
 
 
 @pytest.hookimpl(tryfirst=True)     # before xdist's own hook reads the groups
@@ -97,4 +99,11 @@ def recalculated_plans(tmp_path_factory):
         write_built(built, folder / f"seed-{case}.xlsx")
         jobs.append((("seed", case), folder / f"seed-{case}.xlsx", built, built.ctx.inputs))
     outputs = recalc([j[1] for j in jobs], folder / "out")
-    return {j[0]: (load_values(o), j[2], j[3], load_values(j[1])) for j, o in zip(jobs, outputs)}
+    plans = _Recalculated({j[0]: (load_values(o), j[2], j[3], load_values(j[1])) for j, o in zip(jobs, outputs)})
+    plans.files = {j[0]: (j[1], o) for j, o in zip(jobs, outputs)}
+    return plans
+
+
+class _Recalculated(dict):
+    """``recalculated_plans``' values; ``files``: ``{(tag, case): (file as written, file LibreOffice saved)}``."""
+    files: dict

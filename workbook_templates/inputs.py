@@ -134,15 +134,26 @@ def read_inputs(reader) -> tuple[dict[str, str], WorkbookInputs]:
     """Every typed input of an existing workbook, as the input model."""
     meta, tables = read_registry(reader)
     grids: dict[str, list[list]] = {}
+    columns: dict[str, set[int]] = {}          # a sheet's input columns (the headers are in them too)
+    for t in tables:
+        columns.setdefault(t.sheet, set()).update(t.fields.values())
+    names = set(reader.sheet_names())
     out = WorkbookInputs()
     for t in tables:
         if t.sheet not in grids:
-            grids[t.sheet] = reader.read_used_range(t.sheet) if t.sheet in reader.sheet_names() else []
+            grids[t.sheet] = _read_sheet(reader, t.sheet, columns[t.sheet]) if t.sheet in names else []
         g = grids[t.sheet]
         first = _locate(g, t)
         rows = [{f: _cell(g, first + i, c) for f, c in t.fields.items()} for i in range(t.n_rows)]
         _READERS[t.kind](out, t, rows)
     return meta, out
+
+
+def _read_sheet(reader, sheet: str, columns: set[int]) -> list[list]:
+    """The sheet's grid; only the input columns where the engine can skip the rest
+    (a master's deal and region sheets are mostly formulas)."""
+    read_columns = getattr(reader, "read_columns", None)
+    return read_columns(sheet, columns) if read_columns is not None else reader.read_used_range(sheet)
 
 
 def _cell(g: list[list], r: int, c: int):

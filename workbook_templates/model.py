@@ -416,9 +416,39 @@ def _write_rows(wb, ws, m: SheetModel, cached=None) -> None:
     if pool is None:                       # styles are workbook-wide: register them once
         pool = wb._salesplan_pool = _StylePool(wb, ws, cached)
     pool.ws = ws
+    ref = used_range(m.cells)
+    ws.calculate_dimension = lambda: ref   # openpyxl's writer emits <dimension> when the sheet offers this
     install(ws, pool.sid, cached)
     cells = m.cells
     append = ws.append
     for r in range(1, (max(cells) if cells else 0) + 1):
         row = cells.get(r)
         append(sorted(row.items()) if row else ())
+
+
+def _written(cell: tuple) -> bool:
+    """True for a model cell that reaches the file (a value, or a style on a blank)."""
+    return cell[0] is not None or cell[1] is not None
+
+
+def used_range(cells: dict[int, dict[int, tuple]]) -> str:
+    """The sheet's ``<dimension>`` ref ("A1:XX999", "A1" when empty), as Excel writes it.
+
+    Readers size a sheet from it; without one, openpyxl's read-only mode parses the whole
+    sheet on open just to find its size.
+    """
+    rows = [r for r, row in cells.items() if any(map(_written, row.values()))]
+    if not rows:
+        return "A1"
+    lo = hi = None
+    for r in rows:
+        row = cells[r]
+        first, last = min(row), max(row)
+        if not (_written(row[first]) and _written(row[last])):      # blank edge cells: the exact span
+            cols = [c for c, v in row.items() if _written(v)]
+            first, last = min(cols), max(cols)
+        lo = first if lo is None or first < lo else lo
+        hi = last if hi is None or last > hi else hi
+    start, end = f"{COL(lo)}{min(rows)}", f"{COL(hi)}{max(rows)}"
+    return start if start == end else f"{start}:{end}"
+

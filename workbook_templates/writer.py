@@ -51,6 +51,7 @@ from salesplan.workbook_templates.save import atomic_write
 from salesplan.workbook_templates.setup_sheet import C_KEY, SetupBuilder
 
 DEFAULT_DEAL_ROWS = 200
+MASTER_ENGINE = "lxml"      # the reader of a master given as a path (docs/xlsx.md: why)
 PROP_MONTH, PROP_LAYOUT, PROP_HASH, PROP_LANG = ("salesplan.month", "salesplan.layout", "salesplan.plan_hash",
                                                  "salesplan.lang")
 PROP_REGIONS = "salesplan.regions"      # regional files only: JSON list of the regions the file holds
@@ -362,12 +363,17 @@ class PlanBook:
     inputs: WorkbookInputs
 
 
-def read_plan_book(book, *, month: str | None = None, config: PlanConfig | None = None) -> PlanBook:
+def read_plan_book(book, *, month: str | None = None, config: PlanConfig | None = None,
+                   engine: str | None = None) -> PlanBook:
     """The one way to read a master: meta, configuration and inputs from a single parse.
 
     ``book`` is a path, a path-backed book (the macros') or an xlwings Book; ``config``,
-    when given, is used instead of the 设置 sheet (the sheet is then not read)."""
-    reader = open_reader(book)
+    when given, is used instead of the 设置 sheet (the sheet is then not read). Only the
+    sheets holding inputs, 设置 and ``_salesplan`` are read. ``engine``: the reader for
+    a path (see docs/xlsx.md; the default reads a path with :data:`MASTER_ENGINE`)."""
+    if engine is None and isinstance(book, (str, Path)):
+        engine = MASTER_ENGINE
+    reader = open_reader(book, engine=engine)
     try:
         meta, inputs = read_inputs(reader)
         grid = None
@@ -485,8 +491,8 @@ def _cell_to_config(v):
         return v
     if isinstance(v, str):
         s = v.strip()
-        if s.upper() in ("TRUE", "FALSE"):
-            return s.upper() == "TRUE"
+        if s.upper() in ("TRUE", "FALSE", "=TRUE()", "=FALSE()"):     # LibreOffice saves a boolean as =TRUE()
+            return s.upper() in ("TRUE", "=TRUE()")
         return s
     return v
 

@@ -107,6 +107,9 @@ def column_letter(index: int) -> str:
     return out
 
 
+_COLUMNS = {column_letter(i): i for i in range(1, 703)}      # A … ZZ: a column's number without arithmetic
+
+
 def split_address(address: str) -> tuple[str, int]:
     """``"$C$12"`` → ``("C", 12)``."""
     m = _ADDR.match(address)
@@ -278,6 +281,8 @@ class XlsxFile:
                                                   int(local) if local is not None and local.isdigit() else None,
                                                   dn.get("hidden") in ("1", "true")))
         self._by_name = {s.name: s for s in self.sheets}
+        pr = root.find(_M + "workbookPr")
+        self.date1904 = pr is not None and pr.get("date1904") in ("1", "true")
 
     # ------------------------------------------------------------------ workbook-level parts
     @property
@@ -329,6 +334,27 @@ class XlsxFile:
                 prot = xf.find(_M + "protection")
                 self._locked.append(prot is None or prot.get("locked") not in ("0", "false"))
         return self._locked[style] if 0 <= style < len(self._locked) else True
+
+    def date_styles(self) -> tuple[frozenset[int], frozenset[int]]:
+        """(date, duration) cellXfs indices: the styles whose number format openpyxl reads
+        as a date / a time span (classed by openpyxl's own ``is_date_format``)."""
+        from openpyxl.styles.numbers import builtin_format_code, is_date_format, is_timedelta_format
+
+        part = self._part_of_type(self._wb_rels, REL_STYLES, "xl/styles.xml")
+        root = self._parse(part) if part is not None else None
+        if root is None:
+            return frozenset(), frozenset()
+        custom = {f.get("numFmtId"): f.get("formatCode") or "" for f in root.iter(_M + "numFmt")}
+        xfs = root.find(_M + "cellXfs")
+        dates, spans = set(), set()
+        for i, xf in enumerate(xfs.iter(_M + "xf") if xfs is not None else ()):
+            fid = xf.get("numFmtId") or "0"
+            fmt = custom.get(fid) or (builtin_format_code(int(fid)) if fid.isdigit() else None)
+            if fmt and is_date_format(fmt):
+                dates.add(i)
+                if is_timedelta_format(fmt):
+                    spans.add(i)
+        return frozenset(dates), frozenset(spans)
 
     def sheet_info(self, sheet: str) -> SheetInfo:
         try:
@@ -404,6 +430,56 @@ class XlsxFile:
         elif si in shared_f:
             text = _translate(shared_f[si][1], shared_f[si][0], addr)
         return text or ""
+
+    def grid(self, sheet: str, *, dates: frozenset[int] = frozenset(), convert: Any = None,
+             columns: Iterable[int] | None = None) -> list[list[Any]]:
+        """The sheet's rows as lists of values (row ``i`` at index ``i - 1``, a cell at its
+        column's index, gaps ``None``); a formula cell as ``"=" + formula``; a number
+        whose style is in ``dates`` as ``convert(number, style)``. ``columns``: only the
+        cells of those column numbers (the others are left ``None`` and cost only their
+        parse). The whole-sheet read of :class:`salesplan.xlsx.registry.LxmlBook`."""
+        wanted = None if columns is None else frozenset(columns)
+        shared_f: dict[str, tuple[str, str]] = {}
+        out: list[list[Any]] = []
+        cols = _COLUMNS
+        for row in self._iter(self.sheet_info(sheet).part, _ROW):
+            r = row.get("r")
+            row_no = int(r) if r and r.isdigit() else len(out) + 1
+            line: list[Any] = []
+            col = 0
+            for c in row:
+                if c.tag != _C:
+                    continue
+                addr = c.get("r")
+                if addr:
+                    letters = addr.rstrip("0123456789")
+                    col = cols.get(letters) or column_index(letters)
+                else:
+                    col += 1
+                    addr = f"{column_letter(col)}{row_no}"
+                if wanted is not None and col not in wanted:
+                    if len(c) and c[0].tag == _F and c[0].get("t") == "shared":   # a master others may share
+                        self._shared_formula(c[0], addr, shared_f)
+                    continue
+                cell = self._cell(sheet, addr, c, shared_f)
+                if cell.formula is not None:
+                    v = "=" + cell.formula
+                elif cell.type == "n" and cell.value is not None and cell.style in dates:
+                    v = convert(cell.value, cell.style)
+                else:
+                    v = cell.value
+                if v is None:
+                    continue
+                if len(line) < col:
+                    line.extend([None] * (col - len(line)))
+                line[col - 1] = v
+            if row_no > len(out):
+                out.extend([] for _ in range(row_no - len(out)))
+            out[row_no - 1] = line
+            row.clear()
+            while row.getprevious() is not None:
+                del row.getparent()[0]
+        return out
 
     def read_sheet(self, sheet: str) -> dict[str, Cell]:
         return dict(self.iter_cells(sheet))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from salesplan.xlsx.base import BaseReader, BookReader
 
@@ -42,26 +42,49 @@ def open_book(source: Any, engine: str | None = None, **options: Any) -> BookRea
 
 
 class LxmlBook(BaseReader):
-    """:class:`~salesplan.xlsx.lxml_reader.XlsxFile` behind the interface (a formula as its ``=`` text)."""
+    """:class:`~salesplan.xlsx.lxml_reader.XlsxFile` behind the interface, reading values as
+    :class:`~salesplan.xlsx.openpyxl_reader.OpenpyxlReader` does: a formula as its ``=``
+    text, a number in a date-formatted cell as a ``datetime`` (a time span as a
+    ``timedelta``), by openpyxl's own date rules (tests/test_xlsx_engines.py compares them)."""
 
     def __init__(self, path, **preflight_limits: Any):
         from salesplan.xlsx.lxml_reader import XlsxFile
 
         self.path = Path(path)
         self.file = XlsxFile(path, **preflight_limits)
+        self._dates: tuple[frozenset[int], frozenset[int]] | None = None
+        self._cache: dict[str, list[list[Any]]] = {}
 
     def sheet_names(self) -> list[str]:
         return list(self.file.sheet_names)
 
     def read_used_range(self, sheet: str) -> list[list[Any]]:
-        from salesplan.xlsx.lxml_reader import column_index, split_address
+        if sheet not in self._cache:
+            self._cache[sheet] = self._grid(sheet)
+        return self._cache[sheet]
 
-        cells = {}
-        for addr, cell in self.file.read_sheet(sheet).items():
-            letters, row = split_address(addr)
-            cells[row, column_index(letters)] = "=" + cell.formula if cell.formula else cell.value
-        height, width = (max(k[0] for k in cells), max(k[1] for k in cells)) if cells else (0, 0)
-        return [[cells.get((r, c)) for c in range(1, width + 1)] for r in range(1, height + 1)]
+    def read_columns(self, sheet: str, columns: Iterable[int]) -> list[list[Any]]:
+        """The used range with only ``columns`` (numbers) read, every other cell ``None``:
+        the inputs of a sheet whose other columns are formulas cost only their parse."""
+        if sheet in self._cache:
+            return self._cache[sheet]
+        return self._grid(sheet, columns)
+
+    def _grid(self, sheet: str, columns: Iterable[int] | None = None) -> list[list[Any]]:
+        from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
+
+        if self._dates is None:
+            self._dates = self.file.date_styles()
+        dates, spans = self._dates
+        epoch = CALENDAR_MAC_1904 if self.file.date1904 else CALENDAR_WINDOWS_1900
+
+        def convert(number, style):
+            try:
+                return from_excel(number, epoch, timedelta=style in spans)
+            except (OverflowError, ValueError):     # as openpyxl reads a serial no date can hold
+                return "#VALUE!"
+
+        return self.file.grid(sheet, dates=dates, convert=convert, columns=columns)
 
     def defined_names(self) -> dict[str, str]:
         return {d.name: d.value for d in self.file.defined_names if d.local_sheet_id is None}
