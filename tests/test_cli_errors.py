@@ -58,6 +58,10 @@ def test_master_workbook_that_is_not_xlsx(tmp_path, capsys, plan, kind, command)
     assert bad.name in err
     if kind == "folder" and command[0] in ("calendar", "announce"):
         assert "not found" in err or "directory" in err
+    elif command[0] in ("calendar", "announce") and kind != "folder":
+        # the master read (read_plan_book, lxml engine) refuses in the preflight, naming what the file is
+        assert ("not a zip archive, so not an .xlsx" in err if kind in ("text", "toml")
+                else "[Content_Types].xml is missing" in err), err
     else:
         assert "salesplan .xlsx workbook" in err or "not found" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == before    # nothing written (no .regions folder)
