@@ -75,7 +75,8 @@ def same_cells(built):
     return out
 
 
-def openpyxl_same_cells(sheets, path):
+def _openpyxl_write(sheets, path, row=lambda r, line: line):
+    """openpyxl write-only, the sheets' rows at their row numbers, each row through ``row``."""
     from openpyxl import Workbook
     wb = Workbook(write_only=True)
     for name, rows in sheets:
@@ -84,24 +85,21 @@ def openpyxl_same_cells(sheets, path):
         for r, line in rows:
             for _ in range(r - at):
                 ws.append(())
-            ws.append(line)
+            ws.append(row(r, line))
             at = r + 1
     wb.save(path)
+
+
+def openpyxl_same_cells(sheets, path):
+    _openpyxl_write(sheets, path)
 
 
 def openpyxl_plain_values(sheets, path):
-    from openpyxl import Workbook
-    wb = Workbook(write_only=True)
-    for name, rows in sheets:
-        ws = wb.create_sheet(name)
-        at = 1
-        for r, line in rows:
-            for _ in range(r - at):
-                ws.append(())
-            n = sum(v is not None for v in line)
-            ws.append([(r * 31 + c) * 1.5 if c % 2 else f"t{c}" for c in range(n)])
-            at = r + 1
-    wb.save(path)
+    def plain(r, line):
+        n = sum(v is not None for v in line)
+        return [(r * 31 + c) * 1.5 if c % 2 else f"t{c}" for c in range(n)]
+
+    _openpyxl_write(sheets, path, plain)
 
 
 def cpu(fn, *args, repeat: int):

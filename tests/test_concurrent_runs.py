@@ -9,7 +9,6 @@ never blocks the next.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import pytest
 
 from salesplan.workbook_templates.inputs import read_inputs
 from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
-from test_save_faults import DEALS_CSV, MONTH, cli, digest, set_input
+from test_save_faults import DEALS_CSV, MONTH, cli, copy_plan, digest, set_input
 
 HOLD = ("import sys, time\n"
         "from salesplan.locking import plan_lock\n"
@@ -38,13 +37,6 @@ def kit(tmp_path_factory) -> Path:
     set_input(d / "regions" / "plan.华南区.xlsx", d / "plan.xlsx", "华南区", ("phases", "华南区", 2, "complaints"), 8)
     (d / "deals.csv").write_text(DEALS_CSV, encoding="utf-8")
     return d
-
-
-def copy_plan(kit: Path, to: Path) -> Path:
-    to.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(kit / "plan.xlsx", to / "plan.xlsx")
-    shutil.copytree(kit / "plan.splits", to / "plan.splits")
-    return to / "plan.xlsx"
 
 
 def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
