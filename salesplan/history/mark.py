@@ -49,8 +49,7 @@ def unknown_mark(plan: Path, mark: dict[str, Any], month: str | None, records: l
 
 def write_mark(plan: str | Path, mark: dict[str, Any] | None, *, ytd: dict | None = None):
     """Regenerate ``plan`` from its own settings and inputs with the mark (None: open), atomically."""
-    from salesplan.workbook_templates.writer import generate_workbook, read_config_from_workbook, read_meta
+    from salesplan.workbook_templates.writer import generate_workbook, read_plan_book
     p = Path(plan)
-    meta = read_meta(p) or {}
-    cfg = read_config_from_workbook(p, month=meta.get("month"))
-    return generate_workbook(cfg, p, lang=meta.get("lang") or None, closed=mark, ytd=ytd)
+    book = read_plan_book(p)          # meta and 设置 in one read (the month is the workbook's)
+    return generate_workbook(book.config, p, lang=book.meta.get("lang") or None, closed=mark, ytd=ytd)
