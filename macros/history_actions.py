@@ -27,34 +27,42 @@ def _who(book) -> str:
 
 
 def close_month(book, *, by: str | None = None, note: str = "", db: str | None = None) -> Any:
-    """结账: store this month as its next locked version, or list every reason it cannot be closed."""
-    from salesplan.commands.deals import plan_month
+    """结账: store this month as its next locked version and mark the workbook 已结账 (in Excel the
+    book is saved, closed, marked and reopened), or list every reason it cannot be closed."""
+    from salesplan.commands.close import close_plan
     from salesplan.errors import InputError
     from salesplan.history.snapshot import shanghai_time
-    from salesplan.history.source import read_workbook
-    from salesplan.history.store import HistoryError, already_closed, open_store
+    from salesplan.macros.actions import _rewrite_closed
 
     if _is_excel(book):  # pragma: no cover - needs Excel
         book.save()
     path = _saved_path(book)
-    month = plan_month(path)
     who = by or _who(book)
-    with open_store(db) as st:
-        closed = st.state(month)
-        if closed is not None:
-            raise HistoryError(already_closed(closed))
-        reading = read_workbook(path)
-        if reading.problems:
-            raise InputError(reading.problems, source=f"{path.name}: {month} cannot be closed (结账)")
-        if not confirm(book, f"结账 {month}：锁定本月数据与奖金，结账后不能再导入成交或合并区域文件（除非重新开账）。\n"
+
+    def ask(month: str) -> bool:
+        return confirm(book, f"结账 {month}：锁定本月数据与奖金，结账后不能再导入成交或合并区域文件（除非重新开账）。\n"
                              f"Close {month} as {who}? Payouts are locked; deals import and consolidation are "
-                             f"refused until the month is reopened."):
-            inform(book, "结账已取消 Close cancelled.")
-            return None
-        rec = st.close_month(reading.snapshot, by=who, note=note)
-    s = reading.snapshot
+                             f"refused until the month is reopened.")
+
+    r = close_plan(path, by=who, note=note, db=db, ask=ask,
+                   rewrite=lambda write: _rewrite_closed(book, path, write))
+    if r.problems:
+        raise InputError(r.problems, source=f"{path.name}: {r.month} cannot be closed (结账)")
+    if r.cancelled:
+        inform(book, "结账已取消 Close cancelled.")
+        return None
+    rec = r.rec
+    if r.remarked:
+        inform(book, f"{rec.month} 已于第 {rec.version} 版结账；本工作簿已标记 已结账 (marked closed now).")
+        return rec
+    if r.mark_error is not None:
+        from salesplan.history.store import HistoryError
+        raise HistoryError(f"{rec.month} is closed as version {rec.version} in the history, but {path.name} could "
+                           f"not be marked 已结账 ({r.mark_error}); click 结账 again to mark it")
+    s = r.snapshot
     inform(book, f"已结账 {rec.month} version {rec.version} by {rec.actor} at {shanghai_time(rec.at_utc)}\n"
-                 f"revenue ¥{s.revenue_fen / 100:,.2f}, payout ¥{s.payout_fen / 100:,.2f}, {len(s.deals)} deals")
+                 f"revenue ¥{s.revenue_fen / 100:,.2f}, payout ¥{s.payout_fen / 100:,.2f}, {len(s.deals)} deals; "
+                 f"workbook marked 已结账 (inputs locked)")
     return rec
 
 

@@ -82,6 +82,10 @@ def test_closed_workbook_refuses_writes_until_reopened(closed, capsys):
     plan, db, d = closed["plan"], closed["db"], closed["dir"]
     rc, _, err = run(capsys, "generate", "-o", plan, "--db", db)
     assert rc == 2 and "cannot regenerate plan.xlsx: 2027-01 is closed (version 1, by 财务 Alice" in err
+    # nor into a new file: an open copy of a closed month would be a second, unlocked truth
+    rc, _, err = run(capsys, "generate", "--month", MONTH, "-o", d / "copy.xlsx", "--db", db)
+    assert rc == 2 and "cannot generate copy.xlsx: 2027-01 is closed (version 1" in err
+    assert not (d / "copy.xlsx").exists()
     src = write_deals_csv(d / "more.csv", MONTH, DEALS[:1])
     rc, _, err = run(capsys, "deals", "import", src, "--into", plan, "--db", db)
     assert rc == 2 and "is closed" in err

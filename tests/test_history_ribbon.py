@@ -28,9 +28,13 @@ def test_close_and_compare_with_last_month(tmp_path, monkeypatch):
 
     ok, errors, msgs = _run("close_month", PathBook(jan, HeadlessUI(yes=False)))
     assert ok and msgs[-1] == "结账已取消 Close cancelled."                  # asked first; "no" stores nothing
+    from salesplan.history.gate import closed_state
+    assert closed_state("2027-01") is None
     ok, errors, msgs = _run("close_month", PathBook(jan, HeadlessUI(yes=True)))
     assert ok, errors
     assert msgs[-1].startswith("已结账 2027-01 version 1")
+    from salesplan.history.mark import workbook_mark
+    assert workbook_mark(jan)["version"] == 1             # the workbook itself carries the 已结账 mark
     ok, errors, msgs = _run("close_month", PathBook(jan, HeadlessUI(yes=True)))
     assert not ok and "2027-01 is closed (version 1" in errors[-1]
 

@@ -38,7 +38,8 @@ def test_close_stores_a_version_that_loads_back_identical(db_url, snapshot):
 
 
 def test_closed_month_refuses_a_second_close_until_reopened(db_url, snapshot):
-    from salesplan.history.store import HistoryError, open_store, refuse_if_closed
+    from salesplan.history.gate import refuse_if_closed
+    from salesplan.history.store import HistoryError, open_store
     with open_store(db_url) as st:
         st.close_month(snapshot, by="A")
         with pytest.raises(HistoryError, match=r"2027-01 is closed \(version 1, by A"):

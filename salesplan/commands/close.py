@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 DB_HELP = "history store: a SQLAlchemy URL (postgresql://…) or a SQLite file (default: $SALESPLAN_DB, else " \
           "the per-user history.sqlite3; see docs/history.md)"
@@ -43,50 +45,82 @@ def month_arg(text: str) -> str:
         raise InputError([Problem("MONTH", text, "a month as YYYY-MM", "month")]) from None
 
 
-def run_close(args: argparse.Namespace) -> int:
+@dataclass
+class CloseResult:
+    """What one close did: the stored record (``rec``) and its snapshot; ``problems`` when
+    the month cannot be closed (nothing stored); ``remarked`` when the month was already
+    closed from this very workbook and only its 已结账 mark was written; ``cancelled``."""
+
+    month: str
+    rec: Any = None
+    snapshot: Any = None
+    problems: list = field(default_factory=list)
+    remarked: bool = False
+    cancelled: bool = False
+    mark_error: Exception | None = None
+
+
+def close_plan(plan: Path, *, by: str, note: str = "", db: str | None = None,
+               ask: Callable[[str], bool] | None = None,
+               rewrite: Callable[[Callable[[], Any]], Any] | None = None) -> CloseResult:
+    """结账 one plan workbook, for the CLI and the ribbon alike: under the plan's lock, store the
+    month as its next version, then mark the workbook 已结账 (banner, locked inputs) through
+    ``rewrite(write)`` — the ribbon closes the book in Excel around the write. ``ask(month)``
+    confirms after the checks passed. HistoryError when the month is already closed."""
     from salesplan.commands.deals import plan_month
     from salesplan.locking import plan_lock
+    from salesplan.history.mark import mark_of, workbook_mark, write_mark
+    from salesplan.history.source import file_sha256, read_workbook
+    from salesplan.history.store import HistoryError, already_closed, open_store
+    from salesplan.history.ytd import for_month
+
+    month = plan_month(plan)
+    rewrite = rewrite or (lambda write: write())
+    with plan_lock(plan, "close"):     # nobody writes the workbook between reading, storing and marking it
+        with open_store(db) as st:
+            closed = st.state(month)
+            if closed is not None:       # say so before reading the whole workbook
+                last = [r for r in st.records(month) if r.seq == closed.seq]
+                if not (last and workbook_mark(plan) is None and last[0].workbook_sha256 == file_sha256(plan)):
+                    raise HistoryError(already_closed(closed))
+                # this very workbook was closed but its mark was not written (the save failed): write it now
+                rewrite(lambda: write_mark(plan, mark_of(closed), ytd=for_month(month, db)))
+                return CloseResult(month, closed, remarked=True)
+            reading = read_workbook(plan)
+            if reading.problems:
+                return CloseResult(month, problems=list(reading.problems))
+            if ask is not None and not ask(month):
+                return CloseResult(month, cancelled=True)
+            rec = st.close_month(reading.snapshot, by=by, note=note)
+        result = CloseResult(month, rec, reading.snapshot)
+        try:      # the version is stored; the workbook gets the 已结账 mark atomically
+            rewrite(lambda: write_mark(plan, mark_of(rec), ytd=for_month(month, db)))
+        except Exception as exc:
+            result.mark_error = exc
+    return result
+
+
+def run_close(args: argparse.Namespace) -> int:
+    from salesplan.history.snapshot import shanghai_time
 
     if not args.by.strip():
         print("salesplan: error: --by must name who closes the month", file=sys.stderr)
         return 2
-    month = plan_month(args.plan)
-    with plan_lock(args.plan, "close"):     # nobody writes the workbook between reading, storing and marking it
-        return _close(args, month)
-
-
-def _close(args: argparse.Namespace, month: str) -> int:
-    from salesplan.history.mark import mark_of, workbook_mark, write_mark
-    from salesplan.history.snapshot import shanghai_time
-    from salesplan.history.source import file_sha256, read_workbook
-    from salesplan.history.store import already_closed, open_store
-    from salesplan.history.ytd import for_month
-
-    with open_store(args.db) as st:
-        closed = st.state(month)
-        if closed is not None:       # say so before reading the whole workbook
-            last = [r for r in st.records(month) if r.seq == closed.seq]
-            if last and workbook_mark(args.plan) is None and last[0].workbook_sha256 == file_sha256(args.plan):
-                # this very workbook was closed but its mark was not written (the save failed): write it now
-                write_mark(args.plan, mark_of(closed), ytd=for_month(month, args.db))
-                print(f"{month} was closed as version {closed.version}; marked {args.plan.name} 已结账 now")
-                return 0
-            print(f"salesplan: error: {already_closed(closed)}", file=sys.stderr)
-            return 2
-        reading = read_workbook(args.plan)
-        if reading.problems:
-            print(f"salesplan: {args.plan.name}: {month} cannot be closed — {len(reading.problems)} reason(s):",
-                  file=sys.stderr)
-            for p in reading.problems:
-                print(f"  - [{p.code}] {p}", file=sys.stderr)
-            return 2
-        rec = st.close_month(reading.snapshot, by=args.by.strip(), note=args.note)
-    s = reading.snapshot
-    try:      # the version is stored; the workbook gets the 已结账 mark (banner, locked inputs) atomically
-        write_mark(args.plan, mark_of(rec), ytd=for_month(month, args.db))
-    except Exception as exc:
-        print(f"salesplan: error: {month} is closed as version {rec.version} in the history, but {args.plan.name} "
-              f"could not be marked 已结账 ({exc}); run the same close again to mark it", file=sys.stderr)
+    r = close_plan(args.plan, by=args.by.strip(), note=args.note, db=args.db)
+    if r.remarked:
+        print(f"{r.month} was closed as version {r.rec.version}; marked {args.plan.name} 已结账 now")
+        return 0
+    if r.problems:
+        print(f"salesplan: {args.plan.name}: {r.month} cannot be closed — {len(r.problems)} reason(s):",
+              file=sys.stderr)
+        for p in r.problems:
+            print(f"  - [{p.code}] {p}", file=sys.stderr)
+        return 2
+    rec, s = r.rec, r.snapshot
+    if r.mark_error is not None:
+        print(f"salesplan: error: {r.month} is closed as version {rec.version} in the history, but "
+              f"{args.plan.name} could not be marked 已结账 ({r.mark_error}); run the same close again to mark it",
+              file=sys.stderr)
         return 1
     print(f"closed {rec.month} as version {rec.version} by {rec.actor} at {shanghai_time(rec.at_utc)} "
           f"(Asia/Shanghai): revenue ¥{s.revenue_fen / 100:,.2f}, payout ¥{s.payout_fen / 100:,.2f}, "

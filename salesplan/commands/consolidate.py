@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         from salesplan.config import load_config
         from salesplan.regional.workflow import workbook_month
         config = load_config(args.config, month=args.month or workbook_month(args.plan))
-    from salesplan.history.store import refuse_if_closed
+    from salesplan.history.gate import refuse_if_closed
     from salesplan.regional.workflow import workbook_month as month_of
     refuse_if_closed(month_of(args.plan), "consolidate into " + args.plan.name, args.db,   # closed: exit 2
                      plan=args.plan)

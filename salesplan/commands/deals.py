@@ -388,7 +388,7 @@ def run_import(args: argparse.Namespace) -> int:
     into: Path | None = getattr(args, "into", None)
     month = plan_month(into) if into is not None else None
     if into is not None:       # a closed month takes no deals until it is reopened (exit 2)
-        from salesplan.history.store import refuse_if_closed
+        from salesplan.history.gate import refuse_if_closed
         refuse_if_closed(month, "import deals into " + into.name, getattr(args, "db", None), plan=into)
     # a bar on stderr while it runs (a TTY only; --json keeps stdout clean either way)
     progress = CliProgress(show_summary=False)

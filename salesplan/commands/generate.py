@@ -50,14 +50,18 @@ def run(args) -> int:
     config = load_config(args.config, month=args.month)
     lang = args.lang or config.workbook.language
     out = Path(args.output) if args.output else Path.cwd() / default_filename(config.month, lang)
-    from salesplan.history.store import refuse_if_closed
+    from salesplan.history.gate import refuse_if_closed
     from salesplan.history.churn import history_churn
     from salesplan.history.ytd import for_month
     month = str(config.month)
     with plan_lock(out, "generate"):    # one run at a time on a plan: read, merge and write under the lock
         meta = read_meta(out) if out.exists() else None
-        if meta is not None and meta.get("month") == month:   # a closed month's workbook stays as closed (exit 2)
-            refuse_if_closed(month, "regenerate " + out.name, args.db, plan=out)
+        again = meta is not None and meta.get("month") == month
+        # a closed month is not written again, over its workbook or into a new file (exit 2): what
+        # finance paid stays in one marked workbook; `salesplan statement`/`diff` read the history
+        refuse_if_closed(month, ("regenerate " if again else "generate ") + out.name, args.db,
+                         plan=out if again else None)
+        if again:
             if args.config is None:
                 config = read_config_from_workbook(out, month=month)
                 print(f"salesplan: using the plan settings in {out.name} (设置)", file=sys.stderr)

@@ -34,10 +34,10 @@ def history_churn(month: str, db: str | None = None) -> dict[tuple[str, str], De
     """Each rep's annual churn for ``month`` from the history, or None when it does not hold the
     twelve months before (a SQLite history that does not exist is not created)."""
     from salesplan.engine.retention import annual_churn
-    from salesplan.history.store import Store, resolve_url, sqlite_file
-    url = resolve_url(db)
-    f = sqlite_file(url)
-    if f is not None and not f.exists():
+    from salesplan.history.location import existing_url
+    url = existing_url(db)
+    if url is None:
         return None
+    from salesplan.history.store import Store
     with Store(url) as st:
         return annual_churn(month, window_deals(st, month))

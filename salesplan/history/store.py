@@ -1,9 +1,6 @@
 """The history store: closes, reopens and versions in SQLite or PostgreSQL.
 
-Where it is (decided): ``--db URL``, else ``SALESPLAN_DB``, else a SQLite file in the
-user's data folder — ``%LOCALAPPDATA%\\salesplan\\history.sqlite3`` on Windows,
-``~/Library/Application Support/salesplan/history.sqlite3`` on macOS,
-``$XDG_DATA_HOME/salesplan/history.sqlite3`` (default ``~/.local/share``) elsewhere.
+Where it is: history/location.py (``--db``, ``SALESPLAN_DB``, a per-user SQLite file).
 One history per person by default, whichever folder the workbooks are in; a team
 shares one by pointing everybody at the same PostgreSQL URL. A plain path is taken
 as a SQLite file.
@@ -15,47 +12,21 @@ that slips past. A close is one transaction: nothing half-written.
 """
 from __future__ import annotations
 
-import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from salesplan.errors import Problem, SalesPlanError
 from salesplan.history import schema as S
+from salesplan.history.location import ENV, default_db_path, existing_url, resolve_url, sqlite_file  # noqa: F401
 from salesplan.history.snapshot import Snapshot, chain_hash, content_hash, utc_now
 
-ENV = "SALESPLAN_DB"
 CHILD_COLUMNS = {"deals": S.DEAL_COLUMNS, "payouts": S.PAYOUT_COLUMNS, "statements": S.STATEMENT_COLUMNS}
 PG_LOCK = 0x5A1E5_1A7   # the advisory lock every writer takes (PostgreSQL)
 
 
 class HistoryError(SalesPlanError):
     """The history refuses an operation (month closed, not closed, store unreachable, …)."""
-
-
-def default_db_path() -> Path:
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "salesplan" / "history.sqlite3"
-
-
-def resolve_url(db: str | None = None) -> str:
-    """The store's SQLAlchemy URL: --db, else $SALESPLAN_DB, else the per-user SQLite file."""
-    raw = db or os.environ.get(ENV) or str(default_db_path())
-    if "://" in raw:
-        if raw.startswith(("postgresql://", "postgres://")):   # the psycopg 3 driver, not psycopg2
-            raw = "postgresql+psycopg://" + raw.split("://", 1)[1]
-        return raw
-    return "sqlite:///" + str(Path(raw).expanduser().resolve())
-
-
-def sqlite_file(url: str) -> Path | None:
-    return Path(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else None
 
 
 @dataclass(frozen=True)
@@ -334,39 +305,3 @@ def safe_url(url: str) -> str:
 
 def open_store(db: str | None = None) -> Store:
     return Store(resolve_url(db))
-
-
-def closed_state(month: str, db: str | None = None) -> Record | None:
-    """Is ``month`` closed? Asked by consolidate and deals import. A SQLite history that does
-    not exist yet holds no closed month (and is not created by asking)."""
-    url = resolve_url(db)
-    f = sqlite_file(url)
-    if f is not None and not f.exists():
-        return None
-    with Store(url) as st:
-        return st.state(month)
-
-
-def refuse_if_closed(month: str | None, action: str, db: str | None = None, plan: Path | None = None) -> None:
-    """HistoryError naming who closed the month when it is closed (generate, consolidate, deals
-    import) — or, given the ``plan`` workbook, when it carries a 已结账 mark the store cannot
-    account for (history/mark.py). No month (not a plan workbook): nothing to ask — the
-    caller's own check names the file."""
-    from salesplan.history.mark import unknown_mark, workbook_mark
-    r = closed_state(month, db) if month else None
-    if r is not None:
-        raise HistoryError(f"cannot {action}: " + already_closed(r))
-    mark = workbook_mark(plan) if plan is not None and month else None
-    if mark is None:
-        return
-    url = resolve_url(db)
-    f = sqlite_file(url)
-    records = [] if f is not None and not f.exists() else _records(url, month)
-    why = unknown_mark(Path(plan), mark, month, records, url)
-    if why is not None:
-        raise HistoryError(f"cannot {action}: {why}")
-
-
-def _records(url: str, month: str) -> list[Record]:
-    with Store(url) as st:
-        return st.records(month)

@@ -73,16 +73,16 @@ def for_month(month: str, db: str | None = None) -> dict[str, Any] | None:
     """The year-to-date document the 年度累计 sheet of ``month``'s workbook shows: the closed
     months of its year before it. None without a history or without such a month (then the
     workbook has no 年度累计 sheet). A SQLite history that does not exist is not created."""
-    from salesplan.history.store import Store, resolve_url, sqlite_file
+    from salesplan.history.location import existing_url
     if not month:
         return None
-    url = resolve_url(db)
-    f = sqlite_file(url)
-    if f is not None and not f.exists():
+    url = existing_url(db)
+    if url is None:
         return None
     year, mo = int(month[:4]), int(month[5:7])
     if mo == 1:
         return None
+    from salesplan.history.store import Store
     with Store(url) as st:
         doc = ytd(st, year, through=f"{year:04d}-{mo - 1:02d}")
     return doc if doc["months"] else None
