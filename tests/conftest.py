@@ -1,10 +1,17 @@
 """Shared pytest fixtures (kept minimal and generic)."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
+
+# The commands the tests start as processes (and a fresh venv's first runs) cache their
+# bytecode as a user's Python does; with PYTHONDONTWRITEBYTECODE set in the environment every
+# process compiled salesplan (and, in the README install test, pandas) from source again.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:
@@ -18,10 +25,26 @@ if str(TESTS) not in sys.path:
 _SHARED = {"recalculated_plans": "libreoffice-recalc"}
 
 
+def _module_fixture_group(item) -> str | None:
+    """The module's own group when the test uses a module-scoped fixture defined in that module
+    (a plan played through a month, a kit of files): its tests then share one worker and the
+    fixture is built once, not once per worker."""
+    info = getattr(item, "_fixtureinfo", None)
+    path = getattr(item, "path", None)
+    if info is None or path is None:
+        return None
+    for name in item.fixturenames:
+        for fdef in info.name2fixturedefs.get(name, ()):
+            if fdef.scope in ("module", "class") and fdef.baseid and fdef.baseid.split("::")[0].endswith(path.name):
+                return "module:" + path.name
+    return None
+
+
 @pytest.hookimpl(tryfirst=True)     # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
     for item in items:
         group = next((g for f, g in _SHARED.items() if f in getattr(item, "fixturenames", ())), None)
+        group = group or _module_fixture_group(item)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
 
