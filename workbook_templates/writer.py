@@ -15,7 +15,7 @@ import hashlib
 import re
 import json
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace as dc_replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -25,7 +25,7 @@ from salesplan.config.loader import validate as validate_config
 from salesplan.engine.params import PlanConfig
 from salesplan.engine.records import DealRow, WorkbookInputs, default_inputs
 from salesplan.engine.plan import Plan, compute_plan
-from salesplan.errors import Problem, WorkbookError
+from salesplan.errors import Problem, SalesPlanError, WorkbookError
 from salesplan.workbook_templates import plan_sheets
 from salesplan.workbook_templates.sheets.awards_inputs import build_awards_inputs
 from salesplan.workbook_templates.sheets.coaching import build_coaching
@@ -43,7 +43,6 @@ from salesplan.workbook_templates.context import LAYOUT_VERSION, Ctx
 from salesplan.workbook_templates.expect import cached_values
 from salesplan.workbook_templates.inputs import MergeReport, merge_inputs, read_inputs, read_registry
 from salesplan.xlsx import open_book as open_reader
-from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
 from salesplan.workbook_templates.labels import META_SHEET, choice_code
 from salesplan.workbook_templates.model import SheetModel, render
 from salesplan.workbook_templates.region_view import region_view, regional_inputs
@@ -168,13 +167,15 @@ class GenerateResult:
 
 def read_meta(path: str | Path) -> dict[str, str] | None:
     """The salesplan meta of an existing file, or None when it is not a salesplan workbook."""
-    rd = OpenpyxlReader(path)      # not an .xlsx at all: its WorkbookError says what the file is
+    rd = open_reader(path, engine=MASTER_ENGINE)   # not an .xlsx at all: its WorkbookError says what the file is
     try:
         with rd:
             meta, _ = read_registry(rd)
             return meta
     except WorkbookError:          # an .xlsx, but no salesplan registry in it
         return None
+    except SalesPlanError:         # refused by the preflight (a hostile file): its own words
+        raise
     except Exception as exc:   # a damaged workbook
         raise WorkbookError([Problem(str(path), type(exc).__name__, "a salesplan .xlsx workbook", "unreadable")]) \
             from exc
@@ -192,8 +193,8 @@ def generate_workbook(config: PlanConfig, path: str | Path | None = None, *, lan
                       ytd: dict | None = None, churn: dict | None = None) -> GenerateResult:
     """Write the plan workbook for ``config.month`` to ``path`` (default: readable name in cwd).
 
-    ``previous`` — a path or reader of an earlier workbook of the same month whose typed
-    inputs are kept (default: ``path`` itself when it exists). A workbook of another
+    ``previous`` — a path, reader or :class:`PlanBook` (already read) of an earlier workbook
+    of the same month whose typed inputs are kept (default: ``path`` itself when it exists). A workbook of another
     month at ``path`` is refused, or moved aside when ``archive`` is true.
     ``regions`` — write a regional file instead: the full plan's figures, only those
     regions (see :func:`build_models`).
@@ -205,7 +206,8 @@ def generate_workbook(config: PlanConfig, path: str | Path | None = None, *, lan
     result.warnings = [w.message for w in plan.warnings]
     archive_to: Path | None = None
     if path.exists():
-        meta = read_meta(path)
+        same = isinstance(previous, PlanBook) and previous.path is not None and previous.path.resolve() == path.resolve()
+        meta = previous.meta if same else read_meta(path)
         if meta is None or meta.get("month") != str(config.month):
             found = None if meta is None else meta.get("month")
             if not archive:
@@ -221,14 +223,17 @@ def generate_workbook(config: PlanConfig, path: str | Path | None = None, *, lan
     if inputs is not None:
         fresh = inputs
     elif previous is not None:
-        reader = open_reader(previous)
-        try:
-            meta, old = read_inputs(reader)
-        finally:
-            reader.close()
+        if isinstance(previous, PlanBook):
+            meta, old = previous.meta, previous.inputs
+        else:
+            reader = open_reader(previous, engine=MASTER_ENGINE if isinstance(previous, (str, Path)) else None)
+            try:
+                meta, old = read_inputs(reader)
+            finally:
+                reader.close()
         if meta.get("month") != str(config.month):
-            raise WorkbookError([Problem(str(previous), meta.get("month"), f"a workbook of {config.month}",
-                                         "wrong-month")])
+            raise WorkbookError([Problem(str(getattr(previous, "path", previous)), meta.get("month"),
+                                         f"a workbook of {config.month}", "wrong-month")])
         kpi_keys = {r: [k.key for k in plan.kpi_weights[r]] for r in plan.kpi_weights}
         fresh, result.kept = merge_inputs(fresh, old, products=[p.name for p in plan.products], kpi_keys=kpi_keys,
                                           allow_drop=allow_drop)
@@ -253,24 +258,25 @@ def generate_workbook(config: PlanConfig, path: str | Path | None = None, *, lan
 
 # ------------------------------------------------------------------------------ deals import
 
-def write_deals(book, deals_df, *, config: PlanConfig | None = None, ytd: dict | None = None) -> GenerateResult | int:
+def write_deals(book, deals_df, *, config: PlanConfig | None = None, ytd: dict | None = None,
+                plan_book: PlanBook | None = None) -> GenerateResult | int:
     """Land CRM deals (salesplan.deals DataFrame) in the 成交明细 sheet, in ``seq`` order.
 
     ``book`` is a path (the workbook is regenerated atomically from its own 设置, keeping
-    every typed input, with the deals sheet replaced and grown to fit) or an openpyxl
-    Workbook (rows written in place; returns the number of rows written).
+    every typed input, with the deals sheet replaced and grown to fit; ``plan_book``: that
+    workbook already read) or an openpyxl Workbook (rows written in place; returns the
+    number of rows written).
     """
     df = deals_df.sort_values("seq", kind="stable") if "seq" in deals_df.columns else deals_df
     rows = [_deal_row(rec) for rec in df.to_dict("records")]
     if isinstance(book, (str, Path)):
         path = Path(book)
-        cfg = config or read_config_from_workbook(path)
-        with OpenpyxlReader(path) as rd:
-            meta, old = read_inputs(rd)
+        read = plan_book or read_plan_book(path, config=config)     # meta, 设置 and inputs in one read
+        cfg, meta, old = config or read.config, read.meta, read.inputs
         plan = compute_plan(cfg)
         fresh = default_inputs(plan, deal_rows=max(DEFAULT_DEAL_ROWS, len(rows) + 50))
         kpi_keys = {r: [k.key for k in plan.kpi_weights[r]] for r in plan.kpi_weights}
-        old.deals = []
+        old = dc_replace(old, deals=[])          # the sheet's deals are replaced (the caller's copy is kept)
         merged, report = merge_inputs(fresh, old, products=[p.name for p in plan.products], kpi_keys=kpi_keys)
         merged.deals = rows + [DealRow() for _ in range(max(DEFAULT_DEAL_ROWS, len(rows) + 50) - len(rows))]
         built = build_models(plan, lang=meta.get("lang") or cfg.workbook.language, inputs=merged, ytd=ytd)

@@ -352,16 +352,15 @@ def land_deals(plan: str | Path, report: DealFiles, *, allow_other_months: bool 
     """
     progress = progress or NullProgress()
     from salesplan.workbook_templates import write_deals
-    from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
+    from salesplan.workbook_templates.writer import read_plan_book
 
     path = Path(plan)
     month = plan_month(path)
     if report.month != month:
         raise ValueError(f"the deals were checked against {report.month!r}, the workbook is {month!r}")
     check_landable(report, allow_other_months=allow_other_months)
-    with OpenpyxlReader(path) as rd:
-        _, inputs = read_inputs(rd)
+    book = read_plan_book(path)          # once: write_deals regenerates from the same read
+    inputs = book.inputs
     rep_rows = sum(len(r.reps) for r in inputs.regions.values())
     if len(report.deals) * max(rep_rows, 1) > MAX_DEAL_REP_PAIRS:   # the deals sheet's formulas cost deals × reps
         raise DealsError([Problem(path.name, f"{len(report.deals):,} deals × {rep_rows:,} rep rows",
@@ -376,7 +375,7 @@ def land_deals(plan: str | Path, report: DealFiles, *, allow_other_months: bool 
             warnings.append(Problem(f"{len(rows)} deal(s)", region, "a region of the plan (" + ", ".join(regions)
                                     + "); these deals earn no commission", "unknown_region"))
     progress.advance(0, f"写入 成交明细 writing {len(report.deals):,} deals into {path.name}")
-    write_deals(path, report.deals.drop(columns=["file"]), ytd=ytd)
+    write_deals(path, report.deals.drop(columns=["file"]), ytd=ytd, plan_book=book)
     progress.advance(1, f"{path.name}: {len(report.deals):,} deals written")
     unassigned = unassigned_reps(report.deals, roster_of_inputs(inputs))
     return LandResult(path, month, len(report.deals), replaced, warnings + unassigned_problems(unassigned),

@@ -43,8 +43,7 @@ def deal_rows(text: str) -> int:
 
 
 def run(args) -> int:
-    from salesplan.workbook_templates.writer import (default_filename, generate_workbook, read_config_from_workbook,
-                                                     read_meta)
+    from salesplan.workbook_templates.writer import default_filename, generate_workbook, read_meta, read_plan_book
     if args.output:
         check_output_file(args.output, option="-o", suffixes=(".xlsx", ".xlsm"))
     config = load_config(args.config, month=args.month)
@@ -61,11 +60,14 @@ def run(args) -> int:
         # finance paid stays in one marked workbook; `salesplan statement`/`diff` read the history
         refuse_if_closed(month, ("regenerate " if again else "generate ") + out.name, args.db,
                          plan=out if again else None)
-        if again:
+        previous = None
+        if again:          # read once: its 设置 (unless --config) and every typed input
+            previous = read_plan_book(out, month=month, config=config if args.config else None)
             if args.config is None:
-                config = read_config_from_workbook(out, month=month)
+                config = previous.config
                 print(f"salesplan: using the plan settings in {out.name} (设置)", file=sys.stderr)
         result = generate_workbook(config, out, lang=args.lang, archive=args.archive, allow_drop=args.drop_removed,
+                                   previous=previous,
                                    deal_rows=args.deal_rows, ytd=for_month(month, args.db),
                                    churn=history_churn(month, args.db))
     for w in result.warnings:

@@ -52,4 +52,5 @@ def write_mark(plan: str | Path, mark: dict[str, Any] | None, *, ytd: dict | Non
     from salesplan.workbook_templates.writer import generate_workbook, read_plan_book
     p = Path(plan)
     book = read_plan_book(p)          # meta and 设置 in one read (the month is the workbook's)
-    return generate_workbook(book.config, p, lang=book.meta.get("lang") or None, closed=mark, ytd=ytd)
+    return generate_workbook(book.config, p, lang=book.meta.get("lang") or None, closed=mark, ytd=ytd,
+                             previous=book)

@@ -41,6 +41,18 @@ def open_book(source: Any, engine: str | None = None, **options: Any) -> BookRea
     return getattr(importlib.import_module(module), cls)(source, **options)
 
 
+#: the preflight's refusals that only say the file is no workbook, in the openpyxl engine's words
+NOT_A_WORKBOOK = {"not_zip": "a file that is not an Excel workbook (not a zip package)",
+                  "missing_part": "a zip file that is not an Excel workbook", "empty": "an empty file",
+                  "legacy_format": "a legacy .xls workbook (save it as .xlsx)"}
+
+
+def not_a_workbook(path: Path, what: str):
+    from salesplan.errors import Problem, WorkbookError
+    from salesplan.xlsx.openpyxl_reader import WORKBOOK_EXPECTED
+    return WorkbookError([Problem(str(path), what, WORKBOOK_EXPECTED, "unreadable")], str(path))
+
+
 class LxmlBook(BaseReader):
     """:class:`~salesplan.xlsx.lxml_reader.XlsxFile` behind the interface, reading values as
     :class:`~salesplan.xlsx.openpyxl_reader.OpenpyxlReader` does: a formula as its ``=``
@@ -48,10 +60,19 @@ class LxmlBook(BaseReader):
     ``timedelta``), by openpyxl's own date rules (tests/test_xlsx_engines.py compares them)."""
 
     def __init__(self, path, **preflight_limits: Any):
-        from salesplan.xlsx.lxml_reader import XlsxFile
+        from salesplan.xlsx.lxml_reader import UnsafeFileError, XlsxFile
+        from salesplan.xlsx.openpyxl_reader import describe_non_workbook
 
         self.path = Path(path)
-        self.file = XlsxFile(path, **preflight_limits)
+        if self.path.is_dir() or self.path.suffix.lower() not in (".xlsx", ".xlsm", ".xltx", ".xltm"):
+            raise not_a_workbook(self.path, describe_non_workbook(self.path))
+        try:
+            self.file = XlsxFile(path, **preflight_limits)
+        except UnsafeFileError as exc:
+            if exc.reason not in NOT_A_WORKBOOK:        # a hostile file stays refused as such
+                raise
+            what = NOT_A_WORKBOOK[exc.reason] + (f" ({exc.detail})" if exc.reason == "missing_part" else "")
+            raise not_a_workbook(self.path, what) from None
         self._dates: tuple[frozenset[int], frozenset[int]] | None = None
         self._cache: dict[str, list[list[Any]]] = {}
 
