@@ -96,3 +96,19 @@ def test_latin_names_match_whole_words_only():
     assert scan_bytes("xl/workbook.xml", b'<definedName name="SP_RetentionBonus">x</definedName>', ["Bo"]) == []
     assert [h.needle for h in scan_bytes("xl/sharedStrings.xml", b"<si><t>Bo</t></si>", ["Bo"])] == ["Bo"]
     assert [h.needle for h in scan_bytes("bin", "Bo Li".encode("utf-16-le"), ["Bo"])] == ["Bo"]
+
+
+def test_references_decode_as_html_unescape_does():
+    """The scan's fast decoding of character references equals html.unescape, also on awkward
+    text: named entities with and without ';', out-of-range and surrogate code points,
+    Windows-1252 remaps, a reference that decodes to '&'."""
+    import html
+    import random
+
+    from salesplan.regional.scan import _unescape
+    samples = ["&#21326;&#19996;&#21306; &#8212; a&amp;b &lt;x&gt; &#x4e2d; &ampx &notin; &notit; &#0; &#x110000; "
+               "&#128; &#55296; &quot &#38;#21326; plain", "&", "&&&#;", "no refs", ""]
+    rnd = random.Random(7)
+    samples += ["".join(rnd.choice("&#x;0123456789abcdefAMPamplt gt;quot华") for _ in range(rnd.randrange(30)))
+                for _ in range(5000)]
+    assert [_unescape(s) for s in samples] == [html.unescape(s) for s in samples]
