@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import platform
 import random
@@ -210,15 +211,47 @@ def peak_rss_of(fn: "callable") -> float | None:
     return None if before is None or hwm is None else max(hwm - before, 0) / 1024
 
 
-def peak_rss_in_child(d: Path, key: str, module: str = "bench.bench_consolidate") -> float | None:
-    """peak_rss_of one row's function, run once in a fresh process (nothing else's heap):
-    ``python -m MODULE --measure D --rss-of KEY`` prints it."""
-    r = subprocess.run([sys.executable, "-m", module, "--measure", str(d), "--rss-of", key],
+def peak_rss_in_child(d: Path, keys: list[str], module: str = "bench.bench_consolidate") -> dict[str, float | None]:
+    """peak_rss_of each row's function, measured in a fresh process: ``python -m MODULE
+    --measure D --rss-of K1,K2,…`` imports once, then runs every row in its own fork
+    (:func:`peak_rss_rows`), so no row sees another's heap; prints ``{key: MiB}``."""
+    r = subprocess.run([sys.executable, "-m", module, "--measure", str(d), "--rss-of", ",".join(keys)],
                        cwd=Path(__file__).parent.parent, capture_output=True, text=True)
     try:
-        return float(r.stdout.strip().splitlines()[-1]) if r.returncode == 0 else None
+        got = json.loads(r.stdout.strip().splitlines()[-1]) if r.returncode == 0 else {}
     except (ValueError, IndexError):
-        return None
+        got = {}
+    return {k: got.get(k) for k in keys}
+
+
+def peak_rss_rows(keys: list[str], prepare) -> dict[str, float | None]:
+    """For each key, in a fork of this process: ``warm, fn = prepare(key)``, ``warm()`` (imports
+    and first-use tables count as the baseline), then :func:`peak_rss_of` ``fn``. None where
+    the platform cannot fork or measure."""
+    if not hasattr(os, "fork"):
+        return {k: None for k in keys}
+    out: dict[str, float | None] = {}
+    for key in keys:
+        rd, wr = os.pipe()
+        pid = os.fork()
+        if pid == 0:                       # the row's own process: nothing else ran in it
+            os.close(rd)
+            text = "n/a"
+            try:
+                warm, fn = prepare(key)
+                warm()
+                gc.collect()
+                peak = peak_rss_of(fn)
+                text = "n/a" if peak is None else f"{peak:.3f}"
+            finally:
+                os.write(wr, text.encode())
+                os._exit(0)
+        os.close(wr)
+        with os.fdopen(rd, "rb") as fh:
+            text = fh.read().decode()
+        os.waitpid(pid, 0)
+        out[key] = None if text in ("", "n/a") else float(text)
+    return out
 
 
 def machine() -> str:
@@ -290,7 +323,7 @@ def measure_and_report(d: Path, files: list[Path], master: dict, args: argparse.
         fn(files[:5])
     fns = row_functions(d, files, master)
     ms = measure_round_robin(fns, args.repeat)
-    rss = {k: peak_rss_in_child(d, k) for k in fns}
+    rss = peak_rss_in_child(d, list(fns))
     cal, pc, raw, con, man = ms["cal"], ms["pc"], ms["raw"], ms["con"], ms["man"]
     r = con["result"].report
 
@@ -317,17 +350,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--in-process", action="store_true",
                     help="measure in the process that wrote the files (its heap holds what writing left)")
     ap.add_argument("--measure", type=Path, help=argparse.SUPPRESS)   # the child: measure the files of DIR
-    ap.add_argument("--rss-of", choices=("cal", "pc", "raw", "con", "man"), help=argparse.SUPPRESS)
+    ap.add_argument("--rss-of", help=argparse.SUPPRESS)        # comma-separated row keys
     args = ap.parse_args(argv)
     if args.measure is not None:
         files = sorted(args.measure.glob("plan.*.xlsx"))
-        if args.rss_of is not None:        # the child of peak_rss_in_child: one row, once
-            fn = row_functions(args.measure, files, master_of(args.measure))[args.rss_of]
-            fn_warm = row_functions(args.measure, files[:2], master_of(args.measure))[args.rss_of]
-            fn_warm()                      # imports and first-use tables count as the baseline
-            gc.collect()
-            peak = peak_rss_of(fn)
-            print("n/a" if peak is None else f"{peak:.3f}")
+        if args.rss_of is not None:        # the child of peak_rss_in_child: each row once, in its own fork
+            master = master_of(args.measure)
+            print(json.dumps(peak_rss_rows(args.rss_of.split(","), lambda k: (
+                row_functions(args.measure, files[:2], master)[k], row_functions(args.measure, files, master)[k]))))
             return 0
         measure_and_report(args.measure, files, master_of(args.measure), args)
         return 0

@@ -31,7 +31,7 @@ Rows, measured round-robin in a fresh process (as bench.bench_consolidate):
 from __future__ import annotations
 
 import argparse
-import gc
+import json
 import random
 import shutil
 import subprocess
@@ -44,7 +44,7 @@ from pathlib import Path
 
 from bench._common import work_dir
 from bench.bench_consolidate import (
-    calamine_raw, machine, measure_round_robin, peak_rss_in_child, peak_rss_of, per_file, preflight_calamine,
+    calamine_raw, machine, measure_round_robin, peak_rss_in_child, peak_rss_rows, per_file, preflight_calamine,
     print_rows, print_target,
 )
 
@@ -171,8 +171,9 @@ def measure_and_report(d: Path, args: argparse.Namespace) -> None:
     for k in ("cal", "pc"):                      # warm the page cache and the imports
         fns[k]()
     ms = measure_round_robin(fns, args.repeat)
+    rss = peak_rss_in_child(d, list(ms), "bench.bench_consolidate_real")
     for k, m in ms.items():
-        m["rss"] = peak_rss_in_child(d, k, "bench.bench_consolidate_real")
+        m["rss"] = rss[k]
     cal, pc, con, e2e = ms["cal"], ms["pc"], ms["con"], ms["e2e"]
     size = sum(p.stat().st_size for p in files)
     from salesplan.workbook_templates.writer import read_config_from_workbook
@@ -195,16 +196,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--dir", type=Path, help="keep the plan and regional files here (reused when present)")
     ap.add_argument("--measure", type=Path, help=argparse.SUPPRESS)     # the child: measure DIR
-    ap.add_argument("--rss-of", choices=("cal", "pc", "con", "e2e"), help=argparse.SUPPRESS)
+    ap.add_argument("--rss-of", help=argparse.SUPPRESS)        # comma-separated row keys
     args = ap.parse_args(argv)
     if args.measure is not None:
-        if args.rss_of is not None:          # one row once, after a warm-up run of it on one file
+        if args.rss_of is not None:          # each row once, in its own fork, after a warm-up on one file
             files = sorted((args.measure / "plan.regions").glob("*.xlsx"))
-            row_functions(args.measure, files[:1])[args.rss_of]()      # imports, first-use tables
-            fn = row_functions(args.measure, files)[args.rss_of]
-            gc.collect()
-            peak = peak_rss_of(fn)
-            print("n/a" if peak is None else f"{peak:.3f}")
+            print(json.dumps(peak_rss_rows(args.rss_of.split(","), lambda k: (
+                row_functions(args.measure, files[:1])[k], row_functions(args.measure, files)[k]))))
             return 0
         measure_and_report(args.measure, args)
         return 0
