@@ -57,6 +57,16 @@ def _deal(d: tuple) -> dict[str, Any]:
     return dict(zip(_DEAL_OUT, _deal_values(d)))
 
 
+def _by_contract(deals: list[tuple]) -> dict[str, tuple]:
+    """Deals by :func:`contract_key` (its plain ASCII case inline: a month has ~10⁵ deals)."""
+    out: dict[str, tuple] = {}
+    for d in deals:
+        c = d[2]
+        k = c.strip().lower() if c.isascii() else contract_key(c, d[1])
+        out[k or f"#row {d[1]}"] = d
+    return out
+
+
 def side(s: Snapshot) -> dict[str, Any]:
     return {"label": s.label(), "month": s.month, "version": s.version, "workbook": s.workbook_name,
             "workbook_sha256": s.workbook_sha256, "revenue_fen": s.revenue_fen, "payout_fen": s.payout_fen}
@@ -64,8 +74,7 @@ def side(s: Snapshot) -> dict[str, Any]:
 
 def diff(a: Snapshot, b: Snapshot) -> dict[str, Any]:
     """The documented diff document (docs/history.md, "diff JSON")."""
-    da = {contract_key(d[2], d[1]): d for d in a.deals}
-    db = {contract_key(d[2], d[1]): d for d in b.deals}
+    da, db = _by_contract(a.deals), _by_contract(b.deals)
     added = [_deal(db[k]) for k in db if k not in da]
     removed = [_deal(da[k]) for k in da if k not in db]
     changed = []
@@ -102,9 +111,12 @@ def _payouts(a: Snapshot, b: Snapshot, added, removed, changed) -> list[dict[str
     touching: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for how, deals in (("added", added), ("removed", removed)):
         for d in deals:
-            touching.setdefault((d["region"], d["rep"]), []).append(
-                {"deal": d["contract_id"], "change": how, "amount_fen": d["amount_fen"],
-                 "commission_fen": d["commission_fen"]})
+            key = (d["region"], d["rep"])
+            lines = touching.get(key)
+            if lines is None:
+                lines = touching[key] = []
+            lines.append({"deal": d["contract_id"], "change": how, "amount_fen": d["amount_fen"],
+                          "commission_fen": d["commission_fen"]})
     for c in changed:
         for who in {(c["before"]["region"], c["before"]["rep"]), (c["after"]["region"], c["after"]["rep"])}:
             touching.setdefault(who, []).append({"deal": c["contract_id"], "change": "changed",
