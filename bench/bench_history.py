@@ -84,11 +84,11 @@ class Clock:
 
 
 def run_backend(label: str, url: str, args) -> dict[str, tuple[float, float]]:
-    from salesplan.history.diff import diff
+    from salesplan.history.diff import DIFF_PARTS, diff
     from salesplan.history.store import Store, resolve_url
     st = Store(resolve_url(url))
     out: dict[str, tuple[float, float]] = {}
-    parts = ("deals", "statements")      # what diff reads
+    parts = DIFF_PARTS                   # what `salesplan diff` reads
     try:
         closed = {r.month for r in st.records() if r.kind == "close"}
         with Clock() as c:

@@ -71,7 +71,7 @@ def diff_last_month(book, *, db: str | None = None) -> dict:
     from salesplan.commands.deals import plan_month
     from salesplan.engine.month import Month
     from salesplan.errors import InputError
-    from salesplan.history.diff import diff, render_table
+    from salesplan.history.diff import DIFF_PARTS, diff, render_table
     from salesplan.history.source import read_workbook
     from salesplan.history.store import open_store
 
@@ -84,7 +84,7 @@ def diff_last_month(book, *, db: str | None = None) -> dict:
     if reading.snapshot is None:
         raise InputError(reading.problems, source=path.name)
     with open_store(db) as st:
-        doc = diff(st.load(last, parts=("deals", "statements")), reading.snapshot)
+        doc = diff(st.load(last, parts=DIFF_PARTS), reading.snapshot)
     lines = render_table(doc).splitlines()
     more = len(lines) - MAX_LINES
     inform(book, "\n".join(lines[:MAX_LINES]) + (f"\n… {more} more lines (salesplan diff {last} {path.name})"

@@ -34,7 +34,9 @@ def load_side(spec: str, store_factory):
     from salesplan.errors import InputError, Problem
     m = VERSION_RE.match(spec)
     if m and not Path(spec).is_file():
-        return store_factory().load(month_arg(m.group(1)), int(m.group(2)) if m.group(2) else None)
+        from salesplan.history.diff import DIFF_PARTS
+        return store_factory().load(month_arg(m.group(1)), int(m.group(2)) if m.group(2) else None,
+                                    parts=DIFF_PARTS)
     from salesplan.history.source import read_workbook
     path = Path(spec)
     if not path.is_file():

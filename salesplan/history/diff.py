@@ -57,6 +57,10 @@ def _deal(d: tuple) -> dict[str, Any]:
     return dict(zip(_DEAL_OUT, _deal_values(d)))
 
 
+#: the row sets a diff reads (a version's payout lines are not compared: its statements are)
+DIFF_PARTS = ("deals", "statements")
+
+
 def _by_contract(deals: list[tuple]) -> dict[str, tuple]:
     """Deals by :func:`contract_key` (its plain ASCII case inline: a month has ~10⁵ deals)."""
     out: dict[str, tuple] = {}
