@@ -88,8 +88,8 @@ def commission(deals: pd.DataFrame, rep_targets: Mapping[tuple[str, str], int],
     trace_parts = []
     n = len(tiers)
     for k, tier in enumerate(tiers):
-        start = _boundary_fen(targets_int, tier.start)
-        end = _boundary_fen(targets_int, tiers[k + 1].start) if k + 1 < n else None
+        start = boundary_fen(targets_int, tier.start)
+        end = boundary_fen(targets_int, tiers[k + 1].start) if k + 1 < n else None
         lo = np.maximum(cum_before, start)
         hi = cum_after if end is None else np.minimum(cum_after, end)
         base = np.maximum(hi - lo, 0)
@@ -118,8 +118,9 @@ def commission(deals: pd.DataFrame, rep_targets: Mapping[tuple[str, str], int],
     return per_deal, trace
 
 
-def _boundary_fen(targets_yuan: np.ndarray, start: Decimal) -> np.ndarray:
-    """ROUND(target × start, 0) in yuan, as fen; exact integer arithmetic."""
+def boundary_fen(targets_yuan: np.ndarray, start: Decimal) -> np.ndarray:
+    """A tier's boundary for each target: ROUND(target × start, 0) in yuan, as fen (exact integer
+    arithmetic). Commission slices and the gap's "to next tier" both start from it."""
     ppm = rate_ppm(start)
     return round_div_half_away_array(targets_yuan * ppm, RATE_SCALE) * 100
 

@@ -41,7 +41,7 @@ import pandas as pd
 from salesplan.engine.params import CommissionTier, PlanConfig
 from salesplan.engine import awards as aw
 from salesplan.engine.bonuses import REP_AWARD_KINDS, BonusResult, compute_bonuses, date_key
-from salesplan.engine.commission import _boundary_fen, tier_boundaries_yuan
+from salesplan.engine.commission import boundary_fen, tier_boundaries_yuan
 from salesplan.engine.plan import Plan, holiday_calendar
 from salesplan.money import excel_round, round_div_half_away, round_yuan, to_decimal
 
@@ -312,11 +312,11 @@ def compute_gap(plan: Plan, gi: GapInputs, as_of: date | None = None, *, every_d
     rev = np.array([revenue.get(k, 0) for k in keys], dtype=np.int64)
     tiers = cfg.commission.tiers
     # the commission engine's own boundaries, ROUND(target × from, 0) in fen, vectorised over the reps
-    bounds = np.stack([_boundary_fen(tgt, t.start) for t in tiers]) if len(keys) else np.zeros((len(tiers), 0), int)
+    bounds = np.stack([boundary_fen(tgt, t.start) for t in tiers]) if len(keys) else np.zeros((len(tiers), 0), int)
     tier_idx = (bounds <= rev).sum(axis=0) - 1                     # tiers start at 0: always ≥ 0
     nxt = np.where(tier_idx + 1 < len(tiers), bounds[np.minimum(tier_idx + 1, len(tiers) - 1),
                                                      np.arange(len(keys))] - rev, -1)
-    marks = {name: np.maximum(0, _boundary_fen(tgt, share) - rev) for name, share in MARKS}
+    marks = {name: np.maximum(0, boundary_fen(tgt, share) - rev) for name, share in MARKS}
     reps: list[RepGap] = []
     for i, key in enumerate(keys):
         r, target, k = int(rev[i]), int(tgt[i]), int(tier_idx[i])

@@ -55,7 +55,7 @@ def referral_valid(cfg, x) -> bool:
             and num(x.amount) is not None)
 
 
-def _deals_frame(inputs, basis: DealBasis) -> pd.DataFrame:
+def payout_deals_frame(inputs, basis: DealBasis) -> pd.DataFrame:
     deals, rows = inputs.deals, [i for i, ok in enumerate(basis.valid) if ok]
     return pd.DataFrame({"seq": rows, "region": [basis.keys[i][0] for i in rows],
                          "rep": [basis.keys[i][1] for i in rows],
@@ -69,7 +69,7 @@ def _money_or_nan(v):
     return to_fen(v) if num(v) is not None else np.nan
 
 
-def _flags(plan, inputs, basis: DealBasis, bdf: pd.DataFrame) -> dict[int, frozenset[str]]:
+def valid_deal_flags(plan, inputs, basis: DealBasis, bdf: pd.DataFrame) -> dict[int, frozenset[str]]:
     """R9 flags of every valid deal (the engine's deal_flags)."""
     if bdf.empty:
         return {}
@@ -87,7 +87,7 @@ def _flags(plan, inputs, basis: DealBasis, bdf: pd.DataFrame) -> dict[int, froze
 
 def payouts(plan, inputs, basis: DealBasis, roster: Roster) -> Payouts:
     cfg = plan.config
-    bdf = _deals_frame(inputs, basis)
+    bdf = payout_deals_frame(inputs, basis)
     churn: dict[tuple[str, str], float | None] = {}
     for r, _, row in rep_slots(plan, inputs):
         if present(row.name):
@@ -109,4 +109,4 @@ def payouts(plan, inputs, basis: DealBasis, roster: Roster) -> Payouts:
             first_awards.setdefault(int(a.seq), {})[a.award] = a.amount_fen
     first_new = frozenset(int(s) for s in first_deals(bdf)["seq"]) if len(bdf) else frozenset()
     return Payouts(bonus, dict(zip(bonus.per_deal["seq"], bonus.per_deal.itertuples(index=False))), tier, base,
-                   first_awards, first_new, _flags(plan, inputs, basis, bdf), quiz_ok, ref_ok)
+                   first_awards, first_new, valid_deal_flags(plan, inputs, basis, bdf), quiz_ok, ref_ok)

@@ -52,7 +52,7 @@ def risk_flags(plan, inputs) -> list[RiskCheck]:
     """
     from salesplan.engine.actuals.basis import deal_basis
     from salesplan.engine.actuals.cells import later_duplicates, rep_slots
-    from salesplan.engine.actuals.payouts import _deals_frame, _flags
+    from salesplan.engine.actuals.payouts import payout_deals_frame, valid_deal_flags
     from salesplan.engine.actuals.region import region_phases
     values: dict = {}
     for region in plan.config.regions:
@@ -60,7 +60,7 @@ def risk_flags(plan, inputs) -> list[RiskCheck]:
     for region, _slot in later_duplicates(rep_slots(plan, inputs)):
         values[("region", region, "dup_flag")] = True
     basis = deal_basis(plan, inputs)
-    flags = _flags(plan, inputs, basis, _deals_frame(inputs, basis))
+    flags = valid_deal_flags(plan, inputs, basis, payout_deals_frame(inputs, basis))
     for i, ok in enumerate(basis.valid):
         for kind, _rule, flag in DEAL_CHECKS:
             values[("deal", i, flag)] = ok and (not basis.known[i] if kind == "unknown" else
