@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import sys
 import tomllib
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
+from salesplan.commands._format import dumps
 from salesplan.config.limits import MAX_DEAL_REP_PAIRS, MAX_DEALS
 from salesplan.deals.amounts import fen_to_decimal
 from salesplan.deals.columns import DEFAULT_HEADERS, FIELDS, REQUIRED, ColumnMap
@@ -411,8 +411,7 @@ def run_import(args: argparse.Namespace) -> int:
     unassigned = _unassigned(args, report, landed)
     if args.json:
         doc = _json_report(report, into, month, landed, unassigned)
-        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(dumps(doc) + "\n")   # one string: json.dump's many small writes are ~5x slower
     else:
         _print_summary(files, report, blocked=blocked if into is not None and landed is None else None)
         if into is not None:

@@ -8,10 +8,11 @@ moved: before, after, delta and because — the deals and rules that moved it.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from pathlib import Path
+
+from salesplan.commands._format import dumps
 
 from salesplan.commands.close import DB_HELP
 
@@ -67,8 +68,7 @@ def run(args: argparse.Namespace) -> int:
         for s in opened:
             s.close()
     if args.format == "json":
-        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(dumps(doc) + "\n")   # one string: json.dump's many small writes are ~5x slower
     else:
         sys.stdout.write(render_table(doc))
     return 0

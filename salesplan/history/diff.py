@@ -177,6 +177,10 @@ def _show(field: str, v: Any) -> str:
     return yuan(v) if field.endswith("_fen") else str(v)
 
 
+#: a rep's deal lines the table shows (a month against the month before moves every deal)
+TABLE_DEALS_PER_REP = 10
+
+
 def render_table(doc: dict[str, Any]) -> str:
     a, b = doc["a"], doc["b"]
     out = [f"diff {a['label']} → {b['label']}"]
@@ -203,5 +207,9 @@ def render_table(doc: dict[str, Any]) -> str:
     for p in doc["payouts"]:
         out.append(f"  {p['region']} {p['rep']}: {yuan(p['before_fen'])} → {yuan(p['after_fen'])} "
                    f"({signed(p['delta_fen'])})")
-        out += [f"      because {_reason(r)}" for r in p["because"]]
+        deals = [r for r in p["because"] if "deal" in r]
+        out += [f"      because {_reason(r)}" for r in deals[:TABLE_DEALS_PER_REP]]
+        if len(deals) > TABLE_DEALS_PER_REP:
+            out.append(f"      … {len(deals) - TABLE_DEALS_PER_REP} more deals (--format json lists all)")
+        out += [f"      because {_reason(r)}" for r in p["because"] if "deal" not in r]
     return "\n".join(out) + "\n"
