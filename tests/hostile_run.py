@@ -37,7 +37,7 @@ from test_deals_hostile import write_csv as crm_csv  # noqa: E402
 from test_limits_config import NAMED_KEYS, regions_toml  # noqa: E402
 from test_limits_memory import AS_LIMIT, _bomb, run_limited  # noqa: E402
 from test_limits_memory import write_csv as rows_csv  # noqa: E402
-from test_preflight import BILLION_LAUGHS, good_xlsx, rewrite, sheet_xml, write_ole2  # noqa: E402
+from test_preflight import BILLION_LAUGHS, good_xlsx, rewrite, sheet_xml, spaces_bomb, write_ole2  # noqa: E402
 
 MONTH = "2026-12"
 
@@ -158,12 +158,7 @@ def crm_files(d: Path, quick: bool) -> dict[str, str | None]:
     out["crm-wide.csv"] = "beyond_capacity"
     _bomb(d / "bomb-low-ratio.xlsx", 400)
     out["bomb-low-ratio.xlsx"] = "zip_bomb"
-    bomb = rewrite(good, d / "bomb.xlsx", drop={"xl/worksheets/sheet1.xml"})
-    with zipfile.ZipFile(bomb, "a", zipfile.ZIP_DEFLATED) as z, z.open("xl/worksheets/sheet1.xml", "w") as fh:
-        fh.write(b'<?xml version="1.0"?><worksheet><sheetData>')
-        for _ in range(64):
-            fh.write(b" " * (1 << 20))
-        fh.write(b"</sheetData></worksheet>")
+    spaces_bomb(good, d / "bomb.xlsx")
     out["bomb.xlsx"] = "zip_bomb"
     return out
 

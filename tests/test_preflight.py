@@ -46,6 +46,18 @@ def rewrite(src: Path, dst: Path, *, replace: dict[str, bytes] | None = None, dr
     return dst
 
 
+def spaces_bomb(src: Path, dst: Path, part: str = "xl/worksheets/sheet1.xml") -> Path:
+    """``src`` with ``part`` replaced by 64 MiB of spaces inside a sheet: deflates ~1000:1."""
+    rewrite(src, dst, drop={part})
+    with zipfile.ZipFile(dst, "a", zipfile.ZIP_DEFLATED) as z, z.open(part, "w") as fh:
+        fh.write(b'<?xml version="1.0"?><worksheet><sheetData>')
+        chunk = b" " * (1 << 20)
+        for _ in range(64):
+            fh.write(chunk)
+        fh.write(b"</sheetData></worksheet>")
+    return dst
+
+
 def sheet_xml(body: bytes, dimension: bytes = b"A1:B2", prolog: bytes = b"") -> bytes:
     return (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + prolog +
             b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -76,14 +88,7 @@ def test_good_file_passes_and_calamine_reads_it(good):
 
 def test_zip_bomb_by_ratio(good, tmp_path):
     # 64 MiB of one repeated byte inside a sheet: deflate ratio ~1000:1
-    bomb = tmp_path / "bomb.xlsx"
-    rewrite(good, bomb, drop={"xl/worksheets/sheet1.xml"})
-    with zipfile.ZipFile(bomb, "a", zipfile.ZIP_DEFLATED) as z, z.open("xl/worksheets/sheet1.xml", "w") as fh:
-        fh.write(b'<?xml version="1.0"?><worksheet><sheetData>')
-        chunk = b" " * (1 << 20)
-        for _ in range(64):
-            fh.write(chunk)
-        fh.write(b"</sheetData></worksheet>")
+    bomb = spaces_bomb(good, tmp_path / "bomb.xlsx")
     assert bomb.stat().st_size < 200_000
     err = refused(bomb, "zip_bomb")
     assert "sheet1.xml" in err.detail

@@ -20,6 +20,7 @@ from salesplan.regional.core import consolidate_snapshots
 from salesplan.regional.manifest import SplitManifest, Stamp, stamp_xlsx
 from bench.synthetic import region_names, rep_name, write_region_file
 from salesplan.regional.values import canon
+from test_preflight import rewrite, spaces_bomb
 
 MONTH, VERSION = "2025-07", "vtest"
 
@@ -255,39 +256,21 @@ def test_hundreds_of_random_manager_inputs_survive(tmp_path):
 
 # ---------------------------------------------------------------------------- hostile files
 
-def _rewrite(src: Path, dst: Path, replace: dict[str, bytes] | None = None, drop: set[str] = frozenset(),
-             add: dict[str, bytes] | None = None) -> Path:
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            if info.filename in drop:
-                continue
-            zout.writestr(info.filename, (replace or {}).get(info.filename) or zin.read(info))
-        for name, data in (add or {}).items():
-            zout.writestr(name, data)
-    return dst
-
-
 def hostile_directory(good: Path, d: Path) -> dict[str, str]:
     """Write one hostile file per attack into ``d``; returns file name -> expected reason."""
     d.mkdir()
     expected = {}
     # zip bomb: 64 MiB of zeros in the sheet compresses ~1000:1
-    bomb = d / "bomb.xlsx"
-    _rewrite(good, bomb, drop={"xl/worksheets/sheet2.xml"})
-    with zipfile.ZipFile(bomb, "a", zipfile.ZIP_DEFLATED) as z, z.open("xl/worksheets/sheet2.xml", "w") as fh:
-        fh.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
-        for _ in range(64):
-            fh.write(b" " * (1 << 20))
-        fh.write(b"</sheetData></worksheet>")
+    spaces_bomb(good, d / "bomb.xlsx", "xl/worksheets/sheet2.xml")
     expected["bomb.xlsx"] = "zip_bomb"
     # XXE / billion laughs in the shared strings
     with zipfile.ZipFile(good) as z:
         sheet = z.read("xl/worksheets/sheet2.xml")
     xxe = (b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + sheet.split(b"?>", 1)[-1])
-    _rewrite(good, d / "xxe.xlsx", replace={"xl/worksheets/sheet2.xml": xxe})
+    rewrite(good, d / "xxe.xlsx", replace={"xl/worksheets/sheet2.xml": xxe})
     expected["xxe.xlsx"] = "xml_entities"
     # missing workbook part
-    _rewrite(good, d / "missing.xlsx", drop={"xl/workbook.xml"})
+    rewrite(good, d / "missing.xlsx", drop={"xl/workbook.xml"})
     expected["missing.xlsx"] = "missing_part"
     # a password-protected workbook is an OLE2 compound file holding an EncryptedPackage stream
     (d / "encrypted.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504
@@ -295,7 +278,7 @@ def hostile_directory(good: Path, d: Path) -> dict[str, str]:
     expected["encrypted.xlsx"] = "encrypted"
     # absurd dimensions: a sheet claiming every cell of Excel's grid
     absurd = sheet.replace(b"<sheetData>", b'<dimension ref="A1:XFD1048576"/><sheetData>', 1)
-    _rewrite(good, d / "absurd.xlsx", replace={"xl/worksheets/sheet2.xml": absurd})
+    rewrite(good, d / "absurd.xlsx", replace={"xl/worksheets/sheet2.xml": absurd})
     expected["absurd.xlsx"] = "absurd_dimensions"
     # truncated download
     data = good.read_bytes()
@@ -308,10 +291,10 @@ def hostile_directory(good: Path, d: Path) -> dict[str, str]:
     (d / "empty.xlsx").write_bytes(b"")
     expected["empty.xlsx"] = "empty"
     # path traversal inside the zip
-    _rewrite(good, d / "traversal.xlsx", add={"../../evil.txt": b"x"})
+    rewrite(good, d / "traversal.xlsx", add={"../../evil.txt": b"x"})
     expected["traversal.xlsx"] = "path_traversal"
     # not well-formed XML in the sheet
-    _rewrite(good, d / "badxml.xlsx", replace={"xl/worksheets/sheet2.xml": sheet[: len(sheet) // 2]})
+    rewrite(good, d / "badxml.xlsx", replace={"xl/worksheets/sheet2.xml": sheet[: len(sheet) // 2]})
     expected["badxml.xlsx"] = "corrupt"
     return expected
 
@@ -476,7 +459,7 @@ def test_a_number_no_spreadsheet_can_hold_is_an_invalid_input_not_a_corrupt_file
         xml = z.read(part)
     xml, n = _re.subn(rb'(<c r="' + addr.encode() + rb'"[^>]*>)<v>5</v>', rb"\g<1><v>" + stored.encode() + b"</v>", xml)
     assert n == 1
-    _rewrite(src, path, replace={part: xml})
+    rewrite(src, path, replace={part: xml})
     with XlsxFile(path) as x:
         values, problems = check_cells("r.xlsx", m, {s: x.read_sheet(s) for s in x.sheet_names}, x.is_locked)
     assert [(p.where, p.code) for p in problems] == [(f"r.xlsx: {region}!{addr}", "invalid_input")]
