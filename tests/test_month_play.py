@@ -552,7 +552,8 @@ def test_malformed_directory_is_rejected_file_by_file(month, tmp_path):
     import re
     import zipfile
 
-    from test_regional_consolidate import _rewrite, hostile_directory
+    from test_preflight import rewrite as _rewrite
+    from test_regional_consolidate import hostile_directory
 
     from salesplan.regional.manifest import Stamp, read_stamp, stamp_xlsx
     from salesplan.regional.workflow import consolidate, expand
