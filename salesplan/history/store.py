@@ -179,7 +179,7 @@ class Store:
         finally:
             cur.close()
         if name == "deals" and self.dialect == "sqlite":
-            return [(a, b, c, d, e, f, g, bool(h), i, j, bool(k), m) for a, b, c, d, e, f, g, h, i, j, k, m in rows]
+            return [(a, b, c, d, e, f, g, h != 0, i, j, k != 0, m) for a, b, c, d, e, f, g, h, i, j, k, m in rows]
         return rows
 
     def _insert_children(self, conn, name: str, seq: int, rows: list[tuple]) -> None:
