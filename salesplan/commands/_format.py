@@ -25,8 +25,25 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, right: Se
     return "\n".join([line(list(headers)), line(["-" * w for w in widths])] + [line(r) for r in cells])
 
 
-def dumps(data) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2)
+def dumps(data, default=None) -> str:
+    """The JSON the commands print: objects indented by two spaces, each list item on one line.
+
+    A list item is written by json's C encoder (``indent`` makes json use its pure-Python one:
+    a 100,000-deal diff took 11 s to print), and one deal or one rep is one line a script or
+    ``grep`` can take whole. ``default`` as json.dumps'."""
+    def one(v) -> str:
+        return json.dumps(v, ensure_ascii=False, default=default)
+
+    def indented(v, pad: str) -> str:
+        inner = pad + "  "
+        if isinstance(v, dict) and v:
+            return "{\n" + ",\n".join(f"{inner}{one(k if isinstance(k, str) else one(k))}: {indented(x, inner)}"
+                                       for k, x in v.items()) + f"\n{pad}}}"
+        if isinstance(v, list) and v:
+            return "[\n" + ",\n".join(inner + one(x) for x in v) + f"\n{pad}]"
+        return one(v)
+
+    return indented(data, "")
 
 
 def parse_date(text: str, option: str):

@@ -14,11 +14,11 @@ name no file at all (an empty folder: nothing to consolidate is not a clean merg
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from contextlib import nullcontext
 from pathlib import Path
 
+from salesplan.commands._format import dumps
 from salesplan.locking import plan_lock
 from salesplan.progress import CliProgress
 
@@ -65,8 +65,7 @@ def run(args: argparse.Namespace) -> int:
                              check_version=not args.ignore_version, progress=CliProgress(show_summary=False),
                              ytd=for_month(month_of(args.plan), args.db) if not args.dry_run else None)
     if args.json:
-        json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=2, default=str)
-        sys.stdout.write("\n")
+        sys.stdout.write(dumps(report.to_json(), default=str) + "\n")
     else:
         print(report.summary())
         for line in report.details():

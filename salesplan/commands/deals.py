@@ -411,7 +411,7 @@ def run_import(args: argparse.Namespace) -> int:
     unassigned = _unassigned(args, report, landed)
     if args.json:
         doc = _json_report(report, into, month, landed, unassigned)
-        sys.stdout.write(dumps(doc) + "\n")   # one string: json.dump's many small writes are ~5x slower
+        sys.stdout.write(dumps(doc) + "\n")
     else:
         _print_summary(files, report, blocked=blocked if into is not None and landed is None else None)
         if into is not None:

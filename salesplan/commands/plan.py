@@ -1,11 +1,11 @@
 """`salesplan plan`: print the month's computed plan as JSON or a table."""
 from __future__ import annotations
 
-import json
 import sys
 import unicodedata
 from collections.abc import Sequence
 
+from salesplan.commands._format import dumps
 from salesplan.config import load_config
 from salesplan.engine.params import CommissionTier
 from salesplan.engine.plan import compute_plan
@@ -27,8 +27,7 @@ def run(args) -> int:
     for w in plan.warnings:
         print(f"salesplan: WARNING [{w.code}] {w.message}", file=sys.stderr)
     if args.format == "json":
-        json.dump(plan.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(dumps(plan.to_dict()) + "\n")
     else:
         sys.stdout.write(render_table(plan.to_dict(), config.commission.tiers))
     return 0
