@@ -31,8 +31,7 @@ def dumps(data, default=None) -> str:
     A list item is written by json's C encoder (``indent`` makes json use its pure-Python one:
     a 100,000-deal diff took 11 s to print), and one deal or one rep is one line a script or
     ``grep`` can take whole. ``default`` as json.dumps'."""
-    def one(v) -> str:
-        return json.dumps(v, ensure_ascii=False, default=default)
+    one = json.JSONEncoder(ensure_ascii=False, default=default).encode   # one encoder for every item
 
     def indented(v, pad: str) -> str:
         inner = pad + "  "
