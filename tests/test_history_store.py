@@ -3,6 +3,7 @@ chain, concurrent closes, migrations."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -139,3 +140,57 @@ def test_a_deleted_record_breaks_the_chain(db_url, snapshot):
             conn.execute(sa.delete(S.ledger).where(S.ledger.c.seq == 2))
         problems = st.verify()
     assert [(p.where, p.code) for p in problems] == [("record 3 (close 2027-01 version 2)", "chain")]
+
+
+def test_the_migrated_schema_is_schema_py(db_url, snapshot):
+    """Alembic's migrations build exactly the tables salesplan/history/schema.py declares."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from salesplan.history.schema import metadata
+    from salesplan.history.store import open_store
+    with open_store(db_url) as st, st.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+
+
+def test_a_store_of_the_first_schema_upgrades_keeping_every_version(db_url, snapshot):
+    """A history written under revision 0001 (rows with a foreign key to the ledger) opens under
+    the current schema with every row, hash and chain intact; closing and verifying still work."""
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    from salesplan import history
+    from salesplan.history.store import open_store
+    with open_store(db_url) as st:
+        st.close_month(snapshot, by="A")
+        cfg = Config()
+        cfg.set_main_option("script_location", str(Path(history.__file__).parent / "migrations"))
+        with st.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0001")
+            assert sa.inspect(conn).get_foreign_keys("deals")            # the first schema's key is back
+    with open_store(db_url) as st:                                        # opening upgrades
+        with st.engine.connect() as conn:
+            assert sa.inspect(conn).get_foreign_keys("deals") == []
+            assert sa.inspect(conn).get_foreign_keys("versions")         # one row per close keeps its key
+        back = st.load("2027-01")
+        assert (back.deals, back.payouts, back.statements) == (snapshot.deals, snapshot.payouts, snapshot.statements)
+        st.reopen("2027-01", by="B", reason="after the upgrade")
+        st.close_month(snapshot, by="C")
+        assert st.verify() == []
+
+
+def test_rows_added_in_the_database_for_no_version_are_named(db_url, snapshot):
+    import sqlalchemy as sa
+
+    from salesplan.history import schema as S
+    from salesplan.history.store import open_store
+    with open_store(db_url) as st:
+        st.close_month(snapshot, by="A")
+        row = dict(zip(S.DEAL_COLUMNS, snapshot.deals[0]))
+        with st.engine.begin() as conn:
+            conn.execute(sa.insert(S.deals).values(seq=99, **row))
+        problems = st.verify()
+    assert [(p.where, p.code) for p in problems] == [("table deals", "tampered")]
+    assert "record(s) 99" in str(problems[0].value)

@@ -280,7 +280,19 @@ class Store:
                     problems.append(Problem(where, f"record hash {led['sha256'][:12]}…",
                                             f"{chain_hash(prev, now)[:12]}…", "chain"))
                 prev = led["sha256"]
+            problems += self._rows_of_no_record(conn)
         return problems
+
+    def _rows_of_no_record(self, conn) -> list[Problem]:
+        """Rows whose ``seq`` is no stored version (no foreign key keeps them out: schema.py)."""
+        out = []
+        for name in CHILD_COLUMNS:
+            seqs = [r[0] for r in conn.exec_driver_sql(
+                f"SELECT DISTINCT seq FROM {name} WHERE seq NOT IN (SELECT seq FROM versions) ORDER BY seq")]
+            if seqs:
+                out.append(Problem(f"table {name}", f"rows of record(s) {', '.join(map(str, seqs[:10]))}",
+                                   "rows of a stored version only (added in the database)", "tampered"))
+        return out
 
 
 def quote(column: str) -> str:
