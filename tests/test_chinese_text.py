@@ -14,7 +14,8 @@ from salesplan.engine.plan import compute_plan
 from salesplan.workbook_templates.writer import build_models
 
 ENGLISH = re.compile(r"Spring Festival|active|normalised|KPI base weights|strategy B targets|holiday schedule|"
-                     r"statutory|\blinear\b|\bthreshold\b|lower_is_better|conquest|\bppm\b|\(fen\)")
+                     r"statutory|\blinear\b|\bthreshold\b|lower_is_better|conquest|\bppm\b|\(fen\)|"
+                     r"\b(?:mon|tue|wed|thu|fri|sat|sun|skip|keep|next|previous)\b")       # R5 event settings
 
 
 def _plans():
@@ -65,12 +66,17 @@ def test_setup_words_and_percentages_read_back_exactly(tmp_path, lang):
         path = tmp_path / f"{lang}-{cfg.month}.xlsx"
         generate_workbook(cfg, path, lang=lang)
         back = read_config_from_workbook(path)
-        assert back.kpis == cfg.kpis and back.commission == cfg.commission
+        assert back.kpis == cfg.kpis and back.commission == cfg.commission and back.events == cfg.events
         assert [(r.name, r.focus_scoring, r.focus_weight) for r in back.regions] == \
                [(r.name, r.focus_scoring, r.focus_weight) for r in cfg.regions]
         ws = openpyxl.load_workbook(path)["设置" if lang == "zh" else "Setup"]
         shown = {ws.cell(r, 8).value for r in range(1, ws.max_row + 1) if ws.cell(r, 12).value == "kpis"}
         if lang == "zh":
             assert shown - {None} <= {"线性", "达标制", "越低越好"}
+            events = {ws.cell(r, 2).value for r in range(1, ws.max_row + 1)
+                      if str(ws.cell(r, 12).value).startswith("events.") and ("weekday" in ws.cell(r, 12).value
+                                                                               or "not_working" in ws.cell(r, 12).value)}
+            assert events - {None} and events - {None} <= {"周一", "周二", "周三", "周四", "周五", "周六", "周日",
+                                                           "取消", "照常", "顺延", "提前"}
         hidden = {k for k, d in ws.column_dimensions.items() if d.hidden}
         assert {"AA", "AB", "AC", "AD"} <= hidden           # ppm helpers and the settings checks

@@ -68,7 +68,8 @@ def test_changed_events_move_the_calendar_sheet_and_setup(changed):
     # the 20th is a Sunday; the meeting moves to the previous working day
     assert [d for d, _, n in rows if n.startswith("销售总监执行分析会")] == [date(2026, 12, 18)]
     ws = openpyxl.load_workbook(book)["设置"]
-    assert _setup_value(ws, "events.quiz_weekday") == "thu"
+    assert _setup_value(ws, "events.quiz_weekday") == "周四"                  # the config's thu, in Chinese
+    assert _setup_value(ws, "events.analysis_if_not_working") == "提前"
     assert _setup_value(ws, "events.salon_time") == "15:00"
     assert _setup_value(ws, "events.analysis_day") == 20
 
@@ -91,7 +92,9 @@ def test_edited_setup_moves_the_calendar_on_regenerating(changed, tmp_path, monk
     shutil.copy(changed[2], book)
     wb = openpyxl.load_workbook(book)
     ws = wb["设置"]
-    for key, value in (("events.quiz_weekday", "wed"), ("events.salon_weeks[1]", 3)):
+    # picked from 设置's lists (周三, 照常); a code typed as the plan file spells it is read too
+    for key, value in (("events.quiz_weekday", "周三"), ("events.salon_weeks[1]", 3),
+                       ("events.salon_if_not_working", "keep"), ("events.analysis_if_not_working", "照常")):
         row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 12).value == key)
         ws.cell(row, 2).value = value
     wb.save(book)
@@ -100,8 +103,10 @@ def test_edited_setup_moves_the_calendar_on_regenerating(changed, tmp_path, monk
     rows = _calendar_rows(book)
     assert [d.weekday() for d, _, n in rows if n.startswith("产品知识竞赛")] == [2] * 5   # Wednesdays
     assert [d for d, _, n in rows if n.startswith("线下沙龙")] == [date(2026, 12, 8), date(2026, 12, 15)]
+    assert [d for d, _, n in rows if n.startswith("销售总监执行分析会")] == [date(2026, 12, 20)]   # a Sunday, kept
     ws = openpyxl.load_workbook(book)["设置"]
-    assert _setup_value(ws, "events.quiz_weekday") == "wed"
+    assert _setup_value(ws, "events.quiz_weekday") == "周三"
+    assert _setup_value(ws, "events.salon_if_not_working") == "照常"
 
 
 @pytest.mark.parametrize("bad, key, expected", [

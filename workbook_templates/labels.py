@@ -194,8 +194,8 @@ _L: dict[str, tuple[str, str]] = {
     "chk_range": ("须为 {min}–{max} 的整数", "must be a whole number from {min} to {max}"),
     "chk_time": ("须为 HH:MM 格式的时间，如 14:00", "must be a time HH:MM, e.g. 14:00"),
     "sec_events": ("R5 日程设置（作战日历按此生成）", "R5 Event settings (the calendar follows them)"),
-    "events_note": ("星期：mon=周一 tue=周二 wed=周三 thu=周四 fri=周五 sat=周六 sun=周日；遇节假日："
-                    "skip=取消 keep=照常 next=顺延至下一工作日 previous=提前至上一工作日。"
+    "events_note": ("星期与“遇节假日”从下拉列表选择。遇节假日或周末：取消=当天不举行，照常=日期不变，"
+                    "顺延=顺延至下一工作日，提前=提前至上一工作日。"
                     "作战日历与竞赛周次按生成时的设置写入：修改后请点击“生成月度方案”重新生成。",
                     "Weekdays mon…sun; on a holiday or weekend: skip, keep (the date stays), next / previous "
                     "working day. The calendar and the quiz weeks are written when the plan is generated: "
@@ -406,20 +406,29 @@ CHOICES: dict[str, dict[str, tuple[str, str]]] = {
     "scoring": {"linear": ("线性", "linear"), "threshold": ("达标制", "threshold"),
                 "lower_is_better": ("越低越好", "lower_is_better")},
     "unit": {"count": ("个数", "count"), "rate": ("比率", "rate"), "hours": ("小时", "hours"), "yuan": ("元", "yuan")},
+    # R5 event settings (engine/calendar_events.WEEKDAYS, IF_NOT_WORKING)
+    "weekday": {"mon": ("周一", "mon"), "tue": ("周二", "tue"), "wed": ("周三", "wed"), "thu": ("周四", "thu"),
+                "fri": ("周五", "fri"), "sat": ("周六", "sat"), "sun": ("周日", "sun")},
+    "if_not_working": {"skip": ("取消", "skip"), "keep": ("照常", "keep"), "next": ("顺延", "next"),
+                       "previous": ("提前", "previous")},
 }
+#: table columns (设置's R3/R6 tables) typed as words; scalar rows say their kind in setup_sheet.SETUP_ROWS
 CHOICE_FIELDS = {"scoring": "scoring", "focus_scoring": "scoring", "unit": "unit"}
 for _choices in CHOICES.values():
     _L.update(_choices)
 del _choices
 
 
-def choice_code(field_name: str, value):
-    """The configuration code of a 设置 choice cell (either language's word, or the code itself)."""
-    choices = CHOICES.get(CHOICE_FIELDS.get(field_name, ""))
+def choice_code(field_name: str, value, kind: str | None = None):
+    """The configuration code of a 设置 choice cell: either language's word or the code itself,
+    any letter case (the sheet's check compares case-insensitively, as Excel's ``=`` does).
+    ``kind``: the choice list (a key of CHOICES) when the field name does not say it."""
+    choices = CHOICES.get(kind or CHOICE_FIELDS.get(field_name, ""))
     if choices is None or not isinstance(value, str):
         return value
+    typed = value.strip().casefold()
     for code, words in choices.items():
-        if value.strip() in words:
+        if typed == code or typed in (w.casefold() for w in words):
             return code
     return value
 

@@ -17,6 +17,7 @@ from salesplan.engine.actuals.cells import tier_ppm
 from salesplan.engine import input_spec
 from salesplan.engine.kpi import base_weight_total
 from salesplan.workbook_templates.context import Ctx
+from salesplan.workbook_templates.labels import CHOICES
 from salesplan.workbook_templates.model import COL, SheetModel, Validation, ref
 from salesplan.workbook_templates.sheets.common import print_setup, red_if
 
@@ -145,9 +146,11 @@ SCALARS = [
     ("workbook.protect", "保护公式单元格", "Protect formula cells", "bool", None),
 ]
 
+#: config key -> choice list (labels.CHOICES) of the rows typed as words (reading 设置 back turns them into codes)
+CHOICE_KEYS = {spec[0].removeprefix("list:"): spec[3] for spec in SCALARS if len(spec) == 5 and spec[3] in CHOICES}
+
 _IN_STYLE = {"money": "in_money", "int": "in_int", "pct": "in_pct", "dec": "in_dec", "bool": "in_bool",
-             "text": "in_text", "month": "text", "date": "in_date", "weekday": "in_text", "if_not_working": "in_text",
-             "time": "in_text", "day": "in_int", "week": "in_int", "workdays": "in_int"}
+             "text": "in_text", "month": "text", "date": "in_date", "time": "in_text", "day": "in_int", "week": "in_int", "workdays": "in_int"}
 
 
 def _style(kind: str, assumption: bool) -> str:
@@ -238,9 +241,6 @@ class SetupBuilder:
             rule = (self.L("chk_min").format(min=minimum) if minimum else
                     self.L("chk_range").format(min=lo, max=f.maximum) if kind in ("day", "week", "workdays") else
                     self.L("chk_" + kind))
-        elif kind in ("weekday", "if_not_working"):     # codes, as the plan file spells them
-            expr = "OR(" + ",".join(f'EXACT({X},"{w}")' for w in input_spec.SETTINGS[kind].choices) + ")"
-            rule = self.L("chk_choice")
         elif kind == "time":   # 'HH:MM' as text (the cell is formatted as text, so Excel keeps what is typed)
             hh, mm = f"VALUE(LEFT({X},2))", f"VALUE(RIGHT({X},2))"
             expr = (f'IFERROR(AND(ISTEXT({X}),LEN({X})=5,MID({X},3,1)=":",ISNUMBER(-LEFT({X},2)),'
@@ -369,6 +369,8 @@ class SetupBuilder:
 
     def scalar_row(self, key, label, value, kind, name, is_assumption, index=None):
         ctx, m, r = self.ctx, self.m, self.row
+        if kind in CHOICES:      # a word of the workbook's language; the configuration keeps the code
+            value, kind = (None if value is None else self.L(value)), self.L.choices(kind)
         m.put(r, C_LABEL, label, "label")
         if kind == "month":
             m.text(r, C_VAL, value, "text")

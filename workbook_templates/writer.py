@@ -47,7 +47,7 @@ from salesplan.workbook_templates.labels import META_SHEET, choice_code
 from salesplan.workbook_templates.model import SheetModel, render
 from salesplan.workbook_templates.region_view import region_view, regional_inputs
 from salesplan.workbook_templates.save import atomic_write
-from salesplan.workbook_templates.setup_sheet import C_KEY, SetupBuilder
+from salesplan.workbook_templates.setup_sheet import C_KEY, CHOICE_KEYS, SetupBuilder
 
 DEFAULT_DEAL_ROWS = 200
 MASTER_ENGINE = "lxml"      # the reader of a master given as a path (docs/xlsx.md: why)
@@ -419,7 +419,7 @@ def _setup_rows(grid: list[list]) -> tuple[dict[str, Any], dict[str, tuple[list[
         elif key in tables:
             tables[key][1].append(row[: C_KEY - 1])
         else:
-            _setup_value(data, key, _cell_to_config(row[1]))
+            _setup_value(data, key, choice_code(key, _cell_to_config(row[1]), CHOICE_KEYS.get(key.split("[")[0])))
     return data, tables
 
 
