@@ -15,7 +15,8 @@ from salesplan.workbook_templates.writer import build_models
 
 ENGLISH = re.compile(r"Spring Festival|active|normalised|KPI base weights|strategy B targets|holiday schedule|"
                      r"statutory|\blinear\b|\bthreshold\b|lower_is_better|conquest|\bppm\b|\(fen\)|"
-                     r"\b(?:mon|tue|wed|thu|fri|sat|sun|skip|keep|next|previous)\b")       # R5 event settings
+                     r"\b(?:mon|tue|wed|thu|fri|sat|sun|skip|keep|next|previous)\b|"       # R5 event settings
+                     r"kpi_score|earliest_total_date")                                       # R8 champion tie-break
 
 
 def _plans():
@@ -67,6 +68,7 @@ def test_setup_words_and_percentages_read_back_exactly(tmp_path, lang):
         generate_workbook(cfg, path, lang=lang)
         back = read_config_from_workbook(path)
         assert back.kpis == cfg.kpis and back.commission == cfg.commission and back.events == cfg.events
+        assert back.awards == cfg.awards
         assert [(r.name, r.focus_scoring, r.focus_weight) for r in back.regions] == \
                [(r.name, r.focus_scoring, r.focus_weight) for r in cfg.regions]
         ws = openpyxl.load_workbook(path)["设置" if lang == "zh" else "Setup"]
@@ -80,3 +82,17 @@ def test_setup_words_and_percentages_read_back_exactly(tmp_path, lang):
                                                            "取消", "照常", "顺延", "提前"}
         hidden = {k for k, d in ws.column_dimensions.items() if d.hidden}
         assert {"AA", "AB", "AC", "AD"} <= hidden           # ppm helpers and the settings checks
+
+
+def test_the_champion_tie_break_is_typed_as_words_in_order(tmp_path):
+    import openpyxl
+    from salesplan.workbook_templates.writer import generate_workbook, read_config_from_workbook
+    path = tmp_path / "tb.xlsx"
+    generate_workbook(load_config(None, month="2026-12"), path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["设置"]
+    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 12).value == "awards.champion_tiebreak")
+    assert ws.cell(row, 2).value == "KPI得分、先达成总额"
+    ws.cell(row, 2).value = "先达成总额，KPI得分"            # the director swaps the order (a full-width comma)
+    wb.save(path)
+    assert read_config_from_workbook(path).awards.champion_tiebreak == ("earliest_total_date", "kpi_score")

@@ -1,6 +1,8 @@
 """Workbook labels, Chinese (default) and English. Keys are stable identifiers."""
 from __future__ import annotations
 
+import re
+
 SHEETS = {
     "guide": ("使用说明", "Guide"),
     "setup": ("设置", "Setup"),
@@ -412,6 +414,10 @@ CHOICES: dict[str, dict[str, tuple[str, str]]] = {
     "if_not_working": {"skip": ("取消", "skip"), "keep": ("照常", "keep"), "next": ("顺延", "next"),
                        "previous": ("提前", "previous")},
 }
+#: R8's champion tie-break, a list typed as words in order (KPI得分、先达成总额); not labels: "kpi_score"
+#: is also a column header's label
+TIEBREAK = {"kpi_score": ("KPI得分", "kpi_score"), "earliest_total_date": ("先达成总额", "earliest_total_date")}
+TIEBREAK_SPLIT = re.compile(r"[,，、]")
 #: table columns (设置's R3/R6 tables) typed as words; scalar rows say their kind in setup_sheet.SETUP_ROWS
 CHOICE_FIELDS = {"scoring": "scoring", "focus_scoring": "scoring", "unit": "unit"}
 for _choices in CHOICES.values():
@@ -423,7 +429,7 @@ def choice_code(field_name: str, value, kind: str | None = None):
     """The configuration code of a 设置 choice cell: either language's word or the code itself,
     any letter case (the sheet's check compares case-insensitively, as Excel's ``=`` does).
     ``kind``: the choice list (a key of CHOICES) when the field name does not say it."""
-    choices = CHOICES.get(kind or CHOICE_FIELDS.get(field_name, ""))
+    choices = TIEBREAK if kind == "tiebreak" else CHOICES.get(kind or CHOICE_FIELDS.get(field_name, ""))
     if choices is None or not isinstance(value, str):
         return value
     typed = value.strip().casefold()
@@ -445,6 +451,10 @@ class Labels:
 
     def sheet(self, role: str) -> str:
         return SHEETS[role][self.i]
+
+    def tiebreak(self, codes) -> str:
+        """The champion tie-break as 设置 shows it: KPI得分、先达成总额 (English: the codes)."""
+        return ("、" if self.i == 0 else ", ").join(TIEBREAK[c][self.i] if c in TIEBREAK else c for c in codes)
 
     def choices(self, kind: str) -> str:
         """A 设置 choice cell's list validation: ``choice:word,word`` in this language."""

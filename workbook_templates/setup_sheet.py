@@ -73,8 +73,8 @@ SCALARS = [
     ("sec_r8a", None),
     ("awards.champion_prize", "销售冠军奖励", "Champion prize", "text", None),
     ("awards.champion_prize_value", "冠军奖金折现（¥）", "Champion prize cash value", "money", "SP_ChampionPrizeValue"),
-    ("awards.champion_tiebreak", "冠军并列规则（kpi_score, earliest_total_date）", "Champion tie-break",
-     "text", None),
+    ("awards.champion_tiebreak", "冠军并列规则（依次比较：KPI得分、先达成总额）",
+     "Champion tie-break (in order: kpi_score, earliest_total_date)", "tiebreak", None),
     ("awards.conquest_amount", "新客户攻克奖（每家）", "Conquest award per customer", "money", "SP_ConquestAmount"),
     ("awards.conquest_threshold", "新客户攻克奖首单门槛（>）", "Conquest first-deal threshold (>)", "money",
      "SP_ConquestThreshold"),
@@ -171,8 +171,6 @@ def _value(cfg, key: str):
         return int(obj) if obj == obj.to_integral_value() and key.split(".")[-1] not in (
             "repurchase_rate", "special_discount_floor", "standard_discount_floor", "inventory_alert",
             "retention_max_churn") else float(obj)
-    if isinstance(obj, tuple) and key.endswith("champion_tiebreak"):
-        return ", ".join(obj)
     if key == "month":
         return str(obj)
     return obj
@@ -371,6 +369,8 @@ class SetupBuilder:
         ctx, m, r = self.ctx, self.m, self.row
         if kind in CHOICES:      # a word of the workbook's language; the configuration keeps the code
             value, kind = (None if value is None else self.L(value)), self.L.choices(kind)
+        elif kind == "tiebreak":
+            value, kind = self.L.tiebreak(value), "text"
         m.put(r, C_LABEL, label, "label")
         if kind == "month":
             m.text(r, C_VAL, value, "text")

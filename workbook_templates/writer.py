@@ -43,7 +43,7 @@ from salesplan.workbook_templates.context import LAYOUT_VERSION, Ctx
 from salesplan.workbook_templates.expect import cached_values
 from salesplan.workbook_templates.inputs import MergeReport, merge_inputs, read_inputs, read_registry
 from salesplan.xlsx import open_book as open_reader
-from salesplan.workbook_templates.labels import META_SHEET, choice_code
+from salesplan.workbook_templates.labels import META_SHEET, TIEBREAK_SPLIT, choice_code
 from salesplan.workbook_templates.model import SheetModel, render
 from salesplan.workbook_templates.region_view import region_view, regional_inputs
 from salesplan.workbook_templates.save import atomic_write
@@ -476,7 +476,8 @@ def _config_tables(data: dict[str, Any], tables, inputs: WorkbookInputs) -> None
     cal["extra_workdays"] = [r["date"] for r in _table_rows(tables, "extra_workdays") if r.get("date")]
     tb = data.get("awards", {}).get("champion_tiebreak")
     if isinstance(tb, str):
-        data["awards"]["champion_tiebreak"] = [t.strip() for t in tb.split(",") if t.strip()]
+        data["awards"]["champion_tiebreak"] = [choice_code("", t, "tiebreak") for t in TIEBREAK_SPLIT.split(tb)
+                                               if t.strip()]
 
 
 _KEY_RE = re.compile(r"^(\[\[[a-z_]+\]\]|[a-z_]+(\.[a-z_]+)*(\[\d+\])?)$")
