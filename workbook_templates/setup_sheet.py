@@ -471,7 +471,7 @@ class SetupBuilder:
     def table_kpis(self):
         L, m, cfg, ctx = self.L, self.m, self.ctx.cfg, self.ctx
         self.table_header("sec_r6", "kpis", [
-            ("key", "key", ""), ("name", L("kpi"), ""), ("category", L("category"), ""),
+            ("key", L.pick("代码", "key"), ""), ("name", L("kpi"), ""), ("category", L("category"), ""),
             ("weight", L("weight"), ""), ("b_weight", L.pick("B版本权重", "Strategy B weight"), "A"),
             ("effective", L.pick("有效权重", "Effective weight"), ""), ("target", L("target"), ""),
             ("scoring", L("scoring"), "A"), ("cap", L("cap"), "A"), ("unit", L("unit"), "")])
