@@ -6,7 +6,6 @@ exactly like ``split`` builds them: written, fingerprinted, sealed, stamped.
 """
 from __future__ import annotations
 
-import datetime as dt
 import random
 import zipfile
 from decimal import Decimal
