@@ -149,7 +149,7 @@ def test_charts_show_axes_titles_and_labels(files, case):
 
 
 def test_the_row_writer_keeps_every_awkward_text_and_value(tmp_path):
-    """cellxml formats each row as XML text (parsed by lxml): markup characters, a carriage
+    """cellxml formats each row as XML text (checked by expat): markup characters, a carriage
     return, edge spaces, CJK, formula-looking text, a stored "" and a stored text value all
     read back exactly as written, and the formulas keep their text and value."""
     from datetime import date
@@ -181,3 +181,14 @@ def test_the_row_writer_keeps_every_awkward_text_and_value(tmp_path):
     assert [vals.cell(i, 3).value for i in (1, 3)] == ["a<&>b", 6.5]
     with zipfile.ZipFile(path) as z:      # "" is stored as <v></v> (openpyxl reads it back as None)
         assert b'<c r="C2" t="str"><f>IF(B1&gt;9,"x","")</f><v></v></c>' in z.read("xl/worksheets/sheet1.xml")
+
+
+def test_a_row_that_is_not_well_formed_xml_is_refused_naming_sheet_and_row(tmp_path):
+    """Trusted (generated) text is not cleaned: a control character in it is a bug, caught
+    before the row is written."""
+    from salesplan.workbook_templates.model import SheetModel, render
+    m = SheetModel("表", "t")
+    m.put(1, 1, "fine")
+    m.put(2, 1, "bell\x07")                 # generated text with a character XML 1.0 cannot hold
+    with pytest.raises(ValueError, match=r"表 row 2: not well-formed XML"):
+        render([m], tmp_path / "bad.xlsx")

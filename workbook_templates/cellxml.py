@@ -13,16 +13,16 @@ boolean, ``t="e"`` for an error value, no ``t`` for a number.
 A row arrives as the model's cells, ``[(column, (value, style name, key, is_text))]`` sorted
 by column (:class:`~salesplan.workbook_templates.model.SheetModel`; no per-cell objects).
 The row's cells are formatted as one XML string (text escaped here: ``&``, ``<``, ``>``,
-``\r``), which lxml parses into one ``<row>`` element and openpyxl's stream writes: one
-parse per row costs about half of building three lxml elements per cell, the bulk of
-writing a 480,000-cell workbook. lxml still checks every row is well-formed XML, and the
-bytes written are the same as openpyxl's lxml cell writer's (``t="n"`` on numbers,
-``t="inlineStr"`` text, ``%.16g`` numbers) — ``<v></v>`` (a formula showing "") is set
-on the parsed element, since parsing would fold it into ``<v/>``.
+``\r``; untrusted text also loses the control characters XML cannot hold), checked well-formed by expat (the
+standard library's parser) and written to the sheet's file between lxml's writes of the
+sheet head and tail (:class:`_RowStreamWriter`). Parsing each row into lxml and serialising
+it again cost half of writing a 480,000-cell workbook. The bytes are openpyxl's lxml cell
+writer's (``t="n"`` on numbers, ``t="inlineStr"`` text, ``%.16g`` numbers), plus the values.
 
 Checked against openpyxl 3.1.0–3.1.5 (pyproject pins ``openpyxl>=3.1,<3.2``); it relies on
-``WriteOnlyWorksheet._values_to_row`` / ``._get_writer()`` / ``._writer.write_row(xf, row,
-row_idx)``. ``tests/test_workbook_stored.py`` checks the version range and reads the
+``WriteOnlyWorksheet._values_to_row`` / ``._writer`` (set as ``_get_writer()`` does) /
+``._writer.write_row(xf, row, row_idx)`` and ``WorksheetWriter.get_stream`` (the sheet
+element around the rows). ``tests/test_workbook_stored.py`` checks the version range and reads the
 values back with openpyxl and python-calamine.
 """
 from __future__ import annotations
@@ -32,7 +32,10 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 
+from lxml.etree import xmlfile
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.xml.constants import SHEET_MAIN_NS
 
 OPENPYXL_CHECKED = ((3, 1), (3, 2))       # [from, to): the versions this writer was checked against
 ERROR_VALUES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"})
@@ -91,54 +94,50 @@ def _inline(head: str, text: str) -> str:
 
 def make_row_writer(ws, sid: dict[str, str], cached):
     """A replacement for ``ws._writer.write_row`` taking a model row (see the module doc)."""
-    from lxml.etree import Element, XMLParser, fromstring
+    from xml.parsers.expat import ExpatError, ParserCreate
     dims = ws.row_dimensions
     epoch = ws.parent.epoch
     isfinite = math.isfinite
-    parser = XMLParser(resolve_entities=False, huge_tree=True)
+    raw = ws._writer.raw
     sattr = {None: "", **{name: f' s="{i}"' for name, i in sid.items()}}
 
     def write_row(xf, row, row_idx):
         rs = str(row_idx)
         dim = dims.get(row_idx)
+        head = f'<row r="{rs}"' + ("".join(f' {k}="{v}"' for k, v in dim) if dim else "")
         if not row:
-            xf.write(Element("row", {"r": rs, **dict(dim or {})}))
-            return
-        parts = [f'<row r="{rs}"' + "".join(f' {k}="{v}"' for k, v in dim) + ">" if dim else f'<row r="{rs}">']
-        blanks = []                      # cells whose value is "" (<v></v>, which parsing would make <v/>)
-        for col, (v, style, key, is_text) in row:
-            tv = type(v)
-            # the common cases first: a formula with a float value, a plain number
-            if tv is str and not is_text and v[:1] == "=" and len(v) > 1:
-                c = NO_VALUE if key is None or cached is None else cached(key)
-                if type(c) is float and isfinite(c):
-                    parts.append(f'<c r="{_COLS[col]}{rs}"{sattr[style]}><f>{_esc(v[1:])}</f><v>{c!r}</v></c>')
-                    continue
-                if c is NO_VALUE:
-                    parts.append(f'<c r="{_COLS[col]}{rs}"{sattr[style]}><f>{_esc(v[1:])}</f><v/></c>')
-                    continue
-                t, text = cached_xml(c, epoch)
-                if text == "":
-                    blanks.append(len(parts) - 1)
-                t = "" if t is None else f' t="{t}"'
-                parts.append(f'<c r="{_COLS[col]}{rs}"{sattr[style]}{t}><f>{_esc(v[1:])}</f>'
-                             + ("<v/></c>" if text is None else f"<v>{_esc(text)}</v></c>"))
-            elif (tv is int or tv is float) and isfinite(v):
-                parts.append(f'<c r="{_COLS[col]}{rs}"{sattr[style]} t="n"><v>{"%.16g" % v}</v></c>')
-            else:
-                xml = _other_cell(f'<c r="{_COLS[col]}{rs}"{sattr[style]}', v, style, is_text, epoch)
-                if xml is None:
-                    continue
-                if xml.endswith("<v></v></c>"):
-                    blanks.append(len(parts) - 1)
-                parts.append(xml)
-        parts.append("</row>")
-        xml = "".join(parts)
-        # lxml parses UTF-8 bytes faster than a str holding CJK text (which it reads as UTF-16)
-        el = fromstring(xml if xml.isascii() else xml.encode(), parser)
-        for i in blanks:
-            el[i][-1].text = ""
-        xf.write(el)
+            parts = [head + "/>"]
+        else:
+            parts = [head + ">"]
+            for col, (v, style, key, is_text) in row:
+                tv = type(v)
+                # the common cases first: a formula with a float value, a plain number
+                if tv is str and not is_text and v[:1] == "=" and len(v) > 1:
+                    c = NO_VALUE if key is None or cached is None else cached(key)
+                    if type(c) is float and isfinite(c):
+                        parts.append(f'<c r="{_COLS[col]}{rs}"{sattr[style]}><f>{_esc(v[1:])}</f><v>{c!r}</v></c>')
+                        continue
+                    if c is NO_VALUE:
+                        parts.append(f'<c r="{_COLS[col]}{rs}"{sattr[style]}><f>{_esc(v[1:])}</f><v/></c>')
+                        continue
+                    t, text = cached_xml(c, epoch)
+                    t = "" if t is None else f' t="{t}"'
+                    parts.append(f'<c r="{_COLS[col]}{rs}"{sattr[style]}{t}><f>{_esc(v[1:])}</f>'
+                                 + ("<v/></c>" if text is None else f"<v>{_esc(text)}</v></c>"))
+                elif (tv is int or tv is float) and isfinite(v):
+                    parts.append(f'<c r="{_COLS[col]}{rs}"{sattr[style]} t="n"><v>{"%.16g" % v}</v></c>')
+                else:
+                    xml = _other_cell(f'<c r="{_COLS[col]}{rs}"{sattr[style]}', v, style, is_text, epoch)
+                    if xml is not None:
+                        parts.append(xml)
+            parts.append("</row>")
+        data = "".join(parts).encode()
+        try:                            # every row is checked well-formed before it is written
+            ParserCreate().Parse(data, True)
+        except ExpatError as exc:
+            raise ValueError(f"{ws.title} row {rs}: not well-formed XML ({exc}): {data[:200]!r}") from None
+        xf.flush()                      # lxml's pending output (the <sheetData> tag) first
+        raw.write(data)
 
     return write_row
 
@@ -173,9 +172,34 @@ def _rows_as_given(values, row_idx):
     return values
 
 
+class _RowStreamWriter(WorksheetWriter):
+    """openpyxl's sheet writer, over a file this module writes the rows to directly.
+
+    openpyxl's ``get_stream`` has lxml open the sheet's temporary file itself; here the file is
+    opened first and lxml writes into it, so rows can go to the same file in between (after
+    ``xf.flush()``): a row costs one string, not an lxml parse and re-serialisation (half of
+    writing a 480,000-cell workbook)."""
+
+    raw = None
+
+    def get_stream(self):
+        with open(self.out, "wb") as self.raw, xmlfile(self.raw) as xf:
+            with xf.element("worksheet", xmlns=SHEET_MAIN_NS):
+                try:
+                    while True:
+                        el = (yield)
+                        if el is True:
+                            yield xf
+                        elif el is not None:
+                            xf.write(el)
+                except GeneratorExit:
+                    pass
+
+
 def install(ws, sid: dict[str, str], cached=None) -> None:
     """Make ``ws`` (a write-only sheet) take model rows; ``sid`` — style name -> openpyxl style
     id; ``cached(key)`` — a formula's value (None: formulas are written without one)."""
     ws._values_to_row = _rows_as_given
-    ws._get_writer()                       # writes the sheet head (cols, views) now
+    ws._writer = _RowStreamWriter(ws)       # what ws._get_writer() does, over our stream
+    ws._writer.write_top()                  # the sheet head (cols, views) now
     ws._writer.write_row = make_row_writer(ws, sid, cached)
