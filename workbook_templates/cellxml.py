@@ -183,7 +183,9 @@ class _RowStreamWriter(WorksheetWriter):
     raw = None
 
     def get_stream(self):
-        with open(self.out, "wb") as self.raw, xmlfile(self.raw) as xf:
+        # the encoding declared, as Excel writes its sheets: text is UTF-8, not character references
+        with open(self.out, "wb") as self.raw, xmlfile(self.raw, encoding="UTF-8") as xf:
+            xf.write_declaration(standalone=True)
             with xf.element("worksheet", xmlns=SHEET_MAIN_NS):
                 try:
                     while True:
