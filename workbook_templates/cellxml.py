@@ -181,21 +181,32 @@ class _RowStreamWriter(WorksheetWriter):
     writing a 480,000-cell workbook)."""
 
     raw = None
+    closing = False         # set by close(): the sheet is complete and its end must reach the file
 
     def get_stream(self):
-        # the encoding declared, as Excel writes its sheets: text is UTF-8, not character references
-        with open(self.out, "wb") as self.raw, xmlfile(self.raw, encoding="UTF-8") as xf:
-            xf.write_declaration(standalone=True)
-            with xf.element("worksheet", xmlns=SHEET_MAIN_NS):
-                try:
-                    while True:
-                        el = (yield)
-                        if el is True:
-                            yield xf
-                        elif el is not None:
-                            xf.write(el)
-                except GeneratorExit:
-                    pass
+        try:
+            # the encoding declared, as Excel writes its sheets: text is UTF-8, not character references
+            with open(self.out, "wb") as self.raw, xmlfile(self.raw, encoding="UTF-8") as xf:
+                xf.write_declaration(standalone=True)
+                with xf.element("worksheet", xmlns=SHEET_MAIN_NS):
+                    try:
+                        while True:
+                            el = (yield)
+                            if el is True:
+                                yield xf
+                            elif el is not None:
+                                xf.write(el)
+                    except GeneratorExit:
+                        pass
+        except OSError:
+            if self.closing:
+                raise
+            # a sheet abandoned after an earlier error (e.g. the disk full) is collected here:
+            # its end cannot be written either, and that error was reported already
+
+    def close(self):
+        self.closing = True
+        super().close()
 
 
 def install(ws, sid: dict[str, str], cached=None) -> None:
