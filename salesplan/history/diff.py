@@ -128,7 +128,7 @@ def _payouts(a: Snapshot, b: Snapshot, added: list[tuple], removed: list[tuple],
     for c in changed:
         for who in {(c["before"]["region"], c["before"]["rep"]), (c["after"]["region"], c["after"]["rep"])}:
             touching[who].append({"deal": c["contract_id"], "change": "changed",
-                                                 "fields": {k: v for k, v in c["changes"].items()}})
+                                  "fields": {k: v for k, v in c["changes"].items()}})
     out = []
     for key in dict.fromkeys(list(sa) + list(sb)):
         x, y = sa.get(key, {}), sb.get(key, {})
