@@ -93,6 +93,7 @@ def test_the_champion_tie_break_is_typed_as_words_in_order(tmp_path):
     ws = wb["设置"]
     row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 12).value == "awards.champion_tiebreak")
     assert ws.cell(row, 2).value == "KPI得分、先达成总额"
-    ws.cell(row, 2).value = "先达成总额，KPI得分"            # the director swaps the order (a full-width comma)
-    wb.save(path)
-    assert read_config_from_workbook(path).awards.champion_tiebreak == ("earliest_total_date", "kpi_score")
+    for typed in ("先达成总额，KPI得分", "先达成总额 KPI得分", "earliest_total_date,kpi_score"):
+        ws.cell(row, 2).value = typed            # the director swaps the order: full-width comma, space, codes
+        wb.save(path)
+        assert read_config_from_workbook(path).awards.champion_tiebreak == ("earliest_total_date", "kpi_score")

@@ -417,7 +417,7 @@ CHOICES: dict[str, dict[str, tuple[str, str]]] = {
 #: R8's champion tie-break, a list typed as words in order (KPI得分、先达成总额); not labels: "kpi_score"
 #: is also a column header's label
 TIEBREAK = {"kpi_score": ("KPI得分", "kpi_score"), "earliest_total_date": ("先达成总额", "earliest_total_date")}
-TIEBREAK_SPLIT = re.compile(r"[,，、]")
+TIEBREAK_SPLIT = re.compile(r"[,，、\s]+")
 #: table columns (设置's R3/R6 tables) typed as words; scalar rows say their kind in setup_sheet.SETUP_ROWS
 CHOICE_FIELDS = {"scoring": "scoring", "focus_scoring": "scoring", "unit": "unit"}
 for _choices in CHOICES.values():
