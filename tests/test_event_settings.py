@@ -126,3 +126,29 @@ def test_invalid_event_settings_are_refused_naming_the_key(tmp_path, capsys, bad
     cap = capsys.readouterr()
     text = cap.out + cap.err
     assert key in text and expected in text, text
+
+
+def test_a_bad_setup_value_is_named_by_its_cell_and_the_words_it_offers(changed, tmp_path, monkeypatch, capsys):
+    """The loader speaks the configuration's codes; a value typed in 设置 is reported by its cell,
+    as typed, with the words the row offers."""
+    book = tmp_path / "销售作战方案-2026-12.xlsx"
+    shutil.copy(changed[2], book)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["设置"]
+    cells = {}
+    for key, value in (("events.quiz_weekday", "星期五"), ("awards.champion_tiebreak", "KPI分数、先达成总额"),
+                       ("targets.revenue", -5)):
+        row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 12).value == key)
+        ws.cell(row, 2).value = value
+        cells[key] = f"设置!B{row}"
+    wb.save(book)
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["generate", "--month", "2026-12", "-o", str(book)]) == 2
+    err = capsys.readouterr().err
+    assert f"{cells['events.quiz_weekday']} (events.quiz_weekday): got '星期五'; expected one of " \
+           "周一、周二、周三、周四、周五、周六、周日" in err
+    assert f"{cells['awards.champion_tiebreak']} (awards.champion_tiebreak): got 'KPI分数、先达成总额'; " \
+           "expected KPI得分、先达成总额 in the order to compare" in err
+    assert f"{cells['targets.revenue']} (targets.revenue): got -5" in err
+    assert "Traceback" not in err

@@ -25,7 +25,7 @@ from salesplan.config.loader import validate as validate_config
 from salesplan.engine.params import PlanConfig
 from salesplan.engine.records import DealRow, WorkbookInputs, default_inputs
 from salesplan.engine.plan import Plan, compute_plan
-from salesplan.errors import Problem, SalesPlanError, WorkbookError
+from salesplan.errors import ConfigError, Problem, SalesPlanError, WorkbookError
 from salesplan.workbook_templates import plan_sheets
 from salesplan.workbook_templates.sheets.awards_inputs import build_awards_inputs
 from salesplan.workbook_templates.sheets.coaching import build_coaching
@@ -43,7 +43,7 @@ from salesplan.workbook_templates.context import LAYOUT_VERSION, Ctx
 from salesplan.workbook_templates.expect import cached_values
 from salesplan.workbook_templates.inputs import MergeReport, merge_inputs, read_inputs, read_registry
 from salesplan.xlsx import open_book as open_reader
-from salesplan.workbook_templates.labels import META_SHEET, TIEBREAK_SPLIT, choice_code
+from salesplan.workbook_templates.labels import CHOICES, META_SHEET, TIEBREAK, TIEBREAK_SPLIT, choice_code
 from salesplan.workbook_templates.model import SheetModel, render
 from salesplan.workbook_templates.region_view import region_view, regional_inputs
 from salesplan.workbook_templates.save import atomic_write
@@ -394,10 +394,15 @@ def read_plan_book(book, *, month: str | None = None, config: PlanConfig | None 
         reader.close()
     source = getattr(book, "path", book)
     if config is None:
-        data, tables = _setup_rows(grid)
+        data, tables, rows = _setup_rows(grid)
         _config_tables(data, tables, inputs)
         wb_month = data.pop("month", None) or meta.get("month")
-        config = validate_config(data, source=f"{source} (设置)", month=month or wb_month)
+        try:
+            config = validate_config(data, source=f"{source} (设置)", month=month or wb_month)
+        except ConfigError as exc:
+            lang = "zh" if setup == "设置" else "en"
+            raise ConfigError([_in_setup(p, str(source), setup, rows, lang) for p in exc.problems],
+                              exc.source) from None
     return PlanBook(Path(source) if isinstance(source, (str, Path)) else None, meta, config, inputs)
 
 
@@ -406,11 +411,14 @@ def read_config_from_workbook(book, *, month: str | None = None) -> PlanConfig:
     return read_plan_book(book, month=month).config
 
 
-def _setup_rows(grid: list[list]) -> tuple[dict[str, Any], dict[str, tuple[list[str], list[list]]]]:
-    """(scalar config keys, tables) from the 设置 rows, found by the config key in column L."""
+def _setup_rows(grid: list[list]) -> tuple[dict[str, Any], dict[str, tuple[list[str], list[list]]],
+                                           dict[str, tuple[int, Any]]]:
+    """(scalar config keys, tables, each scalar key's row and value as typed) from the 设置 rows,
+    found by the config key in column L."""
     data: dict[str, Any] = {}
     tables: dict[str, tuple[list[str], list[list]]] = {}
-    for row in grid:
+    rows: dict[str, tuple[int, Any]] = {}
+    for n, row in enumerate(grid, 1):          # the grid's row i is the sheet's row i
         key = row[C_KEY - 1] if len(row) >= C_KEY else None
         if not isinstance(key, str) or not _KEY_RE.match(key) or key.startswith("meta."):
             continue
@@ -419,8 +427,30 @@ def _setup_rows(grid: list[list]) -> tuple[dict[str, Any], dict[str, tuple[list[
         elif key in tables:
             tables[key][1].append(row[: C_KEY - 1])
         else:
+            rows.setdefault(key.split("[")[0], (n, row[1]))
             _setup_value(data, key, choice_code(key, _cell_to_config(row[1]), CHOICE_KEYS.get(key.split("[")[0])))
-    return data, tables
+    return data, tables, rows
+
+
+def _in_setup(p: Problem, source: str, sheet: str, rows: dict[str, tuple[int, Any]], lang: str) -> Problem:
+    """A configuration problem of a 设置 row, named by its cell and the value typed there; a
+    choice row's expected values in the words it offers (the loader speaks the codes)."""
+    prefix = f"{source} (设置): "           # the loader's "where" for a 设置 key
+    key = p.where[len(prefix):] if p.where.startswith(prefix) else None
+    if key not in rows:
+        return p
+    row, typed = rows[key]
+    expected = p.expected
+    if key == "awards.champion_tiebreak":
+        listed = "、".join(w[0] for w in TIEBREAK.values()) if lang == "zh" else ", ".join(TIEBREAK)
+        expected = f"{listed} in the order to compare, separated by 、 or commas (the codes are read too)"
+    elif key in CHOICE_KEYS:
+        words = CHOICES[CHOICE_KEYS[key]]
+        listed = "、".join(w[0] for w in words.values()) if lang == "zh" else ", ".join(words)
+        expected = f"one of {listed} (the cell's list; the codes are read too)"
+    else:
+        typed = p.value
+    return Problem(f"{source} {sheet}!B{row} ({key})", typed, expected, p.code)
 
 
 def _setup_value(data: dict[str, Any], key: str, value) -> None:
