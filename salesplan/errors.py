@@ -6,6 +6,7 @@ Every error names *where* (file, sheet, cell or config key), *what* was found an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,9 @@ class Problem:
     code: str = "invalid"
 
     def __str__(self) -> str:
-        return f"{self.where}: got {self.value!r}; expected {self.expected}"
+        # a decimal as people type it (1.5), not as Python spells it (Decimal('1.5'))
+        got = str(self.value) if isinstance(self.value, Decimal) else repr(self.value)
+        return f"{self.where}: got {got}; expected {self.expected}"
 
 
 class SalesPlanError(Exception):

@@ -141,6 +141,11 @@ def test_a_bad_setup_value_is_named_by_its_cell_and_the_words_it_offers(changed,
         row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 12).value == key)
         ws.cell(row, 2).value = value
         cells[key] = f"设置!B{row}"
+    for r in range(1, ws.max_row + 1):      # table rows: a share as a decimal, a scoring word
+        if ws.cell(r, 12).value == "products" and ws.cell(r, 1).value == "产品B":
+            ws.cell(r, 2).value = 1.5
+        if ws.cell(r, 12).value == "kpis" and ws.cell(r, 1).value == "reads":
+            ws.cell(r, 8).value = "随便"
     wb.save(book)
     monkeypatch.chdir(tmp_path)
     capsys.readouterr()
@@ -151,4 +156,6 @@ def test_a_bad_setup_value_is_named_by_its_cell_and_the_words_it_offers(changed,
     assert f"{cells['awards.champion_tiebreak']} (awards.champion_tiebreak): got 'KPI分数、先达成总额'; " \
            "expected KPI得分、先达成总额 in the order to compare" in err
     assert f"{cells['targets.revenue']} (targets.revenue): got -5" in err
+    assert "products[1] 产品B .share: got 1.5; expected a number ≤ 1" in err           # not Decimal('1.5')
+    assert ".scoring: got '随便'; expected one of 线性、达标制、越低越好" in err
     assert "Traceback" not in err

@@ -43,7 +43,8 @@ from salesplan.workbook_templates.context import LAYOUT_VERSION, Ctx
 from salesplan.workbook_templates.expect import cached_values
 from salesplan.workbook_templates.inputs import MergeReport, merge_inputs, read_inputs, read_registry
 from salesplan.xlsx import open_book as open_reader
-from salesplan.workbook_templates.labels import CHOICES, META_SHEET, TIEBREAK, TIEBREAK_SPLIT, choice_code
+from salesplan.workbook_templates.labels import (CHOICE_FIELDS, CHOICES, META_SHEET, TIEBREAK, TIEBREAK_SPLIT,
+                                                 choice_code)
 from salesplan.workbook_templates.model import SheetModel, render
 from salesplan.workbook_templates.region_view import region_view, regional_inputs
 from salesplan.workbook_templates.save import atomic_write
@@ -437,6 +438,11 @@ def _in_setup(p: Problem, source: str, sheet: str, rows: dict[str, tuple[int, An
     choice row's expected values in the words it offers (the loader speaks the codes)."""
     prefix = f"{source} (设置): "           # the loader's "where" for a 设置 key
     key = p.where[len(prefix):] if p.where.startswith(prefix) else None
+    field = key.rsplit(".", 1)[-1] if key and "[" in key else None
+    if field in CHOICE_FIELDS:                  # a table's choice column (kpis[3] 日均阅读量 .scoring)
+        words = CHOICES[CHOICE_FIELDS[field]]
+        listed = "、".join(w[0] for w in words.values()) if lang == "zh" else ", ".join(words)
+        return Problem(p.where, p.value, f"one of {listed} (the cell's list; the codes are read too)", p.code)
     if key not in rows:
         return p
     row, typed = rows[key]
