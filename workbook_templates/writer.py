@@ -428,34 +428,34 @@ def _setup_rows(grid: list[list]) -> tuple[dict[str, Any], dict[str, tuple[list[
         elif key in tables:
             tables[key][1].append(row[: C_KEY - 1])
         else:
-            rows.setdefault(key.split("[")[0], (n, row[1]))
-            _setup_value(data, key, choice_code(key, _cell_to_config(row[1]), CHOICE_KEYS.get(key.split("[")[0])))
+            base = key.split("[")[0]                 # a list item's key (…weekdays[1]) is its list's
+            rows.setdefault(base, (n, row[1]))
+            _setup_value(data, key, choice_code(key, _cell_to_config(row[1]), CHOICE_KEYS.get(base)))
     return data, tables, rows
 
 
 def _in_setup(p: Problem, source: str, sheet: str, rows: dict[str, tuple[int, Any]], lang: str) -> Problem:
     """A configuration problem of a 设置 row, named by its cell and the value typed there; a
     choice row's expected values in the words it offers (the loader speaks the codes)."""
+    def offered(words: dict[str, tuple[str, str]]) -> str:      # code -> (Chinese word, English word)
+        return "、".join(w[0] for w in words.values()) if lang == "zh" else ", ".join(w[1] for w in words.values())
+
+    listed = "(the cell's list; the codes are read too)"
     prefix = f"{source} (设置): "           # the loader's "where" for a 设置 key
     key = p.where[len(prefix):] if p.where.startswith(prefix) else None
     field = key.rsplit(".", 1)[-1] if key and "[" in key else None
     if field in CHOICE_FIELDS:                  # a table's choice column (kpis[3] 日均阅读量 .scoring)
-        words = CHOICES[CHOICE_FIELDS[field]]
-        listed = "、".join(w[0] for w in words.values()) if lang == "zh" else ", ".join(words)
-        return Problem(p.where, p.value, f"one of {listed} (the cell's list; the codes are read too)", p.code)
+        return Problem(p.where, p.value, f"one of {offered(CHOICES[CHOICE_FIELDS[field]])} {listed}", p.code)
     if key not in rows:
         return p
     row, typed = rows[key]
-    expected = p.expected
     if key == "awards.champion_tiebreak":
-        listed = "、".join(w[0] for w in TIEBREAK.values()) if lang == "zh" else ", ".join(TIEBREAK)
-        expected = f"{listed} in the order to compare, separated by 、 or commas (the codes are read too)"
+        expected = (f"{offered(TIEBREAK)} in the order to compare, separated by 、, commas or spaces "
+                    "(the codes are read too)")
     elif key in CHOICE_KEYS:
-        words = CHOICES[CHOICE_KEYS[key]]
-        listed = "、".join(w[0] for w in words.values()) if lang == "zh" else ", ".join(words)
-        expected = f"one of {listed} (the cell's list; the codes are read too)"
+        expected = f"one of {offered(CHOICES[CHOICE_KEYS[key]])} {listed}"
     else:
-        typed = p.value
+        expected, typed = p.expected, p.value
     return Problem(f"{source} {sheet}!B{row} ({key})", typed, expected, p.code)
 
 
