@@ -100,8 +100,7 @@ def test_readme_commands_after_a_plain_install(venv, tmp_path):
 
     run = Runner(venv, tmp_path)
     assert "generate" in run("--help")
-    for cmd in ("plan", "config", "generate", "deals", "split", "consolidate", "announce", "calendar", "addin",
-                "gap", "whatif", "scenario", "close", "reopen", "history", "diff", "statement"):
+    for cmd in ("reopen", "diff", "statement"):      # the commands the loop below does not run (each ~1 s)
         assert "usage:" in run(cmd, "--help")
 
     # Configuring a month
