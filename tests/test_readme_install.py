@@ -64,7 +64,8 @@ class Runner:
         self.commands: set[str] = set()
 
     def __call__(self, *args: str, ok: tuple[int, ...] = (0,), stream: str = "stdout") -> str:
-        self.commands.add(" ".join(a for a in args[:2] if not a.startswith("-")))
+        sub = args[1] if args[0] in ("addin", "deals") and len(args) > 1 and not args[1].startswith("-") else None
+        self.commands.add(f"{args[0]} {sub}" if sub else args[0])     # as _readme_commands names them
         r = subprocess.run([self.exe, *args], cwd=self.cwd, env=_env(), capture_output=True, text=True,
                            timeout=300)
         assert r.returncode in ok, f"salesplan {' '.join(args)} exited {r.returncode}:\n{r.stdout}\n{r.stderr}"
