@@ -31,6 +31,7 @@ Rows, measured round-robin in a fresh process (as bench.bench_consolidate):
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import random
 import shutil
@@ -124,20 +125,26 @@ def build(d: Path, n_regions: int, reps: int) -> list[Path]:
     return sorted(split.files.values())
 
 
+@functools.lru_cache(maxsize=None)
+def _master(plan: Path):
+    """The master's config and typed inputs, read once per process (every row set shares them)."""
+    from salesplan.workbook_templates.inputs import read_inputs
+    from salesplan.workbook_templates.writer import read_config_from_workbook
+    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
+
+    with OpenpyxlReader(plan) as rd:
+        return read_config_from_workbook(plan), read_inputs(rd)[1]
+
+
 def row_functions(d: Path, files: list[Path]) -> dict[str, "callable"]:
-    """The measured rows: cal, pc, con, e2e (the master's inputs read here, once)."""
+    """The measured rows: cal, pc, con, e2e (the master's inputs read once, before any row)."""
     from salesplan.regional.core import consolidate_snapshots
     from salesplan.regional.manifest import SplitManifest, plan_version, sidecar_path
     from salesplan.regional.workflow import MasterValues, consolidate
     from salesplan.workbook_templates.context import LAYOUT_VERSION
-    from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
-    from salesplan.workbook_templates.writer import read_config_from_workbook
 
     plan = d / "plan.xlsx"
-    cfg = read_config_from_workbook(plan)
-    with OpenpyxlReader(plan) as rd:
-        _, inputs = read_inputs(rd)
+    cfg, inputs = _master(plan)
 
     def run_consolidate():
         master = MasterValues(inputs)               # as workflow.consolidate builds it
@@ -201,8 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.measure is not None:
         if args.rss_of is not None:          # each row once, in its own fork, after a warm-up on one file
             files = sorted((args.measure / "plan.regions").glob("*.xlsx"))
-            print(json.dumps(peak_rss_rows(args.rss_of.split(","), lambda k: (
-                row_functions(args.measure, files[:1])[k], row_functions(args.measure, files)[k]))))
+            one, every = row_functions(args.measure, files[:1]), row_functions(args.measure, files)
+            print(json.dumps(peak_rss_rows(args.rss_of.split(","), lambda k: (one[k], every[k]))))
             return 0
         measure_and_report(args.measure, args)
         return 0

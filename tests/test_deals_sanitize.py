@@ -14,6 +14,7 @@ import pytest
 
 from salesplan.cli import main
 from salesplan.workbook_templates import generate_workbook
+from lo_recalc import load_values
 
 HEADER = ["成交日期", "销售", "区域", "客户", "新客户", "产品线", "金额", "合同编号", "已盖章"]
 HOSTILE = ["=1+1", "+1+1", "-1+1", "@SUM(1,1)", '=HYPERLINK("http://evil","x")', "=cmd|' /C calc'!A0",
@@ -56,7 +57,7 @@ def test_libreoffice_does_not_evaluate(landed, tmp_path):
     subprocess.run([soffice, "--headless", f"-env:UserInstallation={profile.as_uri()}", "--convert-to", "xlsx",
                     "--outdir", str(out), str(landed)], check=True, capture_output=True, timeout=300)
     converted = out / landed.name
-    values = hostile_cells(openpyxl.load_workbook(converted, data_only=True)["成交明细"])
+    values = hostile_cells(load_values(converted)["成交明细"])
     formulas = hostile_cells(openpyxl.load_workbook(converted)["成交明细"])
     assert set(values) == set(HOSTILE)                      # every text kept as typed, none computed
     assert all(c.data_type != "f" for c in formulas.values())

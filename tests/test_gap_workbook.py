@@ -115,7 +115,9 @@ def test_sprint_sheet_in_english_and_printed(recalculated_plans):
 
 def test_conditional_format_in_file(recalculated_plans):
     """The written file keeps the near-tier rules (read back with openpyxl)."""
-    _, built, _, stored = recalculated_plans[("seed", "sprint")]
+    import openpyxl
+    _, built, _, _ = recalculated_plans[("seed", "sprint")]
+    stored = openpyxl.load_workbook(recalculated_plans.files["seed", "sprint"][0])
     for sheet in (built.ctx.region_geom["华东区"].sheet, built.ctx.sheet["sprint"]):
         ws = stored[sheet]
         assert any("<=0.1*" in r.formula[0] for cf in ws.conditional_formatting for r in cf.rules), sheet

@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 
 from history_helpers import db_url, make_plan, pg_server, type_rep_inputs, write_deals_csv  # noqa: F401
+from lo_recalc import load_values
 
 MONTH = "2027-01"
 JANUARY = [(5, "钱东一", "华东区", "客户甲", "是", "产品A", "300,000.00", "HT-001"),
@@ -54,7 +55,7 @@ def test_january_closed_reopened_corrected_and_diffed(db_url, tmp_path, capsys):
     feb_dir = tmp_path / "feb"
     feb_dir.mkdir()
     feb = make_plan(feb_dir, "2027-02", FEBRUARY, db=db_url)
-    ytd = openpyxl.load_workbook(feb, data_only=True)["年度累计"]
+    ytd = load_values(feb)["年度累计"]
     assert "2027-01@1" in ytd["A2"].value
     row = next(r for r in range(1, ytd.max_row + 1) if (ytd.cell(r, 1).value, ytd.cell(r, 2).value) ==
                ("华东区", "钱东一"))

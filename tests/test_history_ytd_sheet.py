@@ -16,6 +16,7 @@ from salesplan.engine.plan import compute_plan
 from salesplan.workbook_templates.expect import same
 from salesplan.workbook_templates.writer import build_models, write_built
 from workbook_helpers import compare, random_inputs
+from lo_recalc import load_values
 
 C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 
@@ -57,7 +58,7 @@ def sheet(built, name="年度累计"):
 
 def test_stored_values_are_the_engines(books):
     path, built, inputs = books["zh"]
-    checked, bad = compare(built, openpyxl.load_workbook(path, data_only=True), inputs)
+    checked, bad = compare(built, load_values(path), inputs)
     assert checked > 1000 and bad == [], bad[:10]
 
 
@@ -68,7 +69,7 @@ def test_layout_closed_values_live_formulas_ytd(books):
     assert wb.sheetnames[-2:] == ["年度累计", "_salesplan"]
     ws = wb["年度累计"]
     assert ws["A1"].value == "年度累计 — 2027" and "2027-01@2, 2027-02@1" in ws["A2"].value
-    vals = openpyxl.load_workbook(path, data_only=True)["年度累计"]
+    vals = load_values(path)["年度累计"]
     rows = {(r[0].value, r[1].value): r[0].row for r in vals.iter_rows(min_col=1, max_col=2) if r[0].value}
     stay = doc["reps"][0]["rep"]
     region = doc["reps"][0]["region"]
@@ -129,14 +130,14 @@ def test_no_record_no_sheet():
 def test_libreoffice_agrees(books, tmp_path):
     """LibreOffice's recalculated 年度累计 equals the stored values (the Chinese file: the English one
     differs in labels only)."""
-    from lo_recalc import error_cells, load_values, recalc, require_libreoffice
+    from lo_recalc import error_cells, recalc, require_libreoffice
     require_libreoffice()
     langs = ("zh",)
     outs = recalc([books[k][0] for k in langs], tmp_path)
     for lang, out in zip(langs, outs):
         path, built, _ = books[lang]
         m = next(x for x in built.models if x.role == "ytd")
-        got, kept = load_values(out)[m.name], openpyxl.load_workbook(path, data_only=True)[m.name]
+        got, kept = load_values(out)[m.name], load_values(path)[m.name]
         bad = [(kept.cell(r, c).coordinate, kept.cell(r, c).value, got.cell(r, c).value, f)
                for r, c, f, _ in m.formula_keys() if not same(got.cell(r, c).value, kept.cell(r, c).value)]
         assert bad == [], bad[:10]

@@ -64,7 +64,8 @@ class Runner:
         self.commands: set[str] = set()
 
     def __call__(self, *args: str, ok: tuple[int, ...] = (0,), stream: str = "stdout") -> str:
-        self.commands.add(" ".join(a for a in args[:2] if not a.startswith("-")))
+        sub = args[1] if args[0] in ("addin", "deals") and len(args) > 1 and not args[1].startswith("-") else None
+        self.commands.add(f"{args[0]} {sub}" if sub else args[0])     # as _readme_commands names them
         r = subprocess.run([self.exe, *args], cwd=self.cwd, env=_env(), capture_output=True, text=True,
                            timeout=300)
         assert r.returncode in ok, f"salesplan {' '.join(args)} exited {r.returncode}:\n{r.stdout}\n{r.stderr}"
@@ -100,8 +101,7 @@ def test_readme_commands_after_a_plain_install(venv, tmp_path):
 
     run = Runner(venv, tmp_path)
     assert "generate" in run("--help")
-    for cmd in ("plan", "config", "generate", "deals", "split", "consolidate", "announce", "calendar", "addin",
-                "gap", "whatif", "scenario", "close", "reopen", "history", "diff", "statement"):
+    for cmd in ("reopen", "diff", "statement"):      # the commands the loop below does not run (each ~1 s)
         assert "usage:" in run(cmd, "--help")
 
     # Configuring a month

@@ -2,8 +2,6 @@
 and every payout shows "设置有误" instead of a number (LibreOffice recalculation of edited copies)."""
 from __future__ import annotations
 
-import shutil
-
 import openpyxl
 import pytest
 
@@ -30,13 +28,18 @@ def _payouts(wb, built):
     return out
 
 
-def _edit(path, edits):
-    wb = openpyxl.load_workbook(path)
+def _save_edited(wb, path, edits):
+    """``wb`` saved to ``path`` with ``edits`` typed into 设置, then the cells put back (one
+    load of the workbook serves every case)."""
     ws = wb["设置"]
-    for key, col, value in edits:
-        ws.cell(_setup_rows(ws, key)[0] if not key.startswith("tiers#") else
-                _setup_rows(ws, "tiers")[int(key[6:])], col).value = value
+    cells = [ws.cell(_setup_rows(ws, key)[0] if not key.startswith("tiers#") else
+                     _setup_rows(ws, "tiers")[int(key[6:])], col) for key, col, _ in edits]
+    before = [c.value for c in cells]
+    for c, (_, _, value) in zip(cells, edits):
+        c.value = value
     wb.save(path)
+    for c, v in zip(cells, before):
+        c.value = v
 
 
 def test_invalid_settings_stop_payouts(tmp_path):
@@ -50,17 +53,16 @@ def test_invalid_settings_stop_payouts(tmp_path):
              "shares": [("products", 2, 0.5)],                            # product shares no longer 100 %
              "events": [("events.salon_time", 2, "25:00")]}               # not a time (R5 event settings)
     files = [base]
+    wb = openpyxl.load_workbook(base)
     for name, edits in cases.items():
-        path = tmp_path / f"{name}.xlsx"
-        shutil.copy(base, path)
-        _edit(path, edits)
-        files.append(path)
+        files.append(tmp_path / f"{name}.xlsx")
+        _save_edited(wb, files[-1], edits)
     out = dict(zip(["ok", *cases], (load_values(p) for p in recalc(files, tmp_path / "out"))))
     ok = out["ok"]
     assert ok["设置"]["A5"].value in (None, "")
     paid = [v for v in _payouts(ok, built) if v not in (None, "")]
     assert "设置有误" not in paid and sum(isinstance(v, (int, float)) for v in paid) > 100
-    setup = openpyxl.load_workbook(base)["设置"]
+    setup = wb["设置"]      # every edit put back: the cells as written
     tier_rows = _setup_rows(setup, "tiers")
     expect_cell = {"tiers": f"A{tier_rows[2]}", "rate": f"B{_setup_rows(setup, 'awards.retention_max_churn')[0]}",
                    "shares": "B", "events": f"B{_setup_rows(setup, 'events.salon_time')[0]}"}

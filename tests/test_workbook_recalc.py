@@ -171,3 +171,26 @@ def test_dashboard_unassigned_revenue_reconciles(recalculated, tag):
     off = [d.amount for d in inputs.deals if d.rep and d.region and isinstance(d.amount, (int, float))
            and (d.region, d.rep) not in roster]
     assert round(sum(round(a * 100) for a in off) / 100, 2) == pytest.approx(unassigned, abs=0.005)
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["as-written", "libreoffice-saved"])
+def test_values_reader_is_openpyxls_data_only_read(recalculated, which):
+    """``lo_recalc.load_values`` (lxml, the tests' fast read) gives every cell of every sheet the
+    value, type and error flag openpyxl's ``data_only`` read gives: the second config's filled
+    month (English, dates, errors-free) and the empty seed month (a duplicated rep name)."""
+    import openpyxl
+
+    from lo_recalc import load_values
+    for key in (("second", "filled"), ("seed", "empty")):
+        path = recalculated.files[key][which]
+        want, got = openpyxl.load_workbook(path, data_only=True), load_values(path)
+        assert got.sheetnames == want.sheetnames
+        bad = []
+        for ws in want.worksheets:
+            mine = got[ws.title]
+            assert (mine.max_row, mine.max_column) == (ws.max_row, ws.max_column), ws.title
+            bad += [(ws.title, c.coordinate, c.value, mine[c.coordinate].value) for row in ws.iter_rows() for c in row
+                    if (c.value, type(c.value), c.data_type == "e") != (mine[c.coordinate].value,
+                                                                         type(mine[c.coordinate].value),
+                                                                         mine[c.coordinate].data_type == "e")]
+        assert bad == [], (key, len(bad), bad[:5])
