@@ -136,7 +136,7 @@ def in_setup(p: Problem, source: str, sheet: str, read: SetupRead, lang: str) ->
     if key is None:
         return p
     if (place := read.cell(key)) is not None or "[" in key:       # a table's value
-        field_ = key.rsplit(".", 1)[-1]
+        field_ = key.rsplit(".", 1)[-1] if "[" in key else None     # not a B weight's KPI key
         expected = (f"one of {offered(CHOICES[CHOICE_FIELDS[field_]])} {listed}" if field_ in CHOICE_FIELDS
                     else p.expected)
         where = f"{source} {place[0] or sheet}!{place[1]} ({key})" if place is not None else p.where
