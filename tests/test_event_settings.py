@@ -144,8 +144,10 @@ def test_a_bad_setup_value_is_named_by_its_cell_and_the_words_it_offers(changed,
     for r in range(1, ws.max_row + 1):      # table rows: a share as a decimal, a scoring word
         if ws.cell(r, 12).value == "products" and ws.cell(r, 1).value == "产品B":
             ws.cell(r, 2).value = 1.5
+            cells["products"] = f"设置!B{r}"
         if ws.cell(r, 12).value == "kpis" and ws.cell(r, 1).value == "reads":
             ws.cell(r, 8).value = "随便"
+            cells["kpis"] = f"设置!H{r}"
     wb.save(book)
     monkeypatch.chdir(tmp_path)
     capsys.readouterr()
@@ -156,6 +158,95 @@ def test_a_bad_setup_value_is_named_by_its_cell_and_the_words_it_offers(changed,
     assert f"{cells['awards.champion_tiebreak']} (awards.champion_tiebreak): got 'KPI分数、先达成总额'; " \
            "expected KPI得分、先达成总额 in the order to compare" in err
     assert f"{cells['targets.revenue']} (targets.revenue): got -5" in err
-    assert "products[1] 产品B .share: got 1.5; expected a number ≤ 1" in err           # not Decimal('1.5')
-    assert ".scoring: got '随便'; expected one of 线性、达标制、越低越好" in err
+    assert f"{cells['products']} (products[1] 产品B .share): got 1.5; expected a number ≤ 1" in err   # not Decimal('1.5')
+    assert f"{cells['kpis']} (kpis[3] 日均阅读量 .scoring): got '随便'; expected one of 线性、达标制、越低越好" in err
     assert "Traceback" not in err
+
+
+def _record(ws, table: str, first):
+    """The sheet row of the 设置 record of ``table`` whose first cell holds ``first`` (None: the
+    first blank record), and the table's field names by column (from its header row)."""
+    keyed = [r for r in range(1, ws.max_row + 1) if ws.cell(r, 12).value in (table, f"[[{table}]]")]
+    fields = {ws.cell(keyed[0], c).value: c for c in range(1, 12)}
+    row = next(r for r in keyed[1:] if ws.cell(r, 1).value == first
+               and (first is not None or all(ws.cell(r, c).value is None for c in range(1, 12))))
+    return row, fields
+
+
+# (table, record's first cell, field, value typed) edited in turn; the message expected, where
+# {cell} is the last edited cell and {range} that field's column over the table's non-blank records
+BAD_TABLE_CELLS = {
+    "kpi scoring word": ([("kpis", "reads", "scoring", "linearr")],
+                         "{cell} (kpis[3] 日均阅读量 .scoring): got 'linearr'; expected one of 线性、达标制、越低越好 "
+                         "(the cell's list; the codes are read too)"),
+    "kpi B weight": ([("kpis", "retention", "b_weight", 1.5)],
+                     "{cell} (strategy_b.kpi_weights.retention): got 1.5; expected a number ≤ 1"),
+    "tier rate": ([("tiers", 0.8, "rate", 1.5)], "{cell} (commission.tiers[1].rate): got 1.5; expected a number ≤ 1"),
+    "tier order": ([("tiers", 1, "from", 0.5)],
+                   "{cell} (commission.tiers[2].from): got 0.5; expected a value above the previous tier's 0.8"),
+    "product share": ([("products", "产品B", "share", 1.5)],
+                      "{cell} (products[1] 产品B .share): got 1.5; expected a number ≤ 1"),
+    "share after a blank record": ([("products", "产品A", "share", None), ("products", "产品A", "name", None),
+                                    ("products", "产品C", "share", -0.2)],          # the index counts non-blank records
+                                   "{cell} (products[1] 产品C .share): got -0.2; expected a number ≥ 0"),
+    "shares' total": ([("products", "产品A", "share", 0.5)],
+                      "{range} (products[*].share): got '0.5 + 0.3 + 0.2 + 0.1 = 1.1'; expected shares summing"),
+    "region revenue": ([("regions", "华南区", "revenue", "很多")],
+                       "{cell} (regions[1] 华南区 .revenue): got '很多'; expected a number"),
+    "region focus weight": ([("regions", "西南区", "focus_weight", 2)],
+                            "{cell} (regions[2] 西南区 .focus_weight): got 2; expected a number ≤ 1"),
+    "region focus target": ([("regions", "华东区", "focus_target", -3)],      # typed on the region tab
+                            "{cell} (regions[0] 华东区 .focus_target): got -3; expected a number > 0"),
+    "holiday date": ([("extra_holidays", None, "date", "2026-12-24"), ("extra_holidays", None, "date", "12月25日")],
+                     "{cell} (calendar.extra_holidays[1]): got '12月25日'; expected an ISO date"),
+}
+
+
+@pytest.fixture(scope="module")
+def table_errors(changed):
+    """Each case's error text and (sheet, cell, range) edited: the workbook is loaded once; cases
+    editing different tables share one edited copy (a copy per table edited at most)."""
+    from openpyxl.utils import get_column_letter
+
+    from salesplan.errors import ConfigError
+    from salesplan.workbook_templates.writer import read_plan_book
+    wb = openpyxl.load_workbook(changed[2])
+    ws = wb["设置"]
+    groups: list[dict[str, tuple]] = []
+    for case, (edits, _) in BAD_TABLE_CELLS.items():
+        group = next((g for g in groups if all(edits[0][0] != BAD_TABLE_CELLS[c][0][0][0] for c in g)), None)
+        if group is None:
+            groups.append(group := {})
+        group[case] = ()
+    out = {}
+    for n, group in enumerate(groups):
+        undo = []
+        for case in group:
+            for table, first, name, value in BAD_TABLE_CELLS[case][0]:
+                row, fields = _record(ws, table, first)
+                sheet, cell = "设置", f"{get_column_letter(fields[name])}{row}"
+                if name == "focus_target":          # 设置 shows the region tab's cell: ='华东区'!$G$7
+                    sheet, cell = ws[cell].value[1:].replace("$", "").replace("'", "").split("!")
+                undo.append((sheet, cell, wb[sheet][cell].value))
+                wb[sheet][cell] = value
+            col = get_column_letter(fields[name])
+            rows = [r for r in range(row - 10, row + 10) if ws.cell(r, 12).value == table and ws.cell(r, 1).value]
+            group[case] = (sheet, cell, f"设置!{col}{rows[0]}:{col}{rows[-1]}")
+        book = changed[0] / f"tables{n}.xlsx"
+        wb.save(book)
+        for sheet, cell, value in reversed(undo):
+            wb[sheet][cell] = value
+        with pytest.raises(ConfigError) as exc:
+            read_plan_book(book)
+        out.update({case: (exc.value, book.name, *where) for case, where in group.items()})
+    return out
+
+
+@pytest.mark.parametrize("case", BAD_TABLE_CELLS)
+def test_a_bad_setup_table_value_is_named_by_its_cell(table_errors, case):
+    """A value in one of 设置's tables is reported by the cell it was typed in (the loader names
+    it by list index and name), a total by the column's cells."""
+    error, name, sheet, cell, column = table_errors[case]
+    text = str(error)
+    assert BAD_TABLE_CELLS[case][1].format(cell=f"{name} {sheet}!{cell}", range=f"{name} {column}") in text, text
+    assert all("!" in p.where for p in error.problems if "extra_workdays" not in p.where), text

@@ -12,11 +12,10 @@ The writer computes no plan figure itself: targets, phases and weights come from
 from __future__ import annotations
 
 import hashlib
-import re
 import json
 import shutil
 from dataclasses import dataclass, field, replace as dc_replace
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
@@ -43,12 +42,12 @@ from salesplan.workbook_templates.context import LAYOUT_VERSION, Ctx
 from salesplan.workbook_templates.expect import cached_values
 from salesplan.workbook_templates.inputs import MergeReport, merge_inputs, read_inputs, read_registry
 from salesplan.xlsx import open_book as open_reader
-from salesplan.workbook_templates.labels import (CHOICE_FIELDS, CHOICES, META_SHEET, TIEBREAK, TIEBREAK_SPLIT,
-                                                 choice_code)
+from salesplan.workbook_templates.labels import META_SHEET
 from salesplan.workbook_templates.model import SheetModel, render
 from salesplan.workbook_templates.region_view import region_view, regional_inputs
 from salesplan.workbook_templates.save import atomic_write
-from salesplan.workbook_templates.setup_sheet import C_KEY, CHOICE_KEYS, SetupBuilder
+from salesplan.workbook_templates.setup_read import in_setup, read_setup
+from salesplan.workbook_templates.setup_sheet import SetupBuilder
 
 DEFAULT_DEAL_ROWS = 200
 MASTER_ENGINE = "lxml"      # the reader of a master given as a path (docs/xlsx.md: why)
@@ -395,14 +394,14 @@ def read_plan_book(book, *, month: str | None = None, config: PlanConfig | None 
         reader.close()
     source = getattr(book, "path", book)
     if config is None:
-        data, tables, rows = _setup_rows(grid)
-        _config_tables(data, tables, inputs)
+        read = read_setup(grid, inputs)
+        data = read.data
         wb_month = data.pop("month", None) or meta.get("month")
         try:
             config = validate_config(data, source=f"{source} (设置)", month=month or wb_month)
         except ConfigError as exc:
             lang = "zh" if setup == "设置" else "en"
-            raise ConfigError([_in_setup(p, str(source), setup, rows, lang) for p in exc.problems],
+            raise ConfigError([in_setup(p, str(source), setup, read, lang) for p in exc.problems],
                               exc.source) from None
     return PlanBook(Path(source) if isinstance(source, (str, Path)) else None, meta, config, inputs)
 
@@ -410,149 +409,3 @@ def read_plan_book(book, *, month: str | None = None, config: PlanConfig | None 
 def read_config_from_workbook(book, *, month: str | None = None) -> PlanConfig:
     """The plan configuration as the director edited it in 设置 (and the region tabs' focus targets)."""
     return read_plan_book(book, month=month).config
-
-
-def _setup_rows(grid: list[list]) -> tuple[dict[str, Any], dict[str, tuple[list[str], list[list]]],
-                                           dict[str, tuple[int, Any]]]:
-    """(scalar config keys, tables, each scalar key's row and value as typed) from the 设置 rows,
-    found by the config key in column L."""
-    data: dict[str, Any] = {}
-    tables: dict[str, tuple[list[str], list[list]]] = {}
-    rows: dict[str, tuple[int, Any]] = {}
-    for n, row in enumerate(grid, 1):          # the grid's row i is the sheet's row i
-        key = row[C_KEY - 1] if len(row) >= C_KEY else None
-        if not isinstance(key, str) or not _KEY_RE.match(key) or key.startswith("meta."):
-            continue
-        if key.startswith("[[") and key.endswith("]]"):
-            tables[key[2:-2]] = ([str(v) if v is not None else "" for v in row[: C_KEY - 1]], [])
-        elif key in tables:
-            tables[key][1].append(row[: C_KEY - 1])
-        else:
-            base = key.split("[")[0]                 # a list item's key (…weekdays[1]) is its list's
-            rows.setdefault(base, (n, row[1]))
-            _setup_value(data, key, choice_code(key, _cell_to_config(row[1]), CHOICE_KEYS.get(base)))
-    return data, tables, rows
-
-
-def _in_setup(p: Problem, source: str, sheet: str, rows: dict[str, tuple[int, Any]], lang: str) -> Problem:
-    """A configuration problem of a 设置 row, named by its cell and the value typed there; a
-    choice row's expected values in the words it offers (the loader speaks the codes)."""
-    def offered(words: dict[str, tuple[str, str]]) -> str:      # code -> (Chinese word, English word)
-        return "、".join(w[0] for w in words.values()) if lang == "zh" else ", ".join(w[1] for w in words.values())
-
-    listed = "(the cell's list; the codes are read too)"
-    prefix = f"{source} (设置): "           # the loader's "where" for a 设置 key
-    key = p.where[len(prefix):] if p.where.startswith(prefix) else None
-    field = key.rsplit(".", 1)[-1] if key and "[" in key else None
-    if field in CHOICE_FIELDS:                  # a table's choice column (kpis[3] 日均阅读量 .scoring)
-        return Problem(p.where, p.value, f"one of {offered(CHOICES[CHOICE_FIELDS[field]])} {listed}", p.code)
-    if key not in rows:
-        return p
-    row, typed = rows[key]
-    if key == "awards.champion_tiebreak":
-        expected = (f"{offered(TIEBREAK)} in the order to compare, separated by 、, commas or spaces "
-                    "(the codes are read too)")
-    elif key in CHOICE_KEYS:
-        expected = f"one of {offered(CHOICES[CHOICE_KEYS[key]])} {listed}"
-    else:
-        expected, typed = p.expected, p.value
-    return Problem(f"{source} {sheet}!B{row} ({key})", typed, expected, p.code)
-
-
-def _setup_value(data: dict[str, Any], key: str, value) -> None:
-    if "[" in key:      # one item of a list (blank items are skipped)
-        lst = _dig(data, key[:-1].split("[")[0], [])
-        if value is not None:
-            lst.append(value)
-    elif value is not None:
-        _set(data, key, value)
-
-
-def _table_rows(tables, t: str) -> list[dict[str, Any]]:
-    """The non-blank records of one 设置 table (formula columns left out)."""
-    fields, rows = tables.get(t, ([], []))
-    out = []
-    for r in rows:
-        rec = {f: choice_code(f, _cell_to_config(v)) for f, v in zip(fields, r) if f and f not in _FORMULA_FIELDS}
-        if "focus_target" in fields and not (isinstance(r[fields.index("focus_target")], str)):
-            rec["focus_target"] = _cell_to_config(r[fields.index("focus_target")])
-        if any(v is not None for v in rec.values()):
-            out.append(rec)
-    return out
-
-
-def _config_regions(tables, inputs: WorkbookInputs) -> list[dict[str, Any]]:
-    """Regions from 设置; the focus target as typed on the region tab when it is a number."""
-    regions = []
-    for r in _table_rows(tables, "regions"):
-        rec = {k: v for k, v in r.items() if v is not None and k != "focus_target"}
-        ft = inputs.regions.get(rec.get("name", ""), None)
-        ftv = ft.focus_target if ft is not None else r.get("focus_target")
-        if isinstance(ftv, (int, float, Decimal)) and not isinstance(ftv, bool):
-            rec["focus_target"] = _cell_to_config(ftv)
-        regions.append(rec)
-    return regions
-
-
-def _config_tables(data: dict[str, Any], tables, inputs: WorkbookInputs) -> None:
-    data["products"] = [{k: v for k, v in r.items() if v is not None} for r in _table_rows(tables, "products")]
-    data["regions"] = _config_regions(tables, inputs)
-    kpis, bweights = [], {}
-    for r in _table_rows(tables, "kpis"):
-        if r.get("b_weight") is not None and r.get("key"):
-            bweights[r["key"]] = r["b_weight"]
-        kpis.append({k: v for k, v in r.items() if v is not None and k not in ("b_weight", "effective")})
-    data["kpis"] = kpis
-    data.setdefault("strategy_b", {})["kpi_weights"] = bweights
-    data.setdefault("commission", {})["tiers"] = [{"from": r["from"], "rate": r["rate"]}
-                                                  for r in _table_rows(tables, "tiers")
-                                                  if r.get("from") is not None and r.get("rate") is not None]
-    cal = data.setdefault("calendar", {})
-    cal["extra_holidays"] = [r["date"] for r in _table_rows(tables, "extra_holidays") if r.get("date")]
-    cal["extra_workdays"] = [r["date"] for r in _table_rows(tables, "extra_workdays") if r.get("date")]
-    tb = data.get("awards", {}).get("champion_tiebreak")
-    if isinstance(tb, str):
-        data["awards"]["champion_tiebreak"] = [choice_code("", t, "tiebreak") for t in TIEBREAK_SPLIT.split(tb)
-                                               if t.strip()]
-
-
-_KEY_RE = re.compile(r"^(\[\[[a-z_]+\]\]|[a-z_]+(\.[a-z_]+)*(\[\d+\])?)$")
-_FORMULA_FIELDS = frozenset({"effective", "from_ppm", "rate_ppm", "focus_target"})
-
-
-def _cell_to_config(v):
-    if v is None or v == "":
-        return None
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, datetime):
-        return v.date()
-    if isinstance(v, date):
-        return v
-    if isinstance(v, float):
-        d = Decimal(repr(v))
-        return int(d) if d == d.to_integral_value() else d
-    if isinstance(v, int):
-        return v
-    if isinstance(v, str):
-        s = v.strip()
-        if s.upper() in ("TRUE", "FALSE", "=TRUE()", "=FALSE()"):     # LibreOffice saves a boolean as =TRUE()
-            return s.upper() in ("TRUE", "=TRUE()")
-        return s
-    return v
-
-
-def _dig(data: dict, dotted: str, default):
-    parts = dotted.split(".")
-    d = data
-    for p in parts[:-1]:
-        d = d.setdefault(p, {})
-    return d.setdefault(parts[-1], default)
-
-
-def _set(data: dict, dotted: str, value) -> None:
-    parts = dotted.split(".")
-    d = data
-    for p in parts[:-1]:
-        d = d.setdefault(p, {})
-    d[parts[-1]] = value

@@ -1,0 +1,259 @@
+"""Reading 设置 back into a plan configuration.
+
+Rows are found by the config key in column L: a scalar key holds its value in column B; a
+``[[table]]`` row holds the table's field names in column order, and the rows keyed by the
+table's name below it are its records. Each value is remembered with the cell it came from, so
+a problem the loader reports (by config path, e.g. ``kpis[3] 日均阅读量 .scoring``) is shown
+by that cell (``设置!H46``), as typed, with the words a choice cell offers.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from salesplan.config.loader import item_path
+from salesplan.engine.records import WorkbookInputs
+from salesplan.errors import Problem
+from salesplan.workbook_templates.labels import CHOICE_FIELDS, CHOICES, TIEBREAK, TIEBREAK_SPLIT, choice_code
+from salesplan.workbook_templates.setup_sheet import C_KEY, CHOICE_KEYS
+
+_KEY_RE = re.compile(r"^(\[\[[a-z_]+\]\]|[a-z_]+(\.[a-z_]+)*(\[\d+\])?)$")
+_FORMULA_FIELDS = frozenset({"effective", "from_ppm", "rate_ppm", "focus_target"})
+_ITEM_RE = re.compile(r"^([a-z_.]+)\[(\d+)\]")
+_ALL_RE = re.compile(r"^([a-z_.]+)\[\*\]\.([a-z_]+)$")
+_REF_RE = re.compile(r"^='?([^'!]+)'?!\$?([A-Z]+)\$?(\d+)$")     # a formula that only shows another cell
+_VALUE_FIELD = {"calendar.extra_holidays": "date", "calendar.extra_workdays": "date"}   # a list of plain values
+
+
+@dataclass
+class Table:
+    """One 设置 table: its header row, the field names in column order, and every record row
+    (blank ones too) as (sheet row, cells)."""
+
+    header: int
+    fields: list[str]
+    records: list[tuple[int, list]] = field(default_factory=list)
+
+    def column(self, name: str) -> str | None:
+        return get_column_letter(self.fields.index(name) + 1) if name in self.fields else None
+
+    def body(self) -> str:
+        """The cells of all record rows (e.g. A20:B26)."""
+        width = max((i + 1 for i, f in enumerate(self.fields) if f), default=1)
+        first, last = (self.records[0][0], self.records[-1][0]) if self.records else (self.header, self.header)
+        return f"A{first}:{get_column_letter(width)}{last}"
+
+
+@dataclass
+class SetupRead:
+    """设置 read back: the configuration data, and where each of its values was typed."""
+
+    data: dict[str, Any]
+    tables: dict[str, Table]
+    rows: dict[str, tuple[int, Any]]             # a scalar key -> (sheet row, value as typed)
+    items: dict[str, tuple[Table | None, list[tuple[int, Any]]]] = field(default_factory=dict)
+    # ^ a config list (kpis, commission.tiers, …) -> its 设置 table and each item's (sheet row, entry)
+
+    def cell(self, key: str) -> tuple[str | None, str] | None:
+        """(sheet — None for 设置 —, cell or range) of a loader path into a table, or None."""
+        if key == "strategy_b.kpi_weights":          # the total of strategy B's weights
+            key = "kpis[*].b_weight"
+        if key.startswith("[[") or key == "commission.tiers":     # a table without (valid) entries
+            table = self.items.get(key.strip("[]"), (None, []))[0]
+            return (None, table.body()) if table is not None else None
+        if (m := _ALL_RE.match(key)) is not None:
+            table, pairs = self.items.get(m[1], (None, []))
+            col = table.column(m[2]) if table is not None else None
+            return (None, f"{col}{pairs[0][0]}:{col}{pairs[-1][0]}") if col and pairs else None
+        if key.startswith("strategy_b.kpi_weights."):
+            table, pairs = self.items.get("kpis", (None, []))
+            row = next((n for n, e in pairs if e.get("key") == key.rsplit(".", 1)[1]), None)
+            col = table.column("b_weight") if table is not None else None
+            return (None, f"{col}{row}") if col and row else None
+        return self._item_cell(key)
+
+    def _item_cell(self, key: str) -> tuple[str | None, str] | None:
+        """The cell of one item's field: ``kpis[3] 日均阅读量 .scoring``, ``commission.tiers[1].rate``,
+        ``calendar.extra_holidays[0]`` (the index counts the non-blank records)."""
+        m = _ITEM_RE.match(key)
+        table, pairs = self.items.get(m[1], (None, [])) if m else (None, [])
+        if table is None or int(m[2]) >= len(pairs):
+            return None
+        row, entry = pairs[int(m[2])]
+        rest = key[len(item_path(m[1], int(m[2]), entry)):]
+        name = rest[1:] if rest.startswith(".") else _VALUE_FIELD.get(m[1]) if not rest else None
+        col = table.column(name) if name and name.isidentifier() else None
+        if col is None:
+            return None
+        typed = dict(table.records)[row][table.fields.index(name)]
+        if isinstance(typed, str) and (ref := _REF_RE.match(typed)) is not None:
+            return ref[1], f"{ref[2]}{ref[3]}"         # shown from a region tab: the cell typed there
+        return None, f"{col}{row}"
+
+
+def read_setup(grid: list[list], inputs: WorkbookInputs) -> SetupRead:
+    """The configuration data of a 设置 sheet's used range (and the region tabs' focus targets)."""
+    read = _setup_rows(grid)
+    read.items = _config_tables(read.data, read.tables, inputs)
+    return read
+
+
+def _setup_rows(grid: list[list]) -> SetupRead:
+    """Scalar config keys, tables, and each scalar key's row and value as typed, from the 设置
+    rows, found by the config key in column L."""
+    data: dict[str, Any] = {}
+    tables: dict[str, Table] = {}
+    rows: dict[str, tuple[int, Any]] = {}
+    for n, row in enumerate(grid, 1):          # the grid's row i is the sheet's row i
+        key = row[C_KEY - 1] if len(row) >= C_KEY else None
+        if not isinstance(key, str) or not _KEY_RE.match(key) or key.startswith("meta."):
+            continue
+        if key.startswith("[[") and key.endswith("]]"):
+            tables[key[2:-2]] = Table(n, [str(v) if v is not None else "" for v in row[: C_KEY - 1]])
+        elif key in tables:
+            tables[key].records.append((n, list(row[: C_KEY - 1])))
+        else:
+            base = key.split("[")[0]                 # a list item's key (…weekdays[1]) is its list's
+            rows.setdefault(base, (n, row[1]))
+            _setup_value(data, key, choice_code(key, _cell_to_config(row[1]), CHOICE_KEYS.get(base)))
+    return SetupRead(data, tables, rows)
+
+
+def in_setup(p: Problem, source: str, sheet: str, read: SetupRead, lang: str) -> Problem:
+    """A configuration problem of a 设置 value, named by its cell and the value typed there; a
+    choice cell's expected values in the words it offers (the loader speaks the codes)."""
+    def offered(words: dict[str, tuple[str, str]]) -> str:      # code -> (Chinese word, English word)
+        return "、".join(w[0] for w in words.values()) if lang == "zh" else ", ".join(w[1] for w in words.values())
+
+    listed = "(the cell's list; the codes are read too)"
+    prefix = f"{source} (设置): "           # the loader's "where" for a 设置 key
+    key = p.where[len(prefix):] if p.where.startswith(prefix) else None
+    if key is None:
+        return p
+    if (place := read.cell(key)) is not None or "[" in key:       # a table's value
+        field_ = key.rsplit(".", 1)[-1] if "[" in key else None     # not a B weight's KPI key
+        expected = (f"one of {offered(CHOICES[CHOICE_FIELDS[field_]])} {listed}" if field_ in CHOICE_FIELDS
+                    else p.expected)
+        where = f"{source} {place[0] or sheet}!{place[1]} ({key})" if place is not None else p.where
+        return Problem(where, p.value, expected, p.code)
+    if key not in read.rows:
+        return p
+    row, typed = read.rows[key]
+    if key == "awards.champion_tiebreak":
+        expected = (f"{offered(TIEBREAK)} in the order to compare, separated by 、, commas or spaces "
+                    "(the codes are read too)")
+    elif key in CHOICE_KEYS:
+        expected = f"one of {offered(CHOICES[CHOICE_KEYS[key]])} {listed}"
+    else:
+        expected, typed = p.expected, p.value
+    return Problem(f"{source} {sheet}!B{row} ({key})", typed, expected, p.code)
+
+
+def _setup_value(data: dict[str, Any], key: str, value) -> None:
+    if "[" in key:      # one item of a list (blank items are skipped)
+        lst = _dig(data, key[:-1].split("[")[0], [])
+        if value is not None:
+            lst.append(value)
+    elif value is not None:
+        _set(data, key, value)
+
+
+def _table_rows(tables: dict[str, Table], t: str) -> list[tuple[int, dict[str, Any]]]:
+    """(sheet row, record) of each non-blank record of one 设置 table (formula columns left out)."""
+    table = tables.get(t)
+    if table is None:
+        return []
+    fields = table.fields
+    out = []
+    for n, r in table.records:
+        rec = {f: choice_code(f, _cell_to_config(v)) for f, v in zip(fields, r) if f and f not in _FORMULA_FIELDS}
+        if "focus_target" in fields and not (isinstance(r[fields.index("focus_target")], str)):
+            rec["focus_target"] = _cell_to_config(r[fields.index("focus_target")])
+        if any(v is not None for v in rec.values()):
+            out.append((n, rec))
+    return out
+
+
+def _config_regions(tables: dict[str, Table], inputs: WorkbookInputs) -> list[tuple[int, dict[str, Any]]]:
+    """Regions from 设置; the focus target as typed on the region tab when it is a number."""
+    regions = []
+    for n, r in _table_rows(tables, "regions"):
+        rec = {k: v for k, v in r.items() if v is not None and k != "focus_target"}
+        ft = inputs.regions.get(rec.get("name", ""), None)
+        ftv = ft.focus_target if ft is not None else r.get("focus_target")
+        if isinstance(ftv, (int, float, Decimal)) and not isinstance(ftv, bool):
+            rec["focus_target"] = _cell_to_config(ftv)
+        regions.append((n, rec))
+    return regions
+
+
+def _config_tables(data: dict[str, Any], tables: dict[str, Table],
+                   inputs: WorkbookInputs) -> dict[str, tuple[Table | None, list[tuple[int, Any]]]]:
+    """Put the tables' records into ``data``; return each config list's table and (sheet row,
+    entry) per item, the loader's index being the index in that list."""
+    items: dict[str, tuple[Table | None, list[tuple[int, Any]]]] = {}
+
+    def put(path: str, table: str, pairs: list[tuple[int, Any]]) -> None:
+        items[path] = (tables.get(table), pairs)
+        _set(data, path, [e for _, e in pairs])
+
+    put("products", "products", [(n, {k: v for k, v in r.items() if v is not None})
+                                 for n, r in _table_rows(tables, "products")])
+    put("regions", "regions", _config_regions(tables, inputs))
+    kpis = _table_rows(tables, "kpis")
+    put("kpis", "kpis", [(n, {k: v for k, v in r.items() if v is not None and k not in ("b_weight", "effective")})
+                         for n, r in kpis])
+    data.setdefault("strategy_b", {})["kpi_weights"] = {r["key"]: r["b_weight"] for _, r in kpis
+                                                        if r.get("b_weight") is not None and r.get("key")}
+    put("commission.tiers", "tiers", [(n, {"from": r["from"], "rate": r["rate"]}) for n, r in _table_rows(tables, "tiers")
+                                      if r.get("from") is not None and r.get("rate") is not None])
+    for t in ("extra_holidays", "extra_workdays"):
+        put(f"calendar.{t}", t, [(n, r["date"]) for n, r in _table_rows(tables, t) if r.get("date")])
+    tb = data.get("awards", {}).get("champion_tiebreak")
+    if isinstance(tb, str):
+        data["awards"]["champion_tiebreak"] = [choice_code("", t, "tiebreak") for t in TIEBREAK_SPLIT.split(tb)
+                                               if t.strip()]
+    return items
+
+
+def _cell_to_config(v):
+    if v is None or v == "":
+        return None
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    if isinstance(v, float):
+        d = Decimal(repr(v))
+        return int(d) if d == d.to_integral_value() else d
+    if isinstance(v, int):
+        return v
+    if isinstance(v, str):
+        s = v.strip()
+        if s.upper() in ("TRUE", "FALSE", "=TRUE()", "=FALSE()"):     # LibreOffice saves a boolean as =TRUE()
+            return s.upper() in ("TRUE", "=TRUE()")
+        return s
+    return v
+
+
+def _dig(data: dict, dotted: str, default):
+    parts = dotted.split(".")
+    d = data
+    for p in parts[:-1]:
+        d = d.setdefault(p, {})
+    return d.setdefault(parts[-1], default)
+
+
+def _set(data: dict, dotted: str, value) -> None:
+    parts = dotted.split(".")
+    d = data
+    for p in parts[:-1]:
+        d = d.setdefault(p, {})
+    d[parts[-1]] = value
