@@ -199,6 +199,27 @@ BAD_TABLE_CELLS = {
                             "{cell} (regions[0] 华东区 .focus_target): got -3; expected a number > 0"),
     "holiday date": ([("extra_holidays", None, "date", "2026-12-24"), ("extra_holidays", None, "date", "12月25日")],
                      "{cell} (calendar.extra_holidays[1]): got '12月25日'; expected an ISO date"),
+    # a partly filled record is refused naming its blank cell, never dropped ("x": a placeholder
+    # that finds the record again, cleared by the last edit)
+    "tier without a rate": ([("tiers", None, "from", 1.3), ("tiers", 1.3, "rate", None)],
+                            "{cell} (commission.tiers[4].rate): got blank; expected a rate for the tier "
+                            "that starts at 130% (or clear the row)"),
+    "tier without a start": ([("tiers", None, "from", "x"), ("tiers", "x", "rate", 0.1), ("tiers", "x", "from", None)],
+                             "{cell} (commission.tiers[4].from): got blank; expected the attainment where the "
+                             "tier paying 10% starts (or clear the row)"),
+    "holiday without a date": ([("extra_holidays", None, "date", "x"), ("extra_holidays", "x", "name", "公司年会"),
+                                ("extra_holidays", "x", "date", None)],
+                               "{cell} (calendar.extra_holidays[0]): got blank; expected the date of 公司年会, "
+                               "like 2027-01-29 (or clear the row)"),
+    "product without a share": ([("products", "产品B", "share", None)],
+                                "{cell} (products[1] 产品B .share): got blank; expected a value in this cell, "
+                                "as the row's other cells are filled (or clear the row)"),
+    "product without a name": ([("products", "产品B", "name", None)],
+                               "{cell} (products[1].name): got blank; expected a value in this cell"),
+    "kpi without a target": ([("kpis", "reads", "target", None)],
+                             "{cell} (kpis[3] 日均阅读量 .target): got blank; expected a value in this cell"),
+    "region without a manager": ([("regions", "华南区", "manager", None)],
+                                 "{cell} (regions[1] 华南区 .manager): got blank; expected a value in this cell"),
 }
 
 
@@ -230,7 +251,7 @@ def table_errors(changed):
                 undo.append((sheet, cell, wb[sheet][cell].value))
                 wb[sheet][cell] = value
             col = get_column_letter(fields[name])
-            rows = [r for r in range(row - 10, row + 10) if ws.cell(r, 12).value == table and ws.cell(r, 1).value]
+            rows = [r for r in range(row - 10, row + 10) if ws.cell(r, 12).value == table and ws.cell(r, 1).value] or [row]
             group[case] = (sheet, cell, f"设置!{col}{rows[0]}:{col}{rows[-1]}")
         book = changed[0] / f"tables{n}.xlsx"
         wb.save(book)
@@ -250,3 +271,33 @@ def test_a_bad_setup_table_value_is_named_by_its_cell(table_errors, case):
     text = str(error)
     assert BAD_TABLE_CELLS[case][1].format(cell=f"{name} {sheet}!{cell}", range=f"{name} {column}") in text, text
     assert all("!" in p.where for p in error.problems if "extra_workdays" not in p.where), text
+
+
+def test_a_partly_filled_setup_row_stops_generate_naming_the_blank_cell(changed, tmp_path, monkeypatch, capsys):
+    """A tier's start typed without its rate (and its rate without a start), a holiday's name
+    without its date: ``salesplan generate`` refuses them all at once by their blank cells, exit 2,
+    and leaves the workbook as typed (nothing dropped)."""
+    book = tmp_path / "销售作战方案-2026-12.xlsx"
+    shutil.copy(changed[2], book)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["设置"]
+    tier, _ = _record(ws, "tiers", None)
+    ws.cell(tier, 1).value = 1.3
+    ws.cell(tier + 1, 2).value = 0.1
+    holiday, _ = _record(ws, "extra_holidays", None)
+    ws.cell(holiday, 2).value = "公司年会"
+    wb.save(book)
+    typed = book.read_bytes()
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["generate", "--month", "2026-12", "-o", str(book)]) == 2
+    err = capsys.readouterr().err
+    assert f"{book.name} 设置!B{tier} (commission.tiers[4].rate): got blank; expected a rate for the tier " \
+           "that starts at 130% (or clear the row)" in err, err
+    assert f"{book.name} 设置!A{tier + 1} (commission.tiers[5].from): got blank; expected the attainment " \
+           "where the tier paying 10% starts (or clear the row)" in err, err
+    assert f"{book.name} 设置!A{holiday} (calendar.extra_holidays[0]): got blank; expected the date of 公司年会, " \
+           "like 2027-01-29 (or clear the row)" in err, err
+    assert err.count(f"设置!A{tier + 1} ") == 1, err          # the missing start is not also an order problem
+    assert "3 problem(s)" in err and "Traceback" not in err
+    assert book.read_bytes() == typed

@@ -5,6 +5,10 @@ Rows are found by the config key in column L: a scalar key holds its value in co
 table's name below it are its records. Each value is remembered with the cell it came from, so
 a problem the loader reports (by config path, e.g. ``kpis[3] 日均阅读量 .scoring``) is shown
 by that cell (``设置!H46``), as typed, with the words a choice cell offers.
+
+A record reaches the loader as typed: a partly filled one (a tier's start without its rate, a
+holiday's name without its date) has its blank cells missing, so the loader refuses it and the
+blank cell is named (``got blank``); only a wholly blank record is left out.
 """
 from __future__ import annotations
 
@@ -30,6 +34,18 @@ _REF_RE = re.compile(r"^='?([^'!]+)'?!\$?([A-Z]+)\$?(\d+)$")     # a formula tha
 _VALUE_FIELD = {"calendar.extra_holidays": "date", "calendar.extra_workdays": "date"}   # a list of plain values
 
 
+class _Blank:
+    """A blank cell, as a problem shows it: ``got blank``."""
+
+    def __repr__(self) -> str:
+        return "blank"
+
+    __str__ = __repr__
+
+
+BLANK = _Blank()
+
+
 @dataclass
 class Table:
     """One 设置 table: its header row, the field names in column order, and every record row
@@ -47,6 +63,12 @@ class Table:
         width = max((i + 1 for i, f in enumerate(self.fields) if f), default=1)
         first, last = (self.records[0][0], self.records[-1][0]) if self.records else (self.header, self.header)
         return f"A{first}:{get_column_letter(width)}{last}"
+
+    def typed(self, row: int, name: str):
+        """The cell of field ``name`` in record row ``row``, as typed."""
+        cells = dict(self.records)[row]
+        i = self.fields.index(name)
+        return cells[i] if i < len(cells) else None
 
 
 @dataclass
@@ -77,9 +99,10 @@ class SetupRead:
             return (None, f"{col}{row}") if col and row else None
         return self._item_cell(key)
 
-    def _item_cell(self, key: str) -> tuple[str | None, str] | None:
-        """The cell of one item's field: ``kpis[3] 日均阅读量 .scoring``, ``commission.tiers[1].rate``,
-        ``calendar.extra_holidays[0]`` (the index counts the non-blank records)."""
+    def _item_field(self, key: str) -> tuple[Table, int, str, Any] | None:
+        """(table, sheet row, field name, entry) of one item's field: ``kpis[3] 日均阅读量 .scoring``,
+        ``commission.tiers[1].rate``, ``calendar.extra_holidays[0]`` (the index counts the non-blank
+        records)."""
         m = _ITEM_RE.match(key)
         table, pairs = self.items.get(m[1], (None, [])) if m else (None, [])
         if table is None or int(m[2]) >= len(pairs):
@@ -87,13 +110,38 @@ class SetupRead:
         row, entry = pairs[int(m[2])]
         rest = key[len(item_path(m[1], int(m[2]), entry)):]
         name = rest[1:] if rest.startswith(".") else _VALUE_FIELD.get(m[1]) if not rest else None
-        col = table.column(name) if name and name.isidentifier() else None
-        if col is None:
+        if not name or not name.isidentifier() or name not in table.fields:
             return None
-        typed = dict(table.records)[row][table.fields.index(name)]
+        return table, row, name, entry
+
+    def _item_cell(self, key: str) -> tuple[str | None, str] | None:
+        """The cell of one item's field (see :meth:`_item_field`)."""
+        if (found := self._item_field(key)) is None:
+            return None
+        table, row, name, _ = found
+        typed = table.typed(row, name)
         if isinstance(typed, str) and (ref := _REF_RE.match(typed)) is not None:
             return ref[1], f"{ref[2]}{ref[3]}"         # shown from a region tab: the cell typed there
-        return None, f"{col}{row}"
+        return None, f"{table.column(name)}{row}"
+
+    def blank(self, key: str) -> str | None:
+        """What the blank cell of a partly filled record should hold (None: ``key`` names no such
+        cell) — a person filled the row's other cells, so the row is not dropped but refused."""
+        if (found := self._item_field(key)) is None:
+            return None
+        table, row, name, entry = found
+        typed = table.typed(row, name)
+        if typed is not None and not (isinstance(typed, str) and not typed.strip()):
+            return None
+        if key.startswith("commission.tiers") and name == "rate":
+            return f"a rate for the tier that starts at {_pct(entry.get('from'))} (or clear the row)"
+        if key.startswith("commission.tiers") and name == "from":
+            return f"the attainment where the tier paying {_pct(entry.get('rate'))} starts (or clear the row)"
+        if key.startswith("calendar."):
+            label = table.typed(row, "name") if "name" in table.fields else None
+            what = f"the date of {str(label).strip()}, like" if label not in (None, "") else "a date like"
+            return f"{what} 2027-01-29 (or clear the row)"
+        return "a value in this cell, as the row's other cells are filled (or clear the row)"
 
 
 def read_setup(grid: list[list], inputs: WorkbookInputs) -> SetupRead:
@@ -140,6 +188,8 @@ def in_setup(p: Problem, source: str, sheet: str, read: SetupRead, lang: str) ->
         expected = (f"one of {offered(CHOICES[CHOICE_FIELDS[field_]])} {listed}" if field_ in CHOICE_FIELDS
                     else p.expected)
         where = f"{source} {place[0] or sheet}!{place[1]} ({key})" if place is not None else p.where
+        if (blank := read.blank(key)) is not None:
+            return Problem(where, BLANK, blank, p.code)
         return Problem(where, p.value, expected, p.code)
     if key not in read.rows:
         return p
@@ -152,6 +202,20 @@ def in_setup(p: Problem, source: str, sheet: str, read: SetupRead, lang: str) ->
     else:
         expected, typed = p.expected, p.value
     return Problem(f"{source} {sheet}!B{row} ({key})", typed, expected, p.code)
+
+
+def setup_problems(problems: list[Problem], source: str, sheet: str, read: SetupRead, lang: str) -> list[Problem]:
+    """Each configuration problem named by its 设置 cell (:func:`in_setup`); a blank cell once (a
+    tier's missing start also fails the loader's order check)."""
+    out, blanks = [], set()
+    for p in problems:
+        q = in_setup(p, source, sheet, read, lang)
+        if q.value is BLANK:
+            if q.where in blanks:
+                continue
+            blanks.add(q.where)
+        out.append(q)
+    return out
 
 
 def _setup_value(data: dict[str, Any], key: str, value) -> None:
@@ -210,15 +274,23 @@ def _config_tables(data: dict[str, Any], tables: dict[str, Table],
                          for n, r in kpis])
     data.setdefault("strategy_b", {})["kpi_weights"] = {r["key"]: r["b_weight"] for _, r in kpis
                                                         if r.get("b_weight") is not None and r.get("key")}
-    put("commission.tiers", "tiers", [(n, {"from": r["from"], "rate": r["rate"]}) for n, r in _table_rows(tables, "tiers")
-                                      if r.get("from") is not None and r.get("rate") is not None])
+    # a partly filled tier or date row goes to the loader with its blank missing: refused, not dropped
+    put("commission.tiers", "tiers", [(n, {k: r[k] for k in ("from", "rate") if r.get(k) is not None})
+                                      for n, r in _table_rows(tables, "tiers")])
     for t in ("extra_holidays", "extra_workdays"):
-        put(f"calendar.{t}", t, [(n, r["date"]) for n, r in _table_rows(tables, t) if r.get("date")])
+        put(f"calendar.{t}", t, [(n, r.get("date")) for n, r in _table_rows(tables, t)])
     tb = data.get("awards", {}).get("champion_tiebreak")
     if isinstance(tb, str):
         data["awards"]["champion_tiebreak"] = [choice_code("", t, "tiebreak") for t in TIEBREAK_SPLIT.split(tb)
                                                if t.strip()]
     return items
+
+
+def _pct(v) -> str:
+    """A rate as 设置 shows it: 1.3 -> 130%."""
+    if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
+        return f"{(Decimal(str(v)) * 100).normalize():f}%"
+    return repr(v)
 
 
 def _cell_to_config(v):

@@ -46,7 +46,7 @@ from salesplan.workbook_templates.labels import META_SHEET
 from salesplan.workbook_templates.model import SheetModel, render
 from salesplan.workbook_templates.region_view import region_view, regional_inputs
 from salesplan.workbook_templates.save import atomic_write
-from salesplan.workbook_templates.setup_read import in_setup, read_setup
+from salesplan.workbook_templates.setup_read import read_setup, setup_problems
 from salesplan.workbook_templates.setup_sheet import SetupBuilder
 
 DEFAULT_DEAL_ROWS = 200
@@ -401,7 +401,7 @@ def read_plan_book(book, *, month: str | None = None, config: PlanConfig | None 
             config = validate_config(data, source=f"{source} (设置)", month=month or wb_month)
         except ConfigError as exc:
             lang = "zh" if setup == "设置" else "en"
-            raise ConfigError([in_setup(p, str(source), setup, read, lang) for p in exc.problems],
+            raise ConfigError(setup_problems(exc.problems, str(source), setup, read, lang),
                               exc.source) from None
     return PlanBook(Path(source) if isinstance(source, (str, Path)) else None, meta, config, inputs)
 
