@@ -18,7 +18,7 @@ import pytest
 
 from salesplan.workbook_templates.inputs import read_inputs
 from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
-from test_save_faults import DEALS_CSV, MONTH, cli, copy_plan, digest, set_input
+from test_save_faults import DEALS_CSV, MONTH, cli, cli_here, copy_plan, digest, set_input
 
 HOLD = ("import sys, time\n"
         "from salesplan.locking import plan_lock\n"
@@ -31,8 +31,8 @@ HOLD = ("import sys, time\n"
 def kit(tmp_path_factory) -> Path:
     """plan.xlsx, its split records and two regional files, each with one typed value."""
     d = tmp_path_factory.mktemp("kit")
-    assert cli("generate", "--month", MONTH, "-o", "plan.xlsx", cwd=d).returncode == 0
-    assert cli("split", "plan.xlsx", "-o", "regions", "--region", "华东区", "--region", "华南区", cwd=d).returncode == 0
+    assert cli_here("generate", "--month", MONTH, "-o", "plan.xlsx", cwd=d) == 0
+    assert cli_here("split", "plan.xlsx", "-o", "regions", "--region", "华东区", "--region", "华南区", cwd=d) == 0
     set_input(d / "regions" / "plan.华东区.xlsx", d / "plan.xlsx", "华东区", ("phases", "华东区", 1, "complaints"), 7)
     set_input(d / "regions" / "plan.华南区.xlsx", d / "plan.xlsx", "华南区", ("phases", "华南区", 2, "complaints"), 8)
     (d / "deals.csv").write_text(DEALS_CSV, encoding="utf-8")

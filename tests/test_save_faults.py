@@ -18,7 +18,7 @@ import signal
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import chdir, contextmanager
 from pathlib import Path
 
 import openpyxl
@@ -42,6 +42,13 @@ def cli(*args: str, cwd: Path | None = None, fsize: int | None = None,
     return subprocess.run([sys.executable, "-m", "salesplan", *args], cwd=cwd, capture_output=True, text=True,
                           preexec_fn=limit if fsize is not None else None, env={**os.environ, **(env or {})},
                           timeout=600)
+
+
+def cli_here(*args: str, cwd: Path) -> int:
+    """``salesplan ARGS`` in this process (a fixture's setup: the commands under test run as processes)."""
+    from salesplan.cli import main
+    with chdir(cwd):
+        return main(list(args))
 
 
 def digest(p: Path) -> str:
@@ -116,8 +123,8 @@ def set_input(regional: Path, plan: Path, region: str, key: tuple, value) -> Non
 def kit(tmp_path_factory) -> Path:
     """plan.xlsx, its split records (plan.splits) and regional files with typed values (regions/)."""
     d = tmp_path_factory.mktemp("kit")
-    assert cli("generate", "--month", MONTH, "-o", "plan.xlsx", cwd=d).returncode == 0
-    assert cli("split", "plan.xlsx", "-o", "regions", cwd=d).returncode == 0
+    assert cli_here("generate", "--month", MONTH, "-o", "plan.xlsx", cwd=d) == 0
+    assert cli_here("split", "plan.xlsx", "-o", "regions", cwd=d) == 0
     for i, region in enumerate(("华东区", "华南区")):
         f = d / "regions" / f"plan.{region}.xlsx"
         set_input(f, d / "plan.xlsx", region, ("phases", region, 1, "complaints"), 7 + i)
