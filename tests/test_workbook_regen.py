@@ -234,6 +234,26 @@ def test_cli_generate_without_arguments(tmp_path, monkeypatch, capsys):
     assert "kept" in capsys.readouterr().err
 
 
+def test_an_english_workbook_stays_english_when_regenerated(tmp_path, capsys):
+    """--lang en over a config in Chinese: Setup's language row says en, so regenerating the file
+    (which takes its settings from Setup) keeps it English; editing that row switches it."""
+    from salesplan.cli import main
+    from salesplan.workbook_templates.writer import read_meta
+    path = tmp_path / "plan.xlsx"
+    assert main(["generate", "--month", "2027-03", "--lang", "en", "-o", str(path)]) == 0
+    assert main(["generate", "--month", "2027-03", "-o", str(path)]) == 0
+    assert "using the plan settings in plan.xlsx (Setup)" in capsys.readouterr().err
+    assert "Setup" in openpyxl.load_workbook(path, read_only=True).sheetnames and read_meta(path)["lang"] == "en"
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Setup"]
+    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 12).value == "workbook.language")
+    assert ws.cell(row, 2).value == "en"
+    ws.cell(row, 2).value = "zh"          # the director switches the language in Setup
+    wb.save(path)
+    assert main(["generate", "--month", "2027-03", "-o", str(path)]) == 0
+    assert "设置" in openpyxl.load_workbook(path, read_only=True).sheetnames and read_meta(path)["lang"] == "zh"
+
+
 def test_write_deals_lands_crm_rows(tmp_path, default_config):
     import pandas as pd
     from salesplan.workbook_templates.writer import write_deals

@@ -317,7 +317,9 @@ class SetupBuilder:
                     ctx.names[list_name[ckey]] = (f"{ref(m.name, list_first, C_VAL)}:"
                                                   f"${COL(C_VAL)}${self.row - 1}")
                 continue
-            self.scalar_row(key, L.pick(zh, en), _value(cfg, key), kind, name, key in assumptions)
+            # the workbook's own language (--lang may differ from the config's): regenerating keeps it
+            value = ctx.lang if key == "workbook.language" else _value(cfg, key)
+            self.scalar_row(key, L.pick(zh, en), value, kind, name, key in assumptions)
         self.other_fields({k[0] for k in SCALARS})
         self.banner_rows()
         self.write_checks()

@@ -65,7 +65,8 @@ def run(args) -> int:
             previous = read_plan_book(out, month=month, config=config if args.config else None)
             if args.config is None:
                 config = previous.config
-                print(f"salesplan: using the plan settings in {out.name} (设置)", file=sys.stderr)
+                setup = "Setup" if meta.get("lang") == "en" else "设置"
+                print(f"salesplan: using the plan settings in {out.name} ({setup})", file=sys.stderr)
         result = generate_workbook(config, out, lang=args.lang, archive=args.archive, allow_drop=args.drop_removed,
                                    previous=previous,
                                    deal_rows=args.deal_rows, ytd=for_month(month, args.db),
