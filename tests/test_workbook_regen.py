@@ -248,6 +248,13 @@ def test_an_english_workbook_stays_english_when_regenerated(tmp_path, capsys):
     ws = wb["Setup"]
     row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 12).value == "workbook.language")
     assert ws.cell(row, 2).value == "en"
+    tier = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 12).value == "tiers")
+    ws.cell(tier, 2).value = 1.5            # a rate above 100 %: named in the workbook's own words
+    wb.save(path)
+    assert main(["generate", "--month", "2027-03", "-o", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"plan.xlsx Setup!B{tier} (commission.tiers[0].rate): got 1.5" in err and "设置" not in err, err
+    ws.cell(tier, 2).value = 0.05
     ws.cell(row, 2).value = "zh"          # the director switches the language in Setup
     wb.save(path)
     assert main(["generate", "--month", "2027-03", "-o", str(path)]) == 0

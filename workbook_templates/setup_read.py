@@ -179,7 +179,7 @@ def in_setup(p: Problem, source: str, sheet: str, read: SetupRead, lang: str) ->
         return "、".join(w[0] for w in words.values()) if lang == "zh" else ", ".join(w[1] for w in words.values())
 
     listed = "(the cell's list; the codes are read too)"
-    prefix = f"{source} (设置): "           # the loader's "where" for a 设置 key
+    prefix = f"{source} ({sheet}): "        # the loader's "where" for a 设置 key
     key = p.where[len(prefix):] if p.where.startswith(prefix) else None
     if key is None:
         return p

@@ -398,7 +398,7 @@ def read_plan_book(book, *, month: str | None = None, config: PlanConfig | None 
         data = read.data
         wb_month = data.pop("month", None) or meta.get("month")
         try:
-            config = validate_config(data, source=f"{source} (设置)", month=month or wb_month)
+            config = validate_config(data, source=f"{source} ({setup})", month=month or wb_month)
         except ConfigError as exc:
             lang = "zh" if setup == "设置" else "en"
             raise ConfigError(setup_problems(exc.problems, str(source), setup, read, lang),
