@@ -270,7 +270,7 @@ def test_a_bad_setup_table_value_is_named_by_its_cell(table_errors, case):
     error, name, sheet, cell, column = table_errors[case]
     text = str(error)
     assert BAD_TABLE_CELLS[case][1].format(cell=f"{name} {sheet}!{cell}", range=f"{name} {column}") in text, text
-    assert all("!" in p.where for p in error.problems if "extra_workdays" not in p.where), text
+    assert all("!" in p.where for p in error.problems), text
 
 
 def test_a_partly_filled_setup_row_stops_generate_naming_the_blank_cell(changed, tmp_path, monkeypatch, capsys):
@@ -301,3 +301,21 @@ def test_a_partly_filled_setup_row_stops_generate_naming_the_blank_cell(changed,
     assert err.count(f"设置!A{tier + 1} ") == 1, err          # the missing start is not also an order problem
     assert "3 problem(s)" in err and "Traceback" not in err
     assert book.read_bytes() == typed
+
+
+def test_a_date_in_both_extra_lists_names_both_cells(changed, tmp_path):
+    """The same date typed as an extra holiday and an extra workday: both cells are named."""
+    from salesplan.errors import ConfigError
+    from salesplan.workbook_templates.writer import read_plan_book
+    book = tmp_path / "both.xlsx"
+    shutil.copy(changed[2], book)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["设置"]
+    holiday, _ = _record(ws, "extra_holidays", None)
+    workday, _ = _record(ws, "extra_workdays", None)
+    ws.cell(holiday, 1).value = ws.cell(workday, 1).value = "2026-12-26"
+    wb.save(book)
+    with pytest.raises(ConfigError) as exc:
+        read_plan_book(book)
+    assert (f"both.xlsx 设置!A{holiday} and 设置!A{workday} (calendar.extra_holidays/extra_workdays): "
+            "got '2026-12-26'; expected a date in only one of the two lists") in str(exc.value), str(exc.value)

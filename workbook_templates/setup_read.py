@@ -124,6 +124,16 @@ class SetupRead:
             return ref[1], f"{ref[2]}{ref[3]}"         # shown from a region tab: the cell typed there
         return None, f"{table.column(name)}{row}"
 
+    def date_cells(self, iso: Any) -> list[str]:
+        """The cells of the extra holidays' and workdays' tables holding the date ``iso``."""
+        out = []
+        for name in ("calendar.extra_holidays", "calendar.extra_workdays"):
+            table, pairs = self.items.get(name, (None, []))
+            col = table.column("date") if table is not None else None
+            out += [f"{col}{row}" for row, v in pairs
+                    if col and str(v.date() if isinstance(v, datetime) else v).strip() == str(iso)]
+        return out
+
     def blank(self, key: str) -> str | None:
         """What the blank cell of a partly filled record should hold (None: ``key`` names no such
         cell) — a person filled the row's other cells, so the row is not dropped but refused."""
@@ -183,6 +193,10 @@ def in_setup(p: Problem, source: str, sheet: str, read: SetupRead, lang: str) ->
     key = p.where[len(prefix):] if p.where.startswith(prefix) else None
     if key is None:
         return p
+    if key == "calendar.extra_holidays/extra_workdays":            # one date in both lists: both cells
+        cells = read.date_cells(p.value)
+        return Problem(f"{source} {' and '.join(f'{sheet}!{c}' for c in cells)} ({key})", p.value, p.expected,
+                       p.code) if cells else p
     if (place := read.cell(key)) is not None or "[" in key:       # a table's value
         field_ = key.rsplit(".", 1)[-1] if "[" in key else None     # not a B weight's KPI key
         expected = (f"one of {offered(CHOICES[CHOICE_FIELDS[field_]])} {listed}" if field_ in CHOICE_FIELDS
