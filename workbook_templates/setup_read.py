@@ -24,7 +24,8 @@ from salesplan.config.loader import item_path
 from salesplan.engine.records import WorkbookInputs
 from salesplan.errors import Problem
 from salesplan.workbook_templates.labels import CHOICE_FIELDS, CHOICES, TIEBREAK, TIEBREAK_SPLIT, choice_code
-from salesplan.workbook_templates.setup_sheet import C_KEY, CHOICE_KEYS
+from salesplan.workbook_templates.setup_layout import C_KEY
+from salesplan.workbook_templates.setup_sheet import CHOICE_KEYS
 
 _KEY_RE = re.compile(r"^(\[\[[a-z_]+\]\]|[a-z_]+(\.[a-z_]+)*(\[\d+\])?)$")
 _FORMULA_FIELDS = frozenset({"effective", "from_ppm", "rate_ppm", "focus_target"})
