@@ -42,7 +42,7 @@ from salesplan.workbook_templates.context import LAYOUT_VERSION, Ctx
 from salesplan.workbook_templates.expect import cached_values
 from salesplan.workbook_templates.inputs import MergeReport, merge_inputs, read_inputs, read_registry
 from salesplan.xlsx import open_book as open_reader
-from salesplan.workbook_templates.labels import META_SHEET
+from salesplan.workbook_templates.labels import META_SHEET, SHEETS
 from salesplan.workbook_templates.model import SheetModel, render
 from salesplan.workbook_templates.region_view import region_view, regional_inputs
 from salesplan.workbook_templates.save import atomic_write
@@ -386,7 +386,7 @@ def read_plan_book(book, *, month: str | None = None, config: PlanConfig | None 
         meta, inputs = read_inputs(reader)
         grid = None
         if config is None:
-            setup = next((s for s in reader.sheet_names() if s in ("设置", "Setup")), None)
+            setup = next((s for s in reader.sheet_names() if s in SHEETS["setup"]), None)
             if setup is None:
                 raise WorkbookError([Problem("workbook", reader.sheet_names(), "a 设置/Setup sheet", "layout")])
             grid = reader.read_used_range(setup)
@@ -400,7 +400,7 @@ def read_plan_book(book, *, month: str | None = None, config: PlanConfig | None 
         try:
             config = validate_config(data, source=f"{source} ({setup})", month=month or wb_month)
         except ConfigError as exc:
-            lang = "zh" if setup == "设置" else "en"
+            lang = "zh" if setup == SHEETS["setup"][0] else "en"
             raise ConfigError(setup_problems(exc.problems, str(source), setup, read, lang),
                               exc.source) from None
     return PlanBook(Path(source) if isinstance(source, (str, Path)) else None, meta, config, inputs)

@@ -43,6 +43,7 @@ def deal_rows(text: str) -> int:
 
 
 def run(args) -> int:
+    from salesplan.workbook_templates.labels import SHEETS
     from salesplan.workbook_templates.writer import default_filename, generate_workbook, read_meta, read_plan_book
     if args.output:
         check_output_file(args.output, option="-o", suffixes=(".xlsx", ".xlsm"))
@@ -65,7 +66,7 @@ def run(args) -> int:
             previous = read_plan_book(out, month=month, config=config if args.config else None)
             if args.config is None:
                 config = previous.config
-                setup = "Setup" if meta.get("lang") == "en" else "设置"
+                setup = SHEETS["setup"][meta.get("lang") == "en"]        # the sheet in the workbook's language
                 print(f"salesplan: using the plan settings in {out.name} ({setup})", file=sys.stderr)
         result = generate_workbook(config, out, lang=args.lang, archive=args.archive, allow_drop=args.drop_removed,
                                    previous=previous,
