@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -99,7 +98,7 @@ def test_config_error(case):
 @pytest.mark.parametrize("case", cases("kpi_score"))
 def test_kpi_score(case):
     inp = case["input"]
-    actuals = np.array([[np.nan if a == "" else a for a in inp["actuals"]]], dtype=float)
+    actuals = [[None if a == "" else a for a in inp["actuals"]]]
     w = [Decimal(x) for x in inp["weights"]]
     if inp["normalize"]:
         w = [x / sum(w) for x in w]

@@ -163,8 +163,7 @@ def test_kpi_score_is_the_engines_kpi_scores(data):
     got = F.KPI_SCORE(actuals, [targets], [weights], [scorings], [caps])
     exact = [Fraction(Decimal(repr(w))) for w in weights]
     normalised = [float(w / sum(exact)) for w in exact]  # R6 normalisation, exactly as the engine's tables
-    a = np.array([[np.nan if v is None else v for v in row] for row in actuals], dtype=float)
-    expected = kpi_scores(a, targets, normalised, scorings, caps, CONFIG.weights.score_max).tolist()
+    expected = kpi_scores(actuals, targets, normalised, scorings, caps, CONFIG.weights.score_max)
     for row, g, e in zip(actuals, got, expected):
         assert g == ([""] if all(v is None for v in row) else [e])  # exactly equal, not approx
 

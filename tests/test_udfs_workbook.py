@@ -88,10 +88,9 @@ def value(sol, ref):
 
 
 def test_kpi_score_cells_equal_the_engine(solution):
-    a = np.array([[np.nan if v is None else v for v in row] for row in ACTUALS], dtype=float)
     total = sum(Fraction(Decimal(repr(w))) for w in WEIGHTS)
     weights = [float(Fraction(Decimal(repr(w))) / total) for w in WEIGHTS]
-    expected = kpi_scores(a, TARGETS, weights, SCORING, [1.2] * 4, 100).tolist()
+    expected = kpi_scores(ACTUALS, TARGETS, weights, SCORING, [1.2] * 4, 100)
     got = [row[0] for row in value(solution, "F2:F5")]
     assert got[0] == expected[0] and got[1] == expected[1] and got[3] == expected[3]  # exactly
     assert got[2] == ""                                                              # an empty rep row

@@ -45,9 +45,8 @@ def kpi_score(actuals, targets, weights, scoring=None, cap=None, normalize=None)
     kinds = a.kinds.reshape(a.rows, n)
     values = a.values.reshape(a.rows, n)
     # blanks are NaN, which the engine scores 0; rows with text etc. are replaced below
-    with np.errstate(over="ignore", divide="ignore"):  # tiny lower_is_better actuals: capped anyway
-        scores = kpi_scores(values, target_values, final_weights, scorings, caps, cfg.weights.score_max)
-    out: list = scores.tolist()
+    out: list = kpi_scores(values.tolist(), target_values.tolist(), final_weights, scorings, caps,
+                           cfg.weights.score_max)
     for r in np.flatnonzero((kinds == BLANK).all(axis=1)):
         out[r] = ""
     bad = (kinds != NUMBER) & (kinds != BLANK)
