@@ -9,13 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from salesplan.engine import risks as risks_mod
 from salesplan.engine.actuals.basis import DealBasis
 from salesplan.engine.actuals.cells import COMPLETION_KEY, NO, WEIGHT_SCALE, YES, num, present, sum_fen, text, yes
 from salesplan.engine.allocation import largest_remainder
-from salesplan.engine.kpi import kpi_scores, score_curve
+from salesplan.engine.kpi import score_curve, weighted_scores
 from salesplan.money import excel_round, to_decimal
 
 __all__ = ["Roster", "weight_split", "region_reps", "region_phases"]
@@ -78,8 +76,9 @@ def _kpi_target(kw, focus_target: float | None) -> float | None:
 
 def _kpi(out: dict, named: list[tuple[tuple, object, float]], table, focus_t, score_max: float) -> list[float]:
     """Per-KPI scores and the weighted KPI score of the named reps ``(key, row, attainment)`` —
-    the engine's score_curve / kpi_scores, one call per KPI for the whole region."""
-    actual_cols = []
+    the engine's score_curve (one call per KPI for the whole region) and weighted_scores
+    (kpi_scores' compensated sum of those curves)."""
+    curves = []
     for kw in table:
         col = []
         for k, row, att in named:
@@ -88,20 +87,18 @@ def _kpi(out: dict, named: list[tuple[tuple, object, float]], table, focus_t, sc
                 out[k + ("kpi:" + kw.key,)] = att
             else:
                 a = num(row.kpi.get(kw.key))
-            col.append(np.nan if a is None else a)
+            col.append(a)
         t = _kpi_target(kw, focus_t)
         scores = (score_curve(col, t, kw.scoring, float(kw.cap)) if t is not None and t > 0 and col
                   else [0.0] * len(col))
         for (k, _, _), sc in zip(named, scores):
-            out[k + ("score:" + kw.key,)] = float(sc)
-        actual_cols.append(col)
+            out[k + ("score:" + kw.key,)] = sc
+        curves.append(scores)
     ts = [_kpi_target(kw, focus_t) for kw in table]
     if not named:
         return []
     if all(t is not None and t > 0 for t in ts):
-        rows = np.array(actual_cols, dtype=float).T.reshape(len(named), len(table))
-        return [float(x) for x in kpi_scores(rows, ts, [kw.weight for kw in table], [kw.scoring for kw in table],
-                                             [kw.cap for kw in table], score_max)]
+        return weighted_scores(curves, [kw.weight for kw in table], score_max, len(named))
     # a non-positive focus target: score what can be scored (the sheet does the same)
     return [min(score_max, score_max * sum(float(kw.weight) * (out[k + ("score:" + kw.key,)] or 0) for kw in table))
             for k, _, _ in named]
