@@ -14,7 +14,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from salesplan.engine.kpi import kpi_scores, score_curve
+from salesplan.engine.kpi import kpi_scores, score_curve, weighted_scores
 
 SCORINGS = ("linear", "threshold", "lower_is_better")
 
@@ -135,6 +135,17 @@ def test_kpi_scores_are_bit_for_bit_the_numpy_oracles():
         assert len(got) == len(want) and not bad, (targets, weights, scorings, caps, bad[:3])
         checked += len(got)
     assert checked >= 4000
+
+
+def test_weighted_scores_of_ready_curves_are_kpi_scores():
+    """The actuals engine's region tab sums the curves it has already scored (weighted_scores)."""
+    for actuals, targets, weights, scorings, caps, score_max in random_tables(seed=3, tables=20):
+        curves = [score_curve([row[j] for row in actuals], t, s, c)
+                  for j, (t, s, c) in enumerate(zip(targets, scorings, caps))]
+        got = weighted_scores(curves, weights, score_max)
+        want = kpi_scores(actuals, targets, weights, scorings, caps, score_max)
+        assert len(got) == len(want) and all(same(g, w) for g, w in zip(got, want))
+    assert weighted_scores([], [], 100.0, rows=3) == kpi_scores([[], [], []], [], [], [], []) == [0.0] * 3
 
 
 def test_score_curves_are_bit_for_bit_the_numpy_oracles():
