@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import argparse
 import copy
+import random
 import sys
 import tomllib
 from decimal import Decimal
 
-import numpy as np
-import pandas as pd
-
 from bench._common import measure, row
 from salesplan.config import default_config_text, validate
 from salesplan.engine.commission import commission
+from salesplan.engine.deal import Deal
 from salesplan.engine.plan import compute_plan
 
 
@@ -38,18 +37,13 @@ def sized_config(regions: int, reps_per_region: int):
     return validate(data, month="2026-12")
 
 
-def deals_frame(n: int, regions: int = 4, reps: int = 10, seed: int = 7) -> tuple[pd.DataFrame, dict]:
-    rng = np.random.default_rng(seed)
-    region = rng.integers(0, regions, n)
-    rep = rng.integers(0, reps, n)
-    df = pd.DataFrame({
-        "seq": np.arange(1, n + 1),
-        "region": pd.Categorical.from_codes(region, [f"R{i}" for i in range(regions)]).astype(str),
-        "rep": pd.Categorical.from_codes(rep, [f"P{i}" for i in range(reps)]).astype(str),
-        "amount_fen": rng.integers(100_00, 5_000_000_00, n, dtype=np.int64),
-    })
-    targets = {(f"R{i}", f"P{j}"): 3_000_000 for i in range(regions) for j in range(reps)}
-    return df, targets
+def deals_list(n: int, regions: int = 4, reps: int = 10, seed: int = 7) -> tuple[list[Deal], dict]:
+    rng = random.Random(seed)
+    region_names, rep_names = [f"R{i}" for i in range(regions)], [f"P{i}" for i in range(reps)]
+    deals = [Deal(i, region_names[rng.randrange(regions)], rep_names[rng.randrange(reps)],
+                  rng.randrange(100_00, 5_000_000_00)) for i in range(1, n + 1)]
+    targets = {(r, p): 3_000_000 for r in region_names for p in rep_names}
+    return deals, targets
 
 
 def main(argv=None) -> int:
@@ -63,9 +57,9 @@ def main(argv=None) -> int:
         print(row(f"plan: {regions} regions / {regions * reps} reps", t, peak))
     sizes = (10_000, 100_000) if args.quick else (10_000, 1_000_000)
     for n in sizes:
-        df, targets = deals_frame(n)
-        t, peak, (per_deal, trace) = measure(lambda: commission(df, targets, cfg.commission.tiers), repeat=3)
-        ok = int(per_deal["commission_fen"].sum()) == int(trace["commission_fen"].sum())
+        deals, targets = deals_list(n)
+        t, peak, (per_deal, trace) = measure(lambda: commission(deals, targets, cfg.commission.tiers), repeat=3)
+        ok = sum(d.commission_fen for d in per_deal) == sum(s.commission_fen for s in trace)
         print(row(f"commission + trace: {n:,} deals", t, peak,
                   f"{n / t / 1e6:.2f} M deals/s; trace rows {len(trace):,}; totals reconcile: {ok}"))
         if n == 1_000_000 and t > 3.0:

@@ -99,11 +99,11 @@ def test_whatif_equals_typing_the_deal_and_recomputing(book, tmp_path, capsys):
     typed = tmp_path / "typed.xlsx"
     generate_workbook(cfg, typed, inputs=typed_inputs(plan, extra))
     src = ps.load(typed)
-    statements = g.bonuses(src.config, src.gap_inputs()).statements.set_index(["region", "rep"])
+    statements = {(s.region, s.rep): s for s in g.bonuses(src.config, src.gap_inputs()).statements}
     for rep, r in got.items():
-        row = statements.loc[(r["region"], rep)]
-        assert r["after"]["total"] == g.yuan_text(int(row["total_fen"]))
-        assert r["after"]["commission"] == g.yuan_text(int(row["commission_fen"]))
+        row = statements[r["region"], rep]
+        assert r["after"]["total"] == g.yuan_text(row.total_fen)
+        assert r["after"]["commission"] == g.yuan_text(row.commission_fen)
     # 陈一 stands at ¥500,000 of ¥525,000 (tier 2 from 420,000): the ¥125,000 deal takes him to 625,000 —
     # 25,000 × 4 % = 1,000 up to 525,000, then 100,000 × 6 % = 6,000 (120 % is 630,000)
     assert [(s["tier"], s["base"], s["commission"]) for s in got["陈一"]["slices"]] == [
@@ -173,8 +173,8 @@ def test_random_workbook_gap_agrees_with_engine_and_whatif_with_retyping(tmp_pat
     mine = next(r for r in data["reps"] if r["rep"] == rep and r["region"] == region)
     extra = DealRow(date=date(2027, 3, 31), rep=rep, region=region, customer="X", new_customer=YES, amount=3000000)
     again = ps.PlanSource(src.path, src.config, src.plan, replace(src.inputs, deals=src.inputs.deals + [extra]))
-    st = g.bonuses(src.config, again.gap_inputs()).statements.set_index(["region", "rep"])
-    assert mine["after"]["total"] == g.yuan_text(int(st.loc[(region, rep), "total_fen"]))
+    st = {(s.region, s.rep): s for s in g.bonuses(src.config, again.gap_inputs()).statements}
+    assert mine["after"]["total"] == g.yuan_text(st[region, rep].total_fen)
 
 
 def test_a_half_new_customer_rounds_away_from_zero_like_the_sheet():

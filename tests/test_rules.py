@@ -14,6 +14,7 @@ from salesplan.config import default_config_text, load_default, validate
 from salesplan.engine.params import Awards
 from salesplan.engine import awards, coaching, commission, kpi, risks
 from salesplan.engine.allocation import largest_remainder
+from salesplan.engine.deal import Deal
 from salesplan.engine.plan import compute_plan
 from salesplan.errors import ConfigError
 
@@ -114,16 +115,16 @@ def test_commission(case):
     assert [yuan(g) for g in got] == case["expected"]
 
 
-def _deals(rows) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "seq": r["seq"], "region": r.get("region", ""), "rep": r.get("rep", ""), "customer": r.get("customer", ""),
-        "is_new_customer": r.get("new", False), "amount_fen": fen(r["amount"]),
-        "date": date.fromisoformat(r["date"]) if "date" in r else None,
-        "customer_region": r.get("customer_region", ""),
-        "quote_fen": fen(r["quote"]) if "quote" in r else None,
-        "list_price_fen": fen(r["list_price"]) if "list_price" in r else None,
-        "first_quote": r.get("first_quote", False),
-    } for r in rows])
+def _deals(rows) -> list[Deal]:
+    return [Deal(r["seq"], r.get("region", ""), r.get("rep", ""), fen(r["amount"]), r.get("customer", ""),
+                 r.get("new", False), date.fromisoformat(r["date"]) if "date" in r else None) for r in rows]
+
+
+def _quotes(rows) -> list[risks.DealQuote]:
+    return [risks.DealQuote(r["seq"], r.get("region", ""), fen(r["amount"]), r.get("customer_region", ""),
+                            fen(r["quote"]) if "quote" in r else None,
+                            fen(r["list_price"]) if "list_price" in r else None, r.get("first_quote", False))
+            for r in rows]
 
 
 @pytest.mark.parametrize("case", cases("awards"))
@@ -136,7 +137,7 @@ def test_awards(case):
     deals = _deals(case["input"]["deals"])
     for a in got:     # the deal is carried as a field, not only inside the basis text
         assert a.seq is not None and f"#{a.seq} " in a.basis
-        assert deals.loc[deals["seq"] == a.seq, "rep"].iloc[0] == a.rep
+        assert next(d.rep for d in deals if d.seq == a.seq) == a.rep
 
 
 def test_money_helpers():
@@ -154,8 +155,8 @@ def test_money_helpers():
 @pytest.mark.parametrize("case", cases("champion"))
 def test_champion(case):
     deals = _deals(case["input"]["deals"])
-    scores = {(r, rep): s for (r, rep) in zip(deals.region, deals.rep)
-              for name, s in case["input"].get("kpi", {}).items() if name == rep}
+    scores = {(d.region, d.rep): s for d in deals
+              for name, s in case["input"].get("kpi", {}).items() if name == d.rep}
     got = awards.champion(deals, scores)
     assert {"rep": got.rep, "decided_by": got.decided_by} == case["expected"]
 
@@ -169,8 +170,8 @@ def test_discount(case):
 
 @pytest.mark.parametrize("case", cases("deal_flags"))
 def test_deal_flags(case):
-    flags = risks.deal_flags(_deals(case["input"]["deals"]), load_default("2026-12").risks)
-    assert [[int(s), c] for s, c in zip(flags.seq, flags.code)] == case["expected"]
+    flags = risks.deal_flags(_quotes(case["input"]["deals"]), load_default("2026-12").risks)
+    assert [[f.seq, f.code] for f in flags] == case["expected"]
 
 
 @pytest.mark.parametrize("case", cases("risk"))

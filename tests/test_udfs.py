@@ -15,7 +15,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,6 +24,7 @@ from salesplan.engine import calendar as cal
 from salesplan.engine.allocation import largest_remainder
 from salesplan.engine.awards import first_deal_awards
 from salesplan.engine.commission import commission_for_amounts
+from salesplan.engine.deal import Deal
 from salesplan.engine.kpi import kpi_score, kpi_scores, region_weights
 from salesplan.engine.month import Month
 from salesplan.engine.plan import compute_plan
@@ -231,8 +231,7 @@ def test_awards_are_the_engines_first_deal_awards(rows):
     got = F.AWARDS([[fen / 100] for fen, _ in rows], [[new] for _, new in rows])
     got = [got] if not isinstance(got, list) else [r[0] for r in got]
     for i, ((fen, new), g) in enumerate(zip(rows, got)):
-        deals = pd.DataFrame({"seq": [1], "region": [""], "rep": [""], "customer": ["c"], "amount_fen": [fen],
-                              "is_new_customer": [new]})
+        deals = [Deal(1, "", "", fen, "c", new)]
         assert g * 100 == sum(a.amount_fen for a in first_deal_awards(deals, CONFIG.awards))
 
 

@@ -3,21 +3,21 @@ the bodies behind ``salesplan.udfs.functions``.
 
 Amounts become exact fen (``convert.to_fen``, Excel's ROUND(x, 2)); every figure is
 the engine's (``commission``, ``gap.tier_position``, ``awards.first_deal_awards``,
-``risks.quotes_within_floor``) and goes back to the cell as yuan.
+``risks.quote_within_floor``) and goes back to the cell as yuan.
 """
 from __future__ import annotations
 
 from decimal import Decimal
 
 import numpy as np
-import pandas as pd
 
 from salesplan.engine.params import CommissionTier, PlanConfig
 from salesplan.engine.awards import first_deal_awards
 from salesplan.engine.commission import commission as engine_commission
 from salesplan.engine.commission import commission_for_amounts, rate_ppm
 from salesplan.engine.gap import tier_position
-from salesplan.engine.risks import quotes_within_floor
+from salesplan.engine.deal import Deal
+from salesplan.engine.risks import quote_within_floor
 from salesplan.udfs.convert import (
     BLANK, NUMBER, Grid, bad_message, boolean, booleans, exact_decimal, grid, is_missing, language as language_of,
     number, numbers, scalar, shaped, to_fen, value_error, vector, whole, xl_number,
@@ -148,11 +148,11 @@ def commission_trace(amounts, target, tiers=None, language=None, config=None):
     rows: list[list] = [list(TRACE_HEADERS[lang])]
     if not len(present):
         return rows
-    deals = pd.DataFrame({"seq": present + 1, "region": "", "rep": "", "amount_fen": fen})
+    deals = [Deal(s, "", "", a) for s, a in zip((present + 1).tolist(), np.asarray(fen).tolist())]
     per_deal, trace = engine_commission(deals, {("", ""): tgt}, tier_list, with_trace=True)
-    cum = dict(zip(per_deal["seq"].tolist(), per_deal["cum_after_fen"].tolist()))
-    amount = dict(zip(per_deal["seq"].tolist(), per_deal["amount_fen"].tolist()))
-    for t in trace.itertuples(index=False):
+    cum = {d.seq: d.cum_after_fen for d in per_deal}
+    amount = {d.seq: d.amount_fen for d in per_deal}
+    for t in trace:
         seq = int(t.seq)
         rows.append([seq, amount[seq] / 100, cum[seq] / 100, int(t.tier), float(Decimal(t.tier_from)),
                      float(Decimal(t.rate)), int(t.tier_start_fen) / 100,
@@ -190,8 +190,8 @@ def awards(first_deal_amount, is_new_customer, detail=None, config=None):
     earned: dict[int, list] = {}
     if candidate.any():
         pos = present[candidate]
-        deals = pd.DataFrame({"seq": pos + 1, "region": "", "rep": [str(p) for p in pos.tolist()],
-                              "customer": pos, "amount_fen": fen[candidate], "is_new_customer": True})
+        deals = [Deal(p + 1, "", str(p), f, str(p), True)
+                 for p, f in zip(pos.tolist(), np.asarray(fen[candidate]).tolist())]
         for award in first_deal_awards(deals, a):
             earned.setdefault(int(award.rep), []).append(award)
     lang = cfg.workbook.language
@@ -227,5 +227,8 @@ def discount_ok(quote, list_price, is_first_quote, config=None):
 
 def discount_ok_vector(quote_fen: np.ndarray, list_fen: np.ndarray, first: np.ndarray,
                        cfg: PlanConfig) -> np.ndarray:
-    """The engine's R9 floor rule over arrays (salesplan.engine.risks.quotes_within_floor)."""
-    return quotes_within_floor(quote_fen, list_fen, first, cfg.risks)
+    """The engine's R9 floor rule (salesplan.engine.risks.quote_within_floor) over arrays."""
+    r = cfg.risks
+    return np.array([quote_within_floor(q, lp, f, r) for q, lp, f in
+                     zip(np.asarray(quote_fen).tolist(), np.asarray(list_fen).tolist(),
+                         np.asarray(first).tolist())], dtype=bool)

@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import pandas as pd
-
 from salesplan.engine.params import PlanConfig
 from salesplan.engine import actuals as act
 from salesplan.engine import gap as g
+from salesplan.engine.deal import Deal
 from salesplan.engine.plan import Plan, compute_plan
 from salesplan.errors import InputError, Problem
 
@@ -53,12 +52,12 @@ def load(path: str | Path, *, month: str | None = None) -> PlanSource:
 
 
 def gap_inputs(plan: Plan, inputs: act.WorkbookInputs) -> g.GapInputs:
-    deals = deals_frame(inputs.deals)
+    deals = g.engine_deals(inputs.deals)
     values = act.compute_actuals(plan, replace(inputs, deals=_per_rep_totals(deals)))
     return g.typed_gap_inputs(plan, inputs, values, deals)
 
 
-def _per_rep_totals(deals: pd.DataFrame) -> list[act.DealRow]:
+def _per_rep_totals(deals: tuple[Deal, ...]) -> list[act.DealRow]:
     """One deal row per (region, rep) holding the rep's total.
 
     ``compute_actuals`` is asked only for what the region tabs compute — each rep's
@@ -66,14 +65,11 @@ def _per_rep_totals(deals: pd.DataFrame) -> list[act.DealRow]:
     depend on a rep's deals only through their sum. Its per-rep revenue scan is
     reps × deal rows, so handing it one row per rep keeps 100,000 deals affordable.
     """
-    if deals.empty:
-        return []
-    sums = deals.groupby(["region", "rep"], sort=False)["amount_fen"].sum()
-    return [act.DealRow(region=r, rep=p, amount=int(f) // 100 if f % 100 == 0 else int(f) / 100)
+    sums: dict[tuple[str, str], int] = {}
+    for d in deals:
+        sums[d.region, d.rep] = sums.get((d.region, d.rep), 0) + d.amount_fen
+    return [act.DealRow(region=r, rep=p, amount=f // 100 if f % 100 == 0 else f / 100)
             for (r, p), f in sums.items()]
-
-
-deals_frame = g.deals_frame
 
 
 def find_rep(source: PlanSource, name: str, *, where: str) -> tuple[str, str]:

@@ -23,12 +23,13 @@ import pandas as pd
 from salesplan.config.limits import DEALS_PREFLIGHT, MAX_CSV_COLUMNS, MAX_FILE_BYTES, MAX_FILE_ROWS
 from salesplan.deals.amounts import AMOUNT_EXPECTED, amounts_to_fen
 from salesplan.deals.columns import FIELDS, OPTIONAL, ColumnMap
+from salesplan.engine.deal import Deal
 from salesplan.engine.words import YES_NO_EXPECTED, is_blank, parse_yes_no
 from salesplan.xlsx import open_book
 from salesplan.xlsx.preflight import UnsafeFileError
 from salesplan.errors import DealsError, Problem
 
-__all__ = ["DEALS_COLUMNS", "Duplicate", "ImportReport", "DealsImport", "import_deals", "detect_encoding",
+__all__ = ["DEALS_COLUMNS", "Duplicate", "ImportReport", "DealsImport", "import_deals", "engine_deals", "detect_encoding",
            "UnsafeFileError"]
 
 DEALS_COLUMNS: tuple[str, ...] = (
@@ -78,6 +79,14 @@ class DealsImport:
 
 
 # --------------------------------------------------------------------------- public
+
+def engine_deals(deals: pd.DataFrame) -> list[Deal]:
+    """Imported deals (a :class:`DealsImport`'s frame) as the engine takes them, in ``seq`` order."""
+    cols = [deals[c].tolist() for c in ("seq", "region", "rep", "amount_fen", "customer", "is_new_customer")]
+    dates = [None if pd.isna(d) else d.date() for d in deals["date"]]
+    return sorted((Deal(int(s), r, p, int(a), c, bool(n), d) for s, r, p, a, c, n, d in zip(*cols, dates)),
+                  key=lambda d: d.seq)
+
 
 def import_deals(
     path: str | os.PathLike,

@@ -7,21 +7,20 @@ commission is ROUND(slice × rate, 2) — to the fen, half away from zero, as Ex
 A deal's commission is the sum of its slices, so the trace adds up exactly.
 
 Everything is integer arithmetic on fen (1 yuan = 100 fen) over numpy arrays: no
-binary floats touch money, and a million deals take one vectorised pass.
+binary floats touch money, and a million deals take one vectorised pass (numpy).
 """
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
-import numpy as np
-import pandas as pd
-
+from salesplan.engine.deal import Deal
 from salesplan.engine.params import CommissionTier
 from salesplan.errors import InputError, Problem
 from salesplan import money
-from salesplan.money import round_yuan
+from salesplan.money import round_div_half_away
 
 RATE_SCALE = 1_000_000  # rates are held as integer parts-per-million
 
@@ -40,98 +39,193 @@ def rate_ppm(rate: Decimal) -> int:
     return int(scaled)
 
 
-def tier_boundaries_yuan(target_yuan: int, tiers: Sequence[CommissionTier]) -> list[int]:
-    """Yuan where each tier starts for a rep with this target: ROUND(target × from, 0)."""
-    return [round_yuan(Decimal(target_yuan) * t.start) for t in tiers]
-
-
-def round_div_half_away_array(numer: np.ndarray, denom: int) -> np.ndarray:
+def round_div_half_away_array(numer, denom: int):
     """Element-wise numer / denom rounded half away from zero, integer-exact (numer may be negative).
 
-    The vectorised form of :func:`salesplan.money.round_div_half_away`."""
+    The vectorised form of :func:`salesplan.money.round_div_half_away` (numpy arrays)."""
+    import numpy as np
     q = (np.abs(numer) * 2 + denom) // (2 * denom)
     return np.sign(numer) * q
 
 
-def commission(deals: pd.DataFrame, rep_targets: Mapping[tuple[str, str], int],
-               tiers: Sequence[CommissionTier], *, with_trace: bool = True) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Commission per deal, and the per-slice trace.
+class DealCommission(NamedTuple):
+    """One deal's commission: the rep's revenue before and after it, in report order."""
+    seq: int
+    region: str
+    rep: str
+    amount_fen: int
+    cum_before_fen: int
+    cum_after_fen: int
+    commission_fen: int
 
-    ``deals`` columns: ``seq`` (report order), ``region``, ``rep``, ``amount_fen`` (int).
-    ``rep_targets``: (region, rep) -> personal target in yuan.
-    Returns (per_deal, trace):
-      per_deal: seq, region, rep, amount_fen, cum_before_fen, cum_after_fen, commission_fen
-      trace:    seq, region, rep, tier, tier_from, tier_start_fen, tier_end_fen, base_fen, rate, commission_fen
+
+class Slice(NamedTuple):
+    """The part of one deal that falls in one tier, and what it earns."""
+    seq: int
+    region: str
+    rep: str
+    tier: int                 # 1-based
+    tier_from: str            # the tier's start as a share of target (Decimal text)
+    tier_start_fen: int
+    tier_end_fen: int         # -1: the top tier has no end
+    base_fen: int
+    rate: str                 # Decimal text
+    commission_fen: int
+
+
+class _Columns:
+    """Records held as columns (one list per field): a million deals stay a handful of
+    lists, not a million objects. Iterating gives the records; a column is an attribute."""
+
+    ROW: type = tuple
+
+    def __init__(self, **columns: list):
+        if set(columns) != set(self.ROW._fields):
+            raise TypeError(f"{type(self).__name__} needs the columns {self.ROW._fields}")
+        self.__dict__.update(columns)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __len__(self) -> int:
+        return len(self.seq)
+
+    def __iter__(self):
+        return map(self.ROW._make, zip(*(self.__dict__[f] for f in self.ROW._fields)))
+
+    def __eq__(self, other) -> bool:
+        return type(other) is type(self) and self.__dict__ == other.__dict__
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {len(self)} rows>"
+
+
+class Commissions(_Columns):
+    """Commission per deal in report order (:class:`DealCommission` records)."""
+    ROW = DealCommission
+
+
+class Trace(_Columns):
+    """The commission slices, by deal (report order) then tier (:class:`Slice` records)."""
+    ROW = Slice
+
+
+def boundary_fen(target_yuan: int, start: Decimal) -> int:
+    """A tier's boundary for a target: ROUND(target × start, 0) in yuan, as fen (exact integer
+    arithmetic). Commission slices and the gap's "to next tier" both start from it."""
+    return round_div_half_away(int(target_yuan) * rate_ppm(start), RATE_SCALE) * 100
+
+
+def commission(deals: Sequence[Deal], rep_targets: Mapping[tuple[str, str], int],
+               tiers: Sequence[CommissionTier], *,
+               with_trace: bool = True) -> tuple[Commissions, Trace | None]:
+    """Commission per deal (report order), and the per-slice trace (by deal, then tier).
+
+    ``rep_targets``: (region, rep) -> personal target in yuan; a deal of any other rep is an
+    input error. The tier arithmetic runs over numpy arrays (a million deals in about a
+    second); numpy is imported here, so a plan without deals never loads it.
     """
     if not tiers:
         raise ValueError("no commission tiers configured")
-    df = deals[["seq", "region", "rep", "amount_fen"]].sort_values("seq", kind="stable").reset_index(drop=True)
-    amount = df["amount_fen"].to_numpy(dtype=np.int64)
-    keys = pd.MultiIndex.from_arrays([df["region"], df["rep"]])
-    target_lookup = pd.Series({k: v for k, v in rep_targets.items()}, dtype="float64")
-    if len(target_lookup):
-        target_lookup.index = pd.MultiIndex.from_tuples(target_lookup.index)
-    targets = target_lookup.reindex(keys).to_numpy()
-    missing = np.isnan(targets) if len(targets) else np.zeros(0, bool)
-    if missing.any():
-        problems = [Problem(f"deal #{int(s)} ({reg} / {rep})", rep, "a rep with a personal target in that region",
-                            "unknown-rep")
-                    for s, reg, rep in df.loc[missing, ["seq", "region", "rep"]].itertuples(index=False)]
-        raise InputError(problems[:50] + ([Problem("…", f"{len(problems) - 50} more", "", "truncated")]
-                                          if len(problems) > 50 else []), "commission")
-    # cumulative revenue per rep in report order
-    cum_after = df.assign(a=amount).groupby(["region", "rep"], sort=False)["a"].cumsum().to_numpy(dtype=np.int64)
-    cum_before = cum_after - amount
-    # per-deal tier boundaries in fen: ROUND(target*from, 0) yuan * 100
-    targets_int = targets.astype(np.int64)
-    commission_total = np.zeros(len(df), dtype=np.int64)
-    trace_parts = []
-    n = len(tiers)
+    ordered = sorted(deals, key=_seq)
+    if not ordered:
+        return _no_commission(with_trace)
+    import numpy as np
+
+    seq, region, rep = [d.seq for d in ordered], [d.region for d in ordered], [d.rep for d in ordered]
+    amounts = [d.amount_fen for d in ordered]
+    # each deal's (region, rep) as a number, built from the names' numbers: a tuple per deal
+    # would be a million objects for the garbage collector to walk
+    region_no: dict[str, int] = {}
+    rep_no: dict[str, int] = {}
+    rep_ix = np.array([rep_no.setdefault(p, len(rep_no)) for p in rep], dtype=np.int64)
+    region_ix = np.array([region_no.setdefault(r, len(region_no)) for r in region], dtype=np.int64)
+    pairs, codes = np.unique(region_ix * len(rep_no) + rep_ix, return_inverse=True)
+    regions, reps = list(region_no), list(rep_no)
+    keys = [(regions[int(x) // len(reps)], reps[int(x) % len(reps)]) for x in pairs]
+    if any(k not in rep_targets for k in keys):
+        known = np.array([k in rep_targets for k in keys])
+        _unknown_reps([ordered[i] for i in np.flatnonzero(~known[codes]).tolist()])
+    target_of = np.array([int(rep_targets[k]) for k in keys], dtype=np.int64)[codes]
+    amount = np.array(amounts, dtype=np.int64)
+    cum_before = _cumulative_before(codes, amount)
+    cum_after = cum_before + amount
+    # each distinct target's boundaries (boundary_fen, the one formula), spread over the deals
+    distinct = sorted(set(target_of.tolist()))
+    which = np.searchsorted(np.array(distinct, dtype=np.int64), target_of)
+    bounds = [np.array([boundary_fen(t, tier.start) for t in distinct], dtype=np.int64)[which] for tier in tiers]
+    total = np.zeros(len(ordered), dtype=np.int64)
+    pieces, bases = [], []
     for k, tier in enumerate(tiers):
-        start = boundary_fen(targets_int, tier.start)
-        end = boundary_fen(targets_int, tiers[k + 1].start) if k + 1 < n else None
-        lo = np.maximum(cum_before, start)
-        hi = cum_after if end is None else np.minimum(cum_after, end)
+        lo = np.maximum(cum_before, bounds[k])
+        hi = cum_after if k + 1 == len(tiers) else np.minimum(cum_after, bounds[k + 1])
         base = np.maximum(hi - lo, 0)
         piece = round_div_half_away_array(base * rate_ppm(tier.rate), RATE_SCALE)
-        commission_total += piece
-        if with_trace:
-            hit = base > 0
-            if hit.any():
-                trace_parts.append(pd.DataFrame({
-                    "seq": df["seq"].to_numpy()[hit], "region": df["region"].to_numpy()[hit],
-                    "rep": df["rep"].to_numpy()[hit], "tier": k + 1, "tier_from": str(tier.start),
-                    "tier_start_fen": start[hit], "tier_end_fen": (end[hit] if end is not None else -1),
-                    "base_fen": base[hit], "rate": str(tier.rate), "commission_fen": piece[hit],
-                }))
-    per_deal = pd.DataFrame({
-        "seq": df["seq"].to_numpy(), "region": df["region"].to_numpy(), "rep": df["rep"].to_numpy(),
-        "amount_fen": amount, "cum_before_fen": cum_before, "cum_after_fen": cum_after,
-        "commission_fen": commission_total,
-    })
-    trace = None
-    if with_trace:
-        cols = ["seq", "region", "rep", "tier", "tier_from", "tier_start_fen", "tier_end_fen", "base_fen", "rate",
-                "commission_fen"]
-        trace = (pd.concat(trace_parts, ignore_index=True).sort_values(["seq", "tier"], kind="stable")
-                 .reset_index(drop=True) if trace_parts else pd.DataFrame(columns=cols))
-    return per_deal, trace
+        total += piece
+        pieces.append(piece)
+        bases.append(base)
+    per_deal = Commissions(seq=seq, region=region, rep=rep, amount_fen=amounts, cum_before_fen=cum_before.tolist(),
+                           cum_after_fen=cum_after.tolist(), commission_fen=total.tolist())
+    if not with_trace:
+        return per_deal, None
+    return per_deal, _trace(per_deal, tiers, bounds, bases, pieces)
 
 
-def boundary_fen(targets_yuan: np.ndarray, start: Decimal) -> np.ndarray:
-    """A tier's boundary for each target: ROUND(target × start, 0) in yuan, as fen (exact integer
-    arithmetic). Commission slices and the gap's "to next tier" both start from it."""
-    ppm = rate_ppm(start)
-    return round_div_half_away_array(targets_yuan * ppm, RATE_SCALE) * 100
+def _cumulative_before(codes, amount):
+    """Each deal's rep's revenue before it (report order), per rep ``codes``: a stable sort by
+    rep, a running sum, minus the sum where that rep's run starts."""
+    import numpy as np
+    order = np.argsort(codes, kind="stable")
+    a, c = amount[order], codes[order]
+    run = np.cumsum(a) - a                                    # Σ of the sorted deals before each
+    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+    first = np.repeat(starts, np.diff(np.r_[starts, len(c)]))  # each deal's run start
+    out = np.empty_like(amount)
+    out[order] = run - run[first]
+    return out
+
+
+def _no_commission(with_trace: bool) -> tuple[Commissions, Trace | None]:
+    per_deal = Commissions(**{f: [] for f in DealCommission._fields})
+    return per_deal, (Trace(**{f: [] for f in Slice._fields}) if with_trace else None)
+
+
+def _seq(d: Deal) -> int:
+    return d.seq
+
+
+def _unknown_reps(missing: list[Deal]) -> None:
+    problems = [Problem(f"deal #{int(d.seq)} ({d.region} / {d.rep})", d.rep,
+                        "a rep with a personal target in that region", "unknown-rep") for d in missing]
+    raise InputError(problems[:50] + ([Problem("…", f"{len(problems) - 50} more", "", "truncated")]
+                                      if len(problems) > 50 else []), "commission")
+
+
+def _trace(per_deal: Commissions, tiers: Sequence[CommissionTier], bounds, bases, pieces) -> Trace:
+    """The slices with a base > 0, by deal (report order) then tier."""
+    import numpy as np
+    hit = [np.flatnonzero(b > 0) for b in bases]
+    row = np.concatenate(hit)
+    tier = np.concatenate([np.full(len(h), k) for k, h in enumerate(hit)])
+    order = np.lexsort((tier, row))
+    row, tier = row[order], tier[order]
+    ends = bounds[1:] + [np.full(len(per_deal), -1, dtype=np.int64)]
+    pick = lambda arrays: np.concatenate([a[h] for a, h in zip(arrays, hit)])[order].tolist()  # noqa: E731
+    rows = row.tolist()
+    froms, rates = [str(t.start) for t in tiers], [str(t.rate) for t in tiers]
+    tiers_k = tier.tolist()
+    return Trace(seq=[per_deal.seq[i] for i in rows], region=[per_deal.region[i] for i in rows],
+                 rep=[per_deal.rep[i] for i in rows], tier=[k + 1 for k in tiers_k],
+                 tier_from=[froms[k] for k in tiers_k], tier_start_fen=pick(bounds), tier_end_fen=pick(ends),
+                 base_fen=pick(bases), rate=[rates[k] for k in tiers_k], commission_fen=pick(pieces))
 
 
 def commission_for_amounts(amounts_fen: Sequence[int], target_yuan: int,
                            tiers: Sequence[CommissionTier]) -> list[int]:
     """One rep's deals in report order → commission per deal in fen (used by the UDFs)."""
-    deals = pd.DataFrame({"seq": range(1, len(amounts_fen) + 1), "region": "", "rep": "",
-                          "amount_fen": np.asarray(amounts_fen, dtype=np.int64)})
+    deals = [Deal(i, "", "", int(a)) for i, a in enumerate(amounts_fen, start=1)]
     per_deal, _ = commission(deals, {("", ""): target_yuan}, tiers, with_trace=False)
-    return per_deal["commission_fen"].astype(int).tolist()
+    return list(per_deal.commission_fen)
 
 
 def fen_to_yuan(fen: int) -> Decimal:

@@ -35,19 +35,17 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-import numpy as np
-import pandas as pd
-
 from salesplan.engine.params import CommissionTier, PlanConfig
 from salesplan.engine import awards as aw
-from salesplan.engine.bonuses import REP_AWARD_KINDS, BonusResult, compute_bonuses, date_key
-from salesplan.engine.commission import boundary_fen, tier_boundaries_yuan
+from salesplan.engine.awards import date_key
+from salesplan.engine.bonuses import REP_AWARD_KINDS, BonusResult, compute_bonuses
+from salesplan.engine.commission import boundary_fen
+from salesplan.engine.deal import Deal
 from salesplan.engine.plan import Plan, holiday_calendar
-from salesplan.money import excel_round, round_div_half_away, round_yuan, to_decimal
+from salesplan.money import excel_round, round_div_half_away, to_decimal
 
 NEAR_TIER_SHARE = Decimal("0.1")     # "close to the next tier": to_next_tier ≤ 10 % of that tier's boundary
 MARKS = (("to_80", Decimal("0.8")), ("to_100", Decimal("1")), ("to_120", Decimal("1.2")))
-DEAL_COLUMNS = ("seq", "region", "rep", "amount_fen", "customer", "is_new_customer", "date")
 WHATIF_CUSTOMER = "（假设新客户 what-if new customer {n}）"
 
 
@@ -66,14 +64,11 @@ class RepInput:
 
 @dataclass(frozen=True)
 class GapInputs:
-    """The month's typed figures, as the engine needs them.
-
-    ``deals`` columns: seq (report order), region, rep, amount_fen (int), customer,
-    is_new_customer (bool), date (``datetime.date`` or None).
-    """
+    """The month's typed figures, as the engine needs them (``deals``: dates are
+    ``datetime.date`` or None)."""
 
     reps: tuple[RepInput, ...]
-    deals: pd.DataFrame
+    deals: tuple[Deal, ...]
     new_customers: Mapping[str, int] = field(default_factory=dict)   # region -> typed new customers
     quiz_places: tuple[tuple[str, str, int, int], ...] = ()
     referrals: tuple[tuple[str, str, int, int], ...] = ()
@@ -105,11 +100,6 @@ def near_next_tier(r: "RepGap") -> bool:
     return r.to_next_tier_fen <= NEAR_TIER_SHARE * (r.revenue_fen + r.to_next_tier_fen)
 
 
-def empty_deals() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("seq", "amount_fen") else "object")
-                         for c in DEAL_COLUMNS})
-
-
 def clamp_as_of(plan: Plan, as_of: date | None = None) -> date:
     """The as-of date: ``as_of`` (default today) clamped into the plan month."""
     d = as_of or date.today()
@@ -125,15 +115,12 @@ def working_days_left(plan: Plan, as_of: date) -> int:
     return len(holiday_calendar(plan.config).working_days(date.fromordinal(as_of.toordinal() + 1), last))
 
 
-def deals_as_of(deals: pd.DataFrame, as_of: date) -> pd.DataFrame:
+def deals_as_of(deals: Sequence[Deal], as_of: date) -> tuple[Deal, ...]:
     """Deals dated on or before ``as_of``; undated deals always count."""
-    if deals.empty or "date" not in deals.columns:
-        return deals
-    keep = [not isinstance(d, date) or d <= as_of for d in deals["date"]]
-    return deals[np.asarray(keep, dtype=bool)]
+    return tuple(d for d in deals if not isinstance(d.date, date) or d.date <= as_of)
 
 
-def bonuses(config: PlanConfig, gi: GapInputs, deals: pd.DataFrame | None = None) -> BonusResult:
+def bonuses(config: PlanConfig, gi: GapInputs, deals: Sequence[Deal] | None = None) -> BonusResult:
     """The R8 payouts of ``gi`` (or of ``deals`` instead of its own) — the workbook's semantics."""
     return compute_bonuses(config, gi.deals if deals is None else deals, gi.rep_targets(),
                            kpi_scores=gi.kpi_scores(), churn=gi.churn(), quiz_places=gi.quiz_places,
@@ -143,12 +130,12 @@ def bonuses(config: PlanConfig, gi: GapInputs, deals: pd.DataFrame | None = None
 EXCEL_EPOCH = date(1899, 12, 30)
 
 
-def typed_gap_inputs(plan: Plan, inputs, values: Mapping, deals: pd.DataFrame | None = None) -> GapInputs:
+def typed_gap_inputs(plan: Plan, inputs, values: Mapping, deals: Sequence[Deal] | None = None) -> GapInputs:
     """The engine's inputs from a workbook's typed inputs (``salesplan.engine.records.WorkbookInputs``)
     and the values the workbook computes from them (``compute_actuals``: each rep's personal
     target and KPI score, each region's typed new customers) — the workbook's own semantics."""
     from salesplan.engine import actuals as act
-    deals = deals_frame(inputs.deals)
+    deals = engine_deals(inputs.deals) if deals is None else tuple(deals)
     reps: list[RepInput] = []
     rep_keys = set()
     for region, i, row in act.rep_slots(plan, inputs):
@@ -167,22 +154,14 @@ def typed_gap_inputs(plan: Plan, inputs, values: Mapping, deals: pd.DataFrame | 
     return GapInputs(tuple(reps), deals, new_customers, quiz, refs)
 
 
-def deals_frame(deals: Sequence) -> pd.DataFrame:
+def engine_deals(deals: Sequence) -> tuple[Deal, ...]:
     """The valid deal rows (rep, region and a numeric amount) of typed ``DealRow`` s, seq = row index
     (report order)."""
     from salesplan.engine import actuals as act
-    rows = [(i, d) for i, d in enumerate(deals)
-            if act.present(d.rep) and act.present(d.region) and act.num(d.amount) is not None]
-    if not rows:
-        return empty_deals()
-    return pd.DataFrame({
-        "seq": np.array([i for i, _ in rows], dtype=np.int64),
-        "region": [act.text(d.region) for _, d in rows], "rep": [act.text(d.rep) for _, d in rows],
-        "amount_fen": np.array([act.to_fen(d.amount) for _, d in rows], dtype=np.int64),
-        "customer": [act.text(d.customer) for _, d in rows],
-        "is_new_customer": [act.yes(d.new_customer) for _, d in rows],
-        "date": [_as_date(d.date) for _, d in rows],
-    })
+    return tuple(Deal(i, act.text(d.region), act.text(d.rep), act.to_fen(d.amount), act.text(d.customer),
+                      act.yes(d.new_customer), _as_date(d.date))
+                 for i, d in enumerate(deals)
+                 if act.present(d.rep) and act.present(d.region) and act.num(d.amount) is not None)
 
 
 def _as_date(v) -> date | None:
@@ -242,27 +221,27 @@ class Gap:
 
 def tier_position(revenue_fen: int, target_yuan: int, tiers: Sequence[CommissionTier]) -> tuple[int, int | None]:
     """(1-based tier the next yuan earns, fen to the next tier's boundary or None in the top tier)."""
-    bounds = [b * 100 for b in tier_boundaries_yuan(target_yuan, tiers)]
+    bounds = [boundary_fen(target_yuan, t.start) for t in tiers]      # the commission engine's own
     k = max(i for i, b in enumerate(bounds) if b <= revenue_fen) if bounds[0] <= revenue_fen else 0
     return k + 1, (bounds[k + 1] - revenue_fen if k + 1 < len(bounds) else None)
 
 
 def to_mark_fen(revenue_fen: int, target_yuan: int, share: Decimal) -> int:
-    return max(0, round_yuan(Decimal(target_yuan) * share) * 100 - revenue_fen)
+    """Fen to ROUND(target × share, 0) yuan — a tier boundary's rounding —, never below 0."""
+    return max(0, boundary_fen(target_yuan, share) - revenue_fen)
 
 
 class _ChampionGap:
     """Fen a rep needs to become champion; the tie itself is decided by :func:`awards.champion`."""
 
-    def __init__(self, config: PlanConfig, deals: pd.DataFrame, champ: aw.Champion | None,
+    def __init__(self, config: PlanConfig, deals: Sequence[Deal], champ: aw.Champion | None,
                  kpi: Mapping[tuple[str, str], float], as_of: date):
         self.champ, self.kpi, self.tiebreak = champ, kpi, config.awards.champion_tiebreak
         self._wins: dict[int, bool] = {}
         if champ is not None:
-            mine = deals[(deals["region"] == champ.region) & (deals["rep"] == champ.rep)].sort_values("seq")
-            last = mine.iloc[-1]
-            self._leader_row = (int(last["seq"]), date_key(last.get("date")))
-            self._next_seq = int(deals["seq"].max()) + 1
+            last = max((d for d in deals if (d.region, d.rep) == (champ.region, champ.rep)), key=lambda d: d.seq)
+            self._leader_row = (last.seq, date_key(last.date))
+            self._next_seq = max(d.seq for d in deals) + 1
             self._as_of_key = date_key(as_of)
 
     def __call__(self, key: tuple[str, str], revenue_fen: int) -> int:
@@ -283,10 +262,9 @@ class _ChampionGap:
         mine, theirs = float(self.kpi.get(key, 0.0)), float(self.kpi.get((c.region, c.rep), 0.0))
         sign = (mine > theirs) - (mine < theirs)
         if sign not in self._wins:
-            frame = pd.DataFrame({
-                "seq": [self._leader_row[0], self._next_seq], "region": ["L", "X"], "rep": ["L", "X"],
-                "amount_fen": [c.revenue_fen, c.revenue_fen], "date": [self._leader_row[1], self._as_of_key]})
-            got = aw.champion(frame, {("L", "L"): theirs, ("X", "X"): theirs + sign}, self.tiebreak)
+            pair = [Deal(self._leader_row[0], "L", "L", c.revenue_fen, date=self._leader_row[1]),
+                    Deal(self._next_seq, "X", "X", c.revenue_fen, date=self._as_of_key)]
+            got = aw.champion(pair, {("L", "L"): theirs, ("X", "X"): theirs + sign}, self.tiebreak)
             self._wins[sign] = got is not None and got.rep == "X"
         return self._wins[sign]
 
@@ -302,31 +280,20 @@ def compute_gap(plan: Plan, gi: GapInputs, as_of: date | None = None, *, every_d
     left = working_days_left(plan, day)
     deals = gi.deals if every_deal else deals_as_of(gi.deals, day)
     result = bonuses(cfg, gi, deals)
-    st = result.statements
-    revenue = dict(zip(zip(st["region"], st["rep"]), (int(v) for v in st["revenue_fen"])))
-    to_champ = _ChampionGap(cfg, result.per_deal.merge(deals[["seq", "date"]], on="seq", how="left")
-                            if "date" in deals.columns else result.per_deal, result.champion, gi.kpi_scores(), day)
-    targets = gi.rep_targets()
-    keys = list(targets)
-    tgt = np.array([targets[k] for k in keys], dtype=np.int64)
-    rev = np.array([revenue.get(k, 0) for k in keys], dtype=np.int64)
+    revenue = {(s.region, s.rep): s.revenue_fen for s in result.statements}
+    to_champ = _ChampionGap(cfg, deals, result.champion, gi.kpi_scores(), day)
     tiers = cfg.commission.tiers
-    # the commission engine's own boundaries, ROUND(target × from, 0) in fen, vectorised over the reps
-    bounds = np.stack([boundary_fen(tgt, t.start) for t in tiers]) if len(keys) else np.zeros((len(tiers), 0), int)
-    tier_idx = (bounds <= rev).sum(axis=0) - 1                     # tiers start at 0: always ≥ 0
-    nxt = np.where(tier_idx + 1 < len(tiers), bounds[np.minimum(tier_idx + 1, len(tiers) - 1),
-                                                     np.arange(len(keys))] - rev, -1)
-    marks = {name: np.maximum(0, boundary_fen(tgt, share) - rev) for name, share in MARKS}
     reps: list[RepGap] = []
-    for i, key in enumerate(keys):
-        r, target, k = int(rev[i]), int(tgt[i]), int(tier_idx[i])
-        to100 = int(marks["to_100"][i])
+    for key, target in gi.rep_targets().items():
+        r = revenue.get(key, 0)
+        tier, to_next = tier_position(r, target, tiers)
+        marks = {name: to_mark_fen(r, target, share) for name, share in MARKS}
+        to100 = marks["to_100"]
         daily = 0 if to100 == 0 else (round_div_half_away(to100, left) if left else None)
         att = (Decimal(r) / (Decimal(target) * 100)).quantize(Decimal("0.0001")) if target > 0 else None
-        has_next = k + 1 < len(tiers)
-        reps.append(RepGap(key[0], key[1], r, target, att, k + 1, tiers[k].rate, int(nxt[i]) if has_next else None,
-                           tiers[k + 1].rate if has_next else None, int(marks["to_80"][i]), to100,
-                           int(marks["to_120"][i]), to_champ(key, r), daily))
+        reps.append(RepGap(key[0], key[1], r, target, att, tier, tiers[tier - 1].rate, to_next,
+                           tiers[tier].rate if to_next is not None else None,
+                           marks["to_80"], to100, marks["to_120"], to_champ(key, r), daily))
     return Gap(day, left, reps, region_gaps(plan, gi, revenue, day), result.champion)
 
 
@@ -363,17 +330,11 @@ def with_deals(gi: GapInputs, new: Iterable[NewDeal], on: date) -> tuple[GapInpu
     Returns the new inputs and the report-order numbers (seq) of the added deals.
     """
     base = gi.deals
-    start = int(base["seq"].max()) + 1 if len(base) else 1
-    rows, seqs = [], []
-    for n, d in enumerate(new):
-        seqs.append(start + n)
-        rows.append({"seq": start + n, "region": d.region, "rep": d.rep, "amount_fen": int(d.amount_fen),
-                     "customer": WHATIF_CUSTOMER.format(n=n + 1) if d.new_customer else "",
-                     "is_new_customer": bool(d.new_customer), "date": on})
-    added = pd.DataFrame(rows, columns=list(DEAL_COLUMNS))
-    deals = added if base.empty else pd.concat([base, added], ignore_index=True)
-    deals["amount_fen"] = deals["amount_fen"].astype("int64")
-    return replace(gi, deals=deals), seqs
+    start = max(d.seq for d in base) + 1 if base else 1
+    added = tuple(Deal(start + n, d.region, d.rep, int(d.amount_fen),
+                       WHATIF_CUSTOMER.format(n=n + 1) if d.new_customer else "", bool(d.new_customer), on)
+                  for n, d in enumerate(new))
+    return replace(gi, deals=tuple(base) + added), [d.seq for d in added]
 
 
 @dataclass(frozen=True)
@@ -408,10 +369,9 @@ def whatif(config: PlanConfig, before: GapInputs, after: GapInputs, added_seqs: 
         sa = rows_a.get(key, dict.fromkeys(STATEMENT_FIELDS, 0))
         if key not in wanted and sa == sb:
             continue
-        tr = a.trace
-        mine = tr[(tr["region"] == key[0]) & (tr["rep"] == key[1]) & tr["seq"].isin(added)]
-        slices = [{"seq": int(t.seq), "tier": int(t.tier), "rate": Decimal(t.rate), "base_fen": int(t.base_fen),
-                   "commission_fen": int(t.commission_fen)} for t in mine.itertuples(index=False)]
+        slices = [{"seq": t.seq, "tier": t.tier, "rate": Decimal(t.rate), "base_fen": t.base_fen,
+                   "commission_fen": t.commission_fen} for t in a.trace
+                  if (t.region, t.rep) == key and t.seq in added]
         out.append(RepWhatif(key[0], key[1], sb, sa, slices,
                              [x for x in b.awards if (x.region, x.rep) == key and x.award != "referral"],
                              [x for x in a.awards if (x.region, x.rep) == key and x.award != "referral"]))
@@ -419,8 +379,7 @@ def whatif(config: PlanConfig, before: GapInputs, after: GapInputs, added_seqs: 
 
 
 def _statement_rows(result: BonusResult) -> dict[tuple[str, str], dict[str, int]]:
-    st = result.statements
-    return {(r["region"], r["rep"]): {f: int(r[f]) for f in STATEMENT_FIELDS} for r in st.to_dict("records")}
+    return {(s.region, s.rep): {f: getattr(s, f) for f in STATEMENT_FIELDS} for s in result.statements}
 
 
 # ----------------------------------------------------------------------------- the JSON contract (docs/gap.md)

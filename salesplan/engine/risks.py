@@ -4,9 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-
-import numpy as np
-import pandas as pd
+from typing import NamedTuple
 
 from salesplan.engine.params import Risks
 from salesplan.engine.commission import RATE_SCALE, rate_ppm
@@ -38,54 +36,58 @@ def discount_ok(quote_fen: int, list_price_fen: int, first_quote: bool, risks: R
     return Decimal(quote_fen) >= floor * Decimal(list_price_fen)
 
 
-def quotes_within_floor(quote_fen: np.ndarray, list_price_fen: np.ndarray, first_quote: np.ndarray,
-                        risks: Risks) -> np.ndarray:
-    """:func:`discount_ok` over arrays: quote / list ≥ floor, compared exactly in integers.
-
-    A list price ≤ 0 has no floor. Python ints (object arrays) keep quote·10⁶ exact at
-    any size, where int64 would overflow above ~¥92bn.
-    """
-    q = np.asarray(quote_fen, dtype=np.int64)
-    lp = np.asarray(list_price_fen, dtype=np.int64)
-    special = np.asarray(first_quote, dtype=bool) & (q > risks.special_discount_threshold * 100)
-    floor_ppm = np.where(special, rate_ppm(risks.special_discount_floor), rate_ppm(risks.standard_discount_floor))
-    ok = q.astype(object) * RATE_SCALE >= floor_ppm.astype(object) * lp.astype(object)
-    return (lp <= 0) | np.asarray(ok, dtype=bool)
+def quote_within_floor(quote_fen: int, list_price_fen: int, first_quote: bool, risks: Risks) -> bool:
+    """:func:`discount_ok` as the vectorised callers need it: quote / list ≥ floor, compared
+    exactly in integers (Python ints: no overflow at any size). A list price ≤ 0 has no floor."""
+    if list_price_fen <= 0:
+        return True
+    special = bool(first_quote) and quote_fen > risks.special_discount_threshold * 100
+    floor_ppm = rate_ppm(risks.special_discount_floor if special else risks.standard_discount_floor)
+    return int(quote_fen) * RATE_SCALE >= floor_ppm * int(list_price_fen)
 
 
-def deal_flags(deals: pd.DataFrame, risks: Risks) -> pd.DataFrame:
-    """Vectorised R9 flags: seq, code, rule, message for every deal that trips one."""
-    rows = []
-    amt = deals["amount_fen"].to_numpy(dtype=np.int64)
-    seq = deals["seq"].to_numpy()
-    big = amt >= risks.report_threshold * 100
-    rows.append(pd.DataFrame({"seq": seq[big], "code": "report_large_order", "rule": "R9",
-                              "message": [f"order ¥{a / 100:,.2f} ≥ ¥{risks.report_threshold:,}: report at once"
-                                          for a in amt[big]]}))
-    prio = amt > risks.support_priority_threshold * 100
-    rows.append(pd.DataFrame({"seq": seq[prio], "code": "support_priority", "rule": "R9",
-                              "message": "project over ¥{:,}: technical support priority".format(
-                                  risks.support_priority_threshold)}))
-    if {"quote_fen", "list_price_fen"} <= set(deals.columns):
-        has = (deals["quote_fen"].notna() & deals["list_price_fen"].notna()).to_numpy()
-        q = deals["quote_fen"].fillna(0).to_numpy(dtype=np.int64)
-        lp = deals["list_price_fen"].fillna(0).to_numpy(dtype=np.int64)
-        first = (deals["first_quote"].fillna(False).astype(bool).to_numpy() if "first_quote" in deals.columns
-                 else np.zeros(len(deals), bool))
-        special = first & (q > risks.special_discount_threshold * 100)
-        floor_ppm = np.where(special, rate_ppm(risks.special_discount_floor), rate_ppm(risks.standard_discount_floor))
-        below = has & ~quotes_within_floor(q, lp, first, risks)
-        pct = np.where(lp > 0, q / np.where(lp > 0, lp, 1) * 100, 0)
-        rows.append(pd.DataFrame({"seq": seq[below], "code": "discount_below_floor", "rule": "R9",
-                                  "message": [f"quote at {p:.2f}% of list, below the {f / 10000:.0f}% floor: "
-                                              f"needs approval" for p, f in zip(pct[below], floor_ppm[below])]}))
+class DealQuote(NamedTuple):
+    """What R9 looks at on one deal."""
+    seq: int
+    region: str
+    amount_fen: int
+    customer_region: str = ""
+    quote_fen: int | None = None
+    list_price_fen: int | None = None
+    first_quote: bool = False
+
+
+class DealFlag(NamedTuple):
+    seq: int
+    code: str
+    rule: str
+    message: str
+
+
+def deal_flags(deals: Sequence[DealQuote], risks: Risks) -> list[DealFlag]:
+    """R9 flags of every deal that trips one, by deal then code."""
+    out = []
+    big_line, prio_line = risks.report_threshold * 100, risks.support_priority_threshold * 100
+    prio_text = "project over ¥{:,}: technical support priority".format(risks.support_priority_threshold)
     cust, via = risks.green_channel_customer_region, risks.green_channel_via_region
-    if cust and via and "customer_region" in deals.columns:
-        green = ((deals["customer_region"] == cust) & (deals["region"] == via)).to_numpy()
-        rows.append(pd.DataFrame({"seq": seq[green], "code": "green_channel", "rule": "R9",
-                                  "message": f"{cust} customer buying through {via}: finance green channel"}))
-    out = pd.concat(rows, ignore_index=True)
-    return out.sort_values(["seq", "code"], kind="stable").reset_index(drop=True)
+    green_text = f"{cust} customer buying through {via}: finance green channel"
+    for d in deals:
+        amt = int(d.amount_fen)
+        if amt >= big_line:
+            out.append(DealFlag(d.seq, "report_large_order", "R9",
+                                f"order ¥{amt / 100:,.2f} ≥ ¥{risks.report_threshold:,}: report at once"))
+        if amt > prio_line:
+            out.append(DealFlag(d.seq, "support_priority", "R9", prio_text))
+        q, lp = d.quote_fen, d.list_price_fen
+        if q is not None and lp is not None and not quote_within_floor(q, lp, d.first_quote, risks):
+            floor = rate_ppm(discount_floor(q, bool(d.first_quote), risks))
+            out.append(DealFlag(d.seq, "discount_below_floor", "R9",
+                                f"quote at {q / lp * 100:.2f}% of list, below the {floor / 10000:.0f}% floor: "
+                                "needs approval"))
+        if cust and via and d.customer_region == cust and d.region == via:
+            out.append(DealFlag(d.seq, "green_channel", "R9", green_text))
+    out.sort(key=lambda f: (f.seq, f.code))
+    return out
 
 
 def inventory_alert(occupancy: float | Decimal | None, risks: Risks) -> bool:

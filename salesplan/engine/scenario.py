@@ -7,11 +7,11 @@ deals) in, a comparison out. The CLI's ``salesplan scenario`` prints it; a workb
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
-import pandas as pd
 
+from salesplan.engine.bonuses import Statement
 from salesplan.engine.params import PlanConfig
 from salesplan.engine.plan import Plan, compute_plan
 
@@ -84,11 +84,11 @@ def compare_plans(base: Plan, scen: Plan) -> dict:
     }
 
 
-def compare_payouts(base: pd.DataFrame, scen: pd.DataFrame) -> list[dict]:
+def compare_payouts(base: Sequence[Statement], scen: Sequence[Statement]) -> list[dict]:
     """Every rep's R8 statement under both plans (same deals): target, commission, awards, total in fen."""
     fields = ("target_yuan", "revenue_fen", "commission_fen", "total_fen")
-    b = {(r["region"], r["rep"]): r for r in base.to_dict("records")}
-    s = {(r["region"], r["rep"]): r for r in scen.to_dict("records")}
+    b = {(r.region, r.rep): r._asdict() for r in base}
+    s = {(r.region, r.rep): r._asdict() for r in scen}
     out = []
     for key in dict.fromkeys(list(b) + list(s)):
         rb, rs = b.get(key, {}), s.get(key, {})

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-import pandas as pd
-
 from salesplan.engine import risks as risks_mod
 from salesplan.engine.actuals.basis import DealBasis
 from salesplan.engine.actuals.cells import as_date, num, present, rep_slots, text, to_fen, yes
 from salesplan.engine.actuals.region import Roster
 from salesplan.engine.awards import first_deals
+from salesplan.engine.commission import DealCommission
 from salesplan.engine.bonuses import BonusResult, compute_bonuses
+from salesplan.engine.deal import Deal
 
 __all__ = ["Payouts", "payouts", "quiz_valid", "referral_valid", "statement_rows"]
 
@@ -24,7 +23,7 @@ __all__ = ["Payouts", "payouts", "quiz_valid", "referral_valid", "statement_rows
 @dataclass(frozen=True)
 class Payouts:
     bonus: BonusResult
-    by_row: dict[int, tuple]                     # deal row -> the engine's per-deal row (paid deals)
+    by_row: dict[int, DealCommission]            # deal row -> the engine's per-deal commission (paid deals)
     tier: dict[tuple[int, int], int]             # (deal row, tier index) -> commission fen of that slice
     base: dict[tuple[int, int], int]             # (deal row, tier index) -> revenue fen in that slice
     first_awards: dict[int, dict[str, int]]      # deal row -> {"conquest"/"breakthrough": fen} (paid)
@@ -35,10 +34,8 @@ class Payouts:
 
 
 def statement_rows(pay: Payouts) -> dict[tuple[str, str], dict]:
-    """The engine's statement of each (region, rep) as a plain dict (per-rep pandas indexing is slow)."""
-    st = pay.bonus.statements
-    cols = list(st.columns)
-    return {(r["region"], r["rep"]): r for r in (dict(zip(cols, v)) for v in zip(*(st[c].tolist() for c in cols)))}
+    """The engine's statement of each (region, rep) as a plain dict."""
+    return {(s.region, s.rep): s._asdict() for s in pay.bonus.statements}
 
 
 def quiz_valid(plan, q, rep_keys) -> bool:
@@ -55,39 +52,35 @@ def referral_valid(cfg, x) -> bool:
             and num(x.amount) is not None)
 
 
-def payout_deals_frame(inputs, basis: DealBasis) -> pd.DataFrame:
-    deals, rows = inputs.deals, [i for i, ok in enumerate(basis.valid) if ok]
-    return pd.DataFrame({"seq": rows, "region": [basis.keys[i][0] for i in rows],
-                         "rep": [basis.keys[i][1] for i in rows],
-                         "customer": [text(deals[i].customer) for i in rows],
-                         "is_new_customer": [yes(deals[i].new_customer) for i in rows],
-                         "date": [as_date(deals[i].date) for i in rows],
-                         "amount_fen": np.array([basis.fen[i] for i in rows], dtype=np.int64)})
+def payout_deals(inputs, basis: DealBasis) -> list[Deal]:
+    """The valid deal rows as the engine's deals (seq = the row's index: report order)."""
+    deals = inputs.deals
+    return [Deal(i, basis.keys[i][0], basis.keys[i][1], basis.fen[i], text(deals[i].customer),
+                 yes(deals[i].new_customer), as_date(deals[i].date))
+            for i, ok in enumerate(basis.valid) if ok]
 
 
-def _money_or_nan(v):
-    return to_fen(v) if num(v) is not None else np.nan
+def _money_or_none(v):
+    return to_fen(v) if num(v) is not None else None
 
 
-def valid_deal_flags(plan, inputs, basis: DealBasis, bdf: pd.DataFrame) -> dict[int, frozenset[str]]:
+def valid_deal_flags(plan, inputs, paid: list[Deal]) -> dict[int, frozenset[str]]:
     """R9 flags of every valid deal (the engine's deal_flags)."""
-    if bdf.empty:
-        return {}
-    deals = [inputs.deals[i] for i in bdf["seq"]]
-    fdf = bdf[["seq", "region", "amount_fen"]].assign(
-        customer_region=[text(d.customer_region) for d in deals],
-        quote_fen=[_money_or_nan(d.quote) for d in deals],
-        list_price_fen=[_money_or_nan(d.list_price) for d in deals],
-        first_quote=[yes(d.first_quote) for d in deals])
+    quotes = []
+    for d in paid:
+        row = inputs.deals[d.seq]
+        quotes.append(risks_mod.DealQuote(d.seq, d.region, d.amount_fen, text(row.customer_region),
+                                          _money_or_none(row.quote), _money_or_none(row.list_price),
+                                          yes(row.first_quote)))
     codes: dict[int, set[str]] = {}
-    for f in risks_mod.deal_flags(fdf, plan.config.risks).itertuples(index=False):
+    for f in risks_mod.deal_flags(quotes, plan.config.risks):
         codes.setdefault(int(f.seq), set()).add(f.code)
     return {k: frozenset(v) for k, v in codes.items()}
 
 
 def payouts(plan, inputs, basis: DealBasis, roster: Roster) -> Payouts:
     cfg = plan.config
-    bdf = payout_deals_frame(inputs, basis)
+    bdf = payout_deals(inputs, basis)
     churn: dict[tuple[str, str], float | None] = {}
     for r, _, row in rep_slots(plan, inputs):
         if present(row.name):
@@ -100,13 +93,13 @@ def payouts(plan, inputs, basis: DealBasis, roster: Roster) -> Payouts:
     bonus = compute_bonuses(cfg, bdf, roster.targets, kpi_scores=roster.kpi, churn=churn, quiz_places=places,
                             referrals=refs, known_only=True)
     tier, base = {}, {}
-    for t in bonus.trace.itertuples(index=False):
+    for t in bonus.trace:
         tier[(int(t.seq), int(t.tier) - 1)] = int(t.commission_fen)
         base[(int(t.seq), int(t.tier) - 1)] = int(t.base_fen)
     first_awards: dict[int, dict[str, int]] = {}
     for a in bonus.awards:
         if a.award in ("conquest", "breakthrough"):
             first_awards.setdefault(int(a.seq), {})[a.award] = a.amount_fen
-    first_new = frozenset(int(s) for s in first_deals(bdf)["seq"]) if len(bdf) else frozenset()
-    return Payouts(bonus, dict(zip(bonus.per_deal["seq"], bonus.per_deal.itertuples(index=False))), tier, base,
-                   first_awards, first_new, valid_deal_flags(plan, inputs, basis, bdf), quiz_ok, ref_ok)
+    first_new = frozenset(d.seq for d in first_deals(bdf))
+    return Payouts(bonus, {d.seq: d for d in bonus.per_deal}, tier, base,
+                   first_awards, first_new, valid_deal_flags(plan, inputs, bdf), quiz_ok, ref_ok)

@@ -46,13 +46,13 @@ def risk_flags(plan, inputs) -> list[RiskCheck]:
     """The triggered checks of ``inputs`` (the typed workbook) under ``plan``.
 
     Only what the flags depend on is computed — the phase tables, the names on the region
-    tabs and the deals (the engine's ``deal_flags`` through the payouts' deal frame) —
+    tabs and the deals (the engine's ``deal_flags`` over the payouts' deals) —
     not KPI scores or payouts, so it stays fast on a 5,000-rep plan; the tests check it
     against :func:`compute_actuals` and the recalculated sheet.
     """
     from salesplan.engine.actuals.basis import deal_basis
     from salesplan.engine.actuals.cells import later_duplicates, rep_slots
-    from salesplan.engine.actuals.payouts import payout_deals_frame, valid_deal_flags
+    from salesplan.engine.actuals.payouts import payout_deals, valid_deal_flags
     from salesplan.engine.actuals.region import region_phases
     values: dict = {}
     for region in plan.config.regions:
@@ -60,7 +60,7 @@ def risk_flags(plan, inputs) -> list[RiskCheck]:
     for region, _slot in later_duplicates(rep_slots(plan, inputs)):
         values[("region", region, "dup_flag")] = True
     basis = deal_basis(plan, inputs)
-    flags = valid_deal_flags(plan, inputs, basis, payout_deals_frame(inputs, basis))
+    flags = valid_deal_flags(plan, inputs, payout_deals(inputs, basis))
     for i, ok in enumerate(basis.valid):
         for kind, _rule, flag in DEAL_CHECKS:
             values[("deal", i, flag)] = ok and (not basis.known[i] if kind == "unknown" else
