@@ -175,10 +175,11 @@ def test_every_command_has_help():
 
 def test_engine_imports_no_excel_library():
     """The engine (with the input records and their specification) and config are pure: importing them pulls in no Excel library and no
-    higher layer (workbook writer, commands)."""
+    higher layer (workbook writer, commands) — nor pandas or numpy (the commission tiers import numpy when
+    there are deals to compute)."""
     code = ("import sys, pkgutil, importlib, salesplan.config, salesplan.engine as e;"
             "[importlib.import_module(m.name) for p in (e,) for m in pkgutil.walk_packages(p.__path__, p.__name__ + '.')];"
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('xlwings', 'openpyxl')"
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('xlwings', 'openpyxl', 'pandas', 'numpy')"
             " or m.startswith(('salesplan.workbook_templates', 'salesplan.commands', 'salesplan.regional',"
             " 'salesplan.xlsx', 'salesplan.deals'))];"
             "print(bad); sys.exit(1 if bad else 0)")
@@ -187,6 +188,28 @@ def test_engine_imports_no_excel_library():
     for path in (ROOT / "salesplan" / "engine").rglob("*.py"):
         text = path.read_text("utf-8")
         assert "import xlwings" not in text and "import openpyxl" not in text and "from openpyxl" not in text, path
+
+
+def test_a_month_with_deals_is_generated_and_read_without_pandas(tmp_path):
+    """pandas (half a second of every start-up) is the CRM import's library, not the plan's: generating a
+    month with deals and asking its gap and a what-if never import it."""
+    code = ("import sys\n"
+            "sys.path.insert(0, sys.argv[2])\n"
+            "from workbook_helpers import random_inputs\n"
+            "from salesplan.cli import main\n"
+            "from salesplan.config import load_config\n"
+            "from salesplan.engine.plan import compute_plan\n"
+            "from salesplan.workbook_templates.writer import generate_workbook\n"
+            "cfg = load_config(None, month='2027-03')\n"
+            "generate_workbook(cfg, sys.argv[1], inputs=random_inputs(compute_plan(cfg), seed=3))\n"
+            "assert main(['generate', '--month', '2027-03', '-o', sys.argv[1]]) == 0\n"
+            "assert main(['gap', sys.argv[1], '--format', 'json']) == 0\n"
+            "assert main(['whatif', sys.argv[1], '--deal', '华东区/李03=1000:new', '--format', 'json']) == 0\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pandas')[:3])\n"
+            "sys.exit(1 if 'pandas' in sys.modules else 0)\n")
+    r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "plan.xlsx"), str(ROOT / "tests")],
+                       capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
 
 
 def test_the_engine_is_the_bottom_layer():
