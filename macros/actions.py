@@ -265,7 +265,8 @@ def import_deals(book, files: Iterable[str | Path] | None = None, *, allow_other
     Progress (one step a file, one for writing the sheet) goes to Excel's status bar
     (``progress``: any :class:`salesplan.progress.Progress` instead).
     """
-    from salesplan.commands.deals import check_landable, import_steps, land_deals, plan_month, read_deal_files
+    from salesplan.commands.deals import check_landable, import_steps, land_deals, read_deal_files
+    from salesplan.workbook_templates import plan_month
     from salesplan.progress import NullProgress, status_bar_progress
 
     path = _saved_path(book)

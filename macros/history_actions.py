@@ -68,7 +68,7 @@ def close_month(book, *, by: str | None = None, note: str = "", db: str | None =
 
 def diff_last_month(book, *, db: str | None = None) -> dict:
     """对比上月: this workbook as it is now against last month's latest closed version."""
-    from salesplan.commands.deals import plan_month
+    from salesplan.workbook_templates import plan_month
     from salesplan.engine.month import Month
     from salesplan.errors import InputError
     from salesplan.history.diff import DIFF_PARTS, diff, render_table

@@ -230,7 +230,8 @@ def test_customer_region_english_header(tmp_path):
 def test_progress_one_step_per_file_then_the_sheet(plan, files):
     """Point 5 of the workflow: an import reports progress — a step per file, a step for
     writing 成交明细 — to whatever watches (the CLI's bar, Excel's status bar)."""
-    from salesplan.commands.deals import import_steps, land_deals, plan_month, read_deal_files
+    from salesplan.commands.deals import import_steps, land_deals, read_deal_files
+    from salesplan.workbook_templates import plan_month
     from salesplan.progress import RecordingProgress
 
     p = RecordingProgress()

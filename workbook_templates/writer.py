@@ -183,6 +183,19 @@ def read_meta(path: str | Path) -> dict[str, str] | None:
             from exc
 
 
+def plan_month(plan: str | Path) -> str:
+    """The month of a salesplan workbook; WorkbookError when it is none."""
+    path = Path(plan)
+    if not path.is_file():
+        raise WorkbookError([Problem(str(path), "missing", "an existing plan workbook (salesplan generate)",
+                                     "missing")])
+    meta = read_meta(path)
+    if meta is None or not meta.get("month"):
+        raise WorkbookError([Problem(str(path), "not a salesplan workbook",
+                                     "a plan workbook written by salesplan generate", "not-salesplan")])
+    return str(meta["month"])
+
+
 def archive_path(path: Path, month: str) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     return path.with_name(f"{path.stem}.{month or 'unknown'}.archived-{stamp}{path.suffix}")

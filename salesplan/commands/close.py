@@ -67,7 +67,7 @@ def close_plan(plan: Path, *, by: str, note: str = "", db: str | None = None,
     month as its next version, then mark the workbook 已结账 (banner, locked inputs) through
     ``rewrite(write)`` — the ribbon closes the book in Excel around the write. ``ask(month)``
     confirms after the checks passed. HistoryError when the month is already closed."""
-    from salesplan.commands.deals import plan_month
+    from salesplan.workbook_templates import plan_month
     from salesplan.locking import plan_lock
     from salesplan.history.mark import mark_of, workbook_mark, write_mark
     from salesplan.history.source import file_sha256, read_workbook

@@ -309,21 +309,6 @@ class LandResult:
     unassigned: list[UnassignedRep] = field(default_factory=list)   # deals of reps on no region tab
 
 
-def plan_month(plan: str | Path) -> str:
-    """The month of a salesplan workbook; WorkbookError when it is none."""
-    from salesplan.workbook_templates import read_meta
-
-    path = Path(plan)
-    if not path.is_file():
-        raise WorkbookError([Problem(str(path), "missing", "an existing plan workbook (salesplan generate)",
-                                     "missing")])
-    meta = read_meta(path)
-    if meta is None or not meta.get("month"):
-        raise WorkbookError([Problem(str(path), "not a salesplan workbook",
-                                     "a plan workbook written by salesplan generate", "not-salesplan")])
-    return str(meta["month"])
-
-
 def check_landable(report: DealFiles, *, allow_other_months: bool = False) -> None:
     """Raise DealsError with *every* blocking problem (nothing is written then)."""
     blocking = list(report.problems)
@@ -351,7 +336,7 @@ def land_deals(plan: str | Path, report: DealFiles, *, allow_other_months: bool 
     advances one step when the sheet is written.
     """
     progress = progress or NullProgress()
-    from salesplan.workbook_templates import write_deals
+    from salesplan.workbook_templates import plan_month, write_deals
     from salesplan.workbook_templates.writer import read_plan_book
 
     path = Path(plan)
@@ -383,6 +368,7 @@ def land_deals(plan: str | Path, report: DealFiles, *, allow_other_months: bool 
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from salesplan.workbook_templates import plan_month
     cmap = load_columns(args.columns)
     into: Path | None = getattr(args, "into", None)
     month = plan_month(into) if into is not None else None
