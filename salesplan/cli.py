@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import re
 import importlib
 import os
 import pkgutil
@@ -35,11 +36,28 @@ def _text(node: ast.AST | None) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
+_TOP_LEVEL = re.compile(r"\n(?=[^\s#)])")     # a line that starts a new top-level statement
+
+
+def _register_source(text: str) -> str:
+    """``register``'s own lines when it is a plain top-level function (parsing only them keeps
+    every start-up from parsing all the command modules), else the whole module."""
+    start = text.find("\ndef register(")
+    if start < 0:
+        return text
+    end = _TOP_LEVEL.search(text, start + 1)
+    return text[start + 1:end.start() if end else len(text)]
+
+
 def _declared(source: Path) -> list[tuple[str, str | None]] | None:
     """The ``add_parser(name, help=…)`` calls made on ``register``'s own argument (a module
     may register several commands; a command's own sub-actions are not counted)."""
     try:
-        tree = ast.parse(source.read_text(encoding="utf-8"))
+        text = source.read_text(encoding="utf-8")
+        try:
+            tree = ast.parse(_register_source(text))
+        except SyntaxError:           # register's lines were not cut cleanly: the whole module
+            tree = ast.parse(text)
     except (OSError, SyntaxError, ValueError):
         return None
     register = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "register"), None)

@@ -42,7 +42,18 @@ ERROR_VALUES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#N
 NO_VALUE = object()                       # a formula without a known value: written <v/> as openpyxl does
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_COLS = [""] + [get_column_letter(i) for i in range(1, 16385)]
+
+
+class _ColumnLetters(dict):
+    """Column number → letters, made when a column is first written (a sheet uses a few
+    dozen of Excel's 16,384 columns; making them all would cost every process 0.08 s)."""
+
+    def __missing__(self, col: int) -> str:
+        letters = self[col] = get_column_letter(col)
+        return letters
+
+
+_COLS = _ColumnLetters()
 
 
 def clean_text(value: str) -> str:
