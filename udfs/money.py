@@ -3,7 +3,7 @@ the bodies behind ``salesplan.udfs.functions``.
 
 Amounts become exact fen (``convert.to_fen``, Excel's ROUND(x, 2)); every figure is
 the engine's (``commission``, ``gap.tier_position``, ``awards.first_deal_awards``,
-``risks.quote_within_floor``) and goes back to the cell as yuan.
+``risks.discount_ok``) and goes back to the cell as yuan.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from salesplan.engine.commission import commission as engine_commission
 from salesplan.engine.commission import commission_for_amounts, rate_ppm
 from salesplan.engine.gap import tier_position
 from salesplan.engine.deal import Deal
-from salesplan.engine.risks import quote_within_floor
+from salesplan.engine.risks import discount_ok as engine_discount_ok
 from salesplan.udfs.convert import (
     BLANK, NUMBER, Grid, bad_message, boolean, booleans, exact_decimal, grid, is_missing, language as language_of,
     number, numbers, scalar, shaped, to_fen, value_error, vector, whole, xl_number,
@@ -227,8 +227,8 @@ def discount_ok(quote, list_price, is_first_quote, config=None):
 
 def discount_ok_vector(quote_fen: np.ndarray, list_fen: np.ndarray, first: np.ndarray,
                        cfg: PlanConfig) -> np.ndarray:
-    """The engine's R9 floor rule (salesplan.engine.risks.quote_within_floor) over arrays."""
+    """The engine's R9 floor rule (salesplan.engine.risks.discount_ok) over arrays."""
     r = cfg.risks
-    return np.array([quote_within_floor(q, lp, f, r) for q, lp, f in
+    return np.array([engine_discount_ok(q, lp, f, r) for q, lp, f in
                      zip(np.asarray(quote_fen).tolist(), np.asarray(list_fen).tolist(),
                          np.asarray(first).tolist())], dtype=bool)

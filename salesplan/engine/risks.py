@@ -29,21 +29,13 @@ def discount_floor(quote_fen: int, first_quote: bool, risks: Risks) -> Decimal:
 
 
 def discount_ok(quote_fen: int, list_price_fen: int, first_quote: bool, risks: Risks) -> bool:
-    """True when quote / list ≥ the applicable floor (compared exactly in integers)."""
+    """True when quote / list ≥ the applicable floor, compared exactly in integers (rates hold
+    at most 6 decimals: quote · 10⁶ ≥ floor_ppm · list, Python ints, no overflow at any size).
+    A list price ≤ 0 has no floor."""
     if list_price_fen <= 0:
         return True
-    floor = discount_floor(quote_fen, first_quote, risks)
-    return Decimal(quote_fen) >= floor * Decimal(list_price_fen)
-
-
-def quote_within_floor(quote_fen: int, list_price_fen: int, first_quote: bool, risks: Risks) -> bool:
-    """:func:`discount_ok` as the vectorised callers need it: quote / list ≥ floor, compared
-    exactly in integers (Python ints: no overflow at any size). A list price ≤ 0 has no floor."""
-    if list_price_fen <= 0:
-        return True
-    special = bool(first_quote) and quote_fen > risks.special_discount_threshold * 100
-    floor_ppm = rate_ppm(risks.special_discount_floor if special else risks.standard_discount_floor)
-    return int(quote_fen) * RATE_SCALE >= floor_ppm * int(list_price_fen)
+    floor = rate_ppm(discount_floor(quote_fen, bool(first_quote), risks))
+    return int(quote_fen) * RATE_SCALE >= floor * int(list_price_fen)
 
 
 class DealQuote(NamedTuple):
@@ -79,7 +71,7 @@ def deal_flags(deals: Sequence[DealQuote], risks: Risks) -> list[DealFlag]:
         if amt > prio_line:
             out.append(DealFlag(d.seq, "support_priority", "R9", prio_text))
         q, lp = d.quote_fen, d.list_price_fen
-        if q is not None and lp is not None and not quote_within_floor(q, lp, d.first_quote, risks):
+        if q is not None and lp is not None and not discount_ok(q, lp, d.first_quote, risks):
             floor = rate_ppm(discount_floor(q, bool(d.first_quote), risks))
             out.append(DealFlag(d.seq, "discount_below_floor", "R9",
                                 f"quote at {q / lp * 100:.2f}% of list, below the {floor / 10000:.0f}% floor: "
