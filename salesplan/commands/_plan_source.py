@@ -52,7 +52,7 @@ def load(path: str | Path, *, month: str | None = None) -> PlanSource:
 
 
 def gap_inputs(plan: Plan, inputs: act.WorkbookInputs) -> g.GapInputs:
-    deals = g.engine_deals(inputs.deals)
+    deals = act.counted_deals(inputs.deals)
     values = act.compute_actuals(plan, replace(inputs, deals=_per_rep_totals(deals)))
     return g.typed_gap_inputs(plan, inputs, values, deals)
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from salesplan.engine.params import CommissionTier, PlanConfig
@@ -47,6 +47,7 @@ from salesplan.money import excel_round, round_div_half_away, to_decimal
 NEAR_TIER_SHARE = Decimal("0.1")     # "close to the next tier": to_next_tier ≤ 10 % of that tier's boundary
 MARKS = (("to_80", Decimal("0.8")), ("to_100", Decimal("1")), ("to_120", Decimal("1.2")))
 WHATIF_CUSTOMER = "（假设新客户 what-if new customer {n}）"
+EXCEL_EPOCH = date(1899, 12, 30)
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -117,7 +118,14 @@ def working_days_left(plan: Plan, as_of: date) -> int:
 
 def deals_as_of(deals: Sequence[Deal], as_of: date) -> tuple[Deal, ...]:
     """Deals dated on or before ``as_of``; undated deals always count."""
-    return tuple(d for d in deals if not isinstance(d.date, date) or d.date <= as_of)
+    return tuple(d for d in deals if (day := _day(d.date)) is None or day <= as_of)
+
+
+def _day(v) -> date | None:
+    """A deal's date as a calendar day: a date, or an Excel serial number's day."""
+    if isinstance(v, date):
+        return v
+    return EXCEL_EPOCH + timedelta(days=int(v)) if isinstance(v, (int, float)) else None
 
 
 def bonuses(config: PlanConfig, gi: GapInputs, deals: Sequence[Deal] | None = None) -> BonusResult:
@@ -127,15 +135,12 @@ def bonuses(config: PlanConfig, gi: GapInputs, deals: Sequence[Deal] | None = No
                            referrals=gi.referrals, known_only=True)
 
 
-EXCEL_EPOCH = date(1899, 12, 30)
-
-
 def typed_gap_inputs(plan: Plan, inputs, values: Mapping, deals: Sequence[Deal] | None = None) -> GapInputs:
     """The engine's inputs from a workbook's typed inputs (``salesplan.engine.records.WorkbookInputs``)
     and the values the workbook computes from them (``compute_actuals``: each rep's personal
     target and KPI score, each region's typed new customers) — the workbook's own semantics."""
     from salesplan.engine import actuals as act
-    deals = engine_deals(inputs.deals) if deals is None else tuple(deals)
+    deals = act.counted_deals(inputs.deals) if deals is None else tuple(deals)
     reps: list[RepInput] = []
     rep_keys = set()
     for region, i, row in act.rep_slots(plan, inputs):
@@ -152,27 +157,6 @@ def typed_gap_inputs(plan: Plan, inputs, values: Mapping, deals: Sequence[Deal] 
     new_customers = {r.name: int(excel_round(to_decimal(values.get(("region", r.name, "new_customers")) or 0)))
                      for r in plan.config.regions}
     return GapInputs(tuple(reps), deals, new_customers, quiz, refs)
-
-
-def engine_deals(deals: Sequence) -> tuple[Deal, ...]:
-    """The valid deal rows (rep, region and a numeric amount) of typed ``DealRow`` s, seq = row index
-    (report order)."""
-    from salesplan.engine import actuals as act
-    return tuple(Deal(i, act.text(d.region), act.text(d.rep), act.to_fen(d.amount), act.text(d.customer),
-                      act.yes(d.new_customer), _as_date(d.date))
-                 for i, d in enumerate(deals)
-                 if act.present(d.rep) and act.present(d.region) and act.num(d.amount) is not None)
-
-
-def _as_date(v) -> date | None:
-    from datetime import datetime, timedelta
-    from salesplan.engine import actuals as act
-    if isinstance(v, datetime):
-        return v.date()
-    if isinstance(v, date):
-        return v
-    x = act.num(v)
-    return None if x is None else EXCEL_EPOCH + timedelta(days=int(x))
 
 
 # ----------------------------------------------------------------------------- gap figures

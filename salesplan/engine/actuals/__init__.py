@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from salesplan.engine.actuals.basis import DealBasis, deal_basis
+from salesplan.engine.actuals.basis import DealBasis, counted_deals, deal_basis
 from salesplan.engine.actuals.cells import (BLANK_DATE, COMPLETION_KEY, NO, WEIGHT_SCALE, YES, as_date, excel_serial,
                                             later_duplicates, num, present, rep_slots, sum_fen, text, tier_ppm,
                                             to_fen, yes)
@@ -55,7 +55,7 @@ from salesplan.engine.actuals.statements import reconciliation, statement_lines,
 from salesplan.engine.records import (DEFAULT_REFERRAL_ROWS, DealRow, PhaseRow, QuizRow, ReferralRow, RegionInput,
                                     RepRow, WorkbookInputs, default_inputs, quiz_slots, quiz_weeks)
 
-__all__ = ["compute_actuals", "DealBasis", "Payouts", "Roster", "deal_basis", "payouts",
+__all__ = ["compute_actuals", "DealBasis", "Payouts", "Roster", "counted_deals", "deal_basis", "payouts",
            "BLANK_DATE", "COMPLETION_KEY", "NO", "YES", "WEIGHT_SCALE", "as_date", "excel_serial", "later_duplicates",
            "num", "present", "rep_slots", "sum_fen", "text", "tier_ppm", "to_fen", "yes", "quiz_valid",
            "referral_valid", "DEFAULT_REFERRAL_ROWS", "DealRow", "PhaseRow", "QuizRow", "ReferralRow", "RegionInput",

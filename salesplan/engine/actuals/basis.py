@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from salesplan.engine.actuals.cells import num, present, rep_slots, text, to_fen
+from salesplan.engine.actuals.cells import as_date, num, present, rep_slots, text, to_fen, yes
+from salesplan.engine.deal import Deal
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,20 @@ class DealBasis:
         return out
 
 
+def counts(d) -> bool:
+    """A deal row counts when its rep, region and a numeric amount are typed."""
+    return present(d.rep) and present(d.region) and num(d.amount) is not None
+
+
+def counted_deals(deals) -> tuple[Deal, ...]:
+    """The deal rows that count, as the engine's deals (seq = the row's index: report order)."""
+    return tuple(Deal(i, text(d.region), text(d.rep), to_fen(d.amount), text(d.customer), yes(d.new_customer),
+                      as_date(d.date)) for i, d in enumerate(deals) if counts(d))
+
+
 def deal_basis(plan, inputs) -> DealBasis:
     deals = inputs.deals
-    valid = tuple(present(d.rep) and present(d.region) and num(d.amount) is not None for d in deals)
+    valid = tuple(counts(d) for d in deals)
     keys = tuple((text(d.region), text(d.rep)) for d in deals)
     rep_keys = frozenset((r, text(row.name)) for r, _, row in rep_slots(plan, inputs) if present(row.name))
     known = tuple(ok and k in rep_keys for ok, k in zip(valid, keys))

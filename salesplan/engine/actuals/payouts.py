@@ -6,10 +6,11 @@ champion are computed once, by the engine.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from salesplan.engine import risks as risks_mod
-from salesplan.engine.actuals.basis import DealBasis
+from salesplan.engine.actuals.basis import DealBasis, counted_deals
 from salesplan.engine.actuals.cells import as_date, num, present, rep_slots, text, to_fen, yes
 from salesplan.engine.actuals.region import Roster
 from salesplan.engine.awards import first_deals
@@ -52,19 +53,11 @@ def referral_valid(cfg, x) -> bool:
             and num(x.amount) is not None)
 
 
-def payout_deals(inputs, basis: DealBasis) -> list[Deal]:
-    """The valid deal rows as the engine's deals (seq = the row's index: report order)."""
-    deals = inputs.deals
-    return [Deal(i, basis.keys[i][0], basis.keys[i][1], basis.fen[i], text(deals[i].customer),
-                 yes(deals[i].new_customer), as_date(deals[i].date))
-            for i, ok in enumerate(basis.valid) if ok]
-
-
 def _money_or_none(v):
     return to_fen(v) if num(v) is not None else None
 
 
-def valid_deal_flags(plan, inputs, paid: list[Deal]) -> dict[int, frozenset[str]]:
+def valid_deal_flags(plan, inputs, paid: Sequence[Deal]) -> dict[int, frozenset[str]]:
     """R9 flags of every valid deal (the engine's deal_flags)."""
     quotes = []
     for d in paid:
@@ -80,7 +73,7 @@ def valid_deal_flags(plan, inputs, paid: list[Deal]) -> dict[int, frozenset[str]
 
 def payouts(plan, inputs, basis: DealBasis, roster: Roster) -> Payouts:
     cfg = plan.config
-    bdf = payout_deals(inputs, basis)
+    bdf = counted_deals(inputs.deals)
     churn: dict[tuple[str, str], float | None] = {}
     for r, _, row in rep_slots(plan, inputs):
         if present(row.name):

@@ -52,7 +52,8 @@ def risk_flags(plan, inputs) -> list[RiskCheck]:
     """
     from salesplan.engine.actuals.basis import deal_basis
     from salesplan.engine.actuals.cells import later_duplicates, rep_slots
-    from salesplan.engine.actuals.payouts import payout_deals, valid_deal_flags
+    from salesplan.engine.actuals.basis import counted_deals
+    from salesplan.engine.actuals.payouts import valid_deal_flags
     from salesplan.engine.actuals.region import region_phases
     values: dict = {}
     for region in plan.config.regions:
@@ -60,7 +61,7 @@ def risk_flags(plan, inputs) -> list[RiskCheck]:
     for region, _slot in later_duplicates(rep_slots(plan, inputs)):
         values[("region", region, "dup_flag")] = True
     basis = deal_basis(plan, inputs)
-    flags = valid_deal_flags(plan, inputs, payout_deals(inputs, basis))
+    flags = valid_deal_flags(plan, inputs, counted_deals(inputs.deals))
     for i, ok in enumerate(basis.valid):
         for kind, _rule, flag in DEAL_CHECKS:
             values[("deal", i, flag)] = ok and (not basis.known[i] if kind == "unknown" else
