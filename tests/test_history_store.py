@@ -194,3 +194,38 @@ def test_rows_added_in_the_database_for_no_version_are_named(db_url, snapshot):
         problems = st.verify()
     assert [(p.where, p.code) for p in problems] == [("table deals", "tampered")]
     assert "record(s) 99" in str(problems[0].value)
+
+
+def test_year_to_date_probes_a_sqlite_history_without_sqlalchemy(tmp_path, snapshot):
+    """Generating (or importing into) a month asks the history for its year's earlier closes; a
+    SQLite history with none answers through the standard library — no SQLAlchemy start-up —
+    and one with a close gives the 年度累计 document."""
+    import subprocess
+    import sys
+
+    from salesplan.history.store import open_store
+    from salesplan.history.ytd import for_month
+    db = tmp_path / "history.sqlite3"
+    with open_store(str(db)):
+        pass                                       # an empty (migrated) history
+    ask = ("import sys; from salesplan.history.ytd import for_month; doc = for_month(sys.argv[1], sys.argv[2]); "
+           "print(doc is None, 'sqlalchemy' in sys.modules)")
+    for month in ("2027-02", "2027-01", "2026-12"):
+        r = subprocess.run([sys.executable, "-c", ask, month, str(db)], capture_output=True, text=True)
+        assert r.stdout.split() == ["True", "False"], (month, r.stdout, r.stderr)
+    with open_store(str(db)) as st:
+        st.close_month(snapshot, by="财务")        # 2027-01 closed
+    assert for_month("2027-02", str(db))["months"] == ["2027-01"]
+    assert for_month("2027-01", str(db)) is None and for_month("2028-02", str(db)) is None
+    r = subprocess.run([sys.executable, "-c", ask, "2027-02", str(db)], capture_output=True, text=True)
+    assert r.stdout.split() == ["False", "True"], r.stdout + r.stderr
+
+
+def test_the_year_to_date_probe_reads_the_ledger_as_the_schema_declares_it():
+    import re
+
+    from salesplan.history import schema as S
+    from salesplan.history.ytd import LEDGER_CLOSE_PROBE
+    table, *columns = re.fullmatch(r"SELECT 1 FROM (\w+) WHERE (\w+) = 'close' AND (\w+) BETWEEN \? AND \? LIMIT 1",
+                                   LEDGER_CLOSE_PROBE).groups()
+    assert table == S.ledger.name and all(c in S.ledger.c for c in columns)

@@ -73,7 +73,7 @@ def for_month(month: str, db: str | None = None) -> dict[str, Any] | None:
     """The year-to-date document the 年度累计 sheet of ``month``'s workbook shows: the closed
     months of its year before it. None without a history or without such a month (then the
     workbook has no 年度累计 sheet). A SQLite history that does not exist is not created."""
-    from salesplan.history.location import existing_url
+    from salesplan.history.location import existing_url, sqlite_file
     if not month:
         return None
     url = existing_url(db)
@@ -82,7 +82,32 @@ def for_month(month: str, db: str | None = None) -> dict[str, Any] | None:
     year, mo = int(month[:4]), int(month[5:7])
     if mo == 1:
         return None
+    first, last = f"{year:04d}-01", f"{year:04d}-{mo - 1:02d}"
+    f = sqlite_file(url)
+    if f is not None and not _sqlite_has_close(f, first, last):
+        return None
     from salesplan.history.store import Store
     with Store(url) as st:
         doc = ytd(st, year, through=f"{year:04d}-{mo - 1:02d}")
     return doc if doc["months"] else None
+
+
+#: the probe below reads schema.ledger's kind and month (a test holds it to the schema)
+LEDGER_CLOSE_PROBE = "SELECT 1 FROM ledger WHERE kind = 'close' AND month BETWEEN ? AND ? LIMIT 1"
+
+
+def _sqlite_has_close(path, first: str, last: str) -> bool:
+    """Whether a SQLite history holds a close of a month in [first, last], read with the
+    standard library: a generate, import or consolidation of a month with no closed month
+    before it in its year then costs no SQLAlchemy start-up (~0.5 s). Anything unexpected
+    (an unreadable or older file) answers True: the store then opens, migrates and says
+    what is wrong."""
+    import sqlite3
+    try:
+        con = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=10)
+        try:
+            return con.execute(LEDGER_CLOSE_PROBE, (first, last)).fetchone() is not None
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return True
