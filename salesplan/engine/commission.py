@@ -146,15 +146,18 @@ def commission(deals: Sequence[Deal], rep_targets: Mapping[tuple[str, str], int]
     if any(k not in rep_targets for k in keys):
         known = np.array([k in rep_targets for k in keys])
         _unknown_reps([ordered[i] for i in np.flatnonzero(~known[codes]).tolist()])
-    target_of = np.array([int(rep_targets[k]) for k in keys], dtype=np.int64)[codes]
-    amount = np.array(amounts, dtype=np.int64)
+    targets = [int(rep_targets[k]) for k in keys]
+    # each distinct target's boundaries (boundary_fen, the one formula), spread over the deals
+    distinct = sorted(set(targets))
+    table = [[boundary_fen(t, tier.start) for t in distinct] for tier in tiers]
+    fen = _fen_dtype(amounts, table, tiers)
+    which = np.searchsorted(np.array(distinct, dtype=object if fen is object else np.int64),
+                            np.array(targets, dtype=object if fen is object else np.int64))[codes]
+    bounds = [np.array(row, dtype=fen)[which] for row in table]
+    amount = np.array(amounts, dtype=fen)
     cum_before = _cumulative_before(codes, amount)
     cum_after = cum_before + amount
-    # each distinct target's boundaries (boundary_fen, the one formula), spread over the deals
-    distinct = sorted(set(target_of.tolist()))
-    which = np.searchsorted(np.array(distinct, dtype=np.int64), target_of)
-    bounds = [np.array([boundary_fen(t, tier.start) for t in distinct], dtype=np.int64)[which] for tier in tiers]
-    total = np.zeros(len(ordered), dtype=np.int64)
+    total = np.zeros(len(ordered), dtype=fen)
     pieces, bases = [], []
     for k, tier in enumerate(tiers):
         lo = np.maximum(cum_before, bounds[k])
@@ -169,6 +172,17 @@ def commission(deals: Sequence[Deal], rep_targets: Mapping[tuple[str, str], int]
     if not with_trace:
         return per_deal, None
     return per_deal, _trace(per_deal, tiers, bounds, bases, pieces)
+
+
+def _fen_dtype(amounts: list[int], table: list[list[int]], tiers: Sequence[CommissionTier]):
+    """int64 when every product of the tier arithmetic fits in it (any real month), else Python
+    ints in object arrays: a ¥100 bn deal at a 95 % rate would overflow int64 silently."""
+    import numpy as np
+    # a slice is at most its deal (times a rate, doubled to round); sums and boundaries are compared
+    biggest = max(map(abs, amounts))
+    reach = sum(map(abs, amounts)) + max((abs(b) for row in table for b in row), default=0)
+    top = max(rate_ppm(t.rate) for t in tiers)
+    return np.int64 if 2 * biggest * top + RATE_SCALE < 2 ** 62 and reach < 2 ** 62 else object
 
 
 def _cumulative_before(codes, amount):
