@@ -26,8 +26,7 @@ from typing import NamedTuple
 
 from salesplan.engine.params import PlanConfig
 from salesplan.engine import awards as aw
-from salesplan.engine.awards import date_key  # noqa: F401  (the tie-break's date order, used by the gap)
-from salesplan.engine.commission import DealCommission, Slice, commission
+from salesplan.engine.commission import Commissions, Trace, commission
 from salesplan.engine.deal import Deal
 
 AWARD_KINDS = ("champion", "conquest", "breakthrough", "retention", "quiz", "referral")
@@ -57,8 +56,8 @@ class PartnerReward(NamedTuple):
 
 @dataclass(frozen=True)
 class BonusResult:
-    per_deal: list[DealCommission]    # the paid deals in report order
-    trace: list[Slice]                # one row per deal × tier slice
+    per_deal: Commissions             # the paid deals in report order (rows as columns)
+    trace: Trace                      # one row per deal × tier slice
     awards: list[aw.Award]            # every paid award (rep awards and partner referrals)
     champion: aw.Champion | None
     statements: list[Statement]       # one per rep: targets' order, then award-only names
@@ -90,8 +89,8 @@ def compute_bonuses(config: PlanConfig, deals: Sequence[Deal], rep_targets: Mapp
     st = _statements(per_deal, rep_targets, rep_awards)
     partners = [PartnerReward(r, p, v) for (r, p), v in _sum_by_rep(referral_rows).items()]
     totals = {
-        "commission_fen": sum(d.commission_fen for d in per_deal),
-        "trace_fen": sum(t.commission_fen for t in trace),
+        "commission_fen": sum(per_deal.commission_fen),
+        "trace_fen": sum(trace.commission_fen),
         "awards_fen": sum(a.amount_fen for a in rep_awards),
         "statements_fen": sum(s.total_fen for s in st),
         "referral_fen": sum(a.amount_fen for a in referral_rows),
@@ -125,14 +124,13 @@ def _sum_by_rep(awards: Iterable[aw.Award]) -> dict[tuple[str, str], int]:
     return sums
 
 
-def _statements(per_deal: Sequence[DealCommission], rep_targets, rep_awards: list[aw.Award]) -> list[Statement]:
+def _statements(per_deal: Commissions, rep_targets, rep_awards: list[aw.Award]) -> list[Statement]:
     """One per rep (targets' order, then award-only names): revenue, commission, each award, total (fen)."""
     revenue: dict[tuple[str, str], int] = {}
     comm: dict[tuple[str, str], int] = {}
-    for d in per_deal:
-        key = (d.region, d.rep)
-        revenue[key] = revenue.get(key, 0) + d.amount_fen
-        comm[key] = comm.get(key, 0) + d.commission_fen
+    for key, amount, paid in zip(zip(per_deal.region, per_deal.rep), per_deal.amount_fen, per_deal.commission_fen):
+        revenue[key] = revenue.get(key, 0) + amount
+        comm[key] = comm.get(key, 0) + paid
     by_kind = {kind: _sum_by_rep(a for a in rep_awards if a.award == kind) for kind in REP_AWARD_KINDS}
     out = []
     for key in dict.fromkeys(list(rep_targets) + [(a.region, a.rep) for a in rep_awards]):

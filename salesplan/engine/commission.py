@@ -6,8 +6,9 @@ that crosses a boundary is split: each slice earns its tier's rate, and each sli
 commission is ROUND(slice × rate, 2) — to the fen, half away from zero, as Excel's ROUND.
 A deal's commission is the sum of its slices, so the trace adds up exactly.
 
-Everything is integer arithmetic on fen (1 yuan = 100 fen) over numpy arrays: no
-binary floats touch money, and a million deals take one vectorised pass (numpy).
+Everything is integer arithmetic on fen (1 yuan = 100 fen) over numpy arrays — int64,
+or Python ints where a product could pass int64's range —: no binary floats touch money,
+and a million deals take one vectorised pass.
 """
 from __future__ import annotations
 
@@ -122,8 +123,8 @@ def commission(deals: Sequence[Deal], rep_targets: Mapping[tuple[str, str], int]
     """Commission per deal (report order), and the per-slice trace (by deal, then tier).
 
     ``rep_targets``: (region, rep) -> personal target in yuan; a deal of any other rep is an
-    input error. The tier arithmetic runs over numpy arrays (a million deals in about a
-    second); numpy is imported here, so a plan without deals never loads it.
+    input error. The tier arithmetic runs over numpy arrays (a million deals in one to two
+    seconds); this is the engine's only use of numpy, imported when there are deals.
     """
     if not tiers:
         raise ValueError("no commission tiers configured")

@@ -65,8 +65,8 @@ class RepInput:
 
 @dataclass(frozen=True)
 class GapInputs:
-    """The month's typed figures, as the engine needs them (``deals``: dates are
-    ``datetime.date`` or None)."""
+    """The month's typed figures, as the engine needs them (``deals``: the rows that count; a
+    date is a ``datetime.date``, an Excel serial number, or None)."""
 
     reps: tuple[RepInput, ...]
     deals: tuple[Deal, ...]
@@ -353,9 +353,11 @@ def whatif(config: PlanConfig, before: GapInputs, after: GapInputs, added_seqs: 
         sa = rows_a.get(key, dict.fromkeys(STATEMENT_FIELDS, 0))
         if key not in wanted and sa == sb:
             continue
-        slices = [{"seq": t.seq, "tier": t.tier, "rate": Decimal(t.rate), "base_fen": t.base_fen,
-                   "commission_fen": t.commission_fen} for t in a.trace
-                  if (t.region, t.rep) == key and t.seq in added]
+        tr = a.trace
+        slices = [{"seq": s, "tier": k, "rate": Decimal(rate), "base_fen": base, "commission_fen": paid}
+                  for s, region, rep, k, rate, base, paid in zip(tr.seq, tr.region, tr.rep, tr.tier, tr.rate,
+                                                                 tr.base_fen, tr.commission_fen)
+                  if s in added and (region, rep) == key]
         out.append(RepWhatif(key[0], key[1], sb, sa, slices,
                              [x for x in b.awards if (x.region, x.rep) == key and x.award != "referral"],
                              [x for x in a.awards if (x.region, x.rep) == key and x.award != "referral"]))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from salesplan.engine import risks as risks_mod
 from salesplan.engine.actuals.basis import DealBasis, counted_deals
-from salesplan.engine.actuals.cells import as_date, num, present, rep_slots, text, to_fen, yes
+from salesplan.engine.actuals.cells import num, present, rep_slots, text, to_fen, yes
 from salesplan.engine.actuals.region import Roster
 from salesplan.engine.awards import first_deals
 from salesplan.engine.commission import DealCommission
