@@ -8,10 +8,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
-from salesplan.engine.deal import Deal
+from salesplan.engine.deal import Deal, excel_serial
 from salesplan.engine.params import Awards
 from salesplan.engine.commission import RATE_SCALE, rate_ppm
 from salesplan.money import round_div_half_away
@@ -43,11 +43,7 @@ def date_key(v) -> float:
     A deal without a date cannot prove it came first, so it sorts after every dated one."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return math.inf
-    if isinstance(v, datetime):
-        return (v - datetime(1899, 12, 30)).total_seconds() / 86400
-    if isinstance(v, date):
-        return float((v - date(1899, 12, 30)).days)
-    return float(v)
+    return excel_serial(v) if isinstance(v, date) else float(v)
 
 
 def champion(deals: Sequence[Deal], kpi_scores: Mapping[tuple[str, str], float] | None = None,

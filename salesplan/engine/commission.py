@@ -152,8 +152,8 @@ def commission(deals: Sequence[Deal], rep_targets: Mapping[tuple[str, str], int]
     distinct = sorted(set(targets))
     table = [[boundary_fen(t, tier.start) for t in distinct] for tier in tiers]
     fen = _fen_dtype(amounts, table, tiers)
-    which = np.searchsorted(np.array(distinct, dtype=object if fen is object else np.int64),
-                            np.array(targets, dtype=object if fen is object else np.int64))[codes]
+    place = {t: i for i, t in enumerate(distinct)}
+    which = np.array([place[t] for t in targets], dtype=np.int64)[codes]
     bounds = [np.array(row, dtype=fen)[which] for row in table]
     amount = np.array(amounts, dtype=fen)
     cum_before = _cumulative_before(codes, amount)

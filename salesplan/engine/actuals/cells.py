@@ -12,6 +12,7 @@ from typing import Any
 
 from salesplan.engine.params import CommissionTier
 from salesplan.engine.commission import rate_ppm
+from salesplan.engine.deal import excel_serial
 from salesplan.engine.words import NO, YES
 from salesplan.money import to_decimal
 from salesplan.money import to_fen as money_to_fen
@@ -43,13 +44,6 @@ def present(v: Any) -> bool:
 def yes(v: Any) -> bool:
     """The sheet's ``cell="是"`` test (the list validation offers exactly 是/否)."""
     return v is True or v == YES
-
-
-def excel_serial(d: date | datetime) -> float:
-    base = datetime(1899, 12, 30)
-    if isinstance(d, datetime):
-        return (d - base).total_seconds() / 86400
-    return float((d - base.date()).days)
 
 
 def to_fen(v: Any) -> int:
