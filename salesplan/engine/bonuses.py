@@ -77,16 +77,16 @@ def compute_bonuses(config: PlanConfig, deals: Sequence[Deal], rep_targets: Mapp
     ``rep_targets`` orders the statements.
     """
     a_cfg = config.awards
-    paid_deals = [d for d in deals if (d.region, d.rep) in rep_targets] if known_only else list(deals)
-    per_deal, trace = commission(paid_deals, rep_targets, config.commission.tiers)
-    champ = aw.champion(paid_deals, kpi_scores, a_cfg.champion_tiebreak) if paid_deals else None
+    paid = paid_deals(deals, rep_targets, known_only)
+    per_deal, trace = commission(paid, rep_targets, config.commission.tiers)
+    champ = aw.champion(paid, kpi_scores, a_cfg.champion_tiebreak)
     rep_awards = _rep_awards(a_cfg, deals, champ, churn, quiz_places)
     unpaid: list[aw.Award] = []
     if known_only:
         unpaid = [a for a in rep_awards if (a.region, a.rep) not in rep_targets]
         rep_awards = [a for a in rep_awards if (a.region, a.rep) in rep_targets]
     referral_rows = aw.referral_awards(referrals, a_cfg)
-    st = _statements(per_deal, rep_targets, rep_awards)
+    st = _statements(per_deal, revenue_by_rep(paid), rep_targets, rep_awards)
     partners = [PartnerReward(r, p, v) for (r, p), v in _sum_by_rep(referral_rows).items()]
     totals = {
         "commission_fen": sum(per_deal.commission_fen),
@@ -101,6 +101,21 @@ def compute_bonuses(config: PlanConfig, deals: Sequence[Deal], rep_targets: Mapp
             or totals["trace_fen"] != totals["commission_fen"]:  # pragma: no cover - a bug, never data
         raise ArithmeticError(f"bonus totals do not reconcile: {totals}")
     return BonusResult(per_deal, trace, rep_awards + referral_rows, champ, st, totals, partners, unpaid)
+
+
+def paid_deals(deals: Sequence[Deal], rep_targets: Mapping[tuple[str, str], int], known_only: bool) -> list[Deal]:
+    """The deals that earn commission and count for revenue and champion (``known_only``: a
+    rep with a personal target)."""
+    return [d for d in deals if (d.region, d.rep) in rep_targets] if known_only else list(deals)
+
+
+def revenue_by_rep(deals: Iterable[Deal]) -> dict[tuple[str, str], int]:
+    """Each rep's revenue (fen): the sum of their paid deals."""
+    out: dict[tuple[str, str], int] = {}
+    for d in deals:
+        key = (d.region, d.rep)
+        out[key] = out.get(key, 0) + d.amount_fen
+    return out
 
 
 def _rep_awards(a_cfg, deals: Sequence[Deal], champ, churn, quiz_places) -> list[aw.Award]:
@@ -124,12 +139,11 @@ def _sum_by_rep(awards: Iterable[aw.Award]) -> dict[tuple[str, str], int]:
     return sums
 
 
-def _statements(per_deal: Commissions, rep_targets, rep_awards: list[aw.Award]) -> list[Statement]:
+def _statements(per_deal: Commissions, revenue: Mapping[tuple[str, str], int], rep_targets,
+                rep_awards: list[aw.Award]) -> list[Statement]:
     """One per rep (targets' order, then award-only names): revenue, commission, each award, total (fen)."""
-    revenue: dict[tuple[str, str], int] = {}
     comm: dict[tuple[str, str], int] = {}
-    for key, amount, paid in zip(zip(per_deal.region, per_deal.rep), per_deal.amount_fen, per_deal.commission_fen):
-        revenue[key] = revenue.get(key, 0) + amount
+    for key, paid in zip(zip(per_deal.region, per_deal.rep), per_deal.commission_fen):
         comm[key] = comm.get(key, 0) + paid
     by_kind = {kind: _sum_by_rep(a for a in rep_awards if a.award == kind) for kind in REP_AWARD_KINDS}
     out = []

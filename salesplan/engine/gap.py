@@ -32,13 +32,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from datetime import date, timedelta
 from decimal import Decimal
 
 from salesplan.engine.params import CommissionTier, PlanConfig
 from salesplan.engine import awards as aw
 from salesplan.engine.awards import date_key
-from salesplan.engine.bonuses import REP_AWARD_KINDS, BonusResult, compute_bonuses
+from salesplan.engine.bonuses import REP_AWARD_KINDS, BonusResult, compute_bonuses, paid_deals, revenue_by_rep
 from salesplan.engine.commission import boundary_fen
 from salesplan.engine.deal import Deal
 from salesplan.engine.plan import Plan, holiday_calendar
@@ -205,14 +206,23 @@ class Gap:
 
 def tier_position(revenue_fen: int, target_yuan: int, tiers: Sequence[CommissionTier]) -> tuple[int, int | None]:
     """(1-based tier the next yuan earns, fen to the next tier's boundary or None in the top tier)."""
-    bounds = [boundary_fen(target_yuan, t.start) for t in tiers]      # the commission engine's own
+    bounds = _tier_bounds(target_yuan, tuple(t.start for t in tiers))
     k = max(i for i, b in enumerate(bounds) if b <= revenue_fen) if bounds[0] <= revenue_fen else 0
     return k + 1, (bounds[k + 1] - revenue_fen if k + 1 < len(bounds) else None)
 
 
-def to_mark_fen(revenue_fen: int, target_yuan: int, share: Decimal) -> int:
-    """Fen to ROUND(target × share, 0) yuan — a tier boundary's rounding —, never below 0."""
-    return max(0, boundary_fen(target_yuan, share) - revenue_fen)
+# A team's targets repeat (a region's reps often share one): each distinct target's
+# boundaries are computed once — the commission engine's own boundary_fen.
+@lru_cache(maxsize=4096)
+def _tier_bounds(target_yuan: int, starts: tuple[Decimal, ...]) -> tuple[int, ...]:
+    return tuple(boundary_fen(target_yuan, s) for s in starts)
+
+
+@lru_cache(maxsize=4096)
+def _mark_bounds(target_yuan: int) -> tuple[int, ...]:
+    """The 80 % / 100 % / 120 % marks (MARKS' order) in fen: ROUND(target × share, 0) yuan, a
+    tier boundary's rounding (a rep's distance to one is never below 0)."""
+    return tuple(boundary_fen(target_yuan, share) for _, share in MARKS)
 
 
 class _ChampionGap:
@@ -263,31 +273,36 @@ def compute_gap(plan: Plan, gi: GapInputs, as_of: date | None = None, *, every_d
     day = clamp_as_of(plan, as_of)
     left = working_days_left(plan, day)
     deals = gi.deals if every_deal else deals_as_of(gi.deals, day)
-    result = bonuses(cfg, gi, deals)
-    revenue = {(s.region, s.rep): s.revenue_fen for s in result.statements}
-    to_champ = _ChampionGap(cfg, deals, result.champion, gi.kpi_scores(), day)
+    targets, kpi = gi.rep_targets(), gi.kpi_scores()
+    # what R8 counts (compute_bonuses' own steps): the gap needs revenue and the champion, not payouts
+    paid = paid_deals(deals, targets, known_only=True)
+    revenue = revenue_by_rep(paid)
+    champ = aw.champion(paid, kpi, cfg.awards.champion_tiebreak)
+    to_champ = _ChampionGap(cfg, deals, champ, kpi, day)
     tiers = cfg.commission.tiers
     reps: list[RepGap] = []
-    for key, target in gi.rep_targets().items():
+    for key, target in targets.items():
         r = revenue.get(key, 0)
         tier, to_next = tier_position(r, target, tiers)
-        marks = {name: to_mark_fen(r, target, share) for name, share in MARKS}
-        to100 = marks["to_100"]
+        to80, to100, to120 = (max(0, b - r) for b in _mark_bounds(target))
         daily = 0 if to100 == 0 else (round_div_half_away(to100, left) if left else None)
         att = (Decimal(r) / (Decimal(target) * 100)).quantize(Decimal("0.0001")) if target > 0 else None
         reps.append(RepGap(key[0], key[1], r, target, att, tier, tiers[tier - 1].rate, to_next,
                            tiers[tier].rate if to_next is not None else None,
-                           marks["to_80"], to100, marks["to_120"], to_champ(key, r), daily))
-    return Gap(day, left, reps, region_gaps(plan, gi, revenue, day), result.champion)
+                           to80, to100, to120, to_champ(key, r), daily))
+    return Gap(day, left, reps, region_gaps(plan, gi, revenue, day), champ)
 
 
 def region_gaps(plan: Plan, gi: GapInputs, revenue: Mapping[tuple[str, str], int], day: date) -> list[RegionGap]:
     phase_index = next((j for j, pt in enumerate(plan.phases) if pt.phase.start <= day <= pt.phase.end),
                        len(plan.phases) - 1)
     current = plan.phases[phase_index].phase
+    by_region: dict[str, int] = {}
+    for (region, _), v in revenue.items():
+        by_region[region] = by_region.get(region, 0) + v
     out = []
     for rt in plan.regions:
-        rev = sum(v for (region, _), v in revenue.items() if region == rt.name)
+        rev = by_region.get(rt.name, 0)
         upto = sum(pt.regions[rt.name] for pt in plan.phases[: phase_index + 1])
         nc = int(gi.new_customers.get(rt.name, 0))
         out.append(RegionGap(rt.name, rev, rt.revenue, max(0, rt.revenue * 100 - rev), current.number,
