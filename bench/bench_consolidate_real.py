@@ -129,7 +129,7 @@ def build(d: Path, n_regions: int, reps: int) -> list[Path]:
 def _master(plan: Path):
     """The master's config and typed inputs, read once per process (every row set shares them)."""
     from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.workbook_templates.writer import read_config_from_workbook
+    from salesplan.workbook_templates.reader import read_config_from_workbook
     from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
 
     with OpenpyxlReader(plan) as rd:
@@ -183,7 +183,7 @@ def measure_and_report(d: Path, args: argparse.Namespace) -> None:
         m["rss"] = rss[k]
     cal, pc, con, e2e = ms["cal"], ms["pc"], ms["con"], ms["e2e"]
     size = sum(p.stat().st_size for p in files)
-    from salesplan.workbook_templates.writer import read_config_from_workbook
+    from salesplan.workbook_templates.reader import read_config_from_workbook
 
     rep_rows = read_config_from_workbook(d / "plan.xlsx").workbook.rep_rows     # as built (a kept --dir may differ)
     print(f"\n{len(files)} real regional files (split from a plan of {len(files)} regions × {rep_rows} rep rows, "

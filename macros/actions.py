@@ -65,7 +65,7 @@ def _book_path(book) -> Path | None:
 
 def generate_plan(book, *, month: str | None = None, open_result: bool = True):
     """Regenerate the plan from the book's 设置 (keeping typed inputs) into a new file."""
-    from salesplan.workbook_templates.writer import default_filename, generate_workbook, read_config_from_workbook
+    from salesplan.workbook_templates import default_filename, generate_workbook, read_config_from_workbook
     from salesplan.config import load_config
     src = _book_path(book)
     reader = open_reader(book)
@@ -111,7 +111,7 @@ def check_risks(book):
     from salesplan.engine.actuals.risks import risk_flags
     from salesplan.engine.plan import compute_plan
     from salesplan.workbook_templates.inputs import read_inputs
-    from salesplan.workbook_templates.writer import read_config_from_workbook
+    from salesplan.workbook_templates.reader import read_config_from_workbook
     config = read_config_from_workbook(book)
     reader = open_reader(book)
     try:

@@ -61,7 +61,7 @@ def test_setup_words_and_percentages_read_back_exactly(tmp_path, lang):
     """Scoring methods and units shown as words, tier starts and rates as percentages (the ppm helpers
     hidden): regeneration reads the same configuration back."""
     import openpyxl
-    from salesplan.workbook_templates.writer import generate_workbook, read_config_from_workbook
+    from salesplan.workbook_templates import generate_workbook, read_config_from_workbook
     from workbook_helpers import second_config
     for cfg in (load_config(None, month="2026-12"), second_config()):
         path = tmp_path / f"{lang}-{cfg.month}.xlsx"
@@ -86,7 +86,7 @@ def test_setup_words_and_percentages_read_back_exactly(tmp_path, lang):
 
 def test_the_champion_tie_break_is_typed_as_words_in_order(tmp_path):
     import openpyxl
-    from salesplan.workbook_templates.writer import generate_workbook, read_config_from_workbook
+    from salesplan.workbook_templates import generate_workbook, read_config_from_workbook
     path = tmp_path / "tb.xlsx"
     generate_workbook(load_config(None, month="2026-12"), path)
     wb = openpyxl.load_workbook(path)

@@ -212,6 +212,23 @@ def test_a_month_with_deals_is_generated_and_read_without_pandas(tmp_path):
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
 
 
+def test_gap_reads_a_plan_without_loading_the_writer(tmp_path):
+    """A command that only reads a plan (like gap) loads the reader, not the writer's sheet
+    builders: ``salesplan.workbook_templates`` hands out each entry point from its own module."""
+    plan = tmp_path / "plan.xlsx"
+    from salesplan.cli import main
+    assert main(["generate", "--month", "2027-03", "-o", str(plan)]) == 0
+    code = ("import sys\n"
+            "from salesplan.cli import main\n"
+            "assert main(['gap', sys.argv[1], '--format', 'json']) == 0\n"
+            "loaded = sorted(m for m in sys.modules if m.startswith('salesplan.workbook_templates.'))\n"
+            "print(loaded, file=sys.stderr)\n"
+            "sys.exit(1 if 'salesplan.workbook_templates.writer' in loaded else 0)\n")
+    r = subprocess.run([sys.executable, "-c", code, str(plan)], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert "salesplan.workbook_templates.reader" in r.stderr
+
+
 def test_the_engine_is_the_bottom_layer():
     """engine ← config/inputs ← …: no engine module imports the config loader, the input
     layer or anything above, and each engine module imports first, on its own (no cycle)."""

@@ -230,7 +230,7 @@ def table_errors(changed):
     from openpyxl.utils import get_column_letter
 
     from salesplan.errors import ConfigError
-    from salesplan.workbook_templates.writer import read_plan_book
+    from salesplan.workbook_templates.reader import read_plan_book
     wb = openpyxl.load_workbook(changed[2])
     ws = wb["设置"]
     groups: list[dict[str, tuple]] = []
@@ -306,7 +306,7 @@ def test_a_partly_filled_setup_row_stops_generate_naming_the_blank_cell(changed,
 def test_a_date_in_both_extra_lists_names_both_cells(changed, tmp_path):
     """The same date typed as an extra holiday and an extra workday: both cells are named."""
     from salesplan.errors import ConfigError
-    from salesplan.workbook_templates.writer import read_plan_book
+    from salesplan.workbook_templates.reader import read_plan_book
     book = tmp_path / "both.xlsx"
     shutil.copy(changed[2], book)
     wb = openpyxl.load_workbook(book)

@@ -13,7 +13,7 @@ from salesplan.engine.actuals import present
 from salesplan.errors import WorkbookError
 from salesplan.workbook_templates.inputs import read_registry
 from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
-from salesplan.workbook_templates.writer import generate_workbook, read_config_from_workbook, read_meta
+from salesplan.workbook_templates import generate_workbook, read_config_from_workbook, read_meta
 
 
 def _type_random_inputs(path, seed: int) -> dict:
@@ -238,7 +238,7 @@ def test_an_english_workbook_stays_english_when_regenerated(tmp_path, capsys):
     """--lang en over a config in Chinese: Setup's language row says en, so regenerating the file
     (which takes its settings from Setup) keeps it English; editing that row switches it."""
     from salesplan.cli import main
-    from salesplan.workbook_templates.writer import read_meta
+    from salesplan.workbook_templates.reader import read_meta
     path = tmp_path / "plan.xlsx"
     assert main(["generate", "--month", "2027-03", "--lang", "en", "-o", str(path)]) == 0
     assert main(["generate", "--month", "2027-03", "-o", str(path)]) == 0

@@ -44,7 +44,7 @@ def test_lxml_reads_every_sheet_as_openpyxl(books, case):
 
 @pytest.mark.parametrize("case", ["default", "filled", "default, LibreOffice", "filled, LibreOffice"])
 def test_read_plan_book_is_the_same_with_either_engine(books, case):
-    from salesplan.workbook_templates.writer import read_plan_book
+    from salesplan.workbook_templates.reader import read_plan_book
 
     a = read_plan_book(books[case], engine="openpyxl")
     b = read_plan_book(books[case], engine="lxml")

@@ -18,14 +18,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from openpyxl.utils import get_column_letter
+from salesplan.xlsx.lxml_reader import column_letter as get_column_letter
 
 from salesplan.config.loader import item_path
 from salesplan.engine.records import WorkbookInputs
 from salesplan.errors import Problem
 from salesplan.workbook_templates.labels import CHOICE_FIELDS, CHOICES, TIEBREAK, TIEBREAK_SPLIT, choice_code
-from salesplan.workbook_templates.setup_layout import C_KEY
-from salesplan.workbook_templates.setup_sheet import CHOICE_KEYS
+from salesplan.workbook_templates.setup_layout import C_KEY, CHOICE_KEYS
 
 _KEY_RE = re.compile(r"^(\[\[[a-z_]+\]\]|[a-z_]+(\.[a-z_]+)*(\[\d+\])?)$")
 _FORMULA_FIELDS = frozenset({"effective", "from_ppm", "rate_ppm", "focus_target"})

@@ -19,7 +19,7 @@ from salesplan.workbook_templates.context import Ctx
 from salesplan.workbook_templates.labels import CHOICES
 from salesplan.workbook_templates.model import COL, SheetModel, Validation, ref
 from salesplan.workbook_templates.setup_layout import (C_CHANGED, C_CHECK, C_KEY, C_LABEL, C_MARK, C_MIRROR0, C_NOTE,
-                                                        C_PPM, C_VAL, MINIMUM, R_CHECK_BANNER, R_HEADER)
+                                                        C_PPM, C_VAL, MINIMUM, R_CHECK_BANNER, R_HEADER, SCALARS)
 from salesplan.workbook_templates.setup_tables import SetupTables
 from salesplan.workbook_templates.sheets.common import print_setup, red_if
 
@@ -43,103 +43,6 @@ def assumption_keys() -> frozenset[str]:
             keys.add(f"{section}.{m.group(1)}" if section else m.group(1))
     return frozenset(keys)
 
-
-# (config key, zh, en, kind, defined name)
-# kind: money | int | pct | dec | bool | text | choice:<a,b> | month
-SCALARS = [
-    ("sec_basic", None),
-    ("month", "方案月份", "Plan month", "month", "SP_Month"),
-    ("strategy", "销售策略（A=常规，B=行业政策变化）", "Strategy (A normal, B policy change)", "choice:A,B", "SP_Strategy"),
-    ("sec_r1", None),
-    ("targets.revenue", "月度销售额", "Monthly revenue", "money", "SP_Revenue"),
-    ("targets.new_customers", "新客户开发（家）", "New customers", "int", "SP_NewCustomers"),
-    ("targets.repurchase_rate", "现有客户复购率", "Repurchase rate", "pct", "SP_RepurchaseRate"),
-    ("targets.average_order_value", "平均客单价", "Average order value", "money", "SP_AOV"),
-    ("table:products", None),
-    ("table:regions", None),
-    ("table:kpis", None),
-    ("sec_weights", None),
-    ("weights.normalize", "权重合计≠100%时按比例归一化", "Normalise weights to 100%", "bool", "SP_Normalize"),
-    ("weights.score_max", "KPI满分", "KPI score maximum", "int", "SP_ScoreMax"),
-    ("table:tiers", None),
-    ("sec_r8a", None),
-    ("awards.champion_prize", "销售冠军奖励", "Champion prize", "text", None),
-    ("awards.champion_prize_value", "冠军奖金折现（¥）", "Champion prize cash value", "money", "SP_ChampionPrizeValue"),
-    ("awards.champion_tiebreak", "冠军并列规则（依次比较：KPI得分、先达成总额）",
-     "Champion tie-break (in order: kpi_score, earliest_total_date)", "tiebreak", None),
-    ("awards.conquest_amount", "新客户攻克奖（每家）", "Conquest award per customer", "money", "SP_ConquestAmount"),
-    ("awards.conquest_threshold", "新客户攻克奖首单门槛（>）", "Conquest first-deal threshold (>)", "money",
-     "SP_ConquestThreshold"),
-    ("awards.breakthrough_amount", "重大突破奖", "Breakthrough award", "money", "SP_BreakthroughAmount"),
-    ("awards.breakthrough_threshold", "重大突破首签门槛（>）", "Breakthrough threshold (>)", "money",
-     "SP_BreakthroughThreshold"),
-    ("awards.stack_breakthrough_and_conquest", "重大突破与新客户攻克奖可叠加", "Stack breakthrough and conquest", "bool",
-     "SP_StackAwards"),
-    ("awards.retention_max_churn", "客户留存：年自然流失率≤", "Retention: annual churn ≤", "pct",
-     "SP_RetentionMaxChurn"),
-    ("awards.retention_bonus", "客户留存奖金", "Retention bonus", "money", "SP_RetentionBonus"),
-    ("awards.full_attendance_bonus", "全勤奖", "Full-attendance award", "money", "SP_FullAttendanceBonus"),
-    ("awards.quiz_top_n", "产品知识竞赛奖励名次", "Quiz: places rewarded", "int", "SP_QuizTopN"),
-    ("list:awards.quiz_awards", "竞赛奖金 第{n}名", "Quiz award, place {n}", "money", None),
-    ("list:awards.referral_rates", "合作伙伴推荐 第{n}级比例", "Partner referral level {n} rate", "pct", None),
-    ("sec_r9", None),
-    ("risks.report_threshold", "订单≥此金额立即上报", "Report orders ≥", "money", "SP_ReportThreshold"),
-    ("risks.special_discount_threshold", "首次报价>此金额可特殊折扣", "Special discount for first quotes >", "money",
-     "SP_SpecialThreshold"),
-    ("risks.special_discount_floor", "特殊折扣底线（目录价的）", "Special discount floor (of list)", "pct",
-     "SP_SpecialFloor"),
-    ("risks.standard_discount_floor", "标准折扣底线（目录价的）", "Standard discount floor (of list)", "pct",
-     "SP_StandardFloor"),
-    ("risks.support_priority_threshold", "技术支持优先：项目>", "Support priority: projects >", "money",
-     "SP_SupportThreshold"),
-    ("risks.inventory_alert", "客户库存占用率>此值紧急备货", "Emergency stocking when inventory >", "pct",
-     "SP_InventoryAlert"),
-    ("risks.missed_weeks", "连续未达标周数", "Missed weeks in a row", "int", "SP_MissedWeeks"),
-    ("risks.extra_support_staff", "增派市场支持人数", "Extra marketing-support staff", "int", "SP_ExtraStaff"),
-    ("risks.complaint_max_hours", "投诉响应须小于（小时）", "Complaint response must be under (h)", "dec",
-     "SP_ComplaintHours"),
-    ("risks.green_channel_customer_region", "财务绿色通道：客户所在区域", "Green channel: customer region", "text",
-     "SP_GreenCustomerRegion"),
-    ("risks.green_channel_via_region", "财务绿色通道：经由（成交）区域", "Green channel: via (deal) region", "text",
-     "SP_GreenViaRegion"),
-    ("risks.sensitive_months_before", "春节前敏感期（月）", "Sensitive period before Spring Festival (months)",
-     "int", None),
-    ("sec_b", None),
-    ("strategy_b.revenue", "B版本月度销售额", "Strategy B revenue", "money", None),
-    ("strategy_b.new_customers", "B版本新客户", "Strategy B new customers", "int", None),
-    ("sec_cal", None),
-    ("list:calendar.phase_starts", "阶段{n}开始日", "Phase {n} starts on day", "int", None),
-    ("table:extra_holidays", None),
-    ("table:extra_workdays", None),
-    ("sec_events", None),
-    ("table:events_note", None),
-    ("events.quiz_weekday", "产品知识竞赛：星期", "Product quiz: weekday", "weekday", None),
-    ("list:events.industry_cases_weekdays", "行业案例更新 第{n}份：星期", "Industry case update {n}: weekday",
-     "weekday", None),
-    ("events.salon_weekday", "线下沙龙：星期", "Offline salon: weekday", "weekday", None),
-    ("list:events.salon_weeks", "线下沙龙 第{n}场：当月第几个该星期（1–4）", "Offline salon {n}: week of the month (1–4)",
-     "week", None),
-    ("events.salon_time", "线下沙龙：时间（HH:MM）", "Offline salon: time (HH:MM)", "time", None),
-    ("events.salon_if_not_working", "线下沙龙遇节假日", "Offline salon on a holiday", "if_not_working", None),
-    ("events.kickoff_day", "区域执行启动会：每月几号", "Regional kick-off: day of the month", "day", None),
-    ("events.kickoff_if_not_working", "启动会遇节假日", "Kick-off on a holiday", "if_not_working", None),
-    ("events.analysis_day", "销售总监执行分析会：每月几号", "Director's analysis meeting: day of the month", "day",
-     None),
-    ("events.analysis_if_not_working", "分析会遇节假日", "Analysis meeting on a holiday", "if_not_working", None),
-    ("events.support_list_workdays_before", "支持清单：月初前第几个工作日（1=最后一个）",
-     "Support list: working day before the month (1 = the last)", "workdays", None),
-    ("sec_coach", None),
-    ("coaching.team_total", "团队每月辅导任务", "Team coaching tasks a month", "int", "SP_TeamCoaching"),
-    ("coaching.new_hire_min", "新员工每月最少辅导", "Minimum per new hire", "int", "SP_NewHireMin"),
-    ("coaching.veteran_min", "老员工每月最少辅导", "Minimum per veteran", "int", "SP_VeteranMin"),
-    ("sec_wb", None),
-    ("workbook.language", "语言（zh/en）", "Language (zh/en)", "choice:zh,en", None),
-    ("workbook.rep_rows", "每区域销售行数", "Rep rows per region", "int", None),
-    ("workbook.protect", "保护公式单元格", "Protect formula cells", "bool", None),
-]
-
-#: config key -> choice list (labels.CHOICES) of the rows typed as words (reading 设置 back turns them into codes)
-CHOICE_KEYS = {spec[0].removeprefix("list:"): spec[3] for spec in SCALARS if len(spec) == 5 and spec[3] in CHOICES}
 
 _IN_STYLE = {"money": "in_money", "int": "in_int", "pct": "in_pct", "dec": "in_dec", "bool": "in_bool",
              "text": "in_text", "month": "text", "date": "in_date", "time": "in_text", "day": "in_int", "week": "in_int", "workdays": "in_int"}

@@ -337,7 +337,7 @@ def land_deals(plan: str | Path, report: DealFiles, *, allow_other_months: bool 
     """
     progress = progress or NullProgress()
     from salesplan.workbook_templates import plan_month, write_deals
-    from salesplan.workbook_templates.writer import read_plan_book
+    from salesplan.workbook_templates.reader import read_plan_book
 
     path = Path(plan)
     month = plan_month(path)

@@ -44,7 +44,7 @@ def deal_rows(text: str) -> int:
 
 def run(args) -> int:
     from salesplan.workbook_templates.labels import SHEETS
-    from salesplan.workbook_templates.writer import default_filename, generate_workbook, read_meta, read_plan_book
+    from salesplan.workbook_templates import default_filename, generate_workbook, read_meta, read_plan_book
     if args.output:
         check_output_file(args.output, option="-o", suffixes=(".xlsx", ".xlsm"))
     config = load_config(args.config, month=args.month)

@@ -21,7 +21,7 @@ from typing import Any
 def workbook_mark(plan: str | Path) -> dict[str, Any] | None:
     """The workbook's 已结账 mark, or None (open, or not a salesplan workbook)."""
     from salesplan.workbook_templates.sheets.closed import read_mark
-    from salesplan.workbook_templates.writer import read_meta
+    from salesplan.workbook_templates.reader import read_meta
     p = Path(plan)
     if not p.exists():
         return None
@@ -49,7 +49,7 @@ def unknown_mark(plan: Path, mark: dict[str, Any], month: str | None, records: l
 
 def write_mark(plan: str | Path, mark: dict[str, Any] | None, *, ytd: dict | None = None):
     """Regenerate ``plan`` from its own settings and inputs with the mark (None: open), atomically."""
-    from salesplan.workbook_templates.writer import generate_workbook, read_plan_book
+    from salesplan.workbook_templates import generate_workbook, read_plan_book
     p = Path(plan)
     book = read_plan_book(p)          # meta and 设置 in one read (the month is the workbook's)
     return generate_workbook(book.config, p, lang=book.meta.get("lang") or None, closed=mark, ytd=ytd,

@@ -93,7 +93,7 @@ def read_workbook(path: str | Path) -> Reading:
 def input_problems(config, inputs) -> list[Problem]:
     """Errors in the plan's inputs that make a payout wrong or unattributable."""
     from salesplan.engine.actuals import num, present, text
-    from salesplan.workbook_templates.writer import duplicate_rep_problems
+    from salesplan.workbook_templates.reader import duplicate_rep_problems
 
     out = list(duplicate_rep_problems(inputs))
     roster = {(r, text(row.name)) for r, ri in inputs.regions.items() for row in ri.reps if present(row.name)}
