@@ -89,7 +89,7 @@ def steps(path: Path, as_of: str) -> list[tuple[str, float]]:
     out.append(("read 设置 + typed inputs (read_plan_book)", time.perf_counter() - t0))
     t0 = time.perf_counter()
     gi = src.gap_inputs()
-    out.append(("targets and KPI scores (compute_actuals)", time.perf_counter() - t0))
+    out.append(("targets and KPI scores (region_tab_values)", time.perf_counter() - t0))
     t0 = time.perf_counter()
     result = g.compute_gap(src.plan, gi, date.fromisoformat(as_of))
     out.append(("gap engine (compute_gap)", time.perf_counter() - t0))

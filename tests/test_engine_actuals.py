@@ -11,7 +11,7 @@ import pytest
 from workbook_helpers import random_inputs, second_config
 
 from salesplan.config import load_config
-from salesplan.engine.actuals import compute_actuals, deal_basis, later_duplicates, present, rep_slots, text
+from salesplan.engine.actuals import compute_actuals, deal_basis, region_tab_values, later_duplicates, present, rep_slots, text
 from salesplan.engine.actuals.deals import cumulative_before
 from salesplan.engine.actuals.payouts import payouts
 from salesplan.engine.actuals.region import Roster, region_reps, streaks, weight_split
@@ -44,6 +44,17 @@ def test_personal_targets_are_the_sheets_integer_split(plans, cfg, seed):
             sheet = (act[k + ("q",)] + (1 if act[k + ("rank",)] < act[("region", r.name, "left")] else 0)
                      if act[("region", r.name, "S")] else 0)
             assert act[k + ("target",)] == sheet, (r.name, i)
+
+
+@pytest.mark.parametrize("cfg,seed", CASES)
+def test_region_tab_values_are_compute_actuals_region_tabs(plans, cfg, seed):
+    """The gap's shortcut computes the region tabs exactly as the whole workbook does."""
+    plan, inputs, act = _filled(plans, cfg, seed)
+    tabs = region_tab_values(plan, inputs)
+    assert {k for k in act if k[0] in ("rep", "phase")} == {k for k in tabs if k[0] in ("rep", "phase")}
+    assert any(k[0] == "region" for k in tabs)
+    assert all(act[k] == v or (v != v and act[k] != act[k]) for k, v in tabs.items()), \
+        [k for k, v in tabs.items() if act[k] != v][:5]
 
 
 def test_weight_split_ties_go_to_the_earlier_row():

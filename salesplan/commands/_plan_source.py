@@ -2,7 +2,7 @@
 
 It reads the workbook once through ``read_plan_book`` (the 设置 sheet and the typed
 inputs) and takes every
-rep's personal target and KPI score from ``compute_actuals`` (the workbook's own
+rep's personal target and KPI score from ``region_tab_values`` (the workbook's own
 semantics: weights, duplicate names, the completion KPI). A what-if deal is appended
 to the typed deals as one more row and everything is recomputed, so a what-if is
 exactly "type the deal and recalculate".
@@ -53,14 +53,14 @@ def load(path: str | Path, *, month: str | None = None) -> PlanSource:
 
 def gap_inputs(plan: Plan, inputs: act.WorkbookInputs) -> g.GapInputs:
     deals = act.counted_deals(inputs.deals)
-    values = act.compute_actuals(plan, replace(inputs, deals=_per_rep_totals(deals)))
+    values = act.region_tab_values(plan, replace(inputs, deals=_per_rep_totals(deals)))
     return g.typed_gap_inputs(plan, inputs, values, deals)
 
 
 def _per_rep_totals(deals: tuple[Deal, ...]) -> list[act.DealRow]:
     """One deal row per (region, rep) holding the rep's total.
 
-    ``compute_actuals`` is asked only for what the region tabs compute — each rep's
+    ``region_tab_values`` is asked only for what the region tabs compute — each rep's
     target (weights) and KPI score (whose completion KPI is revenue ÷ target) — and those
     depend on a rep's deals only through their sum. Its per-rep revenue scan is
     reps × deal rows, so handing it one row per rep keeps 100,000 deals affordable.

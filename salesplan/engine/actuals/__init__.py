@@ -55,7 +55,7 @@ from salesplan.engine.actuals.statements import reconciliation, statement_lines,
 from salesplan.engine.records import (DEFAULT_REFERRAL_ROWS, DealRow, PhaseRow, QuizRow, ReferralRow, RegionInput,
                                     RepRow, WorkbookInputs, default_inputs, quiz_slots, quiz_weeks)
 
-__all__ = ["compute_actuals", "DealBasis", "Payouts", "Roster", "counted_deals", "deal_basis", "payouts",
+__all__ = ["compute_actuals", "region_tab_values", "DealBasis", "Payouts", "Roster", "counted_deals", "deal_basis", "payouts",
            "BLANK_DATE", "COMPLETION_KEY", "NO", "YES", "WEIGHT_SCALE", "as_date", "excel_serial", "later_duplicates",
            "num", "present", "rep_slots", "sum_fen", "text", "tier_ppm", "to_fen", "yes", "quiz_valid",
            "referral_valid", "DEFAULT_REFERRAL_ROWS", "DealRow", "PhaseRow", "QuizRow", "ReferralRow", "RegionInput",
@@ -77,9 +77,7 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
     """
     out: dict[tuple, Any] = {}
     basis = deal_basis(plan, inputs)
-    roster = Roster.of([region_reps(plan, inputs, region, basis, out) for region in plan.config.regions])
-    for region in plan.config.regions:
-        region_phases(plan, inputs, region, out)
+    roster = _region_tabs(plan, inputs, basis, out)
     pay = payouts(plan, inputs, basis, roster)
     deal_values(plan, basis, pay, roster.targets, out)
     awards_inputs_values(plan, inputs, basis, pay, out)
@@ -91,3 +89,19 @@ def compute_actuals(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
     dashboard_values(plan, slots, pay.bonus.champion, out)
     coaching_values(plan, slots, out)
     return out
+
+
+def region_tab_values(plan, inputs: WorkbookInputs) -> dict[tuple, Any]:
+    """Only the region tabs' values (the ``("rep", …)``, ``("phase", …)`` and ``("region", …)``
+    keys of :func:`compute_actuals`): each rep's target and KPI score, the phase table, the
+    month's totals — what the gap stands on, without the payouts and the sheets after them."""
+    out: dict[tuple, Any] = {}
+    _region_tabs(plan, inputs, deal_basis(plan, inputs), out)
+    return out
+
+
+def _region_tabs(plan, inputs: WorkbookInputs, basis, out: dict[tuple, Any]) -> Roster:
+    roster = Roster.of([region_reps(plan, inputs, region, basis, out) for region in plan.config.regions])
+    for region in plan.config.regions:
+        region_phases(plan, inputs, region, out)
+    return roster
