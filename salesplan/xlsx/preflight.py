@@ -109,10 +109,10 @@ _SHEET_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?worksheet\s*>\s*\Z")
 _XML_DECL_ENC = re.compile(rb"^<\?xml[^>]*\bencoding\s*=\s*[\"']([^\"']+)[\"']")
 
 
-def _sheet_refs(window: bytes) -> tuple[int, bool, int]:
+def _sheet_refs(window: bytes, fast: bool) -> tuple[int, bool, int]:
     """(top row of the row tags, a cell reference beyond XFD?, top row of a cell reference
-    of 7+ digits) of a window of worksheet XML; 0 for none."""
-    fast = not _unusual(window)
+    of 7+ digits) of a window of worksheet XML; 0 for none. ``fast``: no unusual spelling
+    in the window (:func:`_unusual`), so the literal-prefix patterns see every reference."""
     row_r, col_beyond, big_row = ((_ROW_R_FAST, _CELL_COL_BEYOND_FAST, _CELL_BIG_ROW_FAST) if fast
                                   else (_ROW_R, _CELL_COL_BEYOND, _CELL_BIG_ROW))
     rows = row_r.findall(window)
@@ -367,14 +367,15 @@ class _SheetScan:
         m = _DIMENSION.search(window) if b"dimension" in window else None
         if m:
             _dims(self.path, self.name, m.group(1), self.max_rows, self.max_cells)
-        top, beyond, top_big = _sheet_refs(window)
+        fast = not _unusual(window)          # one scan serves the row and the column checks
+        top, beyond, top_big = _sheet_refs(window, fast)
         if beyond:
             raise UnsafeFileError(self.path, "absurd_dimensions", f"{self.name}: a cell reference beyond column XFD")
         for row, what in ((top, "row"), (top_big, "cell in row")):
             self.max_row = max(self.max_row, row)
             if row and self.max_row > min(self.max_rows, EXCEL_MAX_ROWS):
                 _limit(self.path, self.name, f"{what} {self.max_row:,}", self.max_row, 1, self.max_rows, self.max_cells)
-        self.max_col = _widest(window, self.max_col, not _unusual(window))
+        self.max_col = _widest(window, self.max_col, fast)
 
     def end(self, tail: bytes) -> None:
         if not _SHEET_END.search(tail):
@@ -421,8 +422,9 @@ def _stream_part(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[
                 _check_xml_head(path, name, chunk[:256])
                 _check_sst(path, name, chunk[:1024], info.file_size)
             window = tail + chunk    # an overlap, so a token split across chunks is still seen
-            # "!" is rare in sheet XML and found by memchr: the regex runs only then
-            if b"!" in window and _DTD.search(window):
+            # "<!" opens every declaration _DTD looks for, and is rare (formulas' "!" is not
+            # preceded by "<"): the regex runs only then
+            if b"<!" in window and _DTD.search(window):
                 raise UnsafeFileError(path, "xml_entities", f"{name!r} declares a DOCTYPE/ENTITY")
             if scan is not None:
                 scan.window(window)
