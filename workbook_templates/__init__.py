@@ -2,15 +2,15 @@
 
 Public entry points (import from here; the modules behind them may move):
 ``generate_workbook``, ``build_models``, ``write_built``, ``write_deals``, ``default_filename``
-(:mod:`.writer`); ``read_plan_book``, ``read_config_from_workbook``, ``read_meta``, ``plan_month``
-(:mod:`.reader`). Each is imported when first asked for: a command that only reads a plan does
+(:mod:`.writer`); ``read_plan_book``, ``read_config_from_workbook``, ``read_meta``, ``plan_meta``,
+``plan_month`` (:mod:`.reader`). Each is imported when first asked for: a command that only reads a plan does
 not load the writer (its sheet builders and openpyxl).
 """
 from importlib import import_module
 
 _HOME = {"build_models": "writer", "default_filename": "writer", "generate_workbook": "writer",
          "write_built": "writer", "write_deals": "writer",
-         "plan_month": "reader", "read_config_from_workbook": "reader", "read_meta": "reader",
+         "plan_meta": "reader", "plan_month": "reader", "read_config_from_workbook": "reader", "read_meta": "reader",
          "read_plan_book": "reader"}
 
 __all__ = sorted(_HOME)

@@ -38,6 +38,12 @@ def read_meta(path: str | Path) -> dict[str, str] | None:
 
 def plan_month(plan: str | Path) -> str:
     """The month of a salesplan workbook; WorkbookError when it is none."""
+    return plan_meta(plan)["month"]
+
+
+def plan_meta(plan: str | Path) -> dict[str, str]:
+    """The salesplan meta of a plan workbook (its month, layout, language, 已结账 mark);
+    WorkbookError when it is none."""
     path = Path(plan)
     if not path.is_file():
         raise WorkbookError([Problem(str(path), "missing", "an existing plan workbook (salesplan generate)",
@@ -46,7 +52,7 @@ def plan_month(plan: str | Path) -> str:
     if meta is None or not meta.get("month"):
         raise WorkbookError([Problem(str(path), "not a salesplan workbook",
                                      "a plan workbook written by salesplan generate", "not-salesplan")])
-    return str(meta["month"])
+    return {**meta, "month": str(meta["month"])}
 
 
 def duplicate_rep_problems(inputs: WorkbookInputs) -> list[Problem]:

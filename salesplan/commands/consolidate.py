@@ -42,28 +42,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from salesplan.regional.workflow import consolidate, expand
 
+    from salesplan.errors import SalesPlanError
+    from salesplan.workbook_templates import read_meta
+    try:                          # the master's meta, read once: its month, its 已结账 mark
+        meta = read_meta(args.plan)
+    except (OSError, SalesPlanError):
+        meta = None               # no workbook at all: refused below, once the files are known
+    month = (meta or {}).get("month") or None
     config = None
     if args.config:
         from salesplan.config import load_config
-        from salesplan.regional.workflow import workbook_month
-        config = load_config(args.config, month=args.month or workbook_month(args.plan))
+        config = load_config(args.config, month=args.month or month)
     from salesplan.history.gate import refuse_if_closed
-    from salesplan.regional.workflow import workbook_month as month_of
-    refuse_if_closed(month_of(args.plan), "consolidate into " + args.plan.name, args.db,   # closed: exit 2
-                     plan=args.plan)
+    refuse_if_closed(month, "consolidate into " + args.plan.name, args.db,   # closed: exit 2
+                     plan=args.plan, meta=meta)
     files = expand(args.files)
     if not files:
         print("nothing to consolidate: " + ", ".join(str(p) for p in args.files)
               + " holds no regional file (*.xlsx, *.xlsm)", file=sys.stderr)
         return 2
-    from salesplan.xlsx.openpyxl_reader import open_workbook
-    open_workbook(args.plan, read_only=True).close()    # a master that is no workbook: refused before the lock file
+    if meta is None:              # a master that is no workbook: refused (its own words) before the lock file
+        from salesplan.xlsx.openpyxl_reader import open_workbook
+        open_workbook(args.plan, read_only=True).close()
     # one run at a time on a plan (a dry run writes nothing: it reads without waiting)
     with plan_lock(args.plan, "consolidate") if not args.dry_run else nullcontext():
         from salesplan.history.ytd import for_month
         report = consolidate(args.plan, files, config=config, write=not args.dry_run,
                              check_version=not args.ignore_version, progress=CliProgress(show_summary=False),
-                             ytd=for_month(month_of(args.plan), args.db) if not args.dry_run else None)
+                             ytd=for_month(month, args.db) if not args.dry_run else None)
     if args.json:
         sys.stdout.write(dumps(report.to_json(), default=str) + "\n")
     else:

@@ -52,7 +52,7 @@ from salesplan.xlsx.preflight import UnsafeFileError
 from salesplan.deals.reader import DEALS_COLUMNS, DealsImport, _contract_key, import_deals
 from salesplan.deals.roster import (UnassignedRep, roster_of_config, roster_of_inputs, unassigned_problems,
                                     unassigned_reps)
-from salesplan.errors import ConfigError, DealsError, Problem, WorkbookError
+from salesplan.errors import ConfigError, DealsError, Problem
 from salesplan.locking import plan_lock
 from salesplan.progress import CliProgress, NullProgress, Progress
 
@@ -368,13 +368,14 @@ def land_deals(plan: str | Path, report: DealFiles, *, allow_other_months: bool 
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from salesplan.workbook_templates import plan_month
+    from salesplan.workbook_templates import plan_meta
     cmap = load_columns(args.columns)
     into: Path | None = getattr(args, "into", None)
-    month = plan_month(into) if into is not None else None
+    meta = plan_meta(into) if into is not None else None
+    month = meta["month"] if meta is not None else None
     if into is not None:       # a closed month takes no deals until it is reopened (exit 2)
         from salesplan.history.gate import refuse_if_closed
-        refuse_if_closed(month, "import deals into " + into.name, getattr(args, "db", None), plan=into)
+        refuse_if_closed(month, "import deals into " + into.name, getattr(args, "db", None), plan=into, meta=meta)
     # a bar on stderr while it runs (a TTY only; --json keeps stdout clean either way)
     progress = CliProgress(show_summary=False)
     progress.start(import_steps(args.files, into is not None), "导入成交 import deals")

@@ -60,7 +60,7 @@ def run(args) -> int:
         # a closed month is not written again, over its workbook or into a new file (exit 2): what
         # finance paid stays in one marked workbook; `salesplan statement`/`diff` read the history
         refuse_if_closed(month, ("regenerate " if again else "generate ") + out.name, args.db,
-                         plan=out if again else None)
+                         plan=out if again else None, meta=meta)
         previous = None
         if again:          # read once: its 设置 (unless --config) and every typed input
             previous = read_plan_book(out, month=month, config=config if args.config else None)

@@ -20,16 +20,19 @@ def closed_state(month: str, db: str | None = None) -> Any:
         return st.state(month)
 
 
-def refuse_if_closed(month: str | None, action: str, db: str | None = None, plan: Path | None = None) -> None:
+def refuse_if_closed(month: str | None, action: str, db: str | None = None, plan: Path | None = None,
+                     meta: dict[str, str] | None = None) -> None:
     """HistoryError naming who closed the month when it is closed — or, given the ``plan``
     workbook, when it carries a 已结账 mark the store cannot account for (history/mark.py).
-    No month (not a plan workbook): nothing to ask — the caller's own check names the file."""
+    No month (not a plan workbook): nothing to ask — the caller's own check names the file.
+    ``meta``: the plan's salesplan meta when the caller has read it (``read_meta``; it is not
+    read again)."""
     from salesplan.history.mark import unknown_mark, workbook_mark
     r = closed_state(month, db) if month else None
     if r is not None:
         from salesplan.history.store import HistoryError, already_closed
         raise HistoryError(f"cannot {action}: " + already_closed(r))
-    mark = workbook_mark(plan) if plan is not None and month else None
+    mark = workbook_mark(plan, meta) if plan is not None and month else None
     if mark is None:
         return
     from salesplan.history.location import resolve_url

@@ -18,14 +18,15 @@ from pathlib import Path
 from typing import Any
 
 
-def workbook_mark(plan: str | Path) -> dict[str, Any] | None:
-    """The workbook's 已结账 mark, or None (open, or not a salesplan workbook)."""
+def workbook_mark(plan: str | Path, meta: dict[str, str] | None = None) -> dict[str, Any] | None:
+    """The workbook's 已结账 mark, or None (open, or not a salesplan workbook). ``meta``: its
+    salesplan meta when the caller has read it already."""
     from salesplan.workbook_templates.sheets.closed import read_mark
     from salesplan.workbook_templates.reader import read_meta
     p = Path(plan)
-    if not p.exists():
+    if meta is None and not p.exists():
         return None
-    return read_mark(read_meta(p))
+    return read_mark(meta if meta is not None else read_meta(p))
 
 
 def mark_of(rec) -> dict[str, Any]:

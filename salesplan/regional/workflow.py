@@ -386,7 +386,9 @@ def consolidate(plan_path: str | os.PathLike, region_files: Iterable[str | os.Pa
     from salesplan.workbook_templates.context import LAYOUT_VERSION
 
     plan_path = Path(plan_path)
-    cfg, meta, master_inputs = _read_master(plan_path, config)
+    from salesplan.workbook_templates import read_plan_book
+    book = read_plan_book(plan_path, config=config)      # the master, read once (its rewrite reuses it)
+    cfg, master_inputs = book.config, book.inputs
     master = MasterValues(master_inputs)
 
     def find_manifest(stamp: Stamp) -> SplitManifest | None:
@@ -417,11 +419,11 @@ def consolidate(plan_path: str | os.PathLike, region_files: Iterable[str | os.Pa
                                               "a region / rep / phase that still exists in the master", "unplaceable"))
     updates = {k: v for k, v in res.updates.items() if k not in unplaceable}
     if write:
-        _commit(plan_path, cfg, master_inputs, master, updates, res.manifests.values(), report, ytd=ytd)
+        _commit(plan_path, book, master, updates, res.manifests.values(), report, ytd=ytd)
     return report
 
 
-def _commit(plan_path: Path, cfg: Any, master_inputs: Any, master: MasterValues, updates: Mapping[Hashable, Any],
+def _commit(plan_path: Path, book: Any, master: MasterValues, updates: Mapping[Hashable, Any],
             manifests: Iterable[SplitManifest], report: ConsolidationReport, ytd: dict | None = None) -> None:
     """Save the master and its split records together, or change neither.
 
@@ -445,7 +447,8 @@ def _commit(plan_path: Path, cfg: Any, master_inputs: Any, master: MasterValues,
             for key, value in updates.items():
                 master.slot(key).set(to_python(value))
             files.backup(plan_path)
-            generate_workbook(cfg, plan_path, inputs=master_inputs, ytd=ytd)   # ytd: the 年度累计 sheet stays
+            # ``book`` is the master as read (its meta is not read again); ytd: the 年度累计 sheet stays
+            generate_workbook(book.config, plan_path, inputs=book.inputs, previous=book, ytd=ytd)
         files.commit()
     except SaveError as exc:
         files.undo()
