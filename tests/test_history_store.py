@@ -229,3 +229,31 @@ def test_the_year_to_date_probe_reads_the_ledger_as_the_schema_declares_it():
     table, *columns = re.fullmatch(r"SELECT 1 FROM (\w+) WHERE (\w+) = 'close' AND (\w+) BETWEEN \? AND \? LIMIT 1",
                                    LEDGER_CLOSE_PROBE).groups()
     assert table == S.ledger.name and all(c in S.ledger.c for c in columns)
+
+
+def test_the_schema_head_is_alembics():
+    """A store at SCHEMA_HEAD opens without loading Alembic: SCHEMA_HEAD must be the newest
+    migration (add a migration, move the constant)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from salesplan import history
+    from salesplan.history.store import SCHEMA_HEAD
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(history.__file__).parent / "migrations"))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == SCHEMA_HEAD
+
+
+def test_a_current_store_opens_without_alembic(db_url, snapshot):
+    """Every command that asks the history opens the store; at the newest schema that costs
+    SQLAlchemy only (a store to upgrade still loads Alembic: the upgrade test above)."""
+    import subprocess
+    import sys
+
+    from salesplan.history.store import open_store
+    with open_store(db_url) as st:
+        st.close_month(snapshot, by="财务")
+    ask = ("import sys; from salesplan.history.store import open_store\n"
+           "with open_store(sys.argv[1]) as st: print(st.state('2027-01').kind, 'alembic' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", ask, db_url], capture_output=True, text=True)
+    assert r.stdout.split() == ["close", "False"], r.stdout + r.stderr

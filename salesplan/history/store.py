@@ -22,6 +22,9 @@ from salesplan.history.location import ENV, default_db_path, existing_url, resol
 from salesplan.history.snapshot import Snapshot, chain_hash, content_hash, utc_now
 
 CHILD_COLUMNS = {"deals": S.DEAL_COLUMNS, "payouts": S.PAYOUT_COLUMNS, "statements": S.STATEMENT_COLUMNS}
+#: the newest migration (migrations/versions; a test holds it to Alembic's head): a store at it
+#: opens without loading Alembic (~0.25 s of every command that asks the history)
+SCHEMA_HEAD = "0002"
 PG_LOCK = 0x5A1E5_1A7   # the advisory lock every writer takes (PostgreSQL)
 
 
@@ -82,6 +85,8 @@ class Store:
 
     # ------------------------------------------------------------------ plumbing
     def _migrate(self) -> None:
+        if self._revision() == SCHEMA_HEAD:
+            return
         from alembic import command
         from alembic.config import Config
         from alembic.runtime.migration import MigrationContext
@@ -96,6 +101,14 @@ class Store:
                 return
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+
+    def _revision(self) -> str | None:
+        """The store's schema revision as Alembic records it (None: none recorded yet)."""
+        import sqlalchemy as sa
+        with self.engine.connect() as conn:
+            if not sa.inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
     def _lock(self, conn) -> None:
         if self.dialect == "postgresql":
