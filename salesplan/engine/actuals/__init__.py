@@ -55,7 +55,8 @@ from salesplan.engine.actuals.statements import reconciliation, statement_lines,
 from salesplan.engine.records import (DEFAULT_REFERRAL_ROWS, DealRow, PhaseRow, QuizRow, ReferralRow, RegionInput,
                                     RepRow, WorkbookInputs, default_inputs, quiz_slots, quiz_weeks)
 
-__all__ = ["compute_actuals", "region_tab_values", "DealBasis", "Payouts", "Roster", "counted_deals", "deal_basis", "payouts",
+__all__ = ["compute_actuals", "region_tab_values", "DealBasis", "Payouts", "Roster", "counted_deals", "deal_basis",
+           "payouts",
            "BLANK_DATE", "COMPLETION_KEY", "NO", "YES", "WEIGHT_SCALE", "as_date", "excel_serial", "later_duplicates",
            "num", "present", "rep_slots", "sum_fen", "text", "tier_ppm", "to_fen", "yes", "quiz_valid",
            "referral_valid", "DEFAULT_REFERRAL_ROWS", "DealRow", "PhaseRow", "QuizRow", "ReferralRow", "RegionInput",
