@@ -32,18 +32,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from salesplan.commands import check_output_dir
     from salesplan.regional.workflow import split_plan
-    from salesplan.xlsx.openpyxl_reader import open_workbook
+    from salesplan.workbook_templates import read_meta
 
     if args.out is not None:
         check_output_dir(args.out, option="-o")
     # refuse a plan that is not a workbook before the output folder is created
-    open_workbook(args.plan, read_only=True).close()
+    meta = read_meta(args.plan) or {}
 
     config = None
     if args.config:
         from salesplan.config import load_config
-        from salesplan.regional.workflow import workbook_month
-        config = load_config(args.config, month=args.month or workbook_month(args.plan))
+        config = load_config(args.config, month=args.month or meta.get("month"))
     with plan_lock(args.plan, "split"):     # it writes the plan's split records, as consolidate does
         result = split_plan(args.plan, args.out, args.region, config=config, progress=CliProgress(show_summary=False))
     for region, path in result.files.items():

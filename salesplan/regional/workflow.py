@@ -50,7 +50,7 @@ from salesplan.workbook_templates.save import FileSet, SaveError, remove_stale, 
 from salesplan.xlsx.lxml_reader import XlsxFile, column_letter
 
 __all__ = ["SplitResult", "split_plan", "consolidate", "field_spec", "region_fields", "LeakError",
-           "workbook_month", "MasterValues", "expand"]
+           "MasterValues", "expand"]
 
 
 
@@ -210,16 +210,6 @@ class MasterValues(Mapping):
 
     def __len__(self) -> int:
         return sum(1 for s in self.slots.values() if s is not None)
-
-
-def workbook_month(path: str | os.PathLike) -> str | None:
-    """The plan month a salesplan workbook was generated for (its ``salesplan.month`` property)."""
-    try:
-        with XlsxFile(path) as x:
-            v = x.custom_properties.get("salesplan.month")
-    except Exception:  # noqa: BLE001 - the caller reports the real error when it opens the file
-        return None
-    return str(v) if v else None
 
 
 def expand(paths: Iterable[str | os.PathLike]) -> list[Path]:
