@@ -38,3 +38,35 @@ def test_plan_json_from_the_command():
     lines = out.splitlines()
     assert [line for line in lines if line.startswith('    {"name": "产品A"')], "a product is one line"
     assert len([line for line in lines if line.startswith('    {"name": ') and '"manager"' in line]) == len(doc["regions"])
+
+
+def _reference(data, default=None) -> str:
+    """The text this format stands for, written the plain way (one json call per item)."""
+    one = json.JSONEncoder(ensure_ascii=False, default=default).encode
+
+    def indented(v, pad: str) -> str:
+        inner = pad + "  "
+        if isinstance(v, dict) and v:
+            return "{\n" + ",\n".join(f"{inner}{one(k if isinstance(k, str) else one(k))}: {indented(x, inner)}"
+                                       for k, x in v.items()) + f"\n{pad}}}"
+        if isinstance(v, list) and v:
+            return "[\n" + ",\n".join(inner + one(x) for x in v) + f"\n{pad}]"
+        return one(v)
+
+    return indented(data, "")
+
+
+def test_the_text_is_the_plain_ways_text_and_streams_the_same():
+    import io
+    from datetime import date
+
+    from salesplan.commands._format import write_json
+    big = {"deals": {"added": [{"row": i, "contract_id": f"HT-{i}", "客户": "甲" * (i % 5), "amount_fen": i * 101,
+                                "new": i % 3 == 0, "rate": i / 7} for i in range(2_345)], "removed": []},
+           "when": date(2027, 1, 31), "payouts": [[i, None] for i in range(1_001)], **DOC}
+    text = dumps(big, default=str)
+    assert text == _reference(big, default=str)
+    out = io.StringIO()
+    write_json(big, out, default=str)
+    assert out.getvalue() == text + "\n"
+    assert dumps(DOC) == _reference(DOC) and dumps([]) == "[]" and dumps({}) == "{}" and dumps("中") == '"中"'

@@ -18,7 +18,7 @@ import sys
 from contextlib import nullcontext
 from pathlib import Path
 
-from salesplan.commands._format import dumps
+from salesplan.commands._format import write_json
 from salesplan.locking import plan_lock
 from salesplan.progress import CliProgress
 
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
                              check_version=not args.ignore_version, progress=CliProgress(show_summary=False),
                              ytd=for_month(month, args.db) if not args.dry_run else None)
     if args.json:
-        sys.stdout.write(dumps(report.to_json(), default=str) + "\n")
+        write_json(report.to_json(), sys.stdout, default=str)
     else:
         print(report.summary())
         for line in report.details():

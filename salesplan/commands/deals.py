@@ -44,7 +44,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from salesplan.commands._format import dumps
+from salesplan.commands._format import write_json
 from salesplan.config.limits import MAX_DEAL_REP_PAIRS, MAX_DEALS
 from salesplan.deals.amounts import fen_to_decimal
 from salesplan.deals.columns import DEFAULT_HEADERS, FIELDS, REQUIRED, ColumnMap
@@ -398,7 +398,7 @@ def run_import(args: argparse.Namespace) -> int:
     unassigned = _unassigned(args, report, landed)
     if args.json:
         doc = _json_report(report, into, month, landed, unassigned)
-        sys.stdout.write(dumps(doc) + "\n")
+        write_json(doc, sys.stdout)
     else:
         _print_summary(files, report, blocked=blocked if into is not None and landed is None else None)
         if into is not None:

@@ -12,7 +12,7 @@ import re
 import sys
 from pathlib import Path
 
-from salesplan.commands._format import dumps
+from salesplan.commands._format import write_json
 
 from salesplan.commands.close import DB_HELP
 
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         for s in opened:
             s.close()
     if args.format == "json":
-        sys.stdout.write(dumps(doc) + "\n")
+        write_json(doc, sys.stdout)
     else:
         sys.stdout.write(render_table(doc))
     return 0

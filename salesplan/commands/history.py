@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import Any
 
-from salesplan.commands._format import dumps
+from salesplan.commands._format import dumps, write_json
 from salesplan.commands.close import DB_HELP
 
 
@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
             doc = history_doc(st, month)
             table = render_table
     if args.format == "json":
-        sys.stdout.write(dumps(doc) + "\n")
+        write_json(doc, sys.stdout)
     else:
         sys.stdout.write(table(doc))
     return 0

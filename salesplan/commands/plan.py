@@ -5,7 +5,7 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 
-from salesplan.commands._format import dumps
+from salesplan.commands._format import write_json
 from salesplan.config import load_config
 from salesplan.engine.params import CommissionTier
 from salesplan.engine.plan import compute_plan
@@ -27,7 +27,7 @@ def run(args) -> int:
     for w in plan.warnings:
         print(f"salesplan: WARNING [{w.code}] {w.message}", file=sys.stderr)
     if args.format == "json":
-        sys.stdout.write(dumps(plan.to_dict()) + "\n")
+        write_json(plan.to_dict(), sys.stdout)
     else:
         sys.stdout.write(render_table(plan.to_dict(), config.commission.tiers))
     return 0
