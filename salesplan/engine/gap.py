@@ -215,14 +215,12 @@ def tier_position(revenue_fen: int, target_yuan: int, tiers: Sequence[Commission
 # boundaries are computed once — the commission engine's own boundary_fen.
 @lru_cache(maxsize=4096)
 def _tier_bounds(target_yuan: int, starts: tuple[Decimal, ...]) -> tuple[int, ...]:
+    """ROUND(target × start, 0) yuan of each start, in fen (a tier's boundary; also the 80 % /
+    100 % / 120 % marks, a rep's distance to which is never below 0)."""
     return tuple(boundary_fen(target_yuan, s) for s in starts)
 
 
-@lru_cache(maxsize=4096)
-def _mark_bounds(target_yuan: int) -> tuple[int, ...]:
-    """The 80 % / 100 % / 120 % marks (MARKS' order) in fen: ROUND(target × share, 0) yuan, a
-    tier boundary's rounding (a rep's distance to one is never below 0)."""
-    return tuple(boundary_fen(target_yuan, share) for _, share in MARKS)
+_MARK_SHARES = tuple(share for _, share in MARKS)
 
 
 class _ChampionGap:
@@ -284,7 +282,7 @@ def compute_gap(plan: Plan, gi: GapInputs, as_of: date | None = None, *, every_d
     for key, target in targets.items():
         r = revenue.get(key, 0)
         tier, to_next = tier_position(r, target, tiers)
-        to80, to100, to120 = (max(0, b - r) for b in _mark_bounds(target))
+        to80, to100, to120 = (max(0, b - r) for b in _tier_bounds(target, _MARK_SHARES))
         daily = 0 if to100 == 0 else (round_div_half_away(to100, left) if left else None)
         att = (Decimal(r) / (Decimal(target) * 100)).quantize(Decimal("0.0001")) if target > 0 else None
         reps.append(RepGap(key[0], key[1], r, target, att, tier, tiers[tier - 1].rate, to_next,
