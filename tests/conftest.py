@@ -12,6 +12,13 @@ import pytest
 # process compiled salesplan (and, in the README install test, pandas) from source again.
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 sys.dont_write_bytecode = False
+# openpyxl parses with defusedxml's pure-Python parser whenever defusedxml happens to be
+# installed (it is no dependency of salesplan: a plain install has not got it) — a fifth of
+# the suite's CPU went to it. The workbooks the tests open with openpyxl are the ones they
+# wrote; hostile files are salesplan's preflight's to refuse, and tests/test_preflight.py and
+# the hostile-file tests hold it to that. Set here, before anything imports openpyxl, and
+# inherited by the commands the tests start, so the suite parses alike on every machine.
+os.environ.setdefault("OPENPYXL_DEFUSEDXML", "False")
 
 TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:
