@@ -197,6 +197,8 @@ class XlsxFile:
         if self._zip is None:
             try:
                 self._zip = zipfile.ZipFile(self.path)
+            except (FileNotFoundError, PermissionError):     # the caller says so with the file's name
+                raise
             except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
                 raise UnsafeFileError(self.path, "not_zip", f"unreadable zip: {exc}") from None
         return self._zip
