@@ -5,10 +5,6 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from salesplan.config import load_config
-from salesplan.engine.plan import compute_plan
-from salesplan.workbook_templates.writer import build_models, write_built
-from workbook_helpers import random_inputs
 
 pytestmark = pytest.mark.libreoffice
 
@@ -42,23 +38,21 @@ def _save_edited(wb, path, edits):
         c.value = v
 
 
-def test_invalid_settings_stop_payouts(tmp_path):
+def test_invalid_settings_stop_payouts(tmp_path, recalculated_plans):
     from lo_recalc import load_values, recalc
-    plan = compute_plan(load_config(None, month="2026-12"))
-    built = build_models(plan, inputs=random_inputs(plan, seed=3))
-    base = tmp_path / "ok.xlsx"
-    write_built(built, base)
+    # the untouched plan: the session's filled seed plan, as LibreOffice recalculated it
+    ok, built, _inputs, _stored = recalculated_plans[("seed", "filled")]
+    base = recalculated_plans.files[("seed", "filled")][0]
     cases = {"tiers": [("tiers#1", 1, 1.0), ("tiers#2", 1, 0.9)],          # overlapping tiers: 100 % then 90 %
              "rate": [("awards.retention_max_churn", 2, 1.5)],            # a rate above 100 %
              "shares": [("products", 2, 0.5)],                            # product shares no longer 100 %
              "events": [("events.salon_time", 2, "25:00")]}               # not a time (R5 event settings)
-    files = [base]
+    files = []
     wb = openpyxl.load_workbook(base)
     for name, edits in cases.items():
         files.append(tmp_path / f"{name}.xlsx")
         _save_edited(wb, files[-1], edits)
-    out = dict(zip(["ok", *cases], (load_values(p) for p in recalc(files, tmp_path / "out"))))
-    ok = out["ok"]
+    out = dict(zip(cases, (load_values(p) for p in recalc(files, tmp_path / "out"))))
     assert ok["设置"]["A5"].value in (None, "")
     paid = [v for v in _payouts(ok, built) if v not in (None, "")]
     assert "设置有误" not in paid and sum(isinstance(v, (int, float)) for v in paid) > 100
