@@ -119,7 +119,7 @@ def test_into_lands_every_file_in_report_order(plan, files, capsys, default_conf
     assert days == [dt.date(2026, 12, 1), dt.date(2026, 12, 3), dt.date(2026, 12, 4), dt.date(2026, 12, 6),
                     dt.date(2026, 12, 9)]
     # formula-looking CRM strings are stored as text cells, never as formulas
-    wb = openpyxl.load_workbook(plan)
+    wb = openpyxl.load_workbook(plan, read_only=True)      # cell types as stored, one sheet parsed
     ws = wb["成交明细"]
     texts = {c.value: c.data_type for row in ws.iter_rows(min_row=5, max_row=9) for c in row
              if isinstance(c.value, str) and c.value[:1] in "=+-@"}
@@ -214,7 +214,7 @@ def test_customer_region_is_imported_and_landed(plan, tmp_path, capsys):
     capsys.readouterr()
     _, deals = read_deals(plan)
     assert [d.customer_region for d in deals] == ["北方区", None]
-    ws = openpyxl.load_workbook(plan)["成交明细"]
+    ws = openpyxl.load_workbook(plan, read_only=True)["成交明细"]
     values = [c.value for row in ws.iter_rows() for c in row]
     assert "客户区域" in values and "北方区" in values
 
@@ -296,7 +296,7 @@ def test_crm_strings_starting_with_tab_or_cr_land_as_text(plan, tmp_path, capsys
     _, deals = read_deals(plan)
     assert [d.customer for d in deals] == ["=1+1", "=2+2", "@SUM(A1)", "-1+1"]
     assert [d.contract_id for d in deals] == ["HT-T1", "HT-T2", "HT-T3", "HT-T4"]
-    ws = openpyxl.load_workbook(plan)["成交明细"]
+    ws = openpyxl.load_workbook(plan, read_only=True)["成交明细"]
     cells = {c.value: c.data_type for row in ws.iter_rows() for c in row if c.value in ("=1+1", "=2+2", "@SUM(A1)",
                                                                                          "-1+1")}
     assert cells == {"=1+1": "s", "=2+2": "s", "@SUM(A1)": "s", "-1+1": "s"}

@@ -27,12 +27,11 @@ def _setup_value(ws, key: str):
 
 def _calendar_rows(path) -> list[tuple[date, str, str]]:
     """(date, time, name) of the 作战日历 sheet's event rows."""
-    ws = openpyxl.load_workbook(path)["作战日历"]
+    ws = openpyxl.load_workbook(path, read_only=True)["作战日历"]       # this sheet only, streamed
     out = []
-    for r in range(1, ws.max_row + 1):
-        d, name = ws.cell(r, 1).value, ws.cell(r, 4).value
+    for d, _, when, name, *_ in ws.iter_rows(min_col=1, max_col=4, values_only=True):
         if isinstance(d, datetime) and isinstance(name, str):
-            out.append((d.date(), ws.cell(r, 3).value or "", name))
+            out.append((d.date(), when or "", name))
     return out
 
 

@@ -22,9 +22,8 @@ def run(capsys, *argv) -> tuple[int, str, str]:
     return rc, out, err
 
 
-def typed(path) -> dict[tuple[str, str], object]:
+def typed(wb) -> dict[tuple[str, str], object]:
     """Every input cell of the open workbook (unlocked, on a visible sheet): (sheet, cell) → value."""
-    wb = openpyxl.load_workbook(path)
     out = {}
     for ws in wb.worksheets:
         if ws.sheet_state != "visible":
@@ -36,8 +35,7 @@ def typed(path) -> dict[tuple[str, str], object]:
     return out
 
 
-def values_at(path, cells) -> dict[tuple[str, str], object]:
-    wb = openpyxl.load_workbook(path)
+def values_at(wb, cells) -> dict[tuple[str, str], object]:
     return {(s, a): wb[s][a].value for s, a in cells}
 
 
@@ -55,7 +53,7 @@ def closed(tmp_path_factory):
     d = tmp_path_factory.mktemp("mark")
     plan = make_plan(d, MONTH, DEALS)
     type_rep_inputs(plan, {("华东区", 0, "churn"): 0.05, ("华南区", 1, "churn"): 0.125})
-    before, inputs = typed(plan), inputs_of(plan)
+    before, inputs = typed(openpyxl.load_workbook(plan)), inputs_of(plan)
     db = str(d / "h.sqlite3")
     assert main(["close", str(plan), "--by", "财务 Alice", "--db", db]) == 0
     return {"dir": d, "plan": plan, "db": db, "before": before, "inputs": inputs}
@@ -65,12 +63,12 @@ def test_close_marks_the_workbook_and_moves_no_input(closed):
     from salesplan.history.mark import workbook_mark
     plan, before = closed["plan"], closed["before"]
     assert len(before) > 500
-    assert values_at(plan, before) == before          # every typed value where it was
+    wb = openpyxl.load_workbook(plan)
+    assert values_at(wb, before) == before            # every typed value where it was
     assert inputs_of(plan) == closed["inputs"]
-    assert typed(plan) == {}                          # nothing left to type into
+    assert typed(wb) == {}                            # nothing left to type into
     mark = workbook_mark(plan)
     assert mark["version"] == 1 and mark["by"] == "财务 Alice" and mark["at_utc"].endswith("Z")
-    wb = openpyxl.load_workbook(plan)
     for name in ("使用说明",) + INPUT_SHEETS:
         a1 = wb[name]["A1"].value
         assert a1.startswith("🔒 已结账 · 第 1 版 · 财务 Alice · " + mark["at_shanghai"]), (name, a1)
@@ -99,8 +97,8 @@ def test_closed_workbook_refuses_writes_until_reopened(closed, capsys):
     assert rc == 0, err
     from salesplan.history.mark import workbook_mark
     assert workbook_mark(plan) is None
-    assert typed(plan) == closed["before"]             # open again: the same inputs, unlocked
     wb = openpyxl.load_workbook(plan)
+    assert typed(wb) == closed["before"]               # open again: the same inputs, unlocked
     assert all("已结账" not in str(wb[n]["A1"].value) for n in ("使用说明",) + INPUT_SHEETS)
     # a close stored without its mark (the ribbon's, or a save that failed): close again only marks it
     from salesplan.history.source import read_workbook
