@@ -1,7 +1,7 @@
 """Ribbon actions: thin functions over the workbook writer, taking a "book".
 
-A book is either a headless :class:`PathBook` (an openpyxl-backed adapter over a saved
-file) or an xlwings ``Book`` open in Excel. The ribbon dispatcher calls
+A book is either a headless :class:`PathBook` (a saved file, read as a master given as a
+path is: preflighted, lxml) or an xlwings ``Book`` open in Excel. The ribbon dispatcher calls
 ``salesplan.macros.actions.<name>(book)``.
 
 A workbook open in Excel is never written by another process: ``generate_plan``
@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from salesplan.xlsx import open_book as open_reader
-from salesplan.xlsx.openpyxl_reader import OpenpyxlReader
 
 
 @dataclass
@@ -49,7 +48,10 @@ class PathBook:
         self.path = Path(self.path)
 
     def reader(self):
-        return OpenpyxlReader(self.path)
+        """The saved file through the reader every command gives a master it is handed as a path
+        (``MASTER_ENGINE``: preflighted, then lxml)."""
+        from salesplan.workbook_templates.reader import MASTER_ENGINE
+        return open_reader(self.path, engine=MASTER_ENGINE)
 
 
 def _is_excel(book) -> bool:
@@ -99,7 +101,7 @@ def recalculate(book):
         book.app.calculate()
         return None
     from salesplan.workbook_templates.inputs import read_inputs
-    with OpenpyxlReader(_book_path(book)) as rd:
+    with PathBook(_book_path(book)).reader() as rd:
         meta, inputs = read_inputs(rd)
     return meta
 
@@ -132,7 +134,7 @@ def open_settings(book):
         name = "设置" if "设置" in names else "Setup"
         book.sheets[name].activate()
         return name
-    with OpenpyxlReader(_book_path(book)) as rd:
+    with PathBook(_book_path(book)).reader() as rd:
         return "设置" if "设置" in rd.sheet_names() else "Setup"
 
 

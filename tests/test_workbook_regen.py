@@ -290,6 +290,28 @@ def test_macro_actions_headless(tmp_path, default_config):
     assert read_meta(result.path)["month"] == "2026-12"
 
 
+def test_headless_macros_preflight_the_saved_file(tmp_path, default_config):
+    """A saved book the ribbon's actions read headless passes the preflight every command's
+    master passes: a sheet declaring entities is refused, naming the file, before any read."""
+    import zipfile
+
+    from salesplan.macros import actions
+    from salesplan.xlsx.lxml_reader import UnsafeFileError
+    path = tmp_path / "plan.xlsx"
+    generate_workbook(default_config, path)
+    evil = tmp_path / "evil.xlsx"
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(evil, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet2.xml":
+                data = data.replace(b"?>", b'?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>', 1)
+            zout.writestr(info, data)
+    for action in (actions.open_settings, actions.recalculate, actions.check_risks, actions.generate_plan):
+        with pytest.raises(UnsafeFileError) as exc:
+            action(actions.PathBook(evil))
+        assert exc.value.reason == "xml_entities" and "evil.xlsx" in str(exc.value), (action, exc.value)
+
+
 @pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 def test_atomic_save_file_modes(tmp_path, default_config):
     """A new workbook gets the umask's mode (not mkstemp's 0600); a replaced one keeps its mode."""
