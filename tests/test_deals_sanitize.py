@@ -40,7 +40,7 @@ def hostile_cells(ws) -> dict[str, object]:
 
 
 def test_formula_looking_text_is_a_string_cell(landed):
-    cells = hostile_cells(openpyxl.load_workbook(landed)["成交明细"])
+    cells = hostile_cells(openpyxl.load_workbook(landed, read_only=True)["成交明细"])   # types as stored
     assert set(cells) == set(HOSTILE)
     assert {s: c.data_type for s, c in cells.items()} == {s: "s" for s in HOSTILE}
 
@@ -58,6 +58,6 @@ def test_libreoffice_does_not_evaluate(landed, tmp_path):
                     "--outdir", str(out), str(landed)], check=True, capture_output=True, timeout=300)
     converted = out / landed.name
     values = hostile_cells(load_values(converted)["成交明细"])
-    formulas = hostile_cells(openpyxl.load_workbook(converted)["成交明细"])
+    formulas = hostile_cells(openpyxl.load_workbook(converted, read_only=True)["成交明细"])
     assert set(values) == set(HOSTILE)                      # every text kept as typed, none computed
     assert all(c.data_type != "f" for c in formulas.values())
