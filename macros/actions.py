@@ -101,7 +101,7 @@ def recalculate(book):
         book.app.calculate()
         return None
     from salesplan.workbook_templates.inputs import read_inputs
-    with PathBook(_book_path(book)).reader() as rd:
+    with open_reader(book) as rd:
         meta, inputs = read_inputs(rd)
     return meta
 
@@ -134,7 +134,7 @@ def open_settings(book):
         name = "设置" if "设置" in names else "Setup"
         book.sheets[name].activate()
         return name
-    with PathBook(_book_path(book)).reader() as rd:
+    with open_reader(book) as rd:
         return "设置" if "设置" in rd.sheet_names() else "Setup"
 
 
